@@ -1,0 +1,135 @@
+"""The on-disk cache: content fingerprints, shards and results.
+
+Keys are content hashes: of the data files (memoised by path, size and modification time so unchanged files
+are not read again), of the codebook text and of the engine's own source code. A changed file, codebook or
+engine version gives a new key; nothing is ever served stale.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .corpus import Shard
+
+ENV_CACHE_DIR = "THEMESCOPE_CACHE"
+RESULT_TABLES = ("transcripts", "themes", "hits")
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get(ENV_CACHE_DIR, ".themescope-cache"))
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of the engine's source files: results computed by other code are never reused."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+class FileHashes:
+    """sha256 of file contents, remembered by (path, size, mtime) in the cache folder."""
+
+    def __init__(self, cache_dir: Path):
+        self.path = cache_dir / "file-hashes.json"
+        try:
+            self.memo = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.memo = {}
+        self.changed = False
+
+    def of(self, file: Path) -> str:
+        stat = file.stat()
+        key = f"{file.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+        if key not in self.memo:
+            with file.open("rb") as handle:
+                self.memo[key] = hashlib.file_digest(handle, "sha256").hexdigest()
+            self.changed = True
+        return self.memo[key]
+
+    def save(self) -> None:
+        if self.changed:
+            write_atomically(self.path, json.dumps(self.memo).encode())
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: readers see the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- shards
+_ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end", "turn_token_start",
+           "token_word", "token_start")
+
+
+def save_shard(shard: Shard, folder: Path, number: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {name: getattr(shard, name) for name in _ARRAYS}
+    np.savez(folder / f"shard-{number:05d}.npz", vocab=np.array("\n".join(shard.vocab)), **arrays)
+    table = pa.table({"id": shard.ids, "source": shard.sources, "text": shard.texts,
+                      "attributes": [json.dumps(a, default=str) for a in shard.attributes]})
+    pq.write_table(table, folder / f"shard-{number:05d}.parquet", compression="zstd")
+
+
+def load_shard(folder: Path, number: int) -> Shard:
+    with np.load(folder / f"shard-{number:05d}.npz") as arrays:
+        fields = {name: arrays[name] for name in _ARRAYS}
+        vocab = str(arrays["vocab"]).split("\n")
+    table = pq.read_table(folder / f"shard-{number:05d}.parquet").to_pydict()
+    return Shard(ids=table["id"], sources=table["source"], texts=table["text"],
+                 attributes=[json.loads(a) for a in table["attributes"]], vocab=vocab, **fields)
+
+
+def finish_shards(folder: Path, count: int, problems: list[dict]) -> None:
+    """Mark a shard folder complete; an interrupted build has no marker and is rebuilt."""
+    write_atomically(folder / "complete.json", json.dumps({"shards": count, "problems": problems}).encode())
+
+
+def complete_shards(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / "complete.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------- results
+def save_results(folder: Path, tables: dict[str, pd.DataFrame], info: dict) -> None:
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    for name in RESULT_TABLES:
+        tables[name].to_parquet(staging / f"{name}.parquet", index=False)
+    (staging / "info.json").write_text(json.dumps(info, default=str))
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(staging, folder)
+
+
+def load_results(folder: Path) -> tuple[dict[str, pd.DataFrame], dict] | None:
+    try:
+        info = json.loads((folder / "info.json").read_text())
+        return {name: pd.read_parquet(folder / f"{name}.parquet") for name in RESULT_TABLES}, info
+    except (OSError, ValueError):
+        return None

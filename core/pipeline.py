@@ -1,0 +1,246 @@
+"""The whole analysis in one call: files -> shards -> hits -> scores, cached and spread over processes.
+
+    analysis = analyse(["data/demo"], codebook=load_codebook("config/codebook.yaml"))
+    analysis.themes.groupby("theme")["present"].mean()
+
+A re-run with nothing changed loads the results from the cache; a codebook edit re-scores the cached shards
+without reading or tokenizing the files again.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import cache
+from .codebook import Codebook
+from .corpus import SpeakerConfig, build_shard
+from .errors import DataError, Problem
+from .loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_metadata, read_transcripts
+from .matcher import TermIndex, VocabularyMatcher
+from .scoring import SCOPE_ROLES, Scores, score_shard
+
+SHARD_SIZE = 500
+
+
+@dataclass
+class Analysis:
+    """Everything computed for one corpus and codebook."""
+
+    codebook: Codebook
+    transcripts: pd.DataFrame
+    themes: pd.DataFrame
+    hits: pd.DataFrame
+    report: LoadReport
+    key: str = ""
+    cached: str = "none"  # "results", "shards" or "none": what the cache already had
+    data_paths: list[str] = field(default_factory=list)
+
+
+def speakers_for(codebook: Codebook) -> SpeakerConfig:
+    """Which labels mean whom, and which roles need tokens (participant always: occupations come from it)."""
+    roles = tuple(sorted({"participant", *SCOPE_ROLES[codebook.settings.scope]}))
+    s = codebook.settings
+    return SpeakerConfig(s.interviewer_labels, s.participant_labels, roles)
+
+
+def analyse(paths: Iterable[str | Path], *, codebook: Codebook, metadata=None,
+            options: LoadOptions = LoadOptions(), cache_dir: str | Path | None = None, use_cache: bool = True,
+            workers: int | None = None, on_progress: Callable[[int], None] | None = None) -> Analysis:
+    """Load, score and summarise transcripts; see the module docstring."""
+    paths = [str(p) for p in paths]
+    cache_dir = Path(cache_dir) if cache_dir is not None else cache.default_cache_dir()
+    report = LoadReport()
+    use_cache = use_cache and _cache_usable(cache_dir, report)
+    corpus_key = _corpus_key(paths, codebook, options, cache_dir, report) if use_cache else ""
+    metadata = metadata_files(paths, metadata)
+    result_key = cache.digest(corpus_key, codebook.content_hash, [_file_key(m, cache_dir) for m in metadata])
+    result_folder = cache_dir / "results" / result_key
+    if use_cache and (hit := cache.load_results(result_folder)) is not None:
+        tables, info = hit
+        return Analysis(codebook, *(tables[n] for n in cache.RESULT_TABLES), _report_from(info), result_key,
+                        "results", paths)
+    shard_folder = cache_dir / "corpus" / corpus_key if use_cache else None
+    scores, cached = _score_all(paths, codebook, options, report, shard_folder, workers, on_progress)
+    transcripts = _with_metadata(scores.transcripts, metadata, report, codebook)
+    if transcripts.empty and not report.problems:
+        report.add(", ".join(paths) or "(no paths)", "no transcripts found", hint="point --data at transcripts")
+    analysis = Analysis(codebook, transcripts, scores.themes, scores.hits, report, result_key, cached, paths)
+    if use_cache:
+        result_folder.parent.mkdir(parents=True, exist_ok=True)
+        cache.save_results(result_folder, {n: getattr(analysis, n) for n in cache.RESULT_TABLES},
+                           {"report": report.to_dict(), "codebook": codebook.content_hash})
+    return analysis
+
+
+def _cache_usable(cache_dir: Path, report: LoadReport) -> bool:
+    try:
+        (cache_dir / "results").mkdir(parents=True, exist_ok=True)
+        return True
+    except OSError as exc:
+        report.add(cache_dir, f"cache folder not usable ({exc.strerror}): results computed but not kept",
+                   hint="pass --cache-dir with a writable folder")
+        return False
+
+
+def _corpus_key(paths, codebook, options, cache_dir: Path, report: LoadReport) -> str:
+    hashes = cache.FileHashes(cache_dir)
+    files = [(str(f.resolve()), hashes.of(f)) for f in data_files(paths, LoadReport())]
+    hashes.save()
+    return cache.digest(cache.code_version(), files, options.__dict__, speakers_for(codebook).__dict__,
+                        SHARD_SIZE)
+
+
+def _file_key(path: Path, cache_dir: Path) -> str:
+    return cache.FileHashes(cache_dir).of(path) if path.is_file() else f"missing:{path}"
+
+
+def _report_from(info: dict) -> LoadReport:
+    report = LoadReport(loaded=info["report"]["loaded"])
+    for p in info["report"]["problems"]:
+        report.problems.append(Problem(**{k: v for k, v in p.items() if k != "text"}))
+    return report
+
+
+# ---------------------------------------------------------------- scoring shards, in parallel when it pays
+_WORKER: dict = {}
+
+
+def _start_worker(codebook: Codebook) -> None:
+    index = TermIndex(codebook)
+    _WORKER.update(codebook=codebook, index=index, matcher=VocabularyMatcher(index))
+
+
+def _score_job(job: tuple) -> tuple[Scores, list[Problem]]:
+    """Build (and save) or load one shard, then score it. Runs in a worker process or in-process."""
+    kind, payload, folder, number = job
+    report = LoadReport()
+    if kind == "build":
+        shard = build_shard(payload, speakers_for(_WORKER["codebook"]), report)
+        if folder is not None:
+            cache.save_shard(shard, folder, number)
+    else:
+        shard = cache.load_shard(folder, number)
+    return score_shard(shard, _WORKER["index"], _WORKER["matcher"]), report.problems
+
+
+def _jobs(paths, options, report, folder: Path | None) -> Iterator[tuple]:
+    cached = cache.complete_shards(folder) if folder is not None else None
+    if cached is not None:
+        report.loaded.update(cached["problems"].get("loaded", {}))
+        report.problems += [Problem(**p) for p in cached["problems"].get("problems", [])]
+        for number in range(cached["shards"]):
+            yield "load", None, folder, number
+        return
+    batch: list[RawTranscript] = []
+    number = 0
+    for raw in read_transcripts(paths, report, options):
+        batch.append(raw)
+        if len(batch) == SHARD_SIZE:
+            yield "build", batch, folder, number
+            batch, number = [], number + 1
+    if batch:
+        yield "build", batch, folder, number
+
+
+def _score_all(paths, codebook, options, report, folder, workers, on_progress) -> tuple[Scores, str]:
+    if folder is not None and cache.complete_shards(folder) is None:
+        import shutil
+        shutil.rmtree(folder, ignore_errors=True)  # a half-written build from an interrupted run
+    cached = "shards" if folder is not None and cache.complete_shards(folder) is not None else "none"
+    load_problems_before = len(report.problems)
+    parts, shard_problems = [], []
+    for scores, problems in _run_jobs(_jobs(paths, options, report, folder), codebook, workers):
+        parts.append(scores)
+        shard_problems += problems
+        if on_progress:
+            on_progress(len(scores.transcripts))
+    if cached == "none":
+        report.problems += shard_problems
+        if folder is not None:
+            load_problems = report.problems[load_problems_before:]
+            cache.finish_shards(folder, len(parts), {"loaded": report.loaded,
+                                                    "problems": [p.__dict__ for p in load_problems]})
+    if not parts:
+        return Scores.concat([_empty_scores(codebook)]), cached
+    return Scores.concat(parts), cached
+
+
+def _run_jobs(jobs: Iterator[tuple], codebook: Codebook, workers: int | None) -> Iterator[tuple]:
+    """Score jobs in order, in a process pool when there are two or more jobs and cores."""
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    first = next(jobs, None)
+    if first is None:
+        return
+    second = next(jobs, None)
+    if second is None or workers < 2:
+        _start_worker(codebook)
+        for job in (j for j in (first, second) if j is not None):
+            yield _score_job(job)
+        for job in jobs:
+            yield _score_job(job)
+        return
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(codebook,)) as pool:
+        pending: list[Future] = [pool.submit(_score_job, first), pool.submit(_score_job, second)]
+        for job in jobs:
+            pending.append(pool.submit(_score_job, job))
+            if len(pending) > 2 * workers:  # bound the transcripts in flight, so memory stays flat
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def _empty_scores(codebook: Codebook) -> Scores:
+    from .corpus import Shard  # an empty shard scores to correctly-typed empty tables
+    import numpy as np
+    empty = np.zeros(0, np.int32)
+    shard = Shard([], [], [], [], empty, empty, empty.astype(np.int8), empty, empty, np.zeros(1, np.int64),
+                  empty, empty, [""])
+    index = TermIndex(codebook)
+    return score_shard(shard, index, VocabularyMatcher(index))
+
+
+# ---------------------------------------------------------------- metadata
+def metadata_files(paths: list[str], metadata) -> list[Path]:
+    """The metadata tables to merge: those given, plus any metadata*.csv inside the data folders."""
+    given = [] if metadata is None else [metadata] if isinstance(metadata, (str, Path)) else list(metadata)
+    found = [f for p in map(Path, paths) if p.is_dir() for f in sorted(p.rglob("metadata*.csv"))]
+    return list(dict.fromkeys(Path(f) for f in [*given, *found]))
+
+
+def _with_metadata(transcripts: pd.DataFrame, files: list[Path], report: LoadReport,
+                   codebook: Codebook) -> pd.DataFrame:
+    """Merge metadata tables by transcript id; an `occupation` column wins over the inferred occupation."""
+    tables = [t for t in (read_metadata(f, report) for f in files) if not t.empty]
+    if not tables or transcripts.empty:
+        return transcripts
+    table = pd.concat(tables)
+    table = table[~table.index.duplicated()]
+    unknown = table.index.difference(transcripts["transcript_id"])
+    if len(unknown):
+        report.add(", ".join(map(str, files)), f"{len(unknown)} metadata id(s) match no transcript, "
+                   f"e.g. {unknown[0]!r}", hint="check the transcript_id column")
+    merged = transcripts.merge(table.drop(columns=["occupation"], errors="ignore"), how="left",
+                               left_on="transcript_id", right_index=True, suffixes=("", "_metadata"))
+    if "occupation" in table.columns:
+        given = merged["transcript_id"].map(table["occupation"]).fillna("").astype(str).str.strip()
+        override = given != ""
+        merged.loc[override, "occupation"] = given[override]
+        merged.loc[override, "occupation_evidence"] = "metadata"
+        merged.loc[override, "occupation_confidence"] = 1.0
+        _report_unknown_occupations(given[override], codebook, report, files)
+    return merged
+
+
+def _report_unknown_occupations(values: pd.Series, codebook: Codebook, report: LoadReport, files) -> None:
+    unknown = sorted(set(values) - set(codebook.occupation_ids))
+    if unknown:
+        report.add(", ".join(map(str, files)), "occupation value(s) not in the codebook, kept as given: "
+                   + ", ".join(unknown[:5]), hint="use the codebook's occupation ids")

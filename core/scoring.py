@@ -1,0 +1,194 @@
+"""From term matches to hits, theme scores and occupations, one shard at a time.
+
+`score_shard` is a pure function of a shard and a compiled codebook (the VocabularyMatcher it takes only
+remembers work already done), so shards can be scored in any order, in other processes or on other
+machines, and the results concatenated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .corpus import ROLE_CODES, ROLE_NAMES, Shard
+from .matcher import EXCLUDE_OCCUPATION, EXCLUDE_THEME, OCCUPATION, THEME, TermIndex, VocabularyMatcher, find_matches
+
+HIT_COLUMNS = ["transcript_id", "turn", "speaker", "theme", "term", "matched_text", "start", "end", "similarity"]
+SCOPE_ROLES = {"participant": ("participant",), "interviewer": ("interviewer",),
+               "all": ("interviewer", "participant")}
+
+
+@dataclass
+class Scores:
+    """Results for a set of transcripts: one row per transcript, per transcript x theme, and per hit."""
+
+    transcripts: pd.DataFrame
+    themes: pd.DataFrame
+    hits: pd.DataFrame
+
+    @classmethod
+    def concat(cls, parts: list["Scores"]) -> "Scores":
+        return cls(*(pd.concat([getattr(p, name) for p in parts], ignore_index=True)
+                     for name in ("transcripts", "themes", "hits")))
+
+
+def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> Scores:
+    """Hits, theme scores and occupation of every transcript in the shard."""
+    located = locate_matches(shard, index, find_matches(shard, index, matcher))
+    settings = index.codebook.settings
+    theme_hits = _keep_scope(located, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
+    evidence = _occupation_window(shard, located, settings.occupation_first_turns)
+    occupation_hits = _keep_scope(evidence, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
+    words = sum(shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope])
+    return Scores(transcripts=_transcript_rows(shard, index, occupation_hits),
+                  themes=_theme_rows(shard, index, theme_hits, words),
+                  hits=_hit_rows(shard, index, theme_hits))
+
+
+def locate_matches(shard: Shard, index: TermIndex, matches: pd.DataFrame) -> pd.DataFrame:
+    """Add to each match its transcript, turn, role, code, term, weight and character span."""
+    entries = index.entries
+    entry = matches["entry"].to_numpy()
+    token = matches["token"].to_numpy()
+    last = token + matches["length"].to_numpy() - 1
+    turn = np.searchsorted(shard.turn_token_start, token, side="right") - 1
+    word_length = shard.word_length
+    return pd.DataFrame({
+        "doc": shard.turn_doc[turn], "turn": turn, "role": shard.turn_role[turn],
+        "kind": np.array([e.kind for e in entries], np.int8)[entry] if len(entry) else np.zeros(0, np.int8),
+        "code": pd.Categorical.from_codes(_code_numbers(index)[entry], _code_names(index))
+        if len(entry) else pd.Categorical([], _code_names(index)),
+        "entry": entry, "token": token, "end_token": last,
+        "start": shard.token_start[token], "end": shard.token_start[last] + word_length[shard.token_word[last]],
+        "similarity": matches["similarity"].to_numpy().round(1),
+    })
+
+
+def _code_names(index: TermIndex) -> list[str]:
+    return list(dict.fromkeys(e.code for e in index.entries))
+
+
+def _code_numbers(index: TermIndex) -> np.ndarray:
+    numbers = {name: i for i, name in enumerate(_code_names(index))}
+    return np.array([numbers[e.code] for e in index.entries], dtype=np.int64)
+
+
+def _keep_scope(located: pd.DataFrame, kind: int, exclude_kind: int, roles: tuple[str, ...]) -> pd.DataFrame:
+    """Matches of one kind in turns of the given roles, less excluded and overlapping ones."""
+    in_roles = located["role"].isin([ROLE_CODES[r] for r in roles])
+    hits = located[in_roles & (located["kind"] == kind)]
+    exclusions = located[in_roles & (located["kind"] == exclude_kind)]
+    if len(exclusions):
+        hits = _drop_excluded(hits, exclusions)
+    return _drop_overlaps(hits)
+
+
+def _drop_excluded(hits: pd.DataFrame, exclusions: pd.DataFrame) -> pd.DataFrame:
+    """A hit that overlaps an exclusion phrase of the same code does not count ("trust fund")."""
+    pairs = hits.reset_index().merge(exclusions[["code", "turn", "token", "end_token"]],
+                                     on=["code", "turn"], suffixes=("", "_x"))
+    overlapping = pairs[(pairs["token"] <= pairs["end_token_x"]) & (pairs["token_x"] <= pairs["end_token"])]
+    return hits.drop(index=overlapping["index"].unique())
+
+
+def _drop_overlaps(hits: pd.DataFrame) -> pd.DataFrame:
+    """Within a code, overlapping hits count once: the earliest, and of those the longest, wins."""
+    if hits.empty:
+        return hits
+    ordered = hits.assign(length=hits["end_token"] - hits["token"]).sort_values(
+        ["code", "token", "length"], ascending=[True, True, False], kind="stable")
+    reach = ordered.groupby("code", observed=True)["end_token"].cummax()
+    previous_reach = reach.groupby(ordered["code"], observed=True).shift(fill_value=-1)
+    return ordered[ordered["token"] > previous_reach].drop(columns="length").sort_values("token", kind="stable")
+
+
+def _occupation_window(shard: Shard, located: pd.DataFrame, first_turns: int) -> pd.DataFrame:
+    """Matches in the participant's first `first_turns` turns, where people say what they do."""
+    participant = shard.turn_role == ROLE_CODES["participant"]
+    ordinal = np.zeros(len(shard.turn_role), dtype=np.int64)
+    if participant.any():
+        frame = pd.DataFrame({"doc": shard.turn_doc[participant]})
+        ordinal[participant] = frame.groupby("doc").cumcount().to_numpy()
+    in_window = participant[located["turn"]] & (ordinal[located["turn"]] < first_turns)
+    return located[in_window]
+
+
+def _term_weights(index: TermIndex, hits: pd.DataFrame) -> np.ndarray:
+    weights = np.array([e.term.weight for e in index.entries] or [1.0])
+    return weights[hits["entry"].to_numpy()] if len(hits) else np.zeros(0)
+
+
+def _theme_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame, words: np.ndarray) -> pd.DataFrame:
+    themes = index.codebook.themes
+    theme_number = {t.id: i for i, t in enumerate(themes)}
+    n_docs, n_themes = len(shard), len(themes)
+    cell = hits["doc"].to_numpy() * n_themes + hits["code"].map(theme_number).to_numpy(dtype=np.int64)
+    counts = np.bincount(cell, minlength=n_docs * n_themes).reshape(n_docs, n_themes)
+    weighted = np.bincount(cell, weights=_term_weights(index, hits), minlength=n_docs * n_themes)
+    theme_weight = np.array([t.weight for t in themes])
+    score = weighted.reshape(n_docs, n_themes) * theme_weight
+    default_min = index.codebook.settings.min_hits
+    min_hits = np.array([t.min_hits if t.min_hits is not None else default_min for t in themes])
+    per_1k = np.divide(counts * 1000.0, words[:, None], out=np.zeros(counts.shape), where=words[:, None] > 0)
+    return pd.DataFrame({
+        "transcript_id": np.repeat(shard.ids, n_themes), "theme": np.tile([t.id for t in themes], n_docs),
+        "hits": counts.ravel(), "score": score.ravel().round(3), "per_1k_words": per_1k.ravel().round(3),
+        "present": (score >= min_hits - 1e-9).ravel().astype(np.int8)})
+
+
+def _hit_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:
+    if hits.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(HIT_COLUMNS, ["str", "int32", "str", "str",
+                             "str", "str", "int32", "int32", "float64"])})
+    docs, starts, ends = hits["doc"].to_numpy(), hits["start"].to_numpy(), hits["end"].to_numpy()
+    texts = shard.texts
+    return pd.DataFrame({
+        "transcript_id": np.asarray(shard.ids, dtype=object)[docs],
+        "turn": shard.turn_number[hits["turn"].to_numpy()],
+        "speaker": [ROLE_NAMES[r] for r in hits["role"].to_numpy()],
+        "theme": hits["code"].astype(str).to_numpy(),
+        "term": np.array([e.term.text for e in index.entries], dtype=object)[hits["entry"].to_numpy()],
+        "matched_text": [texts[d][s:e] for d, s, e in zip(docs, starts, ends)],
+        "start": starts, "end": ends, "similarity": hits["similarity"].to_numpy(),
+    })
+
+
+def _transcript_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:
+    """One row per transcript: occupation with its evidence and confidence, participant words, attributes."""
+    occupations = [o.id for o in index.codebook.occupations]
+    evidence = _occupation_evidence(index, hits)
+    rows = []
+    participant_words = shard.words_by_role("participant")
+    min_score = index.codebook.settings.occupation_min_score
+    for doc, transcript_id in enumerate(shard.ids):
+        scores, terms = evidence.get(doc, ({}, {}))
+        best = max(occupations, key=lambda o: scores.get(o, 0.0), default="other")
+        total = sum(scores.values())
+        chosen = best if scores.get(best, 0.0) >= max(min_score, 1e-9) else "other"
+        rows.append({"transcript_id": transcript_id, "source": shard.sources[doc], "occupation": chosen,
+                     "occupation_evidence": _evidence_text(terms.get(chosen, {})),
+                     "occupation_confidence": round(scores.get(chosen, 0.0) / total, 3) if total else 0.0,
+                     "participant_words": int(participant_words[doc]), **shard.attributes[doc]})
+    return pd.DataFrame(rows)
+
+
+def _occupation_evidence(index: TermIndex, hits: pd.DataFrame) -> dict[int, tuple[dict, dict]]:
+    """doc -> ({occupation: score}, {occupation: {term: count}})."""
+    out: dict[int, tuple[dict, dict]] = {}
+    weights = _term_weights(index, hits)
+    entries = index.entries
+    for doc, code, entry, weight in zip(hits["doc"].to_numpy(), hits["code"].astype(str).to_numpy(),
+                                        hits["entry"].to_numpy(), weights):
+        scores, terms = out.setdefault(int(doc), ({}, {}))
+        scores[code] = scores.get(code, 0.0) + float(weight)
+        term_counts = terms.setdefault(code, {})
+        text = entries[entry].term.text
+        term_counts[text] = term_counts.get(text, 0) + 1
+    return out
+
+
+def _evidence_text(term_counts: dict[str, int]) -> str:
+    """'sysadmin x3; powershell' - the terms that decided the occupation, most frequent first."""
+    ordered = sorted(term_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "; ".join(term if n == 1 else f"{term} x{n}" for term, n in ordered)

@@ -1,0 +1,60 @@
+"""Text clean-up and the one tokenizer every other module uses.
+
+Matching and highlighting both work on character offsets into the *repaired* text, so repair happens once,
+before anything else reads the text, and the tokenizer keeps offsets exact.
+"""
+from __future__ import annotations
+
+import re
+
+import ftfy
+
+# A word: letters/digits, with inner apostrophes kept ("don't" is one word). \w would also take "_" and
+# treats "fact-check" the same way we want: two words.
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+# Mojibake from a UTF-8 -> Windows-1252 round trip always contains one of these lead characters followed by
+# a character from the C1/punctuation range; checking for it first keeps ftfy (slow) off clean text.
+_MOJIBAKE_HINT = re.compile("[ÂÃâÅÆÐÑ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]")
+
+
+def repair_text(text: str) -> str:
+    """Undo encoding damage and normalise line endings.
+
+    >>> repair_text("no right or wrong answers â€“ we")
+    'no right or wrong answers – we'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    if _MOJIBAKE_HINT.search(text):
+        text = ftfy.fix_encoding(text)
+    return text
+
+
+def lower_same_length(text: str) -> str:
+    """Lower-case `text` without changing its length, so offsets into it are offsets into `text`.
+
+    str.lower() turns a few characters (e.g. 'İ') into two; those keep their first lower-case character.
+    """
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(ch.lower()[0] for ch in text)
+
+
+def normalise_word(word: str) -> str:
+    """The form words are compared in: lower case, curly apostrophe straightened."""
+    return word.lower().replace("’", "'")
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of `text`, in order.
+
+    >>> words("Fact-check it, don’t guess")
+    ['fact', 'check', 'it', "don't", 'guess']
+    """
+    return [w.replace("’", "'") for w in WORD.findall(lower_same_length(text))]
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of every word of `text`, matching `words(text)` one for one."""
+    return [m.span() for m in WORD.finditer(text)]

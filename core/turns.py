@@ -1,0 +1,79 @@
+"""Splitting an interview into speaker turns, and reading the optional markdown header of exported files.
+
+A turn starts with a speaker label at the start of a line ("User:", "AI:") and runs, across paragraphs,
+until the next label. Every turn keeps the character offsets of its words in the transcript text, so a hit
+found in a turn maps back to the exact place in the text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+INTERVIEWER, PARTICIPANT = "interviewer", "participant"
+
+# "**Transcript ID:** work_0188" and any other "**Key:** value" line of a markdown export header
+_HEADER_FIELD = re.compile(r"^\*\*(?P<key>[^*:\n]+):\*\*[ \t]*(?P<value>.*?)[ \t]*$", re.M)
+_HEADER_RULE = re.compile(r"^---+[ \t]*$", re.M)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker turn: its label as written, its role, and where its words are in the text."""
+
+    number: int
+    label: str
+    role: str
+    start: int  # first character after "Label:" (leading spaces skipped)
+    end: int
+
+
+def speaker_pattern(interviewer: tuple[str, ...], participant: tuple[str, ...]) -> re.Pattern:
+    """A regex for a line that starts a turn with any of the given labels."""
+    labels = sorted({*interviewer, *participant}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(label) for label in labels)
+    return re.compile(rf"^[ \t]*(?P<label>{alternatives})[ \t]*:[ \t]*", re.M | re.I)
+
+
+def split_turns(text: str, pattern: re.Pattern, participant: tuple[str, ...]) -> list[Turn]:
+    """The turns of `text`; [] when no line starts with a speaker label.
+
+    >>> p = speaker_pattern(("AI",), ("User",))
+    >>> [(t.role, t.start, t.end) for t in split_turns("AI: Hi\\nUser: Hello", p, ("User",))]
+    [('interviewer', 4, 7), ('participant', 13, 18)]
+    """
+    participant_lower = {label.lower() for label in participant}
+    matches = list(pattern.finditer(text))
+    turns = []
+    for number, match in enumerate(matches):
+        end = matches[number + 1].start() if number + 1 < len(matches) else len(text)
+        label = match.group("label")
+        role = PARTICIPANT if label.lower() in participant_lower else INTERVIEWER
+        turns.append(Turn(number, label, role, match.end(), _trim_end(text, match.end(), end)))
+    return turns
+
+
+def _trim_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def strip_header(text: str) -> tuple[str, dict[str, str]]:
+    """Remove a markdown export header ('# Dialog ...', '**Transcript ID:** ...', '---') if there is one.
+
+    Returns the body and the header's fields, keys in snake case.
+
+    >>> strip_header("# Dialog 1\\n\\n**Transcript ID:** work_0188\\n\\n---\\n\\nAI: Hi")
+    ('AI: Hi', {'transcript_id': 'work_0188'})
+    """
+    rule = _HEADER_RULE.search(text)
+    if not rule or not text.lstrip().startswith(("#", "**")):
+        return text, {}
+    head = text[: rule.start()]
+    fields = {_snake(m.group("key")): m.group("value") for m in _HEADER_FIELD.finditer(head)}
+    body = text[rule.end():].lstrip("\n")
+    return body, fields
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", key.strip().lower()).strip("_")

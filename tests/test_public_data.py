@@ -1,0 +1,20 @@
+"""Optional: the public data set, when ../shared/data/anthropic-interviewer is there."""
+from core import analyse
+
+from conftest import PUBLIC_DATA, needs_public_data
+
+
+@needs_public_data
+def test_all_1250_public_transcripts_score(default_codebook, tmp_path):
+    analysis = analyse([PUBLIC_DATA], codebook=default_codebook, cache_dir=tmp_path)
+    assert len(analysis.transcripts) == 1250
+    assert analysis.report.problems == []
+    assert len(analysis.themes) == 1250 * len(default_codebook.themes)
+    assert analysis.transcripts["participant_words"].min() > 0
+    text_of = {}
+    import pandas as pd
+    for path in sorted(PUBLIC_DATA.glob("*.csv"))[:1]:
+        text_of.update(pd.read_csv(path).set_index("transcript_id")["text"].to_dict())
+    sample = analysis.hits[analysis.hits["transcript_id"].isin(text_of)].head(200)
+    for row in sample.itertuples():
+        assert text_of[row.transcript_id][row.start:row.end] == row.matched_text

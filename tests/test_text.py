@@ -1,0 +1,32 @@
+import pytest
+
+from core.text import lower_same_length, repair_text, word_spans, words
+
+
+def test_repair_undoes_utf8_read_as_windows_1252():
+    assert repair_text("no right or wrong answers â€“ we") == "no right or wrong answers – we"
+    assert repair_text("itâ€™s") == "it’s"
+
+
+def test_repair_leaves_clean_text_alone_and_normalises_line_ends():
+    assert repair_text("Crème brûlée – fine\r\nnext") == "Crème brûlée – fine\nnext"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Fact-check it, don’t guess", ["fact", "check", "it", "don't", "guess"]),
+    ("Office 365 and GPT-4o", ["office", "365", "and", "gpt", "4o"]),
+    ("snake_case words", ["snake", "case", "words"]),
+])
+def test_words_are_lower_case_and_split_on_punctuation(text, expected):
+    assert words(text) == expected
+
+
+def test_word_spans_point_at_the_words():
+    text = "Hello, wide World"
+    assert [text[s:e] for s, e in word_spans(text)] == ["Hello", "wide", "World"]
+
+
+def test_lower_same_length_keeps_offsets_for_unusual_letters():
+    text = "İstanbul IT"
+    assert len(lower_same_length(text)) == len(text)
+    assert lower_same_length(text).endswith("it")
