@@ -133,3 +133,53 @@ def load_results(folder: Path) -> tuple[dict[str, pd.DataFrame], dict] | None:
         return {name: pd.read_parquet(folder / f"{name}.parquet") for name in RESULT_TABLES}, info
     except (OSError, ValueError):
         return None
+
+
+class TranscriptStore:
+    """The text and turns of every transcript of an analysis, read lazily from its shard folder.
+
+    >>> store = TranscriptStore(folder)                     # doctest: +SKIP
+    >>> store.text("work_0188")[:10], store.turns("work_0188").head()  # doctest: +SKIP
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._where: dict[str, tuple[int, int]] | None = None
+        self._shard_cache: dict[int, tuple[list[str], dict]] = {}
+
+    def _index(self) -> dict[str, tuple[int, int]]:
+        if self._where is None:
+            marker = complete_shards(self.folder) or {"shards": 0}
+            self._where = {}
+            for number in range(marker["shards"]):
+                ids = pq.read_table(self.folder / f"shard-{number:05d}.parquet", columns=["id"])["id"].to_pylist()
+                self._where.update({transcript_id: (number, row) for row, transcript_id in enumerate(ids)})
+        return self._where
+
+    def __contains__(self, transcript_id: str) -> bool:
+        return transcript_id in self._index()
+
+    def _shard(self, number: int) -> tuple[list[str], dict]:
+        if number not in self._shard_cache:
+            if len(self._shard_cache) >= 4:  # keep memory flat on very large corpora
+                self._shard_cache.pop(next(iter(self._shard_cache)))
+            texts = pq.read_table(self.folder / f"shard-{number:05d}.parquet", columns=["text"])["text"].to_pylist()
+            with np.load(self.folder / f"shard-{number:05d}.npz") as arrays:
+                turns = {name: arrays[name] for name in ("turn_doc", "turn_number", "turn_role", "turn_start",
+                                                          "turn_end")}
+            self._shard_cache[number] = (texts, turns)
+        return self._shard_cache[number]
+
+    def text(self, transcript_id: str) -> str:
+        """The repaired text of a transcript (KeyError when it is not in this analysis)."""
+        number, row = self._index()[transcript_id]
+        return self._shard(number)[0][row]
+
+    def turns(self, transcript_id: str) -> pd.DataFrame:
+        """turn, speaker (interviewer/participant), start, end of every turn of a transcript."""
+        number, row = self._index()[transcript_id]
+        turns = self._shard(number)[1]
+        mine = turns["turn_doc"] == row
+        roles = np.where(turns["turn_role"][mine] == 1, "participant", "interviewer")
+        return pd.DataFrame({"turn": turns["turn_number"][mine], "speaker": roles,
+                             "start": turns["turn_start"][mine], "end": turns["turn_end"][mine]})

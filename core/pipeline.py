@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +42,13 @@ class Analysis:
     key: str = ""
     cached: str = "none"  # "results", "shards" or "none": what the cache already had
     data_paths: list[str] = field(default_factory=list)
+    store: cache.TranscriptStore | None = field(default=None, repr=False)  # texts and turns, read lazily
+
+    def text(self, transcript_id: str) -> str:
+        return self.store.text(transcript_id)
+
+    def turns(self, transcript_id: str) -> pd.DataFrame:
+        return self.store.turns(transcript_id)
 
 
 def speakers_for(codebook: Codebook) -> SpeakerConfig:
@@ -61,21 +70,33 @@ def analyse(paths: Iterable[str | Path], *, codebook: Codebook, metadata=None,
     metadata = metadata_files(paths, metadata)
     result_key = cache.digest(corpus_key, codebook.content_hash, [_file_key(m, cache_dir) for m in metadata])
     result_folder = cache_dir / "results" / result_key
-    if use_cache and (hit := cache.load_results(result_folder)) is not None:
+    shard_folder = cache_dir / "corpus" / corpus_key if use_cache else _temporary_folder()
+    hit = cache.load_results(result_folder) if use_cache and cache.complete_shards(shard_folder) else None
+    if hit is not None:
         tables, info = hit
         return Analysis(codebook, *(tables[n] for n in cache.RESULT_TABLES), _report_from(info), result_key,
-                        "results", paths)
-    shard_folder = cache_dir / "corpus" / corpus_key if use_cache else None
+                        "results", paths, cache.TranscriptStore(shard_folder))
     scores, cached = _score_all(paths, codebook, options, report, shard_folder, workers, on_progress)
     transcripts = _with_metadata(scores.transcripts, metadata, report, codebook)
     if transcripts.empty and not report.problems:
         report.add(", ".join(paths) or "(no paths)", "no transcripts found", hint="point --data at transcripts")
-    analysis = Analysis(codebook, transcripts, scores.themes, scores.hits, report, result_key, cached, paths)
+    analysis = Analysis(codebook, transcripts, scores.themes, scores.hits, report, result_key, cached, paths,
+                        cache.TranscriptStore(shard_folder))
     if use_cache:
         result_folder.parent.mkdir(parents=True, exist_ok=True)
         cache.save_results(result_folder, {n: getattr(analysis, n) for n in cache.RESULT_TABLES},
                            {"report": report.to_dict(), "codebook": codebook.content_hash})
     return analysis
+
+
+_TEMPORARY_FOLDERS: list = []
+
+
+def _temporary_folder() -> Path:
+    """Shards of an uncached run live in a temporary folder removed when the program exits."""
+    folder = tempfile.TemporaryDirectory(prefix="themescope-")
+    _TEMPORARY_FOLDERS.append(folder)
+    return Path(folder.name) / "corpus"
 
 
 def _cache_usable(cache_dir: Path, report: LoadReport) -> bool:
@@ -122,15 +143,14 @@ def _score_job(job: tuple) -> tuple[Scores, list[Problem]]:
     report = LoadReport()
     if kind == "build":
         shard = build_shard(payload, speakers_for(_WORKER["codebook"]), report)
-        if folder is not None:
-            cache.save_shard(shard, folder, number)
+        cache.save_shard(shard, folder, number)
     else:
         shard = cache.load_shard(folder, number)
     return score_shard(shard, _WORKER["index"], _WORKER["matcher"]), report.problems
 
 
-def _jobs(paths, options, report, folder: Path | None) -> Iterator[tuple]:
-    cached = cache.complete_shards(folder) if folder is not None else None
+def _jobs(paths, options, report, folder: Path) -> Iterator[tuple]:
+    cached = cache.complete_shards(folder)
     if cached is not None:
         report.loaded.update(cached["problems"].get("loaded", {}))
         report.problems += [Problem(**p) for p in cached["problems"].get("problems", [])]
@@ -149,10 +169,9 @@ def _jobs(paths, options, report, folder: Path | None) -> Iterator[tuple]:
 
 
 def _score_all(paths, codebook, options, report, folder, workers, on_progress) -> tuple[Scores, str]:
-    if folder is not None and cache.complete_shards(folder) is None:
-        import shutil
+    cached = "shards" if cache.complete_shards(folder) is not None else "none"
+    if cached == "none":
         shutil.rmtree(folder, ignore_errors=True)  # a half-written build from an interrupted run
-    cached = "shards" if folder is not None and cache.complete_shards(folder) is not None else "none"
     load_problems_before = len(report.problems)
     parts, shard_problems = [], []
     for scores, problems in _run_jobs(_jobs(paths, options, report, folder), codebook, workers):
@@ -162,10 +181,9 @@ def _score_all(paths, codebook, options, report, folder, workers, on_progress) -
             on_progress(len(scores.transcripts))
     if cached == "none":
         report.problems += shard_problems
-        if folder is not None:
-            load_problems = report.problems[load_problems_before:]
-            cache.finish_shards(folder, len(parts), {"loaded": report.loaded,
-                                                    "problems": [p.__dict__ for p in load_problems]})
+        load_problems = report.problems[load_problems_before:]
+        cache.finish_shards(folder, len(parts), {"loaded": report.loaded,
+                                                "problems": [p.__dict__ for p in load_problems]})
     if not parts:
         return Scores.concat([_empty_scores(codebook)]), cached
     return Scores.concat(parts), cached
