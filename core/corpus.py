@@ -7,7 +7,7 @@ character offsets into the transcript text, so every hit maps back to the exact 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,20 +74,30 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     """Split each transcript into turns and tokenize the turns of the roles in `speakers.roles`."""
     pattern = speaker_pattern(speakers.interviewer, speakers.participant)
     wanted = {ROLE_CODES[r] for r in speakers.roles}
-    vocab: dict[str, int] = {"": BREAK}
     turns: list[tuple[int, int, int, int, int]] = []
-    token_words: list[int] = []
-    token_starts: list[int] = []
+    words: list[str] = []
+    starts: list[np.ndarray] = []
     turn_token_start: list[int] = []
     for doc, raw in enumerate(transcripts):
-        for number, role, start, end in _turns_of(raw, pattern, speakers, report):
+        lowered = lower_same_length(raw.text).replace("’", "'")  # same length: offsets stay valid
+        doc_turns = list(_turns_of(raw, pattern, speakers, report))
+        begins = word_begins(lowered)
+        bounds = np.searchsorted(begins, [edge for t in doc_turns for edge in (t[2], t[3])]).tolist()
+        for k, (number, role, start, end) in enumerate(doc_turns):
             turns.append((doc, number, role, start, end))
-            turn_token_start.append(len(token_words))
+            turn_token_start.append(len(words))
             if role in wanted:
-                _tokenize(raw.text, start, end, vocab, token_words, token_starts)
-            token_words.append(BREAK)
-            token_starts.append(end)
-    turn_token_start.append(len(token_words))
+                found = WORD.findall(lowered, start, end)
+                words += found
+                lo, hi = bounds[2 * k], bounds[2 * k + 1]
+                # the numpy word starts, unless they ever disagree with the regex on the count
+                starts.append(begins[lo:hi] if hi - lo == len(found) else _regex_starts(lowered, start, end))
+            words.append("")  # the BREAK token: no phrase continues past a turn's end
+            starts.append(np.array([end], dtype=np.int64))
+    turn_token_start.append(len(words))
+    vocab = dict.fromkeys(["", *words])  # C-speed de-duplication, first-seen order, "" first (= BREAK)
+    for number, word in enumerate(vocab):
+        vocab[word] = number
     table = np.array(turns, dtype=np.int64).reshape(-1, 5)
     return Shard(
         ids=[t.transcript_id for t in transcripts], sources=[t.source for t in transcripts],
@@ -95,8 +105,30 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
         turn_doc=table[:, 0].astype(np.int32), turn_number=table[:, 1].astype(np.int32),
         turn_role=table[:, 2].astype(np.int8), turn_start=table[:, 3].astype(np.int32),
         turn_end=table[:, 4].astype(np.int32), turn_token_start=np.array(turn_token_start, dtype=np.int64),
-        token_word=np.array(token_words, dtype=np.int32), token_start=np.array(token_starts, dtype=np.int32),
+        token_word=np.fromiter(map(vocab.__getitem__, words), dtype=np.int32, count=len(words)),
+        token_start=np.concatenate(starts).astype(np.int32) if starts else np.zeros(0, np.int32),
         vocab=list(vocab))
+
+
+_WORD_CHAR = np.array([chr(c).isalnum() for c in range(128)])
+
+
+def word_begins(lowered: str) -> np.ndarray:
+    """Where every WORD match of `lowered` begins, computed with numpy over code points: the regex's
+    finditer makes one Python object per word and was the tokenizer's hot spot."""
+    codes = np.frombuffer(lowered.encode("utf-32-le"), dtype=np.uint32)
+    is_word = _WORD_CHAR[np.minimum(codes, 127)]
+    wide = codes > 127
+    if wide.any():
+        is_word[wide] = [chr(c).isalnum() for c in codes[wide]]
+    inner_apostrophe = np.zeros_like(is_word)
+    inner_apostrophe[1:-1] = (codes[1:-1] == 39) & is_word[:-2] & is_word[2:]
+    joined = is_word | inner_apostrophe
+    return np.flatnonzero(joined & ~np.concatenate(([False], joined[:-1])))
+
+
+def _regex_starts(lowered: str, start: int, end: int) -> np.ndarray:
+    return np.array([m.start() for m in WORD.finditer(lowered, start, end)], dtype=np.int64)
 
 
 def _turns_of(raw: RawTranscript, pattern: re.Pattern, speakers: SpeakerConfig,
@@ -110,25 +142,3 @@ def _turns_of(raw: RawTranscript, pattern: re.Pattern, speakers: SpeakerConfig,
     # text before the first label (a title, notes) belongs to no speaker and is not coded
     for turn in turns:
         yield turn.number, ROLE_CODES[turn.role], turn.start, turn.end
-
-
-def _tokenize(text: str, start: int, end: int, vocab: dict[str, int], words: list[int], starts: list[int]) -> None:
-    """Append the word ids and start offsets of text[start:end]."""
-    segment = lower_same_length(text[start:end]).replace("’", "'")
-    found = WORD.findall(segment)
-    get = vocab.setdefault
-    words.extend([get(w, len(vocab)) for w in found])
-    starts.extend([m.start() + start for m in WORD.finditer(segment)])
-
-
-def shards_of(transcripts: Iterable[RawTranscript], speakers: SpeakerConfig, report: LoadReport,
-              *, size: int = 500) -> Iterator[Shard]:
-    """Group a stream of transcripts into shards of `size`."""
-    batch: list[RawTranscript] = []
-    for raw in transcripts:
-        batch.append(raw)
-        if len(batch) >= size:
-            yield build_shard(batch, speakers, report)
-            batch = []
-    if batch:
-        yield build_shard(batch, speakers, report)

@@ -9,6 +9,7 @@ word by word, whether the following tokens can continue it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -41,11 +42,6 @@ def inflections(word: str) -> set[str]:
         stems.add(word + word[-1])                         # plan -> plann+ing, plann+ed
     forms = {stem + suffix for stem in stems for suffix in ("ed", "ing", "ings")}
     forms |= {word + ("es" if word.endswith(("s", "x", "z", "ch", "sh")) else "s"), word + "ly"}
-    if word.endswith("ing") and len(word) > 5:             # a term written as -ing also finds its verb
-        base = word[:-3]
-        forms |= {base + "e", base + "es", base + "ed"}
-        if len(base) >= 4:                                 # testing -> test, tests (not coding -> cod)
-            forms |= {base, base + "s"}
     return forms
 
 
@@ -131,6 +127,18 @@ class TermIndex:
     def max_length(self) -> int:
         return max((len(e.slots) for e in self.entries), default=1)
 
+    @cached_property
+    def slot_table(self) -> np.ndarray:
+        """entries x max_length array of slots (-1 past an entry's last word), for vectorised look-ups."""
+        table = np.full((max(len(self.entries), 1), self.max_length), -1, dtype=np.int64)
+        for row, entry in enumerate(self.entries):
+            table[row, :len(entry.slots)] = entry.slots
+        return table
+
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        return np.array([len(e.slots) for e in self.entries] or [1], dtype=np.int64)
+
 
 # ---------------------------------------------------------------- vocabulary matching (fuzzy, once per word)
 class VocabularyMatcher:
@@ -156,7 +164,9 @@ class VocabularyMatcher:
         self._globs = [(slot, rule.word[:-1]) for slot, rule in enumerate(rules) if rule.is_glob]
         self._fuzzy_slots = [slot for slot, rule in enumerate(rules)
                              if not rule.exact and not rule.is_glob and len(rule.word) >= rule.fuzzy_min_length]
-        self._fuzzy_words = [rules[s].word for s in self._fuzzy_slots]
+        self._fuzzy_by_letter: dict[str, list[int]] = {}
+        for slot in self._fuzzy_slots:
+            self._fuzzy_by_letter.setdefault(rules[slot].word[0], []).append(slot)
         self._min_threshold = min((rules[s].threshold for s in self._fuzzy_slots), default=100)
 
     def matches_of(self, word: str) -> tuple[tuple[int, float], ...]:
@@ -186,22 +196,23 @@ class VocabularyMatcher:
                     found[word][slot] = 100.0
 
     def _fuzzy(self, new: list[str], found: dict) -> None:
-        """Typos: one cdist over (new words x fuzzy term words), kept where the first letters agree."""
-        if not self._fuzzy_slots:
-            return
+        """Typos: per first letter (typos keep it), one cdist of new words x fuzzy term words."""
         rules = self.index.rules
-        shortest = min(rules[s].fuzzy_min_length for s in self._fuzzy_slots)
-        candidates = [w for w in new if len(w) >= shortest]
-        if not candidates:
-            return
-        scores = process.cdist(candidates, self._fuzzy_words, scorer=fuzz.ratio,
-                               score_cutoff=self._min_threshold, dtype=np.float32, workers=1)
-        for i, j in zip(*np.nonzero(scores)):
-            word, slot = candidates[i], self._fuzzy_slots[j]
-            rule = rules[slot]
-            score = float(fuzz.ratio(word, rule.word))  # exact float, not the float32 copy
-            if score >= rule.threshold and rule._may_be_typo(word) and slot not in found[word]:
-                found[word][slot] = score
+        shortest = min((rules[s].fuzzy_min_length for s in self._fuzzy_slots), default=0)
+        by_letter: dict[str, list[str]] = {}
+        for word in new:
+            if len(word) >= shortest and word[0] in self._fuzzy_by_letter:
+                by_letter.setdefault(word[0], []).append(word)
+        for letter, candidates in by_letter.items():
+            slots = self._fuzzy_by_letter[letter]
+            scores = process.cdist(candidates, [rules[s].word for s in slots], scorer=fuzz.ratio,
+                                   score_cutoff=self._min_threshold, dtype=np.float32, workers=1)
+            for i, j in zip(*np.nonzero(scores)):
+                word, slot = candidates[i], slots[j]
+                rule = rules[slot]
+                score = float(fuzz.ratio(word, rule.word))  # exact float, not the float32 copy
+                if score >= rule.threshold and rule._may_be_typo(word) and slot not in found[word]:
+                    found[word][slot] = score
 
 
 # ---------------------------------------------------------------- token-level matching (exact, vectorised)
@@ -213,12 +224,11 @@ def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> 
     matcher.learn(shard.vocab[1:])
     pairs = _vocabulary_pairs(shard.vocab, matcher)
     positions, entries, similarity = _first_words(shard.token_word, index, pairs)
-    lengths = np.array([len(e.slots) for e in index.entries] or [1], dtype=np.int64)
     for k in range(1, index.max_length):
-        positions, entries, similarity = _continue_phrases(shard.token_word, index, pairs, lengths,
-                                                           positions, entries, similarity, k)
-    return pd.DataFrame({"entry": entries, "token": positions, "length": lengths[entries] if len(entries) else
-                         np.zeros(0, np.int64), "similarity": similarity})
+        positions, entries, similarity = _continue_phrases(shard.token_word, index, pairs, positions, entries,
+                                                           similarity, k)
+    return pd.DataFrame({"entry": entries, "token": positions, "length": index.lengths[entries],
+                         "similarity": similarity})
 
 
 @dataclass
@@ -285,15 +295,14 @@ def _first_words(token_word: np.ndarray, index: TermIndex, pairs: _Pairs):
     return token_pos.astype(np.int64), starts_entry[row].astype(np.int64), starts_sim[row]
 
 
-def _continue_phrases(token_word, index, pairs, lengths, positions, entries, similarity, k):
+def _continue_phrases(token_word, index, pairs, positions, entries, similarity, k):
     """Keep entries shorter than k+1 words as they are; longer ones only where word k also matches."""
-    longer = lengths[entries] > k
+    longer = index.lengths[entries] > k
     if not longer.any():
         return positions, entries, similarity
-    slot_k = np.array([e.slots[k] if len(e.slots) > k else 0 for e in index.entries], dtype=np.int64)
     idx = np.nonzero(longer)[0]
     next_pos = np.minimum(positions[idx] + k, len(token_word) - 1)
-    found, sims = _lookup(pairs, slot_k[entries[idx]], token_word[next_pos].astype(np.int64))
+    found, sims = _lookup(pairs, index.slot_table[entries[idx], k], token_word[next_pos].astype(np.int64))
     keep = np.ones(len(positions), bool)
     keep[idx[~found]] = False
     similarity = similarity.copy()

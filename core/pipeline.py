@@ -27,7 +27,7 @@ from .loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_me
 from .matcher import TermIndex, VocabularyMatcher
 from .scoring import SCOPE_ROLES, Scores, score_shard
 
-SHARD_SIZE = 500
+SHARD_SIZE = 250
 
 
 @dataclass

@@ -37,9 +37,9 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> S
     """Hits, theme scores and occupation of every transcript in the shard."""
     located = locate_matches(shard, index, find_matches(shard, index, matcher))
     settings = index.codebook.settings
-    theme_hits = _keep_scope(located, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
+    theme_hits = _keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
     evidence = _occupation_window(shard, located, settings.occupation_first_turns)
-    occupation_hits = _keep_scope(evidence, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
+    occupation_hits = _keep_scope(evidence, index, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
     words = sum(shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope])
     return Scores(transcripts=_transcript_rows(shard, index, occupation_hits),
                   themes=_theme_rows(shard, index, theme_hits, words),
@@ -74,14 +74,15 @@ def _code_numbers(index: TermIndex) -> np.ndarray:
     return np.array([numbers[e.code] for e in index.entries], dtype=np.int64)
 
 
-def _keep_scope(located: pd.DataFrame, kind: int, exclude_kind: int, roles: tuple[str, ...]) -> pd.DataFrame:
+def _keep_scope(located: pd.DataFrame, index: TermIndex, kind: int, exclude_kind: int,
+                roles: tuple[str, ...]) -> pd.DataFrame:
     """Matches of one kind in turns of the given roles, less excluded and overlapping ones."""
     in_roles = located["role"].isin([ROLE_CODES[r] for r in roles])
     hits = located[in_roles & (located["kind"] == kind)]
     exclusions = located[in_roles & (located["kind"] == exclude_kind)]
     if len(exclusions):
         hits = _drop_excluded(hits, exclusions)
-    return _drop_overlaps(hits)
+    return _drop_overlaps(hits, index)
 
 
 def _drop_excluded(hits: pd.DataFrame, exclusions: pd.DataFrame) -> pd.DataFrame:
@@ -92,15 +93,17 @@ def _drop_excluded(hits: pd.DataFrame, exclusions: pd.DataFrame) -> pd.DataFrame
     return hits.drop(index=overlapping["index"].unique())
 
 
-def _drop_overlaps(hits: pd.DataFrame) -> pd.DataFrame:
-    """Within a code, overlapping hits count once: the earliest, and of those the longest, wins."""
+def _drop_overlaps(hits: pd.DataFrame, index: TermIndex) -> pd.DataFrame:
+    """Within a code, overlapping hits count once: the earliest, then the longest, then the weightiest wins."""
     if hits.empty:
         return hits
-    ordered = hits.assign(length=hits["end_token"] - hits["token"]).sort_values(
-        ["code", "token", "length"], ascending=[True, True, False], kind="stable")
+    ordered = hits.assign(length=hits["end_token"] - hits["token"], weight=_term_weights(index, hits))
+    ordered = ordered.sort_values(["code", "token", "length", "weight"], ascending=[True, True, False, False],
+                                  kind="stable")
     reach = ordered.groupby("code", observed=True)["end_token"].cummax()
     previous_reach = reach.groupby(ordered["code"], observed=True).shift(fill_value=-1)
-    return ordered[ordered["token"] > previous_reach].drop(columns="length").sort_values("token", kind="stable")
+    kept = ordered[ordered["token"] > previous_reach]
+    return kept.drop(columns=["length", "weight"]).sort_values("token", kind="stable")
 
 
 def _occupation_window(shard: Shard, located: pd.DataFrame, first_turns: int) -> pd.DataFrame:

@@ -1,36 +1,26 @@
-"""Themescope dashboard (placeholder until the dashboard issue lands): theme prevalence on the shipped data."""
+"""Themescope dashboard: the entrypoint. Page set-up and routing; each page (one thin script in pages/)
+starts with the shared frame (data, URL state, sidebar) from dashboard/frame.py.
+
+    streamlit run dashboard/app.py -- --data ../shared/data/anthropic-interviewer [--metadata CSV] [--codebook FILE]
+"""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
 
-from core import ThemescopeError, analyse, load_codebook  # noqa: E402
-from core.summary import theme_prevalence  # noqa: E402
+from dashboard import state  # noqa: E402
 
-
-def options() -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data", action="append")
-    parser.add_argument("--metadata", action="append")
-    parser.add_argument("--codebook", default=str(ROOT / "config" / "codebook.yaml"))
-    return parser.parse_known_args(sys.argv[1:])[0]
-
-
-st.set_page_config(page_title="Themescope", layout="wide")
-st.title("Themescope")
-args = options()
-try:
-    codebook = load_codebook(args.codebook)
-    analysis = analyse(args.data or [str(ROOT / "data")], codebook=codebook, metadata=args.metadata)
-except ThemescopeError as exc:
-    st.error(str(exc))
-    st.stop()
-st.caption(f"{len(analysis.transcripts)} transcripts · codebook {codebook.name} {codebook.version}")
-prevalence = theme_prevalence(analysis.themes)
-st.bar_chart(prevalence.set_index("theme")["share"])
+st.set_page_config(page_title="Themescope", page_icon=":material/forum:", layout="wide")
+page = st.navigation([
+    st.Page(HERE / "pages" / "overview.py", title="Overview", icon=":material/bar_chart:", default=True),
+    st.Page(HERE / "pages" / "quotes.py", title="Quotes", icon=":material/format_quote:"),
+    st.Page(HERE / "pages" / "transcript.py", title="Transcript", icon=":material/article:"),
+])
+page.run()
+state.write_url(st.session_state["view"])  # a page may have settled a default (which transcript is shown)

@@ -8,7 +8,7 @@ import pytest
 
 from core.cli import main
 
-from conftest import DATA, ROOT, SEEDS
+from support import DATA, ROOT, SEEDS
 
 
 def test_score_writes_the_three_tables_parquet_copies_and_the_report(tmp_path, capsys):

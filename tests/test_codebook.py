@@ -6,7 +6,7 @@ import pytest
 from core import CodebookError, load_codebook, parse_codebook
 from core.codebook import validate_file
 
-from conftest import ROOT
+from support import ROOT
 
 MINIMAL = "name: x\nthemes:\n- id: a\n  label: A\n  description: d\n  terms: [word]\n"
 

@@ -5,7 +5,7 @@ import pytest
 
 from core.loaders import LoadOptions, LoadReport, read_metadata, read_transcripts
 
-from conftest import DATA
+from support import DATA
 
 
 def load(*paths, options=LoadOptions()):

@@ -2,7 +2,7 @@ import pandas as pd
 from core import analyse, parse_codebook
 from core.pipeline import SHARD_SIZE
 
-from conftest import DATA
+from support import DATA
 
 
 def many_transcripts_csv(path, n):

@@ -1,7 +1,7 @@
 """Optional: the public data set, when ../shared/data/anthropic-interviewer is there."""
 from core import analyse
 
-from conftest import PUBLIC_DATA, needs_public_data
+from support import PUBLIC_DATA, needs_public_data
 
 
 @needs_public_data

@@ -1,7 +1,7 @@
 from core import analyse
 from core.quotes import Span, highlight_html, paragraphs_html, sentence_bounds
 
-from conftest import DATA
+from support import DATA
 
 
 def test_sentence_around_a_hit_stays_in_its_turn():

@@ -90,7 +90,7 @@ def test_weak_evidence_gives_other():
 
 
 def test_metadata_occupation_wins_and_attributes_merge(tiny_codebook, tmp_path):
-    from conftest import DATA
+    from support import DATA
     analysis = analyse([DATA / "folder"], codebook=tiny_codebook, metadata=DATA / "metadata.csv",
                        cache_dir=tmp_path)
     rows = analysis.transcripts.set_index("transcript_id")

@@ -3,7 +3,7 @@ import pytest
 
 from core import analyse
 
-from conftest import SEEDS
+from support import SEEDS
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,147 @@
+"""Engine speed and memory: the public set cold vs an exact regex baseline, and 80,000 transcripts.
+
+    python benchmarks/speed.py                 # public set (1,250) only
+    python benchmarks/speed.py --large         # also 80,000 (the public set replicated; ~600 MB in /tmp)
+
+Every scenario runs in a fresh subprocess (imports done before the clock starts, so interpreter start is
+excluded) and reports wall time and the peak resident memory of that process and its workers.
+Needs ../shared/data/anthropic-interviewer (or --data); prints a message and exits 0 without it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = ROOT.parent / "shared" / "data" / "anthropic-interviewer"
+
+# Each scenario is a small script run with `python -c`; it prints one JSON line.
+PRELUDE = f"""
+import json, resource, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from core import analyse, load_codebook, parse_codebook
+def peak_mb():
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round((own + children) / 1024)  # ru_maxrss is in KiB on Linux; workers counted at their peak
+"""
+
+ENGINE = PRELUDE + """
+book = load_codebook(sys.argv[1])
+if len(sys.argv) > 4 and sys.argv[4] == "edit":
+    book = parse_codebook(book.text.replace("themes:", "themes:\\n  - id: bench_edit\\n    label: Edit\\n"
+                          "    description: added by the benchmark\\n    terms: [spreadsheet, deadline]", 1))
+start = time.perf_counter()
+analysis = analyse([sys.argv[2]], codebook=book, cache_dir=sys.argv[3], use_cache=sys.argv[3] != "none")
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": round(seconds, 3), "peak_mb": peak_mb(), "transcripts": len(analysis.transcripts),
+                  "hits": len(analysis.hits), "cached": analysis.cached}))
+"""
+
+BASELINE = PRELUDE + """
+import re
+import pandas as pd
+from core.turns import speaker_pattern, split_turns
+book = load_codebook(sys.argv[1])
+def term_regex(term):
+    words = [re.escape(w[:-1]) + r"\\w*" if w.endswith("*") else re.escape(w) for w in term.words]
+    return r"\\W+".join(words)
+alternatives = sorted({term_regex(t) for theme in book.themes for t in theme.terms}, key=len, reverse=True)
+theme_of = {}
+for theme in book.themes:
+    for t in theme.terms:
+        theme_of.setdefault(term_regex(t), theme.id)
+start = time.perf_counter()
+# one compiled regex over all terms, exact (no fuzzing), case-insensitive, whole words
+pattern = re.compile(r"\\b(?:" + "|".join(f"({a})" for a in alternatives) + r")\\b", re.I)
+group_theme = [theme_of[a] for a in alternatives]
+s = book.settings
+speakers = speaker_pattern(s.interviewer_labels, s.participant_labels)
+counts = {}
+hits = 0
+for path in sorted(__import__("pathlib").Path(sys.argv[2]).glob("*.csv")):
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for transcript_id, text in zip(table["transcript_id"], table["text"]):
+        for turn in split_turns(text, speakers, s.participant_labels):
+            if turn.role != "participant":
+                continue
+            for match in pattern.finditer(text, turn.start, turn.end):
+                key = (transcript_id, group_theme[match.lastindex - 1])
+                counts[key] = counts.get(key, 0) + 1
+                hits += 1
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": round(seconds, 3), "peak_mb": peak_mb(), "hits": hits}))
+"""
+
+
+def run(script: str, *args: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def replicate(data: Path, copies: int, target: Path) -> Path:
+    """The public set `copies` times over with distinct ids, as one CSV (made once, kept in /tmp)."""
+    import pandas as pd
+
+    if target.exists():
+        return target
+    tables = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in sorted(data.glob("*.csv"))]
+    base = pd.concat(tables, ignore_index=True)
+    with target.open("w", encoding="utf-8") as out:
+        for copy in range(copies):
+            part = base.assign(transcript_id=base["transcript_id"] + f"_r{copy:03d}")
+            part.to_csv(out, index=False, header=copy == 0)
+    return target
+
+
+def best_of(n: int, script: str, *args: str) -> dict:
+    runs = [run(script, *args) for _ in range(n)]
+    return min(runs, key=lambda r: r["seconds"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(PUBLIC))
+    parser.add_argument("--codebook", default=str(ROOT / "config" / "codebook.yaml"))
+    parser.add_argument("--large", action="store_true", help="also run the 80,000-transcript scenarios")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per public-set scenario (best is kept)")
+    args = parser.parse_args()
+    data = Path(args.data)
+    if not data.exists():
+        print(f"public data set not found at {data}: nothing to measure")
+        return 0
+    engine = best_of(args.repeat, ENGINE, args.codebook, str(data), "none")
+    baseline = best_of(args.repeat, BASELINE, args.codebook, str(data))
+    print(f"public set, cold (no cache):   {engine['seconds']:.3f} s for {engine['transcripts']:,} transcripts, "
+          f"{engine['hits']:,} fuzzy hits, peak {engine['peak_mb']} MB")
+    print(f"exact regex baseline:          {baseline['seconds']:.3f} s, {baseline['hits']:,} exact hits")
+    print(f"engine / baseline:             {engine['seconds'] / baseline['seconds']:.2f}x")
+    if args.large:
+        large(data, args.codebook)
+    return 0
+
+
+def large(data: Path, codebook: str) -> None:
+    folder = Path(tempfile.gettempdir()) / "themescope-bench"
+    folder.mkdir(exist_ok=True)
+    corpus = replicate(data, 64, folder / "replicated_80k.csv")
+    cache = tempfile.mkdtemp(prefix="cache-", dir=folder)
+    cold = run(ENGINE, codebook, str(corpus), cache)
+    unchanged = run(ENGINE, codebook, str(corpus), cache)
+    edited = run(ENGINE, codebook, str(corpus), cache, "edit")
+    print(f"80k cold:                      {cold['seconds']:.2f} s for {cold['transcripts']:,} transcripts, "
+          f"peak {cold['peak_mb']} MB (process + workers)")
+    print(f"80k re-score after an edit:    {edited['seconds']:.2f} s (cache: {edited['cached']}), "
+          f"peak {edited['peak_mb']} MB")
+    print(f"80k re-run, nothing changed:   {unchanged['seconds']:.2f} s (cache: {unchanged['cached']}), "
+          f"peak {unchanged['peak_mb']} MB")
+    import shutil
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
