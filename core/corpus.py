@@ -7,14 +7,13 @@ character offsets into the transcript text, so every hit maps back to the exact 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .loaders import LoadReport, RawTranscript
-from .text import WORD, lower_same_length
-from .turns import PARTICIPANT, speaker_pattern, split_turns
+from .text import lower_same_length
+from .turns import PARTICIPANT, speaker_pattern
 
 BREAK = 0  # the word id that separates turns
 ROLE_CODES = {"interviewer": 0, "participant": 1}
@@ -71,74 +70,93 @@ class Shard:
 
 
 def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, report: LoadReport) -> Shard:
-    """Split each transcript into turns and tokenize the turns of the roles in `speakers.roles`."""
-    pattern = speaker_pattern(speakers.interviewer, speakers.participant)
-    wanted = {ROLE_CODES[r] for r in speakers.roles}
-    turns: list[tuple[int, int, int, int, int]] = []
-    words: list[str] = []
-    starts: list[np.ndarray] = []
-    turn_token_start: list[int] = []
-    for doc, raw in enumerate(transcripts):
-        lowered = lower_same_length(raw.text).replace("’", "'")  # same length: offsets stay valid
-        doc_turns = list(_turns_of(raw, pattern, speakers, report))
-        begins = word_begins(lowered)
-        bounds = np.searchsorted(begins, [edge for t in doc_turns for edge in (t[2], t[3])]).tolist()
-        for k, (number, role, start, end) in enumerate(doc_turns):
-            turns.append((doc, number, role, start, end))
-            turn_token_start.append(len(words))
-            if role in wanted:
-                found = WORD.findall(lowered, start, end)
-                words += found
-                lo, hi = bounds[2 * k], bounds[2 * k + 1]
-                # the numpy word starts, unless they ever disagree with the regex on the count
-                starts.append(begins[lo:hi] if hi - lo == len(found) else _regex_starts(lowered, start, end))
-            words.append("")  # the BREAK token: no phrase continues past a turn's end
-            starts.append(np.array([end], dtype=np.int64))
-    turn_token_start.append(len(words))
-    vocab = dict.fromkeys(["", *words])  # C-speed de-duplication, first-seen order, "" first (= BREAK)
-    for number, word in enumerate(vocab):
-        vocab[word] = number
-    table = np.array(turns, dtype=np.int64).reshape(-1, 5)
+    """Split each transcript into turns and tokenize the turns of the roles in `speakers.roles`.
+
+    Tokenizing is vectorised over the whole shard: the texts are joined, word boundaries found on the code
+    points with numpy, and each word identified by a polynomial hash, so no Python object is made per word.
+    """
+    turns = _turn_table(transcripts, speakers, report)
+    joined = lower_same_length("\n".join(t.text for t in transcripts)).replace("’", "'")
+    doc_offset = np.cumsum([0] + [len(t.text) + 1 for t in transcripts])[:-1].astype(np.int64)
+    begins, ends = word_bounds(joined)
+    wanted = np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles])
+    turn_begin = doc_offset[turns[:, 0]] + turns[:, 3]
+    turn_end = doc_offset[turns[:, 0]] + turns[:, 4]
+    turn_of = np.searchsorted(turn_begin, begins, side="right") - 1
+    safe = np.maximum(turn_of, 0)
+    inside = (turn_of >= 0) & (begins < turn_end[safe]) & wanted[safe]
+    begins, ends, turn_of = begins[inside], ends[inside], turn_of[inside]
+    word_id, vocab = _word_ids(joined, begins, ends)
+    # one BREAK token after every turn: token i of turn t moves t places to the right
+    per_turn = np.bincount(turn_of, minlength=len(turns))
+    turn_token_start = np.concatenate(([0], np.cumsum(per_turn + 1))).astype(np.int64)
+    token_word = np.zeros(turn_token_start[-1], dtype=np.int32)
+    token_start = np.zeros(turn_token_start[-1], dtype=np.int32)
+    placed = np.arange(len(begins)) + turn_of
+    token_word[placed] = word_id
+    token_start[placed] = begins - doc_offset[turns[turn_of, 0]]
+    token_start[turn_token_start[1:] - 1] = turns[:, 4]
     return Shard(
         ids=[t.transcript_id for t in transcripts], sources=[t.source for t in transcripts],
         attributes=[t.attributes for t in transcripts], texts=[t.text for t in transcripts],
-        turn_doc=table[:, 0].astype(np.int32), turn_number=table[:, 1].astype(np.int32),
-        turn_role=table[:, 2].astype(np.int8), turn_start=table[:, 3].astype(np.int32),
-        turn_end=table[:, 4].astype(np.int32), turn_token_start=np.array(turn_token_start, dtype=np.int64),
-        token_word=np.fromiter(map(vocab.__getitem__, words), dtype=np.int32, count=len(words)),
-        token_start=np.concatenate(starts).astype(np.int32) if starts else np.zeros(0, np.int32),
-        vocab=list(vocab))
+        turn_doc=turns[:, 0].astype(np.int32), turn_number=turns[:, 1].astype(np.int32),
+        turn_role=turns[:, 2].astype(np.int8), turn_start=turns[:, 3].astype(np.int32),
+        turn_end=turns[:, 4].astype(np.int32), turn_token_start=turn_token_start,
+        token_word=token_word, token_start=token_start, vocab=vocab)
 
 
 _WORD_CHAR = np.array([chr(c).isalnum() for c in range(128)])
 
 
-def word_begins(lowered: str) -> np.ndarray:
-    """Where every WORD match of `lowered` begins, computed with numpy over code points: the regex's
-    finditer makes one Python object per word and was the tokenizer's hot spot."""
+def word_bounds(lowered: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of every WORD match in `lowered` (letters/digits, inner apostrophes joined),
+    computed with numpy over code points; the tests check it against the regex."""
     codes = np.frombuffer(lowered.encode("utf-32-le"), dtype=np.uint32)
     is_word = _WORD_CHAR[np.minimum(codes, 127)]
-    wide = codes > 127
-    if wide.any():
-        is_word[wide] = [chr(c).isalnum() for c in codes[wide]]
+    wide = np.flatnonzero(codes > 127)
+    if len(wide):
+        is_word[wide] = [chr(c).isalnum() for c in codes[wide].tolist()]
     inner_apostrophe = np.zeros_like(is_word)
     inner_apostrophe[1:-1] = (codes[1:-1] == 39) & is_word[:-2] & is_word[2:]
-    joined = is_word | inner_apostrophe
-    return np.flatnonzero(joined & ~np.concatenate(([False], joined[:-1])))
+    word = np.concatenate(([False], is_word | inner_apostrophe, [False]))
+    edges = np.flatnonzero(word[1:] != word[:-1])
+    return edges[0::2].astype(np.int64), edges[1::2].astype(np.int64)
 
 
-def _regex_starts(lowered: str, start: int, end: int) -> np.ndarray:
-    return np.array([m.start() for m in WORD.finditer(lowered, start, end)], dtype=np.int64)
+_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier of the polynomial word hash
 
 
-def _turns_of(raw: RawTranscript, pattern: re.Pattern, speakers: SpeakerConfig,
-              report: LoadReport) -> Iterator[tuple[int, int, int, int]]:
-    turns = split_turns(raw.text, pattern, speakers.participant)
-    if not turns:
-        report.add(raw.source, f"{raw.transcript_id}: no speaker labels (such as 'User:'), so the whole text "
-                               "is read as the participant's", hint="label turns, or map labels in the codebook")
-        yield 0, ROLE_CODES[PARTICIPANT], 0, len(raw.text)
-        return
-    # text before the first label (a title, notes) belongs to no speaker and is not coded
-    for turn in turns:
-        yield turn.number, ROLE_CODES[turn.role], turn.start, turn.end
+def _word_ids(text: str, begins: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Word id of every token (1..n; 0 is BREAK) and the vocabulary, from a polynomial hash of each word,
+    sum(c_i * B^i), shifted to a common origin. The arithmetic wraps modulo 2**64 on purpose."""
+    if not len(begins):
+        return np.zeros(0, dtype=np.int32), [""]
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(np.full(len(codes) + 1, _BASE, dtype=np.uint64))  # B^1 .. B^(n+1)
+        prefix = np.concatenate((np.zeros(1, np.uint64), np.cumsum(codes * powers[:-1], dtype=np.uint64)))
+        hashes = (prefix[ends] - prefix[begins]) * powers[len(codes) - begins]
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    vocab = [""] + [text[b:e] for b, e in zip(begins[first].tolist(), ends[first].tolist())]
+    return (inverse + 1).astype(np.int32), vocab
+
+
+def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig, report: LoadReport) -> np.ndarray:
+    """(doc, number, role, start, end) of every turn of every transcript, as an int64 array."""
+    pattern = speakers.pattern
+    participant = {label.lower() for label in speakers.participant}
+    rows: list[tuple[int, int, int, int, int]] = []
+    for doc, raw in enumerate(transcripts):
+        matches = list(pattern.finditer(raw.text))
+        if not matches:
+            report.add(raw.source, f"{raw.transcript_id}: no speaker labels (such as 'User:'), so the whole "
+                       "text is read as the participant's", hint="label turns, or map labels in the codebook")
+            rows.append((doc, 0, ROLE_CODES[PARTICIPANT], 0, len(raw.text.rstrip())))
+            continue
+        # text before the first label (a title, notes) belongs to no speaker and is not coded
+        bounds = [m.start() for m in matches[1:]] + [len(raw.text)]
+        for number, (match, bound) in enumerate(zip(matches, bounds)):
+            role = ROLE_CODES[PARTICIPANT] if match.group("label").lower() in participant else 0
+            end = max(match.end(), len(raw.text[:bound].rstrip()))
+            rows.append((doc, number, role, match.end(), end))
+    return np.array(rows, dtype=np.int64).reshape(-1, 5)

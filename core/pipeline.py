@@ -27,7 +27,9 @@ from .loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_me
 from .matcher import TermIndex, VocabularyMatcher
 from .scoring import SCOPE_ROLES, Scores, score_shard
 
-SHARD_SIZE = 250
+SHARD_SIZE = 250        # small first shards get every core busy early on a small corpus...
+LARGE_SHARD_SIZE = 1000  # ...then larger ones keep per-shard overhead low on a large one
+SMALL_SHARDS = 4
 
 
 @dataclass
@@ -114,7 +116,7 @@ def _corpus_key(paths, codebook, options, cache_dir: Path, report: LoadReport) -
     files = [(str(f.resolve()), hashes.of(f)) for f in data_files(paths, LoadReport())]
     hashes.save()
     return cache.digest(cache.code_version(), files, options.__dict__, speakers_for(codebook).__dict__,
-                        SHARD_SIZE)
+                        SHARD_SIZE, LARGE_SHARD_SIZE, SMALL_SHARDS)
 
 
 def _file_key(path: Path, cache_dir: Path) -> str:
@@ -161,7 +163,7 @@ def _jobs(paths, options, report, folder: Path) -> Iterator[tuple]:
     number = 0
     for raw in read_transcripts(paths, report, options):
         batch.append(raw)
-        if len(batch) == SHARD_SIZE:
+        if len(batch) == (SHARD_SIZE if number < SMALL_SHARDS else LARGE_SHARD_SIZE):
             yield "build", batch, folder, number
             batch, number = [], number + 1
     if batch:

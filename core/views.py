@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -74,9 +75,12 @@ class ViewData:
     def size(self) -> int:
         return len(self.transcripts)
 
+    @cached_property
+    def _doc_index(self) -> dict[str, int]:
+        return {transcript_id: doc for doc, transcript_id in enumerate(self.transcripts["transcript_id"])}
+
     def doc_of(self, transcript_id: str) -> int | None:
-        found = np.flatnonzero(self.transcripts["transcript_id"].to_numpy() == transcript_id)
-        return int(found[0]) if len(found) else None
+        return self._doc_index.get(transcript_id)
 
 
 # ---------------------------------------------------------------- preparing an analysis
@@ -273,11 +277,17 @@ def quotes(data: ViewData, keep: np.ndarray, *, theme: str | None = None, occupa
     QUOTE_SORTS; columns of the hits table plus doc, theme_index and occupation."""
     keep = keep.copy()
     if theme is not None:
-        keep &= data.hits["theme"].to_numpy() == theme
+        keep &= data.hits["theme_index"].to_numpy() == (data.theme_ids.index(theme) if theme in data.theme_ids else -1)
     if occupation is not None:
         keep &= data.hits["occupation"].to_numpy() == occupation
     chosen = data.hits.loc[keep]
     return chosen.sort_values(QUOTE_SORTS.get(sort, QUOTE_SORTS["transcript"]), kind="stable")
+
+
+def transcript_hits(data: ViewData, doc: int, theme_ids: Iterable[str]) -> pd.DataFrame:
+    """Every hit of one transcript in the given themes (for the transcript reader)."""
+    rows = data.hits.loc[data.hits["doc"].to_numpy() == doc]
+    return rows.loc[rows["theme"].isin(list(theme_ids))]
 
 
 def page_of(table: pd.DataFrame, page: int, size: int) -> tuple[pd.DataFrame, int, int]:

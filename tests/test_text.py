@@ -30,3 +30,19 @@ def test_lower_same_length_keeps_offsets_for_unusual_letters():
     text = "İstanbul IT"
     assert len(lower_same_length(text)) == len(text)
     assert lower_same_length(text).endswith("it")
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.corpus import word_bounds
+from core.text import WORD
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1 '’_-.\nÉéİ日本ß\u0301\u00a0")), max_size=60))
+def test_vectorised_word_bounds_agree_with_the_regex(text):
+    lowered = text.lower() if len(text.lower()) == len(text) else text
+    lowered = lowered.replace("’", "'")
+    begins, ends = word_bounds(lowered)
+    assert [lowered[b:e] for b, e in zip(begins, ends)] == WORD.findall(lowered)

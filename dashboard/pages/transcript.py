@@ -3,6 +3,7 @@ import html
 
 import streamlit as st
 
+from core.views import transcript_hits
 from dashboard import context, frame
 from dashboard.passages import hit_spans, legend_html, scroll_script, transcript_html
 from dashboard.state import copy_widget, seed, set_view
@@ -31,9 +32,11 @@ def pick_transcript() -> None:
     set_view(hit=None)
 
 
+occupations = data.transcripts["occupation"].to_numpy()
+
+
 def describe(transcript_id: str) -> str:
-    occupation = data.transcripts["occupation"].to_numpy()[data.doc_of(transcript_id)]
-    return f"{transcript_id} · {page.label(occupation)}"
+    return f"{transcript_id} · {page.label(occupations[data.doc_of(transcript_id)])}"
 
 
 picker, back = st.columns([4, 1], vertical_alignment="bottom")
@@ -52,7 +55,7 @@ facts = {"Occupation": page.label(row["occupation"]),
          **{column.replace("_", " ").capitalize(): data.attribute_values[column][doc] for column in data.attributes}}
 st.html(" &nbsp;·&nbsp; ".join(f"<b>{html.escape(k)}:</b> {html.escape(str(v))}" for k, v in facts.items()))
 
-hits = data.hits.loc[(data.hits["doc"] == doc) & data.hits["theme"].isin(page.themes_in_view)]
+hits = transcript_hits(data, doc, page.themes_in_view)
 counts = hits["theme"].value_counts().reindex(page.themes_in_view).dropna().astype(int)
 st.html(legend_html(counts.to_dict(), page.colours, page.label))
 
