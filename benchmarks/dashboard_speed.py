@@ -8,13 +8,14 @@ Reruns: AppTest runs each page once (scoring and caches warm), then 10 times, ea
 occupation filter; the median is printed (AppTest's own bookkeeping is included, so real servers are a
 little faster). Search reruns are timed after the one-off quote index is built (its time is printed too).
 First chart: a `streamlit run` server is started and Chromium opens it; the clock runs from the server's
-launch until the first bar is drawn. Cold: an empty engine cache; warm: a new server on the same cache;
-reload: the same server, page reloaded. Needs ../shared/data/anthropic-interviewer (or --data).
+launch until the first bar is drawn. Cold: an empty engine cache and a fresh browser profile; warm: a new
+server on the filled cache, the same browser profile; reload: the same server, page reloaded. Needs ../shared/data/anthropic-interviewer (or --data).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -37,10 +38,10 @@ SEARCH_CHANGES = ["deadline", "double check", "email", "trust", "students"]
 
 
 # ---------------------------------------------------------------- reruns (AppTest)
-def rerun_medians(data: str, *, repeats: int = 10, search: bool = True) -> dict[str, float]:
+def rerun_medians(data: str, codebook: Path, *, repeats: int = 10, search: bool = True) -> dict[str, float]:
     """Median seconds of a rerun after a filter change, per page (and for a search on the quotes page)."""
     from streamlit.testing.v1 import AppTest
-    sys.argv = ["app.py", "--data", data]
+    sys.argv = ["app.py", "--data", data, "--codebook", str(codebook)]
     results = {}
     for page in ("overview", "quotes", "transcript"):
         at = AppTest.from_file(str(APP), default_timeout=1800)
@@ -71,20 +72,25 @@ def _median_run(at, repeats: int, change) -> float:
 
 
 # ---------------------------------------------------------------- first chart (Chromium)
-def first_chart_times(data: str) -> dict[str, float]:
+def first_chart_times(data: str, codebook: Path) -> dict[str, float]:
+    """Seconds from launching a server to the first bar drawn: cold (empty engine cache, fresh browser
+    profile), warm (a new server on the filled cache; the browser profile of the cold run, as a returning
+    user has), and a reload of the warm server's page."""
     from playwright.sync_api import sync_playwright
     cache = Path(tempfile.mkdtemp(prefix="cache-", dir=WORK))
     times = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        for label in ("cold (new server, empty cache)", "warm (new server, cached results)"):
+        profile = browser.new_context()
+        for label in ("cold (new server, empty caches)", "warm (new server, filled caches)"):
             start = time.perf_counter()
-            server, url = _start_server(data, cache)
+            server, url = _start_server(data, codebook, cache)
             try:
-                page = browser.new_context().new_page()
+                page = profile.new_page()
                 times[label] = _time_to_chart(page, url, start)
                 if label.startswith("warm"):
                     times["reload (same server)"] = _time_to_chart(page, url, time.perf_counter())
+                page.close()
             finally:
                 server.terminate()
                 server.wait(10)
@@ -98,13 +104,13 @@ def _time_to_chart(page, url: str, start: float) -> float:
     return time.perf_counter() - start
 
 
-def _start_server(data: str, cache: Path) -> tuple[subprocess.Popen, str]:
+def _start_server(data: str, codebook: Path, cache: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats",
-               "false", "--server.fileWatcherType", "none", "--", "--data", data]
+               "false", "--server.fileWatcherType", "none", "--", "--data", data, "--codebook", str(codebook)]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "THEMESCOPE_CACHE": str(cache)})
     url = f"http://127.0.0.1:{port}"
@@ -141,6 +147,7 @@ def show(title: str, figures: dict[str, float], budget: float | None = None) -> 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(PUBLIC))
+    parser.add_argument("--codebook", default=str(ROOT / "config" / "codebook.yaml"))
     parser.add_argument("--big", type=int, default=0, metavar="N", help="also time N replicated transcripts")
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
@@ -149,16 +156,18 @@ def main() -> int:
         return 0
     WORK.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("THEMESCOPE_CACHE", str(WORK / "cache"))
-    show(f"Rerun after a filter change, median of 10 ({args.data}):", rerun_medians(args.data), 0.2)
+    codebook = WORK / "codebook.yaml"  # a snapshot: an edit of the codebook mid-run would re-score
+    shutil.copy(args.codebook, codebook)
+    show(f"Rerun after a filter change, median of 10 ({args.data}):", rerun_medians(args.data, codebook), 0.2)
     if not args.no_browser:
         if CHROMIUM.exists():
-            show("Time to the first chart in Chromium:", first_chart_times(args.data))
+            show("Time to the first chart in Chromium:", first_chart_times(args.data, codebook))
         else:
             print(f"(first-chart timing skipped: no Chromium at {CHROMIUM})")
     if args.big:
         csv = replicated_csv(Path(args.data), args.big)
         start = time.perf_counter()
-        figures = rerun_medians(str(csv), search=False)
+        figures = rerun_medians(str(csv), codebook, search=False)
         show(f"Rerun after a filter change, median of 10, {args.big:,} transcripts ({csv}; first load and "
              f"scoring took {time.perf_counter() - start:.0f} s in all):", figures, 1.0)
     return 0

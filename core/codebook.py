@@ -55,6 +55,7 @@ class ThemeSpec(_Strict):
     threshold: float | None = Field(default=None, ge=0, le=100)
     weight: float = Field(default=1.0, gt=0)
     min_hits: float | None = Field(default=None, gt=0)
+    negation: bool = False
     _terms = field_validator("terms", mode="before")(_terms_as_mappings)
 
 
@@ -76,6 +77,7 @@ class SpeakerSpec(_Strict):
 class OccupationSettingsSpec(_Strict):
     first_turns: int = Field(default=6, ge=1)
     min_score: float = Field(default=1.0, ge=0)
+    max_hits_per_term: int = Field(default=1, ge=1)
 
 
 class SettingsSpec(_Strict):
@@ -85,6 +87,9 @@ class SettingsSpec(_Strict):
     fuzzy_min_length: int = Field(default=5, ge=1)
     speakers: SpeakerSpec = SpeakerSpec()
     occupation: OccupationSettingsSpec = OccupationSettingsSpec()
+    negators: list[str] = ["not", "no", "never", "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't",
+                           "won't", "can't", "cannot", "wouldn't", "shouldn't", "haven't", "hardly", "without"]
+    negation_window: int = Field(default=3, ge=1, le=10)
 
 
 class CodebookSpec(_Strict):
@@ -128,6 +133,7 @@ class Code:
     threshold: float | None = None
     weight: float = 1.0
     min_hits: float | None = None
+    negation: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,9 @@ class Settings:
     participant_labels: tuple[str, ...] = ("User", "Participant", "Respondent")
     occupation_first_turns: int = 6
     occupation_min_score: float = 1.0
+    occupation_max_hits_per_term: int = 1
+    negators: tuple[str, ...] = ()
+    negation_window: int = 3
 
 
 @dataclass(frozen=True)
@@ -373,7 +382,8 @@ def _code(spec: ThemeSpec | OccupationSpec) -> Code:
                 terms=tuple(_term(t) for t in spec.terms),
                 exclude=tuple(_term(TermSpec(term=e)) for e in spec.exclude),
                 group=getattr(spec, "group", None), threshold=spec.threshold,
-                weight=getattr(spec, "weight", 1.0), min_hits=getattr(spec, "min_hits", None))
+                weight=getattr(spec, "weight", 1.0), min_hits=getattr(spec, "min_hits", None),
+                negation=getattr(spec, "negation", False))
 
 
 def _build(spec: CodebookSpec, source: str, text: str) -> Codebook:
@@ -383,7 +393,10 @@ def _build(spec: CodebookSpec, source: str, text: str) -> Codebook:
                         interviewer_labels=tuple(s.speakers.interviewer),
                         participant_labels=tuple(s.speakers.participant),
                         occupation_first_turns=s.occupation.first_turns,
-                        occupation_min_score=s.occupation.min_score)
+                        occupation_min_score=s.occupation.min_score,
+                        occupation_max_hits_per_term=s.occupation.max_hits_per_term,
+                        negators=tuple(w for n in s.negators for w in words(n)),
+                        negation_window=s.negation_window)
     return Codebook(name=spec.name, version=spec.version, description=spec.description, settings=settings,
                     themes=tuple(_code(t) for t in spec.themes),
                     occupations=tuple(_code(o) for o in spec.occupations),

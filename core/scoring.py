@@ -38,8 +38,10 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> S
     located = locate_matches(shard, index, find_matches(shard, index, matcher))
     settings = index.codebook.settings
     theme_hits = _keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
+    theme_hits = _drop_negated(theme_hits, shard, index)
     evidence = _occupation_window(shard, located, settings.occupation_first_turns)
     occupation_hits = _keep_scope(evidence, index, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
+    occupation_hits = _cap_per_term(occupation_hits, settings.occupation_max_hits_per_term)
     words = sum(shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope])
     return Scores(transcripts=_transcript_rows(shard, index, occupation_hits),
                   themes=_theme_rows(shard, index, theme_hits, words),
@@ -106,6 +108,33 @@ def _drop_overlaps(hits: pd.DataFrame, index: TermIndex) -> pd.DataFrame:
     return kept.drop(columns=["length", "weight"]).sort_values("token", kind="stable")
 
 
+def _drop_negated(hits: pd.DataFrame, shard: Shard, index: TermIndex) -> pd.DataFrame:
+    """For themes with `negation: true`, a hit preceded by a negator ("not", "don't", ...) within the
+    negation window of the same turn does not count: "I'm not worried about my job"."""
+    negating = [t.id for t in index.codebook.themes if t.negation]
+    settings = index.codebook.settings
+    if hits.empty or not negating or not settings.negators:
+        return hits
+    negators = set(settings.negators)
+    is_negator = np.array([word in negators for word in shard.vocab])[shard.token_word]
+    token = hits["token"].to_numpy()
+    turn_first = shard.turn_token_start[hits["turn"].to_numpy()]
+    negated = np.zeros(len(hits), dtype=bool)
+    for back in range(1, settings.negation_window + 1):
+        before = token - back
+        negated |= (before >= turn_first) & is_negator[np.maximum(before, 0)]
+    negated &= hits["code"].isin(negating).to_numpy()
+    return hits[~negated]
+
+
+def _cap_per_term(hits: pd.DataFrame, cap: int) -> pd.DataFrame:
+    """At most `cap` hits of each term per transcript, so one word said ten times cannot outvote a job
+    title said once."""
+    if hits.empty:
+        return hits
+    return hits[hits.groupby(["doc", "entry"]).cumcount().to_numpy() < cap]
+
+
 def _occupation_window(shard: Shard, located: pd.DataFrame, first_turns: int) -> pd.DataFrame:
     """Matches in the participant's first `first_turns` turns, where people say what they do."""
     participant = shard.turn_role == ROLE_CODES["participant"]
@@ -165,8 +194,9 @@ def _transcript_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.D
     participant_words = shard.words_by_role("participant")
     min_score = index.codebook.settings.occupation_min_score
     for doc, transcript_id in enumerate(shard.ids):
-        scores, terms = evidence.get(doc, ({}, {}))
-        best = max(occupations, key=lambda o: scores.get(o, 0.0), default="other")
+        scores, terms, strongest = evidence.get(doc, ({}, {}, {}))
+        # ties go to the occupation with the strongest single term (a job title beats two hints)
+        best = max(occupations, key=lambda o: (scores.get(o, 0.0), strongest.get(o, 0.0)), default="other")
         total = sum(scores.values())
         chosen = best if scores.get(best, 0.0) >= max(min_score, 1e-9) else "other"
         rows.append({"transcript_id": transcript_id, "source": shard.sources[doc], "occupation": chosen,
@@ -176,15 +206,16 @@ def _transcript_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.D
     return pd.DataFrame(rows)
 
 
-def _occupation_evidence(index: TermIndex, hits: pd.DataFrame) -> dict[int, tuple[dict, dict]]:
-    """doc -> ({occupation: score}, {occupation: {term: count}})."""
-    out: dict[int, tuple[dict, dict]] = {}
+def _occupation_evidence(index: TermIndex, hits: pd.DataFrame) -> dict[int, tuple[dict, dict, dict]]:
+    """doc -> ({occupation: score}, {occupation: {term: count}}, {occupation: strongest term weight})."""
+    out: dict[int, tuple[dict, dict, dict]] = {}
     weights = _term_weights(index, hits)
     entries = index.entries
     for doc, code, entry, weight in zip(hits["doc"].to_numpy(), hits["code"].astype(str).to_numpy(),
                                         hits["entry"].to_numpy(), weights):
-        scores, terms = out.setdefault(int(doc), ({}, {}))
+        scores, terms, strongest = out.setdefault(int(doc), ({}, {}, {}))
         scores[code] = scores.get(code, 0.0) + float(weight)
+        strongest[code] = max(strongest.get(code, 0.0), float(weight))
         term_counts = terms.setdefault(code, {})
         text = entries[entry].term.text
         term_counts[text] = term_counts.get(text, 0) + 1

@@ -76,6 +76,11 @@ class ViewData:
         return len(self.transcripts)
 
     @cached_property
+    def occupations(self) -> list[str]:
+        """The occupations that occur, in order of first appearance."""
+        return list(pd.unique(self.transcripts["occupation"].to_numpy()))
+
+    @cached_property
     def _doc_index(self) -> dict[str, int]:
         return {transcript_id: doc for doc, transcript_id in enumerate(self.transcripts["transcript_id"])}
 

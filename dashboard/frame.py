@@ -33,7 +33,7 @@ def run() -> context.PageContext:
         st.code("\n".join(analysis.report.lines()), language=None, wrap_lines=True)
         st.stop()
     data = loading.view_data_for(analysis.key, analysis)
-    choices = state.Choices(tuple(data.transcripts["occupation"].unique()), tuple(data.theme_ids),
+    choices = state.Choices(tuple(data.occupations), tuple(data.theme_ids),
                             data.attributes)
     view = state.sync_view_with_url(choices)
     page_context = context.build(analysis, data, view)

@@ -46,8 +46,9 @@ def _where(problem) -> str:
 
 def filters(context: PageContext) -> None:
     book, data, view = context.codebook, context.data, context.view
-    occupations = [o for o in book.occupation_ids if o in set(data.transcripts["occupation"])]
-    occupations += sorted(set(data.transcripts["occupation"]) - set(occupations))  # metadata values
+    found = set(data.occupations)
+    occupations = [o for o in book.occupation_ids if o in found]
+    occupations += sorted(found - set(occupations))  # values from metadata that the codebook does not name
     st.multiselect("Occupation", occupations, key=seed("w_occupation", view["occupation"]),
                    format_func=book.label_of, on_change=copy_widget, args=("occupation",),
                    placeholder="All occupations")

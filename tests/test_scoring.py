@@ -100,3 +100,51 @@ def test_metadata_occupation_wins_and_attributes_merge(tiny_codebook, tmp_path):
     assert rows.loc["bravo", "occupation_evidence"] == "metadata"
     problems = "\n".join(map(str, analysis.report.problems))
     assert "1 metadata id(s) match no transcript, e.g. 'ghost_9'" in problems
+
+
+NEGATION_BOOK = """name: n
+themes:
+- id: worry
+  label: Worry
+  description: d
+  negation: true
+  terms: [worried about my job]
+- id: trust
+  label: Trust
+  description: d
+  terms: [trust]
+occupations:
+- {id: healthcare, label: Health, terms: [patient, nurse]}
+- {id: it_software, label: IT, terms: [{term: developer, weight: 2}]}
+- {id: education, label: Edu, terms: [{term: teacher, weight: 2}]}
+"""
+
+
+def score_with(book_text, text):
+    book = parse_codebook(book_text)
+    index = TermIndex(book)
+    shard = build_shard([RawTranscript("t1", text, "mem")], speakers_for(book), LoadReport())
+    return score_shard(shard, index, VocabularyMatcher(index))
+
+
+def test_negation_cancels_hits_only_for_themes_that_ask_for_it():
+    scores = score_with(NEGATION_BOOK, "User: I'm not worried about my job. I don't trust it.\n"
+                                       "AI: And?\nUser: Honestly I am worried about my job. Not.")
+    hits = scores.hits
+    assert hits[hits["theme"] == "worry"]["matched_text"].tolist() == ["worried about my job"]
+    assert len(hits[hits["theme"] == "worry"]) == 1  # the second turn's hit; "Not." after it negates nothing
+    assert len(hits[hits["theme"] == "trust"]) == 1  # trust has no negation: "don't trust" counts
+
+
+def test_a_word_repeated_cannot_outvote_a_job_title():
+    scores = score_with(NEGATION_BOOK, "User: I'm a developer. The patient portal, patient data, patient "
+                                       "records, patient flow.")
+    row = scores.transcripts.iloc[0]
+    assert row["occupation"] == "it_software"  # developer 2 vs patient counted once
+    assert row["occupation_evidence"] == "developer"
+
+
+def test_occupation_ties_go_to_the_strongest_single_term():
+    scores = score_with(NEGATION_BOOK, "User: Patient work with a nurse, and I'm a teacher.")
+    # healthcare 1 + 1 = 2 ties education 2; the single strongest term (teacher, 2) decides
+    assert scores.transcripts.iloc[0]["occupation"] == "education"

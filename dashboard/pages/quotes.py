@@ -19,7 +19,7 @@ context.stop_when_nothing_matches(page)
 
 ALL = ""  # the "no selection" entry of a select box (None would show as an empty placeholder)
 themes = [ALL, *page.themes_in_view]
-occupations = [ALL, *sorted(set(page.matching()["occupation"]), key=page.label)]
+occupations = [ALL, *sorted(set(data.transcripts["occupation"].to_numpy()[page.mask]), key=page.label)]
 if (view["sel_theme"] or ALL) not in themes:  # the filters changed under the selection
     set_view(sel_theme=None)
 if (view["sel_occupation"] or ALL) not in occupations:
