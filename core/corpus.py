@@ -72,21 +72,20 @@ class Shard:
 def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, report: LoadReport) -> Shard:
     """Split each transcript into turns and tokenize the turns of the roles in `speakers.roles`.
 
-    Tokenizing is vectorised over the whole shard: the texts are joined, word boundaries found on the code
-    points with numpy, and each word identified by a polynomial hash, so no Python object is made per word.
+    Tokenizing is vectorised over the whole shard: the turns to tokenize are joined, word boundaries found
+    on their code points with numpy, and each word identified by a polynomial hash, so no Python object is
+    made per word.
     """
     turns = _turn_table(transcripts, speakers, report)
-    joined = lower_same_length("\n".join(t.text for t in transcripts)).replace("’", "'")
-    doc_offset = np.cumsum([0] + [len(t.text) + 1 for t in transcripts])[:-1].astype(np.int64)
-    begins, ends = word_bounds(joined)
-    wanted = np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles])
-    turn_begin = doc_offset[turns[:, 0]] + turns[:, 3]
-    turn_end = doc_offset[turns[:, 0]] + turns[:, 4]
-    turn_of = np.searchsorted(turn_begin, begins, side="right") - 1
-    safe = np.maximum(turn_of, 0)
-    inside = (turn_of >= 0) & (begins < turn_end[safe]) & wanted[safe]
-    begins, ends, turn_of = begins[inside], ends[inside], turn_of[inside]
-    word_id, vocab = _word_ids(joined, begins, ends)
+    tokenized = np.flatnonzero(np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles]))
+    segments = [transcripts[d].text[s:e] for d, s, e in turns[tokenized][:, [0, 3, 4]].tolist()]
+    joined = lower_same_length("\n".join(segments)).replace("’", "'")  # same length: offsets stay valid
+    segment_offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    begins, ends = _word_bounds(codes)
+    segment_of = np.searchsorted(segment_offset, begins, side="right") - 1
+    turn_of = tokenized[segment_of]
+    word_id, vocab = _word_ids(joined, codes, begins, ends)
     # one BREAK token after every turn: token i of turn t moves t places to the right
     per_turn = np.bincount(turn_of, minlength=len(turns))
     turn_token_start = np.concatenate(([0], np.cumsum(per_turn + 1))).astype(np.int64)
@@ -94,7 +93,7 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     token_start = np.zeros(turn_token_start[-1], dtype=np.int32)
     placed = np.arange(len(begins)) + turn_of
     token_word[placed] = word_id
-    token_start[placed] = begins - doc_offset[turns[turn_of, 0]]
+    token_start[placed] = begins - segment_offset[segment_of] + turns[turn_of, 3]
     token_start[turn_token_start[1:] - 1] = turns[:, 4]
     return Shard(
         ids=[t.transcript_id for t in transcripts], sources=[t.source for t in transcripts],
@@ -111,7 +110,10 @@ _WORD_CHAR = np.array([chr(c).isalnum() for c in range(128)])
 def word_bounds(lowered: str) -> tuple[np.ndarray, np.ndarray]:
     """Start and end offsets of every WORD match in `lowered` (letters/digits, inner apostrophes joined),
     computed with numpy over code points; the tests check it against the regex."""
-    codes = np.frombuffer(lowered.encode("utf-32-le"), dtype=np.uint32)
+    return _word_bounds(np.frombuffer(lowered.encode("utf-32-le"), dtype=np.uint32))
+
+
+def _word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     is_word = _WORD_CHAR[np.minimum(codes, 127)]
     wide = np.flatnonzero(codes > 127)
     if len(wide):
@@ -124,17 +126,27 @@ def word_bounds(lowered: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier of the polynomial word hash
+_powers = np.ones(1, dtype=np.uint64)
 
 
-def _word_ids(text: str, begins: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _powers_of_base(n: int) -> np.ndarray:
+    """B^1 .. B^n, computed once per process and grown when a longer shard comes."""
+    global _powers
+    if len(_powers) < n:
+        with np.errstate(over="ignore"):
+            _powers = np.cumprod(np.full(max(n, 2 * len(_powers)), _BASE, dtype=np.uint64))
+    return _powers[:n]
+
+
+def _word_ids(text: str, codes: np.ndarray, begins: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Word id of every token (1..n; 0 is BREAK) and the vocabulary, from a polynomial hash of each word,
     sum(c_i * B^i), shifted to a common origin. The arithmetic wraps modulo 2**64 on purpose."""
     if not len(begins):
         return np.zeros(0, dtype=np.int32), [""]
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    powers = _powers_of_base(len(codes) + 1)
     with np.errstate(over="ignore"):
-        powers = np.cumprod(np.full(len(codes) + 1, _BASE, dtype=np.uint64))  # B^1 .. B^(n+1)
-        prefix = np.concatenate((np.zeros(1, np.uint64), np.cumsum(codes * powers[:-1], dtype=np.uint64)))
+        prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
+        np.cumsum(codes * powers[:-1], dtype=np.uint64, out=prefix[1:])
         hashes = (prefix[ends] - prefix[begins]) * powers[len(codes) - begins]
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     vocab = [""] + [text[b:e] for b, e in zip(begins[first].tolist(), ends[first].tolist())]
