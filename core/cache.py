@@ -29,11 +29,17 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(ENV_CACHE_DIR, ".themescope-cache"))
 
 
+# The modules whose code decides what is loaded, matched and scored. Views, summaries, the CLI and reports
+# only read results, so editing them must not throw away a large corpus's cache.
+ENGINE_MODULES = ("cache", "codebook", "corpus", "loaders", "matcher", "pipeline", "scoring", "text", "turns")
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """A hash of the engine's source files: results computed by other code are never reused."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for name in ENGINE_MODULES:
+        path = Path(__file__).parent / f"{name}.py"
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 

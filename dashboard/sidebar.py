@@ -35,9 +35,10 @@ def data_summary(analysis: Analysis) -> None:
                                   + (f" *(fix: {p.hint})*" if p.hint else "") for p in report.problems[:50]))
         else:
             st.markdown("Nothing skipped.")
+        origin = "loaded from the cache" if analysis.cached == "results" else "scored when the dashboard started"
         st.markdown(f"**Codebook:** {book.name}, version {book.version} (`{book.content_hash[:12]}`): "
                     f"{len(book.themes)} themes, {len(book.occupations)} occupation groups, scope "
-                    f"`{book.settings.scope}`.  \nResults: {'from the cache' if analysis.cached == 'results' else 'scored'}.")
+                    f"`{book.settings.scope}`.  \nResults: {origin}.")
 
 
 def _where(problem) -> str:

@@ -69,3 +69,10 @@ def test_unwritable_cache_still_gives_results(tiny_codebook, tmp_path):
     analysis = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=blocker / "cache")
     assert len(analysis.transcripts) == 4 and analysis.cached == "none"
     assert any("cache folder not usable" in str(p) for p in analysis.report.problems)
+
+
+def test_cache_key_covers_exactly_the_engine_modules():
+    from core.cache import ENGINE_MODULES, code_version
+    core_dir = DATA.parent.parent / "core"
+    assert all((core_dir / f"{name}.py").exists() for name in ENGINE_MODULES)
+    assert "views" not in ENGINE_MODULES and len(code_version()) == 16

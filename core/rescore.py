@@ -1,0 +1,184 @@
+"""Scoring a cached corpus again, in memory: the engine behind previews, term reports and threshold sweeps.
+
+`CachedCorpus.of(analysis)` loads the analysis's shards once (word-id tokens, vocabularies and texts). After
+that, `corpus.score(codebook, base=Scored.of(analysis))` gives the tables an edited codebook would produce
+without reading or tokenizing a file. When only some themes changed (and the settings did not), only those
+themes are scored again and the other rows are taken from `base`: themes never affect each other.
+
+    corpus = CachedCorpus.of(analysis)
+    edited = corpus.score(parse_codebook(new_text), base=Scored.of(analysis))
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import cache
+from .codebook import Codebook
+from .corpus import Shard
+from .errors import DataError
+from .matcher import TermIndex, VocabularyMatcher
+from .pipeline import analyse, speakers_for
+from .quotes import sentence_bounds
+from .scoring import Scores, score_shard
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A codebook with the three tables it gives on a corpus (an `Analysis` without the files)."""
+
+    codebook: Codebook
+    transcripts: pd.DataFrame
+    themes: pd.DataFrame
+    hits: pd.DataFrame
+
+    @classmethod
+    def of(cls, analysis) -> "Scored":
+        return cls(analysis.codebook, analysis.transcripts, analysis.themes, analysis.hits)
+
+    @property
+    def present(self) -> pd.DataFrame:
+        """transcript_id, theme of every theme present in a transcript."""
+        return self.themes.loc[self.themes["present"] == 1, ["transcript_id", "theme"]]
+
+
+class CachedCorpus:
+    """Every shard of an analysis, in memory, ready to be scored with any codebook (see module docstring)."""
+
+    def __init__(self, shards: list[Shard], codebook: Codebook, paths: list[str], cache_dir: Path | None):
+        self.shards = shards
+        self.speakers = speakers_for(codebook)
+        self.paths = paths
+        self.cache_dir = cache_dir
+        self._where = {tid: (s, doc) for s, shard in enumerate(shards) for doc, tid in enumerate(shard.ids)}
+        self._vocabulary: pd.DataFrame | None = None
+
+    @classmethod
+    def of(cls, analysis) -> "CachedCorpus":
+        """Load the shards an `analyse()` run left in its cache (or temporary) folder."""
+        folder = analysis.store.folder
+        marker = cache.complete_shards(folder)
+        if marker is None:
+            raise DataError(f"{folder}: the analysis's shards are gone; run the analysis again")
+        shards = [cache.load_shard(folder, number) for number in range(marker["shards"])]
+        cache_dir = folder.parent.parent if folder.parent.name == "corpus" else None
+        return cls(shards, analysis.codebook, list(analysis.data_paths), cache_dir)
+
+    @property
+    def transcript_ids(self) -> list[str]:
+        return list(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    # ------------------------------------------------------------ scoring
+    def score(self, codebook: Codebook, *, base: Scored | None = None) -> Scored:
+        """The tables `codebook` gives on this corpus; rows of themes unchanged since `base` are reused."""
+        if speakers_for(codebook) != self.speakers:
+            return self._score_from_files(codebook)
+        if base is None or base.codebook.settings != codebook.settings:
+            return self._full(codebook, base)
+        return self._incremental(codebook, base)
+
+    def _score_codebook(self, codebook: Codebook) -> Scores:
+        index = TermIndex(codebook)
+        matcher = VocabularyMatcher(index)
+        return Scores.concat([score_shard(shard, index, matcher) for shard in self.shards])
+
+    def _full(self, codebook: Codebook, base: Scored | None) -> Scored:
+        scores = self._score_codebook(codebook)
+        transcripts = _keep_metadata_occupations(scores.transcripts, base)
+        return Scored(codebook, transcripts, scores.themes, scores.hits)
+
+    def _incremental(self, codebook: Codebook, base: Scored) -> Scored:
+        before = {theme.id: theme for theme in base.codebook.themes}
+        changed = [theme for theme in codebook.themes if before.get(theme.id) != theme]
+        occupations_changed = base.codebook.occupations != codebook.occupations
+        if not changed and not occupations_changed:
+            kept = set(codebook.theme_ids)
+            return Scored(codebook, base.transcripts, base.themes[base.themes["theme"].isin(kept)],
+                          base.hits[base.hits["theme"].isin(kept)])
+        partial = self._score_codebook(replace(codebook, themes=tuple(changed),
+                                               occupations=codebook.occupations if occupations_changed else ()))
+        reused = set(codebook.theme_ids) - {theme.id for theme in changed}
+        themes = pd.concat([base.themes[base.themes["theme"].isin(reused)], partial.themes])
+        hits = pd.concat([base.hits[base.hits["theme"].isin(reused)], partial.hits])
+        themes = _in_fresh_order(themes, codebook, self.transcript_ids)
+        hits = _in_fresh_order(hits, codebook, self.transcript_ids, "start")
+        transcripts = _keep_metadata_occupations(partial.transcripts, base) if occupations_changed \
+            else base.transcripts
+        return Scored(codebook, transcripts, themes, hits)
+
+    def _score_from_files(self, codebook: Codebook) -> Scored:
+        """Scope or speaker labels changed: the transcripts must be split into tokens again."""
+        analysis = analyse(self.paths, codebook=codebook, cache_dir=self.cache_dir,
+                           use_cache=self.cache_dir is not None)
+        return Scored.of(analysis)
+
+    # ------------------------------------------------------------ words and text
+    def vocabulary(self) -> pd.DataFrame:
+        """word, tokens (occurrences), transcripts (how many use it) of every tokenized word, most used first.
+
+        Only the turns the codebook's scope needs are tokenized, so these are the words a term can match.
+        """
+        if self._vocabulary is None:
+            parts = [_shard_vocabulary(shard) for shard in self.shards]
+            table = pd.concat(parts).groupby("word", as_index=False)[["tokens", "transcripts"]].sum() \
+                if parts else pd.DataFrame({"word": [], "tokens": [], "transcripts": []})
+            self._vocabulary = table.sort_values(["tokens", "word"], ascending=[False, True], ignore_index=True)
+        return self._vocabulary
+
+    def text(self, transcript_id: str) -> str:
+        shard, doc = self._where[transcript_id]
+        return self.shards[shard].texts[doc]
+
+    def sentence(self, transcript_id: str, turn: int, start: int, end: int) -> str:
+        """The sentence around text[start:end], kept inside its turn."""
+        shard_number, doc = self._where[transcript_id]
+        shard = self.shards[shard_number]
+        row = np.flatnonzero((shard.turn_doc == doc) & (shard.turn_number == turn))
+        text = shard.texts[doc]
+        lo, hi = (int(shard.turn_start[row[0]]), int(shard.turn_end[row[0]])) if len(row) else (0, len(text))
+        begin, finish = sentence_bounds(text, start, end, lo=lo, hi=hi)
+        return " ".join(text[begin:finish].split())
+
+
+def _shard_vocabulary(shard: Shard) -> pd.DataFrame:
+    size = len(shard.vocab)
+    turn_of_token = np.repeat(np.arange(len(shard.turn_doc)), np.diff(shard.turn_token_start))
+    real = shard.token_word != 0
+    word = shard.token_word[real].astype(np.int64)
+    doc = shard.turn_doc[turn_of_token[real]].astype(np.int64)
+    tokens = np.bincount(word, minlength=size)
+    transcripts = np.bincount(np.unique(doc * size + word) % size, minlength=size)
+    keep = tokens > 0
+    return pd.DataFrame({"word": np.asarray(shard.vocab, dtype=object)[keep], "tokens": tokens[keep],
+                         "transcripts": transcripts[keep]})
+
+
+def _in_fresh_order(table: pd.DataFrame, codebook: Codebook, ids: list[str], *within: str) -> pd.DataFrame:
+    """Rows in the order a fresh run gives: by transcript, then `within` columns, then the codebook's theme
+    order, so a preview's tables compare equal to a full run's."""
+    transcript_rank = table["transcript_id"].map({tid: i for i, tid in enumerate(ids)}).to_numpy()
+    theme_rank = table["theme"].map({theme: i for i, theme in enumerate(codebook.theme_ids)}).to_numpy()
+    keys = [theme_rank, *(table[column].to_numpy() for column in reversed(within)), transcript_rank]
+    return table.iloc[np.lexsort(keys)].reset_index(drop=True)
+
+
+def _keep_metadata_occupations(transcripts: pd.DataFrame, base: Scored | None) -> pd.DataFrame:
+    """Occupations that came from a metadata table stay as given: the codebook does not decide them, and
+    attribute columns merged from metadata are carried over."""
+    if base is None or base.transcripts.empty:
+        return transcripts
+    extra = [c for c in base.transcripts.columns if c not in transcripts.columns]
+    merged = transcripts.merge(base.transcripts[["transcript_id", *extra]], on="transcript_id", how="left") \
+        if extra else transcripts.copy()
+    given = base.transcripts.set_index("transcript_id")
+    from_metadata = given.index[given["occupation_evidence"] == "metadata"]
+    rows = merged["transcript_id"].isin(from_metadata)
+    for column in ("occupation", "occupation_evidence", "occupation_confidence"):
+        merged.loc[rows, column] = merged.loc[rows, "transcript_id"].map(given[column])
+    return merged
