@@ -220,14 +220,22 @@ def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> 
     """Every place in the shard where an entry's words occur in order, as a table:
 
     entry, token (first token position), length (tokens), similarity (lowest word similarity).
+
+    Each entry is looked for at its rarest word in this shard (its anchor), then its other words are
+    checked around it: a phrase starting with "I" costs as much as its rarest word, not as much as "I".
     """
     matcher.learn(shard.vocab[1:])
     pairs = _vocabulary_pairs(shard.vocab, matcher)
-    positions, entries, similarity = _first_words(shard.token_word, index, pairs)
-    for k in range(1, index.max_length):
-        positions, entries, similarity = _continue_phrases(shard.token_word, index, pairs, positions, entries,
-                                                           similarity, k)
-    return pd.DataFrame({"entry": entries, "token": positions, "length": index.lengths[entries],
+    anchors = _anchor_words(index, pairs, shard.token_word)
+    anchor_slot = index.slot_table[np.arange(len(index.entries)), anchors] if index.entries else anchors
+    positions, entries, similarity = _tokens_matching(shard.token_word, anchor_slot, pairs)
+    starts = positions - anchors[entries]
+    inside = starts >= 0
+    starts, entries, similarity = starts[inside], entries[inside], similarity[inside]
+    for k in range(index.max_length):
+        starts, entries, similarity = _check_word(shard.token_word, index, pairs, anchors, starts, entries,
+                                                 similarity, k)
+    return pd.DataFrame({"entry": entries, "token": starts, "length": index.lengths[entries],
                          "similarity": similarity})
 
 
@@ -265,46 +273,57 @@ def _lookup(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.
     return found, sims
 
 
-def _first_words(token_word: np.ndarray, index: TermIndex, pairs: _Pairs):
-    """(position, entry, similarity) for every token that can start an entry."""
+def _anchor_words(index: TermIndex, pairs: "_Pairs", token_word: np.ndarray) -> np.ndarray:
+    """For each entry, the position of its word whose matching tokens are fewest in this shard."""
+    if not index.entries:
+        return np.zeros(0, np.int64)
+    pair_slot, pair_word = pairs.keys // pairs.stride, pairs.keys % pairs.stride
+    word_count = np.bincount(token_word, minlength=pairs.stride)
+    slot_count = np.bincount(pair_slot, weights=word_count[pair_word], minlength=len(index.rules))
+    counts = np.where(index.slot_table >= 0, slot_count[np.maximum(index.slot_table, 0)], np.inf)
+    return np.argmin(counts, axis=1).astype(np.int64)
+
+
+def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: "_Pairs"):
+    """(position, entry, similarity) for every token whose word matches the entry's given slot."""
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    if not len(pairs.keys) or not index.entries:
+    if not len(pairs.keys) or not len(entry_slot):
         return empty
     pair_slot, pair_word = pairs.keys // pairs.stride, pairs.keys % pairs.stride
-    first_slot = np.array([e.slots[0] for e in index.entries], dtype=np.int64)
-    by_slot = np.argsort(first_slot, kind="stable")
-    lo = np.searchsorted(first_slot[by_slot], pair_slot, "left")
-    hi = np.searchsorted(first_slot[by_slot], pair_slot, "right")
-    count = hi - lo  # how many entries start with this (slot, word) pair
+    by_slot = np.argsort(entry_slot, kind="stable")
+    lo = np.searchsorted(entry_slot[by_slot], pair_slot, "left")
+    hi = np.searchsorted(entry_slot[by_slot], pair_slot, "right")
+    count = hi - lo  # how many entries use this (slot, word) pair
     keep = count > 0
     if not keep.any():
         return empty
-    starts_word = np.repeat(pair_word[keep], count[keep])
-    starts_entry = by_slot[np.concatenate([np.arange(a, b) for a, b in zip(lo[keep], hi[keep])])]
-    starts_sim = np.repeat(pairs.similarity[keep], count[keep])
-    # group the (word -> entry) starts by word, then expand over the tokens holding that word
-    order = np.argsort(starts_word, kind="stable")
-    starts_word, starts_entry, starts_sim = starts_word[order], starts_entry[order], starts_sim[order]
-    per_word = np.bincount(starts_word, minlength=pairs.stride)
+    hit_word = np.repeat(pair_word[keep], count[keep])
+    hit_entry = by_slot[np.concatenate([np.arange(a, b) for a, b in zip(lo[keep], hi[keep])])]
+    hit_sim = np.repeat(pairs.similarity[keep], count[keep])
+    # group the (word -> entry) pairs by word, then expand over the tokens holding that word
+    order = np.argsort(hit_word, kind="stable")
+    hit_word, hit_entry, hit_sim = hit_word[order], hit_entry[order], hit_sim[order]
+    per_word = np.bincount(hit_word, minlength=pairs.stride)
     first_of_word = np.concatenate([[0], np.cumsum(per_word)[:-1]])
     positions = np.nonzero(per_word[token_word])[0]
     n = per_word[token_word[positions]]
     token_pos = np.repeat(positions, n)
     offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     row = np.repeat(first_of_word[token_word[positions]], n) + offsets
-    return token_pos.astype(np.int64), starts_entry[row].astype(np.int64), starts_sim[row]
+    return token_pos.astype(np.int64), hit_entry[row].astype(np.int64), hit_sim[row]
 
 
-def _continue_phrases(token_word, index, pairs, positions, entries, similarity, k):
-    """Keep entries shorter than k+1 words as they are; longer ones only where word k also matches."""
-    longer = index.lengths[entries] > k
-    if not longer.any():
-        return positions, entries, similarity
-    idx = np.nonzero(longer)[0]
-    next_pos = np.minimum(positions[idx] + k, len(token_word) - 1)
-    found, sims = _lookup(pairs, index.slot_table[entries[idx], k], token_word[next_pos].astype(np.int64))
-    keep = np.ones(len(positions), bool)
+def _check_word(token_word, index, pairs, anchors, starts, entries, similarity, k):
+    """Keep candidates whose word k matches (entries shorter than k+1 words, and word k of an entry
+    that is its anchor, were already checked)."""
+    check = (index.lengths[entries] > k) & (anchors[entries] != k)
+    if not check.any():
+        return starts, entries, similarity
+    idx = np.nonzero(check)[0]
+    at = np.minimum(starts[idx] + k, len(token_word) - 1)
+    found, sims = _lookup(pairs, index.slot_table[entries[idx], k], token_word[at].astype(np.int64))
+    keep = np.ones(len(starts), bool)
     keep[idx[~found]] = False
     similarity = similarity.copy()
     similarity[idx[found]] = np.minimum(similarity[idx[found]], sims[found])
-    return positions[keep], entries[keep], similarity[keep]
+    return starts[keep], entries[keep], similarity[keep]
