@@ -88,24 +88,34 @@ def _keep_scope(located: pd.DataFrame, index: TermIndex, kind: int, exclude_kind
 
 
 def _drop_excluded(hits: pd.DataFrame, exclusions: pd.DataFrame) -> pd.DataFrame:
-    """A hit that overlaps an exclusion phrase of the same code does not count ("trust fund")."""
-    pairs = hits.reset_index().merge(exclusions[["code", "turn", "token", "end_token"]],
-                                     on=["code", "turn"], suffixes=("", "_x"))
-    overlapping = pairs[(pairs["token"] <= pairs["end_token_x"]) & (pairs["token_x"] <= pairs["end_token"])]
-    return hits.drop(index=overlapping["index"].unique())
+    """A hit that overlaps an exclusion phrase of the same code does not count ("trust fund").
+
+    Positions are made unique per code (code * stride + token), so one sorted pass finds, for each hit, the
+    exclusions of its code starting at or before its end, and whether the furthest of them reaches it."""
+    stride = int(max(hits["end_token"].max(), exclusions["end_token"].max())) + 2
+    x_code = exclusions["code"].cat.codes.to_numpy().astype(np.int64)
+    x_start = x_code * stride + exclusions["token"].to_numpy()
+    order = np.argsort(x_start, kind="stable")
+    x_start = x_start[order]
+    x_reach = np.maximum.accumulate((x_code * stride + exclusions["end_token"].to_numpy())[order])
+    h_code = hits["code"].cat.codes.to_numpy().astype(np.int64) * stride
+    last = np.searchsorted(x_start, h_code + hits["end_token"].to_numpy(), side="right") - 1
+    covered = (last >= 0) & (x_reach[np.maximum(last, 0)] >= h_code + hits["token"].to_numpy())
+    return hits[~covered]
 
 
 def _drop_overlaps(hits: pd.DataFrame, index: TermIndex) -> pd.DataFrame:
     """Within a code, overlapping hits count once: the earliest, then the longest, then the weightiest wins."""
     if hits.empty:
         return hits
-    ordered = hits.assign(length=hits["end_token"] - hits["token"], weight=_term_weights(index, hits))
-    ordered = ordered.sort_values(["code", "token", "length", "weight"], ascending=[True, True, False, False],
-                                  kind="stable")
-    reach = ordered.groupby("code", observed=True)["end_token"].cummax()
-    previous_reach = reach.groupby(ordered["code"], observed=True).shift(fill_value=-1)
-    kept = ordered[ordered["token"] > previous_reach]
-    return kept.drop(columns=["length", "weight"]).sort_values("token", kind="stable")
+    token, end = hits["token"].to_numpy(), hits["end_token"].to_numpy()
+    code = hits["code"].cat.codes.to_numpy().astype(np.int64)
+    order = np.lexsort((-_term_weights(index, hits), token - end, token, code))
+    stride = int(end.max()) + 2  # codes apart: one running maximum serves every code
+    start_key, end_key = (code * stride + token)[order], (code * stride + end)[order]
+    reach_before = np.concatenate(([-1], np.maximum.accumulate(end_key)[:-1]))
+    kept = order[start_key > reach_before]
+    return hits.iloc[kept[np.lexsort((code[kept], token[kept]))]]  # back in text order
 
 
 def _drop_negated(hits: pd.DataFrame, shard: Shard, index: TermIndex) -> pd.DataFrame:

@@ -148,3 +148,46 @@ def test_occupation_ties_go_to_the_strongest_single_term():
     scores = score_with(NEGATION_BOOK, "User: Patient work with a nurse, and I'm a teacher.")
     # healthcare 1 + 1 = 2 ties education 2; the single strongest term (teacher, 2) decides
     assert scores.transcripts.iloc[0]["occupation"] == "education"
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.scoring import _drop_excluded, _drop_overlaps
+
+
+def reference_overlaps(rows, weights):
+    """Obviously correct: per code, in order of start, longer, heavier; a hit starting within the reach of
+    any earlier one is dropped."""
+    kept, reach = [], {}
+    for i in sorted(range(len(rows)), key=lambda i: (rows[i][0], rows[i][1], rows[i][1] - rows[i][2], -weights[i])):
+        code, token, end = rows[i]
+        if token > reach.get(code, -1):
+            kept.append(i)
+        reach[code] = max(reach.get(code, -1), end)
+    return sorted(kept)
+
+
+spans = st.lists(st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 30), st.integers(0, 3),
+                           st.sampled_from([0, 1])), min_size=1, max_size=25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(spans)
+def test_overlap_and_exclusion_rules_match_a_reference(rows):
+    import pandas as pd
+    book = parse_codebook("name: x\nthemes:\n- {id: a, label: A, description: d, terms: [w, {term: v, weight: 2}]}\n"
+                          "- {id: b, label: B, description: d, terms: [w]}\n")
+    index = TermIndex(book)
+    frame = pd.DataFrame({"code": pd.Categorical([r[0] for r in rows], ["a", "b"]),
+                          "token": [r[1] for r in rows], "end_token": [r[1] + r[2] for r in rows],
+                          "entry": [r[3] if r[0] == "a" else 2 for r in rows]})
+    weights = [index.entries[e].term.weight for e in frame["entry"]]
+    kept = _drop_overlaps(frame, index)
+    expected = reference_overlaps([(r[0], r[1], r[1] + r[2]) for r in rows], weights)
+    assert sorted(kept.index) == expected
+    exclusion = frame.iloc[:1]
+    left = _drop_excluded(frame, exclusion)
+    code, start, end = rows[0][0], rows[0][1], rows[0][1] + rows[0][2]
+    assert sorted(left.index) == [i for i, r in enumerate(rows)
+                                  if not (r[0] == code and r[1] <= end and start <= r[1] + r[2])]
