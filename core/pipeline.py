@@ -192,23 +192,23 @@ def _score_all(paths, codebook, options, report, folder, workers, on_progress) -
 
 
 def _run_jobs(jobs: Iterator[tuple], codebook: Codebook, workers: int | None) -> Iterator[tuple]:
-    """Score jobs in order, in a process pool when there are two or more jobs and cores."""
+    """Score jobs in order: in a process pool when more than one job is likely and there are cores,
+    submitting each job as soon as it is read so the workers start while the files are still being read."""
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     first = next(jobs, None)
     if first is None:
         return
-    second = next(jobs, None)
-    if second is None or workers < 2:
+    kind, payload, _, _ = first
+    if workers < 2 or (kind == "build" and len(payload) < SHARD_SIZE):  # one small shard: no pool
         _start_worker(codebook)
-        for job in (j for j in (first, second) if j is not None):
-            yield _score_job(job)
+        yield _score_job(first)
         for job in jobs:
             yield _score_job(job)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(codebook,)) as pool:
-        pending: list[Future] = [pool.submit(_score_job, first), pool.submit(_score_job, second)]
+        pending: list[Future] = [pool.submit(_score_job, first)]
         for job in jobs:
             pending.append(pool.submit(_score_job, job))
             if len(pending) > 2 * workers:  # bound the transcripts in flight, so memory stays flat
