@@ -1,4 +1,5 @@
-"""The `themescope` command: a thin face on the core (score, validate, download, dashboard).
+"""The `themescope` command: a thin face on the core (score, validate, download, dashboard, and the codebook
+workbench's twins: lint, terms, diff, evaluate).
 
 Every user-facing failure is a ThemescopeError, printed once, in one place (`main`), without a traceback.
 """
@@ -46,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validate(commands)
     _add_download(commands)
     _add_dashboard(commands)
+    _add_lint(commands)
+    _add_terms(commands)
+    _add_diff(commands)
+    _add_evaluate(commands)
     return parser
 
 
@@ -170,7 +175,8 @@ def run_dashboard(args) -> int:
 
     app = PROJECT_ROOT / "dashboard" / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-               "--server.address", args.address, "--browser.gatherUsageStats", "false", "--"]
+               "--server.address", args.address, "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal", "--"]
     for path in args.data or []:
         command += ["--data", str(Path(path).resolve())]
     for path in args.metadata or []:
@@ -178,6 +184,163 @@ def run_dashboard(args) -> int:
     command += ["--codebook", str(Path(args.codebook).resolve())]
     print(f"Themescope dashboard: http://{args.address}:{args.port}", file=sys.stderr)
     return subprocess.call(command)
+
+
+# ---------------------------------------------------------------- the workbench: lint, terms, diff, evaluate
+def _corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """The data options of `score`, without --codebook (diff takes two codebooks)."""
+    parser.add_argument("--data", action="append", metavar="PATH", help="transcript folder or table; repeat "
+                        "for several (default: data/)")
+    parser.add_argument("--metadata", action="append", metavar="CSV")
+    parser.add_argument("--id-column", default="transcript_id")
+    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--cache-dir", metavar="DIR")
+    parser.add_argument("--no-cache", action="store_true")
+
+
+def _scored_corpus(args, codebook):
+    """Analyse the data (cached) and keep its shards in memory for re-scoring."""
+    from .rescore import CachedCorpus, Scored
+
+    analysis = analyse(args.data or [str(DEFAULT_DATA)], codebook=codebook, metadata=args.metadata,
+                       options=LoadOptions(args.id_column, args.text_column), cache_dir=args.cache_dir,
+                       use_cache=not args.no_cache)
+    if analysis.transcripts.empty:
+        raise ThemescopeError("no transcripts found: " + "; ".join(analysis.report.lines()))
+    return CachedCorpus.of(analysis), Scored.of(analysis)
+
+
+def _add_lint(commands) -> None:
+    parser = commands.add_parser("lint", help="check a codebook against a corpus; exit 1 on errors")
+    _corpus_arguments(parser)
+    parser.add_argument("--codebook", default=str(DEFAULT_CODEBOOK), metavar="FILE")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    parser.add_argument("--rule", action="append", help="run only this rule (repeatable): silent-theme, "
+                        "shared-occupation-term, shared-term, unused-term, broad-term")
+    parser.set_defaults(run=run_lint)
+
+
+def run_lint(args) -> int:
+    """Errors (exit 1): a theme with no hits; a term under two occupations. Warnings (exit 0 unless
+    --strict): a term with no hits, a term in over half the transcripts, a term under two themes."""
+    from .lint import ERROR, RULES, lint, lint_summary
+    from .terms import term_report
+
+    unknown = sorted(set(args.rule or []) - set(RULES))
+    if unknown:
+        raise ThemescopeError(f"unknown lint rule(s): {', '.join(unknown)}; known: {', '.join(RULES)}")
+    codebook = load_codebook(args.codebook)
+    corpus, scored = _scored_corpus(args, codebook)
+    findings = lint(term_report(corpus, scored), codebook, rules=args.rule)
+    for finding in findings:
+        print(finding)
+    print(f"{args.codebook}: {lint_summary(findings)} on {len(corpus):,} transcripts")
+    failing = [f for f in findings if args.strict or f.severity == ERROR]
+    return 1 if failing else 0
+
+
+def _add_terms(commands) -> None:
+    parser = commands.add_parser("terms", help="what each term matches: hits, variants, near misses")
+    _corpus_arguments(parser)
+    parser.add_argument("--codebook", default=str(DEFAULT_CODEBOOK), metavar="FILE")
+    parser.add_argument("--code", action="append", help="only this theme or occupation id (repeatable)")
+    parser.add_argument("--near", type=float, default=10, metavar="POINTS",
+                        help="near misses: words this many points or less under the threshold (default 10)")
+    parser.add_argument("--threshold", type=float, help="also show what this threshold would change")
+    parser.set_defaults(run=run_terms)
+
+
+def run_terms(args) -> int:
+    from .terms import near_misses, term_report, threshold_change
+
+    codebook = load_codebook(args.codebook)
+    corpus, scored = _scored_corpus(args, codebook)
+    report = term_report(corpus, scored)
+    if args.code:
+        report.terms = report.terms[report.terms["code"].isin(args.code)]
+    print("\n".join(report.lines()))
+    misses = near_misses(corpus, codebook, window=args.near)
+    if args.code:
+        misses = misses[misses["code"].isin(args.code)]
+    print(f"\nnear misses (within {args.near:g} points of the threshold): {len(misses):,}")
+    if len(misses):
+        print(misses.head(40).to_string(index=False))
+    if args.threshold is not None:
+        print(f"\nwith every threshold at {args.threshold:g}:")
+        print(threshold_change(corpus, scored, args.threshold).to_string(index=False))
+    return 0
+
+
+def _add_diff(commands) -> None:
+    parser = commands.add_parser("diff", help="what changes from one codebook to another on a corpus")
+    parser.add_argument("old", metavar="OLD", help="the codebook before the edit")
+    parser.add_argument("new", metavar="NEW", help="the codebook after the edit")
+    _corpus_arguments(parser)
+    parser.add_argument("--quotes", type=int, default=20, metavar="N", help="quotes gained and lost to list")
+    parser.set_defaults(run=run_diff)
+
+
+def run_diff(args) -> int:
+    from .diff import preview
+
+    old, new = load_codebook(args.old), load_codebook(args.new)
+    corpus, scored = _scored_corpus(args, old)
+    print(f"{args.old} -> {args.new} on {len(corpus):,} transcripts")
+    print("\n".join(preview(corpus, scored, new).lines(quotes=args.quotes)))
+    return 0
+
+
+def _add_evaluate(commands) -> None:
+    parser = commands.add_parser("evaluate", help="compare the codebook with hand coding (labels files)")
+    parser.add_argument("--labels", nargs="+", required=True, metavar="FILE")
+    _corpus_arguments(parser)
+    parser.add_argument("--codebook", default=str(DEFAULT_CODEBOOK), metavar="FILE")
+    parser.add_argument("--sweep", metavar="T1,T2,...", help="precision and recall at these thresholds")
+    parser.add_argument("--queue", type=int, default=10, metavar="N", help="quotes to list for review (0: none)")
+    parser.set_defaults(run=run_evaluate)
+
+
+def run_evaluate(args) -> int:
+    """Transcript-level precision, recall and F1; quote precision from marked quotes; Cohen's kappa between
+    every two files that share transcripts; optionally a threshold sweep; the review queue."""
+    from .agreement import cohen_kappa, quote_precision, review_queue, sweep_summary, threshold_sweep
+    from .evaluate import evaluate, read_labels
+    from .handcoding import read_quote_marks
+
+    codebook = load_codebook(args.codebook)
+    labels, marks = read_labels(*args.labels), read_quote_marks(*args.labels)
+    corpus, scored = _scored_corpus(args, codebook)
+    print(f"labels: {', '.join(args.labels)} (coder {labels.coder})")
+    print("\n".join(evaluate(scored.transcripts, scored.themes, labels, codebook.theme_ids).lines()))
+    print(f"\nquote precision ({len(marks):,} marked quotes):")
+    print(_rounded(quote_precision(scored.hits, marks, codebook.theme_ids)).to_string(index=False))
+    _print_agreement(args.labels, codebook.theme_ids, read_labels, cohen_kappa)
+    if args.sweep:
+        thresholds = [float(t) for t in args.sweep.split(",") if t.strip()]
+        sweep = threshold_sweep(corpus, scored, labels, marks, thresholds)
+        print("\nby threshold (macro averages over themes):")
+        print(_rounded(sweep_summary(sweep)).to_string())
+    if args.queue:
+        queue = review_queue(scored.hits, scored.themes, marks, codebook).head(args.queue)
+        print("\nreview next (most likely wrong first):")
+        print(queue[["transcript_id", "theme", "term", "matched_text", "start", "end", "doubt", "reasons"]]
+              .to_string(index=False))
+    return 0
+
+
+def _print_agreement(paths, theme_ids, read_labels, cohen_kappa) -> None:
+    files = [(path, read_labels(path)) for path in paths]
+    pairs = [(a, b) for i, a in enumerate(files) for b in files[i + 1:]
+             if set(a[1].transcripts) & set(b[1].transcripts)]
+    if not pairs:
+        print("\nagreement: no two label files share transcripts")
+    for (path_a, a), (path_b, b) in pairs:
+        print(f"\nagreement (Cohen's kappa) {a.coder} ({path_a}) vs {b.coder} ({path_b}):")
+        print(_rounded(cohen_kappa(a, b, theme_ids)).to_string(index=False))
+
+
+def _rounded(table: pd.DataFrame) -> pd.DataFrame:
+    return table.round(3).astype(object).where(table.notna(), "n/a") if len(table) else table
 
 
 if __name__ == "__main__":

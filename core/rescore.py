@@ -104,8 +104,8 @@ class CachedCorpus:
         partial = self._score_codebook(replace(codebook, themes=tuple(changed),
                                                occupations=codebook.occupations if occupations_changed else ()))
         reused = set(codebook.theme_ids) - {theme.id for theme in changed}
-        themes = pd.concat([base.themes[base.themes["theme"].isin(reused)], partial.themes])
-        hits = pd.concat([base.hits[base.hits["theme"].isin(reused)], partial.hits])
+        themes, hits = (_with_rows_of(base.themes[base.themes["theme"].isin(reused)], partial.themes),
+                        _with_rows_of(base.hits[base.hits["theme"].isin(reused)], partial.hits))
         themes = _in_fresh_order(themes, codebook, self.transcript_ids)
         hits = _in_fresh_order(hits, codebook, self.transcript_ids, "start")
         transcripts = _keep_metadata_occupations(partial.transcripts, base) if occupations_changed \
@@ -159,6 +159,12 @@ def _shard_vocabulary(shard: Shard) -> pd.DataFrame:
                          "transcripts": transcripts[keep]})
 
 
+def _with_rows_of(kept: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """kept + scored rows; an empty part is left out so it cannot widen the column types to object."""
+    parts = [part for part in (kept, scored) if len(part)]
+    return pd.concat(parts) if parts else kept
+
+
 def _in_fresh_order(table: pd.DataFrame, codebook: Codebook, ids: list[str], *within: str) -> pd.DataFrame:
     """Rows in the order a fresh run gives: by transcript, then `within` columns, then the codebook's theme
     order, so a preview's tables compare equal to a full run's."""
@@ -179,6 +185,8 @@ def _keep_metadata_occupations(transcripts: pd.DataFrame, base: Scored | None) -
     given = base.transcripts.set_index("transcript_id")
     from_metadata = given.index[given["occupation_evidence"] == "metadata"]
     rows = merged["transcript_id"].isin(from_metadata)
+    if not rows.any():
+        return merged
     for column in ("occupation", "occupation_evidence", "occupation_confidence"):
         merged.loc[rows, column] = merged.loc[rows, "transcript_id"].map(given[column])
     return merged

@@ -37,11 +37,11 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> S
     """Hits, theme scores and occupation of every transcript in the shard."""
     located = locate_matches(shard, index, find_matches(shard, index, matcher))
     settings = index.codebook.settings
-    theme_hits = _keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
+    theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
     theme_hits = _drop_negated(theme_hits, shard, index)
-    evidence = _occupation_window(shard, located, settings.occupation_first_turns)
-    occupation_hits = _keep_scope(evidence, index, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
-    occupation_hits = _cap_per_term(occupation_hits, settings.occupation_max_hits_per_term)
+    evidence = occupation_window(shard, located, settings.occupation_first_turns)
+    occupation_hits = keep_scope(evidence, index, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
+    occupation_hits = cap_per_term(occupation_hits, settings.occupation_max_hits_per_term)
     words = sum(shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope])
     return Scores(transcripts=_transcript_rows(shard, index, occupation_hits),
                   themes=_theme_rows(shard, index, theme_hits, words),
@@ -76,7 +76,7 @@ def _code_numbers(index: TermIndex) -> np.ndarray:
     return np.array([numbers[e.code] for e in index.entries], dtype=np.int64)
 
 
-def _keep_scope(located: pd.DataFrame, index: TermIndex, kind: int, exclude_kind: int,
+def keep_scope(located: pd.DataFrame, index: TermIndex, kind: int, exclude_kind: int,
                 roles: tuple[str, ...]) -> pd.DataFrame:
     """Matches of one kind in turns of the given roles, less excluded and overlapping ones."""
     in_roles = located["role"].isin([ROLE_CODES[r] for r in roles])
@@ -137,7 +137,7 @@ def _drop_negated(hits: pd.DataFrame, shard: Shard, index: TermIndex) -> pd.Data
     return hits[~negated]
 
 
-def _cap_per_term(hits: pd.DataFrame, cap: int) -> pd.DataFrame:
+def cap_per_term(hits: pd.DataFrame, cap: int) -> pd.DataFrame:
     """At most `cap` hits of each term per transcript, so one word said ten times cannot outvote a job
     title said once."""
     if hits.empty:
@@ -145,7 +145,7 @@ def _cap_per_term(hits: pd.DataFrame, cap: int) -> pd.DataFrame:
     return hits[hits.groupby(["doc", "entry"]).cumcount().to_numpy() < cap]
 
 
-def _occupation_window(shard: Shard, located: pd.DataFrame, first_turns: int) -> pd.DataFrame:
+def occupation_window(shard: Shard, located: pd.DataFrame, first_turns: int) -> pd.DataFrame:
     """Matches in the participant's first `first_turns` turns, where people say what they do."""
     participant = shard.turn_role == ROLE_CODES["participant"]
     ordinal = np.zeros(len(shard.turn_role), dtype=np.int64)

@@ -336,3 +336,28 @@ def hit_sentences(hits: pd.DataFrame, text_of: Callable[[str], str],
             begin, finish = sentence_bounds(text, start, end, lo=lo, hi=hi)
             sentences[position] = text[begin:finish]
     return pd.Series(sentences, index=hits.index, dtype=object)
+
+
+# ---------------------------------------------------------------- describing a view in words
+def describe_filters(filters: Filters, label_of: Callable[[str], str], *, theme: str | None = None,
+                     occupation: str | None = None) -> str:
+    """The filters (and a drill-down selection) in words, for captions, exports and reports.
+
+    >>> describe_filters(Filters(occupations=("legal",), min_hits=2), str.upper)
+    'occupation: LEGAL; at least 2 hits per theme'
+    """
+    parts = []
+    if filters.occupations:
+        parts.append("occupation: " + ", ".join(label_of(o) for o in filters.occupations))
+    if filters.themes:
+        parts.append("theme: " + ", ".join(label_of(t) for t in filters.themes))
+    for column, values in filters.attributes:
+        parts.append(f"{column.replace('_', ' ')}: " + ", ".join(values))
+    if filters.min_hits > 1:
+        parts.append(f"at least {filters.min_hits} hits per theme")
+    if filters.search:
+        parts.append(f"quotes containing “{filters.search}”")
+    if theme or occupation:
+        chosen = " in ".join(label_of(c) for c in (theme, occupation) if c)
+        parts.append(f"quotes of {chosen}")
+    return "; ".join(parts) or "no filters (all transcripts)"

@@ -10,11 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from core import Analysis, Codebook
+from core.exports import ViewSnapshot
+from core.redact import redactor
 from core.views import (Filters, ViewData, quote_hit_mask, raised_matrix, search_mask, transcript_mask)
 
 from . import loading
 from .charts import theme_colours
-from .state import filters_of, params_from_view
+from .state import filters_of, params_from_view, redacting
 
 PAGES = Path(__file__).resolve().parent / "pages"
 OVERVIEW, QUOTES, TRANSCRIPT = (str(PAGES / name) for name in ("overview.py", "quotes.py", "transcript.py"))
@@ -36,6 +38,27 @@ class PageContext:
     def label(self, code_id: str | None) -> str:
         return "All" if code_id is None else self.codebook.label_of(code_id)
 
+    @property
+    def presenting(self) -> bool:
+        return bool(self.view.get("present"))
+
+    @property
+    def redacting(self) -> bool:
+        return redacting(self.view)
+
+    def shown(self, text: str) -> str:
+        """Text as this view shows it: personal details masked when redacting (same length, same offsets)."""
+        return redactor(self.redacting)(text)
+
+    def text(self, transcript_id: str) -> str:
+        """A transcript's text as this view shows it (see `shown`)."""
+        return self.shown(self.analysis.text(transcript_id))
+
+    def snapshot(self) -> ViewSnapshot:
+        """This view for the exports: the filters, what they keep and the Quotes page's selection."""
+        return ViewSnapshot(self.analysis, self.data, self.filters, self.raised, self.mask, self.themes_in_view,
+                            self.quote_keep, self.view["sel_theme"], self.view["sel_occupation"],
+                            self.view["sort"])
 
     def link(self, **changes) -> dict[str, list[str]]:
         """Query parameters of this view with some values changed, for a link to another page."""

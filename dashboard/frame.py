@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import ThemescopeError
 
-from . import context, loading, sidebar, state
+from . import context, loading, sidebar, state, toolbar
 
 
 def run() -> context.PageContext:
@@ -37,7 +37,9 @@ def run() -> context.PageContext:
                             data.attributes)
     view = state.sync_view_with_url(choices)
     page_context = context.build(analysis, data, view)
-    sidebar.render(page_context)
+    if not page_context.presenting:  # presenting: no sidebar at all (the pages are in the top bar)
+        sidebar.render(page_context)
+    toolbar.render(page_context)
     state.write_url(view)
     if codebook_error is not None:
         sidebar.codebook_problems(codebook_error, keeping=True)

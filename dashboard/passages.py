@@ -19,10 +19,13 @@ TARGET_MARK = ('<span id="hit-{start}" title="the quote you opened" style="color
                'scroll-margin-top:120px">&#9654;</span>')
 
 
-def hit_spans(hits: pd.DataFrame, colours: dict[str, str], label_of: Callable[[str], str]) -> list[Span]:
-    """A highlight per hit in its theme's colour; the tooltip says why it matched."""
+def hit_spans(hits: pd.DataFrame, colours: dict[str, str], label_of: Callable[[str], str],
+              text: str | None = None) -> list[Span]:
+    """A highlight per hit in its theme's colour; the tooltip says why it matched. With `text` (the text as
+    shown, maybe masked), the tooltip's matched words come from it, so a masked detail stays masked."""
     return [Span(int(h.start), int(h.end), colours.get(h.theme, "#ffe58f"),
-                 f"{label_of(h.theme)}: {h.term} \u2192 {h.matched_text} ({h.similarity:.0f})")
+                 f"{label_of(h.theme)}: {h.term} \u2192 "
+                 f"{h.matched_text if text is None else text[int(h.start):int(h.end)]} ({h.similarity:.0f})")
             for h in hits.itertuples()]
 
 

@@ -17,7 +17,9 @@ from core.views import QUOTE_SORTS, Filters
 ATTRIBUTE_PREFIX = "attr_"
 MAX_MIN_HITS = 50
 DEFAULTS = {"occupation": [], "theme": [], "attr": {}, "min_hits": 1, "q": "", "sel_theme": None,
-            "sel_occupation": None, "sort": "transcript", "qpage": 1, "transcript": None, "hit": None}
+            "sel_occupation": None, "sort": "transcript", "qpage": 1, "transcript": None, "hit": None,
+            "present": False, "redact": None}
+FLAGS = ("present", "redact")  # on/off values, written 1/0 in the URL; redact None = the mode's default
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ def view_from_params(params: Mapping[str, list[str]], choices: Choices) -> dict:
     view["transcript"] = _last(params, "transcript")
     hit = _last(params, "hit") or ""
     view["hit"] = int(hit) if hit.isdigit() else None
+    view["present"] = _flag(params, "present") or False
+    view["redact"] = _flag(params, "redact")
     return view
 
 
@@ -63,7 +67,16 @@ def params_from_view(view: Mapping) -> dict[str, list[str]]:
     for key in ("min_hits", "q", "sel_theme", "sel_occupation", "sort", "qpage", "transcript", "hit"):
         if view[key] is not None and view[key] != DEFAULTS[key]:
             params[key] = [str(view[key])]
+    for key in FLAGS:
+        if view.get(key, DEFAULTS[key]) not in (None, DEFAULTS[key]):
+            params[key] = ["1" if view[key] else "0"]
     return params
+
+
+def redacting(view: Mapping) -> bool:
+    """Whether quotes on screen are masked: as chosen, else on when presenting and off otherwise."""
+    chosen = view.get("redact")
+    return bool(view.get("present")) if chosen is None else bool(chosen)
 
 
 def filters_of(view: Mapping) -> Filters:
@@ -79,6 +92,11 @@ def fresh_view() -> dict:
 def _last(params: Mapping[str, list[str]], key: str) -> str | None:
     values = params.get(key) or []
     return values[-1] if values else None
+
+
+def _flag(params: Mapping[str, list[str]], key: str) -> bool | None:
+    value = (_last(params, key) or "").lower()
+    return True if value in ("1", "true", "yes", "on") else False if value in ("0", "false", "no", "off") else None
 
 
 def _one_of(params, key: str, allowed: tuple[str, ...]) -> str | None:
@@ -107,6 +125,14 @@ def sync_view_with_url(choices: Choices) -> dict:
         for key in [k for k in state if str(k).startswith("w_")]:
             del state[key]  # widgets re-seed from the adopted view
     return state["view"]
+
+
+def presenting() -> bool:
+    """For the entrypoint, before the frame adopts the URL: is this run in presentation mode?"""
+    url = current_params()
+    if "view" not in st.session_state or (url and url != st.session_state.get("_written_params")):
+        return _flag(url, "present") or False
+    return bool(st.session_state["view"].get("present"))
 
 
 def write_url(view: Mapping) -> None:

@@ -24,6 +24,8 @@ def drill_into(event) -> None:
 
 def chart(figure, name: str, *, clickable: bool = True) -> None:
     key = context.chart_key(name, page.filters, st.session_state.get("_clicks", 0))
+    if page.presenting:
+        figure.update_layout(font_size=16)
     if clickable:
         drill_into(st.plotly_chart(figure, key=key, on_select="rerun", selection_mode="points",
                                    config=PLOT_CONFIG))

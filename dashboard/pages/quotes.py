@@ -30,15 +30,21 @@ def copy_selection(key: str) -> None:
     set_view(**{key: st.session_state[f"w_{key}"] or None, "qpage": 1})
 
 
-theme_column, occupation_column, sort_column = st.columns([2, 2, 1])
-theme_column.selectbox("Theme", themes, key=seed("w_sel_theme", view["sel_theme"] or ALL),
-                       on_change=copy_selection, args=("sel_theme",),
-                       format_func=lambda t: page.label(t) if t else "All themes in view")
-occupation_column.selectbox("Occupation", occupations, key=seed("w_sel_occupation", view["sel_occupation"] or ALL),
-                            on_change=copy_selection, args=("sel_occupation",),
-                            format_func=lambda o: page.label(o) if o else "All matching occupations")
-sort_column.selectbox("Sort", list(SORTS), key=seed("w_sort", view["sort"]), format_func=SORTS.get,
-                      on_change=copy_widget, args=("sort",))
+if page.presenting:  # no editing controls: the selection is stated instead
+    st.markdown(f"**{page.label(view['sel_theme']) if view['sel_theme'] else 'All themes in view'}** · "
+                f"**{page.label(view['sel_occupation']) if view['sel_occupation'] else 'All matching occupations'}**"
+                f" · {SORTS[view['sort']].lower()}")
+else:
+    theme_column, occupation_column, sort_column = st.columns([2, 2, 1])
+    theme_column.selectbox("Theme", themes, key=seed("w_sel_theme", view["sel_theme"] or ALL),
+                           on_change=copy_selection, args=("sel_theme",),
+                           format_func=lambda t: page.label(t) if t else "All themes in view")
+    occupation_column.selectbox("Occupation", occupations,
+                                key=seed("w_sel_occupation", view["sel_occupation"] or ALL),
+                                on_change=copy_selection, args=("sel_occupation",),
+                                format_func=lambda o: page.label(o) if o else "All matching occupations")
+    sort_column.selectbox("Sort", list(SORTS), key=seed("w_sort", view["sort"]), format_func=SORTS.get,
+                          on_change=copy_widget, args=("sort",))
 
 table = quotes(data, page.quote_keep, theme=view["sel_theme"], occupation=view["sel_occupation"],
                sort=view["sort"])
@@ -50,21 +56,22 @@ if table.empty:
 shown, number, pages = page_of(table, view["qpage"], PAGE_SIZE)
 
 
-def why_it_matched(hit) -> str:
+def why_it_matched(hit, text: str) -> str:
+    matched = text[int(hit.start):int(hit.end)]  # from the shown text: masked when redacting
     similarity = "exact" if hit.similarity >= 100 else f"similarity {hit.similarity:.0f}"
     return (f'<div style="color:#555;font-size:0.85rem;margin-top:4px">'
             f'<b>{html.escape(page.label(hit.theme))}</b> &middot; {html.escape(page.label(hit.occupation))} '
             f'&middot; {html.escape(hit.transcript_id)}, turn {int(hit.turn)} &middot; why it matched: '
-            f'<code>{html.escape(hit.term)}</code> &rarr; <code>{html.escape(hit.matched_text)}</code> '
+            f'<code>{html.escape(hit.term)}</code> &rarr; <code>{html.escape(matched)}</code> '
             f'({similarity})</div>')
 
 
 def show_quote(hit) -> None:
-    text = page.analysis.text(hit.transcript_id)
+    text = page.text(hit.transcript_id)  # same length as the original: the offsets hold
     where = quote_context(text, page.analysis.turns(hit.transcript_id), hit.turn, hit.start, hit.end)
-    spans = hit_spans(table.loc[[hit.Index]], page.colours, page.label)
+    spans = hit_spans(table.loc[[hit.Index]], page.colours, page.label, text)
     with st.container(border=True):
-        st.html(quote_html(text, where, spans) + why_it_matched(hit))
+        st.html(quote_html(text, where, spans) + why_it_matched(hit, text))
         link, turn = st.columns([1, 3])
         link.page_link(context.TRANSCRIPT, label="Open in transcript", icon=":material/open_in_new:",
                        query_params=page.link(transcript=hit.transcript_id, hit=int(hit.start)))

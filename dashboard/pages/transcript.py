@@ -40,9 +40,12 @@ def describe(transcript_id: str) -> str:
 
 
 picker, back = st.columns([4, 1], vertical_alignment="bottom")
-picker.selectbox(f"Transcript ({len(matching):,} matching" + (f", first {MAX_OPTIONS:,} listed)"
-                 if len(matching) > MAX_OPTIONS else ")"), options, key=seed("w_transcript", current),
-                 on_change=pick_transcript, format_func=describe)
+if page.presenting:  # no editing controls: the transcript is named instead
+    picker.markdown(f"### {html.escape(describe(current))}")
+else:
+    picker.selectbox(f"Transcript ({len(matching):,} matching" + (f", first {MAX_OPTIONS:,} listed)"
+                     if len(matching) > MAX_OPTIONS else ")"), options, key=seed("w_transcript", current),
+                     on_change=pick_transcript, format_func=describe)
 back.page_link(context.QUOTES, label="Back to quotes", icon=":material/format_quote:", query_params=page.link())
 if current not in matching:
     st.caption("This transcript does not match the current filters; it is shown because the link named it.")
@@ -53,14 +56,15 @@ facts = {"Occupation": page.label(row["occupation"]),
          "Evidence": f"{row['occupation_evidence'] or 'none'} (confidence {row['occupation_confidence']:.0%})",
          "Participant words": f"{int(row['participant_words']):,}",
          **{column.replace("_", " ").capitalize(): data.attribute_values[column][doc] for column in data.attributes}}
-st.html(" &nbsp;·&nbsp; ".join(f"<b>{html.escape(k)}:</b> {html.escape(str(v))}" for k, v in facts.items()))
+st.html(" &nbsp;·&nbsp; ".join(f"<b>{html.escape(k)}:</b> {html.escape(page.shown(str(v)))}"
+                               for k, v in facts.items()))
 
 hits = transcript_hits(data, doc, page.themes_in_view)
 counts = hits["theme"].value_counts().reindex(page.themes_in_view).dropna().astype(int)
 st.html(legend_html(counts.to_dict(), page.colours, page.label))
 
-text = page.analysis.text(current)
-st.html(transcript_html(text, page.analysis.turns(current), hit_spans(hits, page.colours, page.label),
+text = page.text(current)  # masked when redacting; offsets hold
+st.html(transcript_html(text, page.analysis.turns(current), hit_spans(hits, page.colours, page.label, text),
                         target=view["hit"]))
 if view["hit"] is not None:
     st.html(scroll_script(view["hit"]), unsafe_allow_javascript=True)  # our script, no transcript text

@@ -1,0 +1,69 @@
+"""Edits of a codebook's YAML text that keep everything else as the researcher wrote it.
+
+    text = add_variant(text, "theme", "accuracy_trust", 0, "halucinate", to="allow")
+
+Only the one term's node changes: a plain term `- hallucinate` becomes `- {term: hallucinate, allow:
+[halucinate]}`; a term already written as a mapping gets the word added to its list. Comments, order and
+layout elsewhere stay byte for byte the same, and the result is validated before it is returned.
+"""
+from __future__ import annotations
+
+import yaml
+
+from .codebook import parse_codebook
+from .errors import CodebookError, Problem
+
+LISTS = ("allow", "deny")
+SECTIONS = {"theme": "themes", "occupation": "occupations"}
+
+
+def add_variant(text: str, kind: str, code_id: str, term_index: int, variant: str, *, to: str = "allow",
+                source: str = "<edit>") -> str:
+    """The codebook text with `variant` on the `to` list (allow or deny) of one term; the word is taken off
+    the other list. Raises CodebookError when the term is not there or the edit would not validate."""
+    if to not in LISTS:
+        raise ValueError(f"`to` must be one of {LISTS}")
+    node = _term_node(text, kind, code_id, term_index, source)
+    spec = _term_spec(yaml.safe_load(text[node.start_mark.index:node.end_mark.index]))
+    other = LISTS[1 - LISTS.index(to)]
+    spec[to] = list(dict.fromkeys([*spec.get(to, []), variant]))
+    if variant in spec.get(other, []):
+        spec[other] = [w for w in spec[other] if w != variant]
+        if not spec[other]:
+            del spec[other]
+    edited = text[:node.start_mark.index] + _flow(spec) + text[node.end_mark.index:]
+    parse_codebook(edited, source=source)  # never hand back a codebook that does not validate
+    return edited
+
+
+def _term_node(text: str, kind: str, code_id: str, term_index: int, source: str):
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    codes = _child(root, SECTIONS[kind])
+    for code in codes.value if isinstance(codes, yaml.SequenceNode) else []:
+        identifier = _child(code, "id")
+        terms = _child(code, "terms")
+        if identifier is not None and identifier.value == code_id and isinstance(terms, yaml.SequenceNode) \
+                and 0 <= term_index < len(terms.value):
+            return terms.value[term_index]
+    raise CodebookError([Problem(source, f"no term {term_index} in {kind} `{code_id}`",
+                                 hint="reload the codebook: it changed since the report was made")])
+
+
+def _child(node, key: str):
+    if isinstance(node, yaml.MappingNode):
+        return next((value for k, value in node.value if k.value == key), None)
+    return None
+
+
+def _term_spec(value) -> dict:
+    return dict(value) if isinstance(value, dict) else {"term": value}
+
+
+def _flow(spec: dict) -> str:
+    """One term as a one-line flow mapping: {term: x, allow: [a, b]}."""
+    def scalar(value) -> str:
+        if isinstance(value, list):
+            return "[" + ", ".join(map(scalar, value)) + "]"
+        dumped = yaml.safe_dump(value, default_flow_style=True, width=10**9, allow_unicode=True)
+        return dumped.removesuffix("\n").removesuffix("\n...").strip()
+    return "{" + ", ".join(f"{key}: {scalar(value)}" for key, value in spec.items()) + "}"
