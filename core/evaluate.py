@@ -42,7 +42,7 @@ def read_labels(*paths: str | Path) -> Labels:
     merged: dict[str, TranscriptLabel] = {}
     coders = []
     for path in paths:
-        data = _load_yaml(Path(path))
+        data = load_labels_document(Path(path))
         coders.append(str(data.get("coder", Path(path).stem)))
         for transcript_id, entry in (data.get("transcripts") or {}).items():
             merged[str(transcript_id)] = _label(entry or {}, Path(path), transcript_id)
@@ -50,19 +50,21 @@ def read_labels(*paths: str | Path) -> Labels:
                   source=", ".join(map(str, paths)))
 
 
-def _load_yaml(path: Path) -> dict:
+def load_labels_document(path: Path) -> dict:
+    """A labels file as plain data ({} for an empty file), or LabelsError naming the file and line."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise LabelsError(str(Problem(str(path), f"cannot read labels: {exc.strerror}"))) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise LabelsError(str(Problem(str(path), f"invalid YAML: {getattr(exc, 'problem', exc)}",
                                       line=mark.line + 1 if mark else None))) from None
-    if not isinstance(data, dict) or not isinstance(data.get("transcripts", {}), dict):
-        raise LabelsError(str(Problem(str(path), "labels need a `transcripts:` mapping of id -> labels",
-                                      hint="see benchmarks/labels/README.md")))
-    return data
+    if not isinstance(document, dict) or not isinstance(document.get("transcripts") or {}, dict) \
+            or not isinstance(document.get("quotes") or [], list):
+        raise LabelsError(str(Problem(str(path), "labels need a `transcripts:` mapping and an optional "
+                                      "`quotes:` list", hint="see benchmarks/labels/README.md")))
+    return document
 
 
 def _label(entry: dict, path: Path, transcript_id) -> TranscriptLabel:

@@ -26,7 +26,7 @@ import yaml
 
 from .cache import write_atomically
 from .errors import Problem
-from .evaluate import LabelsError
+from .evaluate import LabelsError, load_labels_document
 
 QUOTE_KEYS = ("transcript", "theme", "start", "end", "correct")
 
@@ -55,7 +55,7 @@ def read_quote_marks(*paths: str | Path) -> list[QuoteMark]:
     """
     marks: dict[tuple, QuoteMark] = {}
     for path in map(Path, paths):
-        document = _read(path)
+        document = load_labels_document(path)
         lines = _quote_lines(path)
         for number, entry in enumerate(document.get("quotes") or []):
             mark = _quote_mark(entry, path, lines[number] if number < len(lines) else None)
@@ -93,22 +93,6 @@ def _quote_lines(path: Path) -> list[int]:
     return [item.start_mark.line + 1 for item in quotes.value] if isinstance(quotes, yaml.SequenceNode) else []
 
 
-def _read(path: Path) -> dict:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise LabelsError(str(Problem(str(path), f"cannot read labels: {exc.strerror}"))) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise LabelsError(str(Problem(str(path), f"invalid YAML: {getattr(exc, 'problem', exc)}",
-                                      line=mark.line + 1 if mark else None))) from None
-    if not isinstance(document, dict) or not isinstance(document.get("transcripts") or {}, dict) \
-            or not isinstance(document.get("quotes") or [], list):
-        raise LabelsError(str(Problem(str(path), "labels need a `transcripts:` mapping and an optional "
-                                      "`quotes:` list", hint="see benchmarks/labels/README.md")))
-    return document
-
-
 # ---------------------------------------------------------------- writing marks
 def mark_transcript(path: str | Path, transcript_id: str, *, present: Iterable[str] = (),
                     absent: Iterable[str] = (), occupation: str | None = None, coder: str | None = None) -> None:
@@ -119,7 +103,7 @@ def mark_transcript(path: str | Path, transcript_id: str, *, present: Iterable[s
     absent just removes it from `present`.
     """
     path = Path(path)
-    document = _read(path) if path.exists() else {"coder": coder or path.stem}
+    document = load_labels_document(path) if path.exists() else {"coder": coder or path.stem}
     transcripts = document.get("transcripts") or {}
     entry = dict(transcripts.get(transcript_id) or {"present": [], "absent": []})
     present, absent = list(present), list(absent)
@@ -146,7 +130,7 @@ def unmark_quote(path: str | Path, transcript: str, theme: str, start: int, end:
 
 
 def _write_quotes(path: Path, key: tuple, entry: dict | None, coder: str | None) -> None:
-    document = _read(path) if path.exists() else {"coder": coder or path.stem, "transcripts": {}}
+    document = load_labels_document(path) if path.exists() else {"coder": coder or path.stem, "transcripts": {}}
     quotes = [q for q in document.get("quotes") or []
               if (str(q.get("transcript")), str(q.get("theme")), q.get("start"), q.get("end")) != key]
     document["quotes"] = quotes + ([entry] if entry else [])
