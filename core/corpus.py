@@ -154,21 +154,47 @@ def _word_ids(text: str, codes: np.ndarray, begins: np.ndarray, ends: np.ndarray
 
 
 def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig, report: LoadReport) -> np.ndarray:
-    """(doc, number, role, start, end) of every turn of every transcript, as an int64 array."""
-    pattern = speakers.pattern
+    """(doc, number, role, start, end) of every turn of every transcript, as an int64 array.
+
+    One regex pass over the joined shard finds the speaker labels; which transcript each belongs to, where
+    each turn ends and its trailing white space are then worked out with numpy."""
+    texts = [t.text for t in transcripts]
+    joined = "\n".join(texts)  # each text starts a line, so its first label matches the ^-anchored pattern
+    doc_start = np.cumsum([0] + [len(text) + 1 for text in texts]).astype(np.int64)
     participant = {label.lower() for label in speakers.participant}
-    rows: list[tuple[int, int, int, int, int]] = []
-    for doc, raw in enumerate(transcripts):
-        matches = list(pattern.finditer(raw.text))
-        if not matches:
-            report.add(raw.source, f"{raw.transcript_id}: no speaker labels (such as 'User:'), so the whole "
-                       "text is read as the participant's", hint="label turns, or map labels in the codebook")
-            rows.append((doc, 0, ROLE_CODES[PARTICIPANT], 0, len(raw.text.rstrip())))
-            continue
-        # text before the first label (a title, notes) belongs to no speaker and is not coded
-        bounds = [m.start() for m in matches[1:]] + [len(raw.text)]
-        for number, (match, bound) in enumerate(zip(matches, bounds)):
-            role = ROLE_CODES[PARTICIPANT] if match.group("label").lower() in participant else 0
-            end = max(match.end(), len(raw.text[:bound].rstrip()))
-            rows.append((doc, number, role, match.end(), end))
-    return np.array(rows, dtype=np.int64).reshape(-1, 5)
+    starts, ends, roles = [], [], []
+    for match in speakers.pattern.finditer(joined):
+        starts.append(match.start())
+        ends.append(match.end())
+        roles.append(ROLE_CODES[PARTICIPANT] if match.group("label").lower() in participant else 0)
+    label_start, content_start = np.array(starts, np.int64), np.array(ends, np.int64)
+    doc = np.searchsorted(doc_start, label_start, side="right") - 1
+    unlabelled = np.flatnonzero(np.bincount(doc, minlength=len(texts)) == 0)
+    for d in unlabelled.tolist():
+        raw = transcripts[d]
+        report.add(raw.source, f"{raw.transcript_id}: no speaker labels (such as 'User:'), so the whole text "
+                   "is read as the participant's", hint="label turns, or map labels in the codebook")
+    # a turn runs to the next label of its transcript, or to the transcript's end; then back over white space
+    next_label = np.append(label_start[1:], np.iinfo(np.int64).max)
+    bound = np.minimum(next_label, doc_start[doc + 1] - 1)
+    last_text = _last_non_space(joined)
+    end = np.maximum(content_start, last_text[np.maximum(bound - 1, 0)] + 1)
+    number = np.arange(len(doc)) - np.searchsorted(doc, doc)  # position of the turn in its transcript
+    labelled = np.column_stack((doc, number, roles, content_start - doc_start[doc], end - doc_start[doc]))
+    whole = np.array([(d, 0, ROLE_CODES[PARTICIPANT], 0, len(texts[d].rstrip())) for d in unlabelled.tolist()],
+                     dtype=np.int64).reshape(-1, 5)
+    table = np.concatenate((labelled.reshape(-1, 5).astype(np.int64), whole))
+    return table[np.lexsort((table[:, 1], table[:, 0]))]  # text before a first label belongs to no one
+
+
+_SPACE_CHAR = np.array([chr(c).isspace() for c in range(128)])
+
+
+def _last_non_space(text: str) -> np.ndarray:
+    """For each offset, the offset of the last non-white-space character at or before it (-1 if none)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    space = _SPACE_CHAR[np.minimum(codes, 127)]
+    wide = np.flatnonzero(codes > 127)
+    if len(wide):
+        space[wide] = [chr(c).isspace() for c in codes[wide].tolist()]
+    return np.maximum.accumulate(np.where(space, -1, np.arange(len(codes))))

@@ -18,14 +18,20 @@ WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _MOJIBAKE_HINT = re.compile("[ÂÃâÅÆÐÑ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]")
 
 
+_MOJIBAKE_LEADS = tuple("ÂÃâÅÆÐÑ")
+
+
 def repair_text(text: str) -> str:
     """Undo encoding damage and normalise line endings.
 
     >>> repair_text("no right or wrong answers â€“ we")
     'no right or wrong answers – we'
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    if _MOJIBAKE_HINT.search(text):
+    if "\r" in text:  # `in` scans without copying: most texts need none of these steps
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\ufeff" in text:
+        text = text.replace("\ufeff", "")
+    if any(lead in text for lead in _MOJIBAKE_LEADS) and _MOJIBAKE_HINT.search(text):
         text = ftfy.fix_encoding(text)
     return text
 

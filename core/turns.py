@@ -14,6 +14,7 @@ INTERVIEWER, PARTICIPANT = "interviewer", "participant"
 # "**Transcript ID:** work_0188" and any other "**Key:** value" line of a markdown export header
 _HEADER_FIELD = re.compile(r"^\*\*(?P<key>[^*:\n]+):\*\*[ \t]*(?P<value>.*?)[ \t]*$", re.M)
 _HEADER_RULE = re.compile(r"^---+[ \t]*$", re.M)
+_HEADER_START = re.compile(r"\s*(?:#|\*\*)")
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,10 @@ def strip_header(text: str) -> tuple[str, dict[str, str]]:
     >>> strip_header("# Dialog 1\\n\\n**Transcript ID:** work_0188\\n\\n---\\n\\nAI: Hi")
     ('AI: Hi', {'transcript_id': 'work_0188'})
     """
+    if not _HEADER_START.match(text):
+        return text, {}
     rule = _HEADER_RULE.search(text)
-    if not rule or not text.lstrip().startswith(("#", "**")):
+    if not rule:
         return text, {}
     head = text[: rule.start()]
     fields = {_snake(m.group("key")): m.group("value") for m in _HEADER_FIELD.finditer(head)}

@@ -35,3 +35,28 @@ def test_markdown_header_is_removed_and_read():
 
 def test_text_without_header_is_unchanged():
     assert strip_header("User: a\n---\nAI: b") == ("User: a\n---\nAI: b", {})
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.corpus import SpeakerConfig, _turn_table
+from core.loaders import LoadReport, RawTranscript
+
+LINES = st.sampled_from(["User: hi there", "AI: why?", "  user : lower", "Participant:", "", "text", " \u00a0",
+                         "Assistant: intro\n\nmore", "# title", "a User: inline", "Respondent:  x  "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(LINES, max_size=6).map("\n".join), min_size=1, max_size=4))
+def test_shard_turn_table_agrees_with_split_turns(texts):
+    speakers = SpeakerConfig(("Assistant", "AI", "Interviewer"), PARTICIPANTS)
+    raws = [RawTranscript(f"t{i}", text, "mem") for i, text in enumerate(texts)]
+    table = _turn_table(raws, speakers, LoadReport())
+    expected = []
+    for doc, text in enumerate(texts):
+        turns = split_turns(text, PATTERN, PARTICIPANTS)
+        if not turns:
+            expected.append((doc, 0, 1, 0, len(text.rstrip())))
+        expected += [(doc, t.number, int(t.role == PARTICIPANT), t.start, t.end) for t in turns]
+    assert [tuple(row) for row in table.tolist()] == expected
