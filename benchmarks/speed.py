@@ -24,6 +24,9 @@ PRELUDE = f"""
 import json, resource, sys, time
 sys.path.insert(0, {str(ROOT)!r})
 from core import analyse, load_codebook, parse_codebook
+def cpu_seconds():
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 def peak_mb():
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -35,10 +38,10 @@ book = load_codebook(sys.argv[1])
 if len(sys.argv) > 4 and sys.argv[4] == "edit":
     book = parse_codebook(book.text.replace("themes:", "themes:\\n  - id: bench_edit\\n    label: Edit\\n"
                           "    description: added by the benchmark\\n    terms: [spreadsheet, deadline]", 1))
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), cpu_seconds()
 analysis = analyse([sys.argv[2]], codebook=book, cache_dir=sys.argv[3], use_cache=sys.argv[3] != "none")
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": round(seconds, 3), "peak_mb": peak_mb(), "transcripts": len(analysis.transcripts),
+print(json.dumps({"seconds": round(seconds, 3), "cpu": round(cpu_seconds() - cpu_start, 3), "peak_mb": peak_mb(), "transcripts": len(analysis.transcripts),
                   "hits": len(analysis.hits), "cached": analysis.cached}))
 """
 
@@ -117,7 +120,7 @@ def main() -> int:
     engine = best_of(args.repeat, ENGINE, args.codebook, str(data), "none")
     baseline = best_of(args.repeat, BASELINE, args.codebook, str(data))
     print(f"public set, cold (no cache):   {engine['seconds']:.3f} s for {engine['transcripts']:,} transcripts, "
-          f"{engine['hits']:,} fuzzy hits, peak {engine['peak_mb']} MB")
+          f"{engine['hits']:,} fuzzy hits, peak {engine['peak_mb']} MB, {engine['cpu']:.2f} CPU-s")
     print(f"exact Aho-Corasick baseline:   {baseline['seconds']:.3f} s, {baseline['hits']:,} exact hits")
     print(f"engine / baseline:             {engine['seconds'] / baseline['seconds']:.2f}x")
     if args.large:
@@ -134,9 +137,9 @@ def large(data: Path, codebook: str) -> None:
     unchanged = run(ENGINE, codebook, str(corpus), cache)
     edited = run(ENGINE, codebook, str(corpus), cache, "edit")
     print(f"80k cold:                      {cold['seconds']:.2f} s for {cold['transcripts']:,} transcripts, "
-          f"peak {cold['peak_mb']} MB (process + workers)")
+          f"peak {cold['peak_mb']} MB (process + workers), {cold['cpu']:.1f} CPU-s")
     print(f"80k re-score after an edit:    {edited['seconds']:.2f} s (cache: {edited['cached']}), "
-          f"peak {edited['peak_mb']} MB")
+          f"peak {edited['peak_mb']} MB, {edited['cpu']:.1f} CPU-s")
     print(f"80k re-run, nothing changed:   {unchanged['seconds']:.2f} s (cache: {unchanged['cached']}), "
           f"peak {unchanged['peak_mb']} MB")
     import shutil

@@ -107,6 +107,17 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
 _WORD_CHAR = np.array([chr(c).isalnum() for c in range(128)])
 
 
+def _by_code_point(codes: np.ndarray, ascii_table: np.ndarray, test) -> np.ndarray:
+    """test(character) for every code point: a table look-up for ASCII, and one call per distinct other
+    character (texts repeat the same few: dashes, curly quotes, accented letters)."""
+    result = ascii_table[np.minimum(codes, 127)]
+    wide = np.flatnonzero(codes > 127)
+    if len(wide):
+        distinct, which = np.unique(codes[wide], return_inverse=True)
+        result[wide] = np.array([test(chr(c)) for c in distinct.tolist()], dtype=bool)[which]
+    return result
+
+
 def word_bounds(lowered: str) -> tuple[np.ndarray, np.ndarray]:
     """Start and end offsets of every WORD match in `lowered` (letters/digits, inner apostrophes joined),
     computed with numpy over code points; the tests check it against the regex."""
@@ -114,10 +125,7 @@ def word_bounds(lowered: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    is_word = _WORD_CHAR[np.minimum(codes, 127)]
-    wide = np.flatnonzero(codes > 127)
-    if len(wide):
-        is_word[wide] = [chr(c).isalnum() for c in codes[wide].tolist()]
+    is_word = _by_code_point(codes, _WORD_CHAR, str.isalnum)
     inner_apostrophe = np.zeros_like(is_word)
     inner_apostrophe[1:-1] = (codes[1:-1] == 39) & is_word[:-2] & is_word[2:]
     word = np.concatenate(([False], is_word | inner_apostrophe, [False]))
@@ -161,13 +169,7 @@ def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     texts = [t.text for t in transcripts]
     joined = "\n".join(texts)  # each text starts a line, so its first label matches the ^-anchored pattern
     doc_start = np.cumsum([0] + [len(text) + 1 for text in texts]).astype(np.int64)
-    participant = {label.lower() for label in speakers.participant}
-    starts, ends, roles = [], [], []
-    for match in speakers.pattern.finditer(joined):
-        starts.append(match.start())
-        ends.append(match.end())
-        roles.append(ROLE_CODES[PARTICIPANT] if match.group("label").lower() in participant else 0)
-    label_start, content_start = np.array(starts, np.int64), np.array(ends, np.int64)
+    label_start, content_start, roles = _labels_in(joined, speakers)
     doc = np.searchsorted(doc_start, label_start, side="right") - 1
     unlabelled = np.flatnonzero(np.bincount(doc, minlength=len(texts)) == 0)
     for d in unlabelled.tolist():
@@ -177,8 +179,7 @@ def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     # a turn runs to the next label of its transcript, or to the transcript's end; then back over white space
     next_label = np.append(label_start[1:], np.iinfo(np.int64).max)
     bound = np.minimum(next_label, doc_start[doc + 1] - 1)
-    last_text = _last_non_space(joined)
-    end = np.maximum(content_start, last_text[np.maximum(bound - 1, 0)] + 1)
+    end = _trim_white_space(joined, content_start, bound)
     number = np.arange(len(doc)) - np.searchsorted(doc, doc)  # position of the turn in its transcript
     labelled = np.column_stack((doc, number, roles, content_start - doc_start[doc], end - doc_start[doc]))
     whole = np.array([(d, 0, ROLE_CODES[PARTICIPANT], 0, len(texts[d].rstrip())) for d in unlabelled.tolist()],
@@ -187,14 +188,34 @@ def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     return table[np.lexsort((table[:, 1], table[:, 0]))]  # text before a first label belongs to no one
 
 
+def _labels_in(joined: str, speakers: SpeakerConfig) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Where each speaker label starts, where its turn's text starts, and its role. re.split with the label
+    as a group yields the pieces in order; their lengths give the offsets without a match object each."""
+    pattern = re.compile(f"({speakers.pattern.pattern})", speakers.pattern.flags)
+    pieces = pattern.split(joined)  # text, whole label, label name, text, whole label, label name, ...
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    lengths[2::3] = 0  # the label name is inside the whole label: it takes no room of its own
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    participant = {label.lower() for label in speakers.participant}
+    roles = [ROLE_CODES[PARTICIPANT] if name.lower() in participant else 0 for name in pieces[2::3]]
+    return offsets[1::3][: len(roles)], offsets[3::3][: len(roles)], roles
+
+
 _SPACE_CHAR = np.array([chr(c).isspace() for c in range(128)])
 
 
-def _last_non_space(text: str) -> np.ndarray:
-    """For each offset, the offset of the last non-white-space character at or before it (-1 if none)."""
+def _trim_white_space(text: str, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Each end moved back over white space, never before its start (like len(text[:end].rstrip())).
+    Steps back all ends at once; the few long runs of white space finish in Python."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    space = _SPACE_CHAR[np.minimum(codes, 127)]
-    wide = np.flatnonzero(codes > 127)
-    if len(wide):
-        space[wide] = [chr(c).isspace() for c in codes[wide].tolist()]
-    return np.maximum.accumulate(np.where(space, -1, np.arange(len(codes))))
+    end = end.copy()
+    for _ in range(8):
+        at = np.maximum(end - 1, 0)
+        moving = (end > start) & _by_code_point(codes[at], _SPACE_CHAR, str.isspace)
+        if not moving.any():
+            return end
+        end[moving] -= 1
+    for i in np.flatnonzero((end > start) & _by_code_point(codes[np.maximum(end - 1, 0)], _SPACE_CHAR,
+                                                            str.isspace)).tolist():
+        end[i] = max(int(start[i]), len(text[:end[i]].rstrip()))
+    return end
