@@ -17,6 +17,7 @@ from .download import download_dataset
 from .errors import ThemescopeError
 from .loaders import LoadOptions
 from .pipeline import analyse
+from .report_cli import add_report_command
 from .summary import prevalence_by_occupation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_terms(commands)
     _add_diff(commands)
     _add_evaluate(commands)
+    add_report_command(commands)
     return parser
 
 

@@ -29,6 +29,9 @@ def theme_colours(theme_ids: list[str]) -> dict[str, str]:
 
 
 def _layout(figure: go.Figure, height: int, **extra) -> go.Figure:
+    # Room for the labels everywhere (Streamlit's theme adds it; a report or an image needs it said).
+    figure.update_xaxes(automargin=True)
+    figure.update_yaxes(automargin=True)
     figure.update_layout(height=height, margin=dict(l=10, r=20, t=10, b=10), font=FONT,
                          plot_bgcolor="white", clickmode="event+select", dragmode=False, **extra)
     return figure

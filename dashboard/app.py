@@ -21,6 +21,7 @@ page = st.navigation([
     st.Page(HERE / "pages" / "overview.py", title="Overview", icon=":material/bar_chart:", default=True),
     st.Page(HERE / "pages" / "quotes.py", title="Quotes", icon=":material/format_quote:"),
     st.Page(HERE / "pages" / "transcript.py", title="Transcript", icon=":material/article:"),
+    st.Page(HERE / "pages" / "codebook.py", title="Codebook", icon=":material/edit_note:"),
 ], position="top" if state.presenting() else "sidebar")  # presenting hides the sidebar
 page.run()
 state.write_url(st.session_state["view"])  # a page may have settled a default (which transcript is shown)

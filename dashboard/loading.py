@@ -6,6 +6,7 @@ the last codebook that loaded from that file stay on screen.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 from dataclasses import dataclass
@@ -58,8 +59,17 @@ def data_stamps(sources: Sources) -> tuple:
     return tuple(file_stamp(p) for p in (*sources.data, *sources.metadata))
 
 
+def content_stamp(path: str) -> str:
+    """sha256 of a file's bytes ("" when missing): read on every run (a codebook is a few kB), so an outside
+    edit shows on the next interaction even when it keeps the size and lands within the same mtime tick."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _codebook(path: str, stamp: tuple[int, int]) -> Codebook | CodebookError:
+def _codebook(path: str, stamp: str) -> Codebook | CodebookError:
     try:
         return load_codebook(path)
     except CodebookError as error:  # cached too: a broken file is not re-parsed on every rerun
@@ -74,7 +84,7 @@ def _last_good_codebooks() -> dict[str, Codebook]:
 def codebook_for(path: str) -> tuple[Codebook | None, CodebookError | None]:
     """The codebook to use and the error of the file as it is now, if any. On error, the last codebook
     that loaded from this path in this process (or None)."""
-    loaded = _codebook(path, file_stamp(path))
+    loaded = _codebook(path, content_stamp(path))
     if isinstance(loaded, CodebookError):
         return _last_good_codebooks().get(path), loaded
     _last_good_codebooks()[path] = loaded

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.views import page_of, quote_context, quotes
 from dashboard import context, frame
+from dashboard import marking
 from dashboard.passages import hit_spans, quote_html
 from dashboard.state import copy_widget, seed, set_view
 
@@ -77,6 +78,7 @@ def show_quote(hit) -> None:
                        query_params=page.link(transcript=hit.transcript_id, hit=int(hit.start)))
         with turn.expander("The whole turn"):
             st.html(quote_html(text, where, spans, whole_turn=True))
+        marking.quote_control(page, hit)  # right / wrong for its theme, to the labels file
 
 
 for hit in shown.itertuples():

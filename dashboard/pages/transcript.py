@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.views import transcript_hits
 from dashboard import context, frame
+from dashboard import marking
 from dashboard.passages import hit_spans, legend_html, scroll_script, transcript_html
 from dashboard.state import copy_widget, seed, set_view
 
@@ -62,6 +63,7 @@ st.html(" &nbsp;·&nbsp; ".join(f"<b>{html.escape(k)}:</b> {html.escape(page.sho
 hits = transcript_hits(data, doc, page.themes_in_view)
 counts = hits["theme"].value_counts().reindex(page.themes_in_view).dropna().astype(int)
 st.html(legend_html(counts.to_dict(), page.colours, page.label))
+marking.transcript_control(page, current)  # themes present / absent, to the labels file
 
 text = page.text(current)  # masked when redacting; offsets hold
 st.html(transcript_html(text, page.analysis.turns(current), hit_spans(hits, page.colours, page.label, text),

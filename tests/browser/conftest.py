@@ -71,3 +71,19 @@ def page(browser):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def start_dashboard():
+    """start_dashboard(*app_args) -> the URL of a server of the test's own (other data or codebook), stopped
+    after the test."""
+    servers = []
+
+    def start(*app_args: str) -> str:
+        server, url = start_server(*app_args)
+        servers.append(server)
+        return url
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(10)

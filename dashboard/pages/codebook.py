@@ -1,0 +1,45 @@
+"""Codebook: edit the YAML, validate it, preview what an edit changes, save it (earlier versions kept), read
+what each term matches, and check the codebook against your hand coding."""
+import streamlit as st
+
+from dashboard import agreement_view, editor, frame, loading, terms_view, workbench
+
+sources = loading.sources_from_argv()
+if loading.codebook_for(sources.codebook)[0] is None:  # nothing loaded yet: still let the researcher fix it
+    st.title("Codebook")
+    editor.render_notice()
+    edit = editor.editor(sources.codebook)
+    if editor.actions(None, edit) == "validate":
+        editor.validate(edit)
+    editor.saved_problems(edit)
+    editor.versions(sources.codebook)
+    st.stop()
+
+page = frame.run()
+st.title("Codebook")
+if page.presenting:
+    st.info("The codebook workbench is not shown in presentation mode: switch **Present** off to edit.")
+    st.stop()
+
+edit_tab, terms_tab, check_tab = st.tabs(["Edit and preview", "Terms", "Hand-coding check"], key="cb-tab",
+                                         on_change="rerun")
+if edit_tab.open:
+    with edit_tab:
+        editor.render_notice()
+        edit = editor.editor(sources.codebook)
+        pressed = editor.actions(page, edit)
+        editor.saved_problems(edit)
+        if pressed == "validate":
+            editor.validate(edit)
+        elif pressed == "preview":
+            editor.run_preview(page, edit)
+        editor.show_preview(page, edit, agreement_view.compare_with_labels(page))
+        editor.versions(sources.codebook)
+if terms_tab.open:
+    with terms_tab:
+        editor.render_notice()
+        workbench.current_edit(sources.codebook)  # the one-click variants edit this text
+        terms_view.render(page)
+if check_tab.open:
+    with check_tab:
+        agreement_view.render(page)
