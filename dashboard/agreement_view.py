@@ -124,8 +124,7 @@ def queue(page: PageContext, marks: list) -> None:
     table = _queue(page.analysis.key, loading.content_stamp(marking.my_labels_path()), page.analysis, marks)
     for row in table.head(QUEUE_SHOWN).itertuples():
         with st.container(border=True):
-            sentence = workbench.corpus_of(page.analysis).sentence(row.transcript_id, int(row.turn), int(row.start),
-                                                                    int(row.end))
+            sentence = workbench.sentence_of(page.analysis, row)
             st.markdown(f"**{page.label(row.theme)}** · {row.transcript_id} · `{row.term}` \u2192 "
                         f"`{page.shown(str(row.matched_text))}` · doubt {row.doubt:.2f} ({row.reasons})")
             st.text(page.shown(sentence))

@@ -44,7 +44,7 @@ def _load_file(path: str) -> None:
     workbench.set_text(text, base=text)
 
 
-def actions(page: PageContext, edit: dict) -> str | None:
+def actions(edit: dict) -> str | None:
     """The three buttons; returns "validate" or "preview" when one was pressed (Save acts in its callback)."""
     validate, preview, save, revert = st.columns(4)
     pressed = None
@@ -152,9 +152,9 @@ def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
         agreement(shown.after)
     by_theme, by_occupation = st.columns(2)
     by_theme.markdown("**Per theme**")
-    by_theme.dataframe(_changed(themes, "theme", page.label), hide_index=True)
+    by_theme.table(_changed(themes, "theme", page.label), hide_index=True)  # small: a static table draws fastest
     by_occupation.markdown("**Per occupation**")
-    by_occupation.dataframe(_changed(diff.occupations, "occupation", page.label), hide_index=True)
+    by_occupation.table(_changed(diff.occupations, "occupation", page.label), hide_index=True)
     gained, lost = st.columns(2)
     with gained:
         quote_list(page, diff.gained, "gained", "#c6f6d5")
@@ -178,7 +178,7 @@ def quote_list(page: PageContext, quotes: pd.DataFrame, title: str, colour: str)
 
 
 def _quote_html(page: PageContext, row, colour: str) -> str:
-    sentence = page.shown(str(row.sentence))  # masked when redacting, same length
+    sentence = page.shown(workbench.sentence_of(page.analysis, row))  # masked when redacting, same length
     matched = " ".join(str(row.matched_text).split())
     at = sentence.find(matched) if matched else -1
     spans = [Span(at, at + len(matched), colour, f"{row.term} \u2192 {matched}")] if at >= 0 else []

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import Analysis, Codebook, CodebookError, parse_codebook
+from core import Analysis, Codebook, CodebookError, Problem, parse_codebook
 from core.codebook_text import add_variant
 from core.diff import CodebookDiff, diff_scores
 from core.lint import Finding, lint
@@ -94,8 +94,7 @@ def with_variant(text: str, path: str, kind: str, code: str, term: str, variant:
     return add_variant(text, kind, code, terms.index(term), variant, to=to, source=path)
 
 
-def _gone(path: str, kind: str, code: str, term: str):
-    from core import Problem
+def _gone(path: str, kind: str, code: str, term: str) -> Problem:
     return Problem(path, f"the edit has no term `{term}` in {kind} `{code}`",
                    hint="undo the edit that removed it, or add the variant by hand")
 
@@ -139,7 +138,13 @@ class Preview:
 
 
 def preview(analysis: Analysis, codebook: Codebook) -> tuple[CodebookDiff, Scored]:
-    """The edit scored on the cached corpus (only the themes it touched) and diffed with the saved results."""
+    """The edit scored on the cached corpus (only the themes it touched) and diffed with the saved results.
+    Quote sentences are cut when listed (`sentence_of`): an edit may gain thousands of quotes."""
     corpus, before = corpus_of(analysis), Scored.of(analysis)
     after = corpus.score(codebook, base=before)
-    return diff_scores(before, after, sentence_of=corpus.sentence), after
+    return diff_scores(before, after), after
+
+
+def sentence_of(analysis: Analysis, row) -> str:
+    """The sentence around a quote of a diff or a queue (transcript_id, turn, start, end)."""
+    return corpus_of(analysis).sentence(str(row.transcript_id), int(row.turn), int(row.start), int(row.end))

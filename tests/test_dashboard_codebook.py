@@ -100,7 +100,8 @@ def test_validate_pins_each_problem_to_its_line_and_column(open_page):
 
 
 def test_validate_says_valid(open_page):
-    press(open_page(), "cb-validate")
+    at = press(open_page(), "cb-validate")
+    assert at.success[0].value.startswith("**Valid**: 4 themes, 2 occupation groups")
 
 
 def test_preview_lists_the_quotes_gained_and_lost(open_page):
@@ -114,7 +115,7 @@ def test_preview_lists_the_quotes_gained_and_lost(open_page):
     assert re.search(r"<mark[^>]*>calender</mark>", gained) and "Scheduling" in gained
     lost = body[body.index('data-testid="cb-quotes-lost"'):]
     assert re.search(r"<mark[^>]*>fear</mark>", lost) and "Worry" in lost
-    per_theme = at.dataframe[0].value
+    per_theme = at.table[0].value
     assert set(per_theme["theme"]) == {"Scheduling", "Worry"}
 
 

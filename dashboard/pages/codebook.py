@@ -9,7 +9,7 @@ if loading.codebook_for(sources.codebook)[0] is None:  # nothing loaded yet: sti
     st.title("Codebook")
     editor.render_notice()
     edit = editor.editor(sources.codebook)
-    if editor.actions(None, edit) == "validate":
+    if editor.actions(edit) == "validate":
         editor.validate(edit)
     editor.saved_problems(edit)
     editor.versions(sources.codebook)
@@ -27,7 +27,8 @@ if edit_tab.open:
     with edit_tab:
         editor.render_notice()
         edit = editor.editor(sources.codebook)
-        pressed = editor.actions(page, edit)
+        workbench.corpus_of(page.analysis)  # loaded now (cached), so the first Preview click is as quick as any
+        pressed = editor.actions(edit)
         editor.saved_problems(edit)
         if pressed == "validate":
             editor.validate(edit)
