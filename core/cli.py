@@ -167,6 +167,8 @@ def _add_dashboard(commands) -> None:
     parser.add_argument("--data", action="append", metavar="PATH")
     parser.add_argument("--metadata", action="append", metavar="CSV")
     parser.add_argument("--codebook", default=str(DEFAULT_CODEBOOK))
+    parser.add_argument("--labels", action="append", metavar="FILE", help="hand-coding labels: marks go to "
+                        "the first (default labels.yaml beside the codebook); later files are other coders'")
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--address", default="localhost")
     parser.set_defaults(run=run_dashboard)
@@ -183,6 +185,8 @@ def run_dashboard(args) -> int:
         command += ["--data", str(Path(path).resolve())]
     for path in args.metadata or []:
         command += ["--metadata", str(Path(path).resolve())]
+    for path in args.labels or []:
+        command += ["--labels", str(Path(path).resolve())]
     command += ["--codebook", str(Path(args.codebook).resolve())]
     print(f"Themescope dashboard: http://{args.address}:{args.port}", file=sys.stderr)
     return subprocess.call(command)

@@ -18,7 +18,7 @@ from . import loading
 from .charts import theme_colours
 from .state import filters_of, params_from_view, redacting
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parent / "screens"
 OVERVIEW, QUOTES, TRANSCRIPT = (str(PAGES / name) for name in ("overview.py", "quotes.py", "transcript.py"))
 
 

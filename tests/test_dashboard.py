@@ -47,7 +47,7 @@ def start(monkeypatch, tmp_path):
             at.query_params[key] = value
         at.run()
         if page != "overview":
-            at.switch_page(f"pages/{page}.py").run()
+            at.switch_page(f"screens/{page}.py").run()
         assert not at.exception, at.exception
         return at
     return run
@@ -130,7 +130,7 @@ def test_changing_a_filter_updates_the_count_and_the_url(tiny):
     at.sidebar.multiselect(key="w_occupation").select("education").run()
     assert matching_count(at) == 2
     assert url_values(at, "occupation") == ["education"]
-    at.switch_page("pages/quotes.py").run()
+    at.switch_page("screens/quotes.py").run()
     assert matching_count(at) == 2 and url_values(at, "occupation") == ["education"]
 
 

@@ -39,7 +39,7 @@ def open_page(monkeypatch, tmp_path, files):
         for key, value in query.items():
             at.query_params[key] = value
         at.run()
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"screens/{page}.py").run()
         assert not at.exception, at.exception
         return at
     return run
@@ -159,8 +159,8 @@ def test_a_version_can_be_restored(open_page, files):
 
 def test_the_edit_survives_a_page_switch(open_page):
     at = edit(open_page(), "threshold: 88", "threshold: 85")
-    at.switch_page("pages/overview.py").run()
-    at.switch_page("pages/codebook.py").run()
+    at.switch_page("screens/overview.py").run()
+    at.switch_page("screens/codebook.py").run()
     assert "threshold: 85" in at.text_area(key="cb_editor").value
     assert "unsaved edit" in at.text_area(key="cb_editor").label
 

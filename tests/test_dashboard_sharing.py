@@ -30,7 +30,7 @@ def app(monkeypatch, tmp_path, corpus):
             at.query_params[key] = value
         at.run()
         if page != "overview":
-            at.switch_page(f"pages/{page}.py").run()
+            at.switch_page(f"screens/{page}.py").run()
         assert not at.exception, at.exception
         return at
     return run
@@ -93,7 +93,7 @@ def test_toggling_presentation_keeps_the_view(app):
 
 def test_present_survives_a_page_switch(app):
     at = app(occupation="education", present="1")
-    at.switch_page("pages/transcript.py").run()
+    at.switch_page("screens/transcript.py").run()
     assert url(at)["present"] == ["1"] and url(at)["occupation"] == ["education"]
     assert len(at.selectbox) == 0 and any(m.value.startswith("### edu_") for m in at.markdown)
 
