@@ -22,6 +22,7 @@ run: $(STAMP)
 	$(BIN)/themescope dashboard --port $(PORT) $(ARGS)
 
 test: $(STAMP)
+	$(BIN)/ruff check core dashboard tests benchmarks
 	$(BIN)/python -m pytest -q $(ARGS)
 
 clean:

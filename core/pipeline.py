@@ -22,7 +22,7 @@ import pandas as pd
 from . import cache
 from .codebook import Codebook
 from .corpus import SpeakerConfig, build_shard
-from .errors import DataError, Problem
+from .errors import Problem
 from .loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_metadata, read_transcripts
 from .matcher import TermIndex, VocabularyMatcher
 from .scoring import SCOPE_ROLES, Scores, score_shard

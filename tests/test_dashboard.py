@@ -6,9 +6,8 @@ import shutil
 import sys
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from support import DATA, ROOT
+from support import DATA, ROOT, run_app
 from core.views import Filters
 from dashboard.context import chart_key
 
@@ -42,14 +41,7 @@ def start(monkeypatch, tmp_path):
 
     def run(page="overview", *args, **query):
         monkeypatch.setattr(sys, "argv", ["app.py", *map(str, args)])
-        at = AppTest.from_file(APP, default_timeout=60)
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
-        if page != "overview":
-            at.switch_page(f"screens/{page}.py").run()
-        assert not at.exception, at.exception
-        return at
+        return run_app(page, **query)
     return run
 
 

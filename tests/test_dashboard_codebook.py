@@ -8,9 +8,8 @@ import sys
 
 import pytest
 import yaml
-from streamlit.testing.v1 import AppTest
 
-from support import ROOT
+from support import ROOT, run_app
 from workbench_data import CODEBOOK, LABELS_A, LABELS_B, TRANSCRIPTS
 
 from core.history import draft_path, list_versions
@@ -35,13 +34,7 @@ def open_page(monkeypatch, tmp_path, files):
     def run(page="codebook", *extra, **query):
         monkeypatch.setattr(sys, "argv", ["app.py", "--data", str(TRANSCRIPTS), "--codebook", str(files[0]),
                                           *map(str, extra)])
-        at = AppTest.from_file(APP, default_timeout=60)
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page(f"screens/{page}.py").run()
-        assert not at.exception, at.exception
-        return at
+        return run_app(page, **query)
     return run
 
 

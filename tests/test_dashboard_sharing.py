@@ -2,10 +2,9 @@
 import sys
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from sharing_corpus import CODEBOOK, write_corpus
-from support import ROOT
+from support import ROOT, run_app
 
 APP = str(ROOT / "dashboard" / "app.py")
 PAGES = ["overview", "quotes", "transcript"]
@@ -25,14 +24,7 @@ def app(monkeypatch, tmp_path, corpus):
     monkeypatch.setattr(sys, "argv", ["app.py", "--data", str(corpus), "--codebook", str(CODEBOOK)])
 
     def run(page="overview", **query):
-        at = AppTest.from_file(APP, default_timeout=60)
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
-        if page != "overview":
-            at.switch_page(f"screens/{page}.py").run()
-        assert not at.exception, at.exception
-        return at
+        return run_app(page, **query)
     return run
 
 

@@ -1,7 +1,6 @@
 import json
 
 import pandas as pd
-import pytest
 
 from core.loaders import LoadOptions, LoadReport, read_metadata, read_transcripts
 

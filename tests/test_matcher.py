@@ -6,7 +6,7 @@ from core.codebook import parse_codebook
 from core.corpus import SpeakerConfig, build_shard
 from core.loaders import LoadReport, RawTranscript
 from core.matcher import TermIndex, VocabularyMatcher, find_matches, inflections
-from core.text import word_spans, words
+from core.text import words
 
 SPEAKERS = SpeakerConfig(("AI",), ("User",), ("participant",))
 
