@@ -198,47 +198,41 @@ def _hit_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFram
 
 def _transcript_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:
     """One row per transcript: occupation with its evidence and confidence, participant words, attributes."""
-    occupation, evidence, confidence = _choose_occupations(len(shard), index, hits)
-    rows = pd.DataFrame({"transcript_id": shard.ids, "source": shard.sources, "occupation": occupation,
-                         "occupation_evidence": evidence, "occupation_confidence": confidence,
-                         "participant_words": shard.words_by_role("participant")})
-    attributes = pd.DataFrame.from_records(shard.attributes, index=rows.index)
-    return pd.concat([rows, attributes.drop(columns=rows.columns, errors="ignore")], axis=1)
+    occupations = [o.id for o in index.codebook.occupations]
+    evidence = _occupation_evidence(index, hits)
+    rows = []
+    participant_words = shard.words_by_role("participant")
+    min_score = index.codebook.settings.occupation_min_score
+    for doc, transcript_id in enumerate(shard.ids):
+        scores, terms, strongest = evidence.get(doc, ({}, {}, {}))
+        # ties go to the occupation with the strongest single term (a job title beats two hints)
+        best = max(occupations, key=lambda o: (scores.get(o, 0.0), strongest.get(o, 0.0)), default="other")
+        total = sum(scores.values())
+        chosen = best if scores.get(best, 0.0) >= max(min_score, 1e-9) else "other"
+        rows.append({"transcript_id": transcript_id, "source": shard.sources[doc], "occupation": chosen,
+                     "occupation_evidence": _evidence_text(terms.get(chosen, {})),
+                     "occupation_confidence": round(scores.get(chosen, 0.0) / total, 3) if total else 0.0,
+                     "participant_words": int(participant_words[doc]), **shard.attributes[doc]})
+    return pd.DataFrame(rows)
 
 
-def _choose_occupations(n_docs: int, index: TermIndex, hits: pd.DataFrame) -> tuple[list, list, np.ndarray]:
-    """Per transcript: the occupation with the highest weighted evidence (ties: the strongest single term,
-    then the codebook's order), `other` below settings.occupation_min_score; its evidence terms; and its
-    share of all occupation evidence."""
-    occupation, evidence, confidence = ["other"] * n_docs, [""] * n_docs, np.zeros(n_docs)
-    if hits.empty:
-        return occupation, evidence, confidence
-    order = {o.id: rank for rank, o in enumerate(index.codebook.occupations)}
-    found = pd.DataFrame({"doc": hits["doc"].to_numpy(), "code": hits["code"].astype(str).to_numpy(),
-                          "entry": hits["entry"].to_numpy(), "weight": _term_weights(index, hits)})
-    per = found.groupby(["doc", "code"], sort=False).agg(score=("weight", "sum"), strongest=("weight", "max"))
-    per = per.reset_index().assign(rank=lambda t: t["code"].map(order))
-    per["share"] = per["score"] / per.groupby("doc")["score"].transform("sum")
-    best = per.sort_values(["doc", "score", "strongest", "rank"], ascending=[True, False, False, True])
-    best = best.drop_duplicates("doc")
-    weak = best["score"] < max(index.codebook.settings.occupation_min_score, 1e-9)
-    chosen = best.assign(code=best["code"].where(~weak, "other"))[["doc", "code"]]
-    chosen = chosen.merge(per[["doc", "code", "share"]], on=["doc", "code"], how="left").fillna({"share": 0.0})
-    for doc, code, share in chosen.itertuples(index=False):
-        occupation[doc], confidence[doc] = code, round(float(share), 3)
-    for doc, text in _evidence_texts(index, found.merge(chosen[["doc", "code"]], on=["doc", "code"])).items():
-        evidence[doc] = text
-    return occupation, evidence, confidence
+def _occupation_evidence(index: TermIndex, hits: pd.DataFrame) -> dict[int, tuple[dict, dict, dict]]:
+    """doc -> ({occupation: score}, {occupation: {term: count}}, {occupation: strongest term weight})."""
+    out: dict[int, tuple[dict, dict, dict]] = {}
+    weights = _term_weights(index, hits)
+    entries = index.entries
+    for doc, code, entry, weight in zip(hits["doc"].to_numpy(), hits["code"].astype(str).to_numpy(),
+                                        hits["entry"].to_numpy(), weights):
+        scores, terms, strongest = out.setdefault(int(doc), ({}, {}, {}))
+        scores[code] = scores.get(code, 0.0) + float(weight)
+        strongest[code] = max(strongest.get(code, 0.0), float(weight))
+        term_counts = terms.setdefault(code, {})
+        text = entries[entry].term.text
+        term_counts[text] = term_counts.get(text, 0) + 1
+    return out
 
 
-def _evidence_texts(index: TermIndex, found: pd.DataFrame) -> pd.Series:
-    """doc -> 'sysadmin x3; powershell': the chosen occupation's terms, most frequent first."""
-    if found.empty:
-        return pd.Series(dtype=object)
-    term_text = np.array([e.term.text for e in index.entries], dtype=object)
-    counts = found.assign(term=term_text[found["entry"].to_numpy()]).groupby(["doc", "term"]).size()
-    counts = counts.reset_index(name="n").sort_values(["doc", "n", "term"], ascending=[True, False, True])
-    label = counts["term"].where(counts["n"] == 1, counts["term"] + " x" + counts["n"].astype(str))
-    return label.groupby(counts["doc"]).agg("; ".join)
-
-
+def _evidence_text(term_counts: dict[str, int]) -> str:
+    """'sysadmin x3; powershell' - the terms that decided the occupation, most frequent first."""
+    ordered = sorted(term_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "; ".join(term if n == 1 else f"{term} x{n}" for term, n in ordered)
