@@ -10,6 +10,8 @@ themes are scored again and the other rows are taken from `base`: themes never a
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -84,9 +86,19 @@ class CachedCorpus:
         return self._incremental(codebook, base)
 
     def _score_codebook(self, codebook: Codebook) -> Scores:
-        index = TermIndex(codebook)
-        matcher = VocabularyMatcher(index)
-        return Scores.concat([score_shard(shard, index, matcher) for shard in self.shards])
+        """Every shard scored with `codebook`; on a large corpus in forked processes, which see the shards
+        already in memory (nothing is copied to them) and send back only their scores."""
+        workers = min(2, os.cpu_count() or 1)
+        if len(self.shards) < PARALLEL_SHARDS or workers < 2 or os.name != "posix":
+            return _score_shards(self.shards, codebook)
+        size = -(-len(self.shards) // (2 * workers))
+        ranges = [(start, start + size) for start in range(0, len(self.shards), size)]
+        _FORKED.update(shards=self.shards, codebook=codebook)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return Scores.concat(pool.map(_score_range, ranges))
+        finally:
+            _FORKED.clear()
 
     def _full(self, codebook: Codebook, base: Scored | None) -> Scored:
         scores = self._score_codebook(codebook)
@@ -144,6 +156,21 @@ class CachedCorpus:
         lo, hi = (int(shard.turn_start[row[0]]), int(shard.turn_end[row[0]])) if len(row) else (0, len(text))
         begin, finish = sentence_bounds(text, start, end, lo=lo, hi=hi)
         return " ".join(text[begin:finish].split())
+
+
+PARALLEL_SHARDS = 8  # below this, starting processes costs more than it saves
+_FORKED: dict = {}   # what forked workers read: set just before the fork, cleared after
+
+
+def _score_shards(shards: list[Shard], codebook: Codebook) -> Scores:
+    index = TermIndex(codebook)
+    matcher = VocabularyMatcher(index)
+    return Scores.concat([score_shard(shard, index, matcher) for shard in shards])
+
+
+def _score_range(bounds: tuple[int, int]) -> Scores:
+    start, stop = bounds
+    return _score_shards(_FORKED["shards"][start:stop], _FORKED["codebook"])
 
 
 def _shard_vocabulary(shard: Shard) -> pd.DataFrame:
