@@ -60,10 +60,11 @@ def preview(corpus: CachedCorpus, before: Scored, codebook: Codebook) -> Codeboo
 def diff_scores(before: Scored, after: Scored, *, sentence_of: SentenceOf | None = None) -> CodebookDiff:
     """Compare two scorings of the same corpus; `sentence_of(id, turn, start, end)` fills quote sentences."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
-    gained_quotes = _quotes_only_in(after, before, sentence_of)
-    lost_quotes = _quotes_only_in(before, after, sentence_of)
-    gained_pairs = _pairs_only_in(after, before)
-    lost_pairs = _pairs_only_in(before, after)
+    differ = _themes_that_may_differ(before.codebook, after.codebook)
+    gained_quotes = _quotes_only_in(after, before, sentence_of, differ)
+    lost_quotes = _quotes_only_in(before, after, sentence_of, differ)
+    gained_pairs = _pairs_only_in(after, before, differ)
+    lost_pairs = _pairs_only_in(before, after, differ)
     themes = pd.DataFrame({"theme": theme_ids})
     themes["transcripts_before"] = _count_by(before.present, "theme", theme_ids)
     themes["transcripts_after"] = _count_by(after.present, "theme", theme_ids)
@@ -77,15 +78,31 @@ def diff_scores(before: Scored, after: Scored, *, sentence_of: SentenceOf | None
     return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
 
 
-def _pairs_only_in(one: Scored, other: Scored) -> pd.DataFrame:
+def _themes_that_may_differ(before: Codebook, after: Codebook) -> set[str] | None:
+    """Themes whose hits can differ between the two codebooks (None: all of them, the settings changed).
+    Themes never affect each other, so a theme defined the same way gives the same rows: comparing only the
+    others keeps a one-term edit's preview fast on a large corpus."""
+    if before.settings != after.settings:
+        return None
+    old, new = {t.id: t for t in before.themes}, {t.id: t for t in after.themes}
+    return {theme for theme in old.keys() | new.keys() if old.get(theme) != new.get(theme)}
+
+
+def _only(table: pd.DataFrame, themes: set[str] | None) -> pd.DataFrame:
+    return table if themes is None else table[table["theme"].isin(themes)]
+
+
+def _pairs_only_in(one: Scored, other: Scored, themes: set[str] | None = None) -> pd.DataFrame:
     """(transcript_id, theme) present in `one` and not in `other`, with the transcript's occupation in `one`."""
-    merged = one.present.merge(other.present, how="left", indicator=True)
+    merged = _only(one.present, themes).merge(_only(other.present, themes), how="left", indicator=True)
     only = merged.loc[merged["_merge"] == "left_only", ["transcript_id", "theme"]]
     return only.merge(_occupations(one), on="transcript_id", how="left")
 
 
-def _quotes_only_in(one: Scored, other: Scored, sentence_of: SentenceOf | None) -> pd.DataFrame:
-    merged = one.hits.merge(other.hits[QUOTE_KEY], on=QUOTE_KEY, how="left", indicator=True)
+def _quotes_only_in(one: Scored, other: Scored, sentence_of: SentenceOf | None,
+                    themes: set[str] | None = None) -> pd.DataFrame:
+    merged = _only(one.hits, themes).merge(_only(other.hits, themes)[QUOTE_KEY], on=QUOTE_KEY, how="left",
+                                           indicator=True)
     only = merged[merged["_merge"] == "left_only"].drop(columns="_merge")
     only = only.merge(_occupations(one), on="transcript_id", how="left")
     only["sentence"] = [sentence_of(row.transcript_id, int(row.turn), int(row.start), int(row.end))
