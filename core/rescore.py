@@ -195,8 +195,9 @@ def _with_rows_of(kept: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
 def _in_fresh_order(table: pd.DataFrame, codebook: Codebook, ids: list[str], *within: str) -> pd.DataFrame:
     """Rows in the order a fresh run gives: by transcript, then `within` columns, then the codebook's theme
     order, so a preview's tables compare equal to a full run's."""
-    transcript_rank = table["transcript_id"].map({tid: i for i, tid in enumerate(ids)}).to_numpy()
-    theme_rank = table["theme"].map({theme: i for i, theme in enumerate(codebook.theme_ids)}).to_numpy()
+    # Categorical codes are ranks found by a hash look-up in C (Series.map with a dict goes row by row)
+    transcript_rank = pd.Categorical(table["transcript_id"], categories=ids).codes
+    theme_rank = pd.Categorical(table["theme"], categories=codebook.theme_ids).codes
     keys = [theme_rank, *(table[column].to_numpy() for column in reversed(within)), transcript_rank]
     return table.iloc[np.lexsort(keys)].reset_index(drop=True)
 
