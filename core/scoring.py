@@ -198,38 +198,59 @@ def _hit_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFram
 
 def _transcript_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:
     """One row per transcript: occupation with its evidence and confidence, participant words, attributes."""
+    occupation, evidence, confidence = _choose_occupations(len(shard), index, hits)
+    rows = pd.DataFrame({"transcript_id": shard.ids, "source": shard.sources, "occupation": occupation,
+                         "occupation_evidence": evidence, "occupation_confidence": confidence,
+                         "participant_words": shard.words_by_role("participant")})
+    if not any(shard.attributes):
+        return rows
+    attributes = pd.DataFrame.from_records(shard.attributes, index=rows.index)
+    return pd.concat([rows, attributes.drop(columns=rows.columns, errors="ignore")], axis=1)
+
+
+def _choose_occupations(n_docs: int, index: TermIndex, hits: pd.DataFrame) -> tuple[list, list, list]:
+    """Per transcript: the occupation with the highest weighted evidence (ties: the strongest single term,
+    then the codebook's order), `other` below settings.occupation_min_score; its evidence terms; and its
+    share of all occupation evidence. Scores are summed with numpy, one row per transcript."""
     occupations = [o.id for o in index.codebook.occupations]
-    evidence = _occupation_evidence(index, hits)
-    rows = []
-    participant_words = shard.words_by_role("participant")
-    min_score = index.codebook.settings.occupation_min_score
-    for doc, transcript_id in enumerate(shard.ids):
-        scores, terms, strongest = evidence.get(doc, ({}, {}, {}))
-        # ties go to the occupation with the strongest single term (a job title beats two hints)
-        best = max(occupations, key=lambda o: (scores.get(o, 0.0), strongest.get(o, 0.0)), default="other")
-        total = sum(scores.values())
-        chosen = best if scores.get(best, 0.0) >= max(min_score, 1e-9) else "other"
-        rows.append({"transcript_id": transcript_id, "source": shard.sources[doc], "occupation": chosen,
-                     "occupation_evidence": _evidence_text(terms.get(chosen, {})),
-                     "occupation_confidence": round(scores.get(chosen, 0.0) / total, 3) if total else 0.0,
-                     "participant_words": int(participant_words[doc]), **shard.attributes[doc]})
-    return pd.DataFrame(rows)
+    if not occupations or hits.empty:
+        return ["other"] * n_docs, [""] * n_docs, [0.0] * n_docs
+    rank_of_category = np.array([occupations.index(c) if c in occupations else -1
+                                 for c in hits["code"].cat.categories], dtype=np.int64)
+    rank = rank_of_category[hits["code"].cat.codes.to_numpy()]
+    doc, weight = hits["doc"].to_numpy().astype(np.int64), _term_weights(index, hits)
+    cell = doc * len(occupations) + rank
+    score = np.bincount(cell, weights=weight, minlength=n_docs * len(occupations)).reshape(n_docs, -1)
+    strongest = np.zeros(n_docs * len(occupations))
+    np.maximum.at(strongest, cell, weight)
+    tied = score == score.max(axis=1, keepdims=True)
+    best = np.argmax(np.where(tied, strongest.reshape(n_docs, -1), -1.0), axis=1)  # first = codebook order
+    best_score = score[np.arange(n_docs), best]
+    other = occupations.index("other") if "other" in occupations else -1
+    chosen = np.where(best_score >= max(index.codebook.settings.occupation_min_score, 1e-9), best, other)
+    total = score.sum(axis=1)
+    chosen_score = np.where(chosen >= 0, score[np.arange(n_docs), np.maximum(chosen, 0)], 0.0)
+    confidence = [round(s / t, 3) if t else 0.0 for s, t in zip(chosen_score.tolist(), total.tolist())]
+    names = [occupations[c] if c >= 0 else "other" for c in chosen.tolist()]
+    return names, _evidence_of(n_docs, index, doc, hits["entry"].to_numpy(), rank, chosen), confidence
 
 
-def _occupation_evidence(index: TermIndex, hits: pd.DataFrame) -> dict[int, tuple[dict, dict, dict]]:
-    """doc -> ({occupation: score}, {occupation: {term: count}}, {occupation: strongest term weight})."""
-    out: dict[int, tuple[dict, dict, dict]] = {}
-    weights = _term_weights(index, hits)
+def _evidence_of(n_docs: int, index: TermIndex, doc: np.ndarray, entry: np.ndarray, rank: np.ndarray,
+                 chosen: np.ndarray) -> list:
+    """The chosen occupation's terms per transcript, as 'sysadmin x3; powershell'."""
+    evidence = [""] * n_docs
+    mine = rank == chosen[doc]
+    if not mine.any():
+        return evidence
     entries = index.entries
-    for doc, code, entry, weight in zip(hits["doc"].to_numpy(), hits["code"].astype(str).to_numpy(),
-                                        hits["entry"].to_numpy(), weights):
-        scores, terms, strongest = out.setdefault(int(doc), ({}, {}, {}))
-        scores[code] = scores.get(code, 0.0) + float(weight)
-        strongest[code] = max(strongest.get(code, 0.0), float(weight))
-        term_counts = terms.setdefault(code, {})
-        text = entries[entry].term.text
-        term_counts[text] = term_counts.get(text, 0) + 1
-    return out
+    per_doc: dict[int, dict[str, int]] = {}
+    for d, number in zip(doc[mine].tolist(), entry[mine].tolist()):
+        counts = per_doc.setdefault(d, {})
+        text = entries[number].term.text
+        counts[text] = counts.get(text, 0) + 1
+    for d, counts in per_doc.items():
+        evidence[d] = _evidence_text(counts)
+    return evidence
 
 
 def _evidence_text(term_counts: dict[str, int]) -> str:
