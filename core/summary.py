@@ -21,15 +21,6 @@ def wilson_interval(present: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.
     return np.where(n > 0, centre - half, 0.0), np.where(n > 0, centre + half, 0.0)
 
 
-def theme_prevalence(themes: pd.DataFrame) -> pd.DataFrame:
-    """Per theme: transcripts (n), transcripts where present, share and its 95% interval, total hits."""
-    grouped = themes.groupby("theme", sort=False).agg(n=("present", "size"), present=("present", "sum"),
-                                                      hits=("hits", "sum"))
-    low, high = wilson_interval(grouped["present"].to_numpy(), grouped["n"].to_numpy())
-    share = np.divide(grouped["present"], grouped["n"].where(grouped["n"] > 0, 1))
-    return grouped.assign(share=share, low=low, high=high).reset_index()
-
-
 def prevalence_by_occupation(transcripts: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
     """Share of each occupation's transcripts raising each theme; rows occupations (with n), columns themes."""
     joined = themes.merge(transcripts[["transcript_id", "occupation"]], on="transcript_id")

@@ -47,11 +47,6 @@ def lower_same_length(text: str) -> str:
     return "".join(ch.lower()[0] for ch in text)
 
 
-def normalise_word(word: str) -> str:
-    """The form words are compared in: lower case, curly apostrophe straightened."""
-    return word.lower().replace("’", "'")
-
-
 def words(text: str) -> list[str]:
     """The normalised words of `text`, in order.
 
