@@ -246,6 +246,14 @@ class _Pairs:
     keys: np.ndarray
     similarity: np.ndarray
     stride: int
+    n_slots: int = 0
+
+    @cached_property
+    def member(self) -> np.ndarray:
+        """slots x words: True where the word matches the slot."""
+        table = np.zeros((max(self.n_slots, 1), self.stride), dtype=bool)
+        table[self.keys // self.stride, self.keys % self.stride] = True
+        return table
 
 
 def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
@@ -259,11 +267,21 @@ def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
     stride = len(vocab)
     keys = np.array(slots, dtype=np.int64) * stride + np.array(words, dtype=np.int64)
     order = np.argsort(keys, kind="stable")
-    return _Pairs(keys[order], np.array(sims, dtype=np.float64)[order], stride)
+    return _Pairs(keys[order], np.array(sims, dtype=np.float64)[order], stride, len(matcher.index.rules))
 
 
 def _lookup(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each (slot, word id): does the word match the slot, and how similar is it."""
+    """For each (slot, word id): does the word match the slot, and how similar is it. Most candidates fail,
+    so a dense slot x word table answers "does it match" first and the sorted keys are searched only for
+    the few that do."""
+    found = pairs.member[slots, word_ids]
+    similarity = np.zeros(len(slots))
+    if found.any():
+        _, similarity[found] = _search(pairs, slots[found], word_ids[found])
+    return found, similarity
+
+
+def _search(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keys = slots.astype(np.int64) * pairs.stride + word_ids
     at = np.searchsorted(pairs.keys, keys)
     at_clipped = np.minimum(at, max(len(pairs.keys) - 1, 0))
