@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .loaders import LoadReport, RawTranscript
 from .text import lower_same_length
@@ -73,19 +75,19 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     """Split each transcript into turns and tokenize the turns of the roles in `speakers.roles`.
 
     Tokenizing is vectorised over the whole shard: the turns to tokenize are joined, word boundaries found
-    on their code points with numpy, and each word identified by a polynomial hash, so no Python object is
+    on their code points with numpy, and the words identified by Arrow's hash table, so no Python object is
     made per word.
     """
-    turns = _turn_table(transcripts, speakers, report)
+    turns, turn_texts = _turn_table(transcripts, speakers, report)
     tokenized = np.flatnonzero(np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles]))
-    segments = [transcripts[d].text[s:e] for d, s, e in turns[tokenized][:, [0, 3, 4]].tolist()]
+    segments = [turn_texts[i] for i in tokenized.tolist()]
     joined = lower_same_length("\n".join(segments)).replace("’", "'")  # same length: offsets stay valid
     segment_offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     begins, ends = _word_bounds(codes)
     segment_of = np.searchsorted(segment_offset, begins, side="right") - 1
     turn_of = tokenized[segment_of]
-    word_id, vocab = _word_ids(joined, codes, begins, ends)
+    word_id, vocab = _word_ids(codes, begins, ends)
     # one BREAK token after every turn: token i of turn t moves t places to the right
     per_turn = np.bincount(turn_of, minlength=len(turns))
     turn_token_start = np.concatenate(([0], np.cumsum(per_turn + 1))).astype(np.int64)
@@ -133,89 +135,71 @@ def _word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return edges[0::2].astype(np.int64), edges[1::2].astype(np.int64)
 
 
-_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier of the polynomial word hash
-_powers = np.ones(1, dtype=np.uint64)
+def _word_ids(codes: np.ndarray, begins: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Word id of every token (1..n, in order of first use; 0 is BREAK) and the vocabulary.
 
-
-def _powers_of_base(n: int) -> np.ndarray:
-    """B^1 .. B^n, computed once per process and grown when a longer shard comes."""
-    global _powers
-    if len(_powers) < n:
-        with np.errstate(over="ignore"):
-            _powers = np.cumprod(np.full(max(n, 2 * len(_powers)), _BASE, dtype=np.uint64))
-    return _powers[:n]
-
-
-def _word_ids(text: str, codes: np.ndarray, begins: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Word id of every token (1..n; 0 is BREAK) and the vocabulary, from a polynomial hash of each word,
-    sum(c_i * B^i), shifted to a common origin. The arithmetic wraps modulo 2**64 on purpose."""
+    Arrow's hash table identifies the words exactly, without a Python object per token: the UTF-32 text is
+    viewed as a binary array whose values are the words and the gaps between them (offsets b0 e0 b1 e1 ...),
+    and the words (every other value) are dictionary-encoded."""
     if not len(begins):
         return np.zeros(0, dtype=np.int32), [""]
-    powers = _powers_of_base(len(codes) + 1)
-    with np.errstate(over="ignore"):
-        prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-        np.cumsum(codes * powers[:-1], dtype=np.uint64, out=prefix[1:])
-        hashes = (prefix[ends] - prefix[begins]) * powers[len(codes) - begins]
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    vocab = [""] + [text[b:e] for b, e in zip(begins[first].tolist(), ends[first].tolist())]
-    return (inverse + 1).astype(np.int32), vocab
+    offsets = np.empty(2 * len(begins), dtype=np.int64)
+    offsets[0::2], offsets[1::2] = begins * 4, ends * 4
+    words_and_gaps = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(codes)])
+    encoded = pc.dictionary_encode(pc.take(words_and_gaps, pa.array(np.arange(0, len(offsets) - 1, 2))))
+    vocab = [""] + [word.decode("utf-32-le") for word in encoded.dictionary.to_pylist()]
+    return (encoded.indices.to_numpy() + 1).astype(np.int32), vocab
 
 
-def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig, report: LoadReport) -> np.ndarray:
-    """(doc, number, role, start, end) of every turn of every transcript, as an int64 array.
+def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig,
+                report: LoadReport) -> tuple[np.ndarray, list[str]]:
+    """(doc, number, role, start, end) of every turn of every transcript, as an int64 array, and the text
+    of each turn (trailing white space left out, as `end` does).
 
-    One regex pass over the joined shard finds the speaker labels; which transcript each belongs to, where
-    each turn ends and its trailing white space are then worked out with numpy."""
+    One regex pass over the joined shard finds the speaker labels and cuts the text between them; which
+    transcript each turn belongs to is worked out with numpy."""
     texts = [t.text for t in transcripts]
-    joined = "\n".join(texts)  # each text starts a line, so its first label matches the ^-anchored pattern
+    joined = "\n".join(texts)  # each text starts a line, so its first label starts a line too
     doc_start = np.cumsum([0] + [len(text) + 1 for text in texts]).astype(np.int64)
-    label_start, content_start, roles = _labels_in(joined, speakers)
-    doc = np.searchsorted(doc_start, label_start, side="right") - 1
+    content_start, roles, pieces = _labels_in(joined, speakers)
+    doc = np.searchsorted(doc_start, content_start, side="right") - 1
     unlabelled = np.flatnonzero(np.bincount(doc, minlength=len(texts)) == 0)
     for d in unlabelled.tolist():
         raw = transcripts[d]
         report.add(raw.source, f"{raw.transcript_id}: no speaker labels (such as 'User:'), so the whole text "
                    "is read as the participant's", hint="label turns, or map labels in the codebook")
-    # a turn runs to the next label of its transcript, or to the transcript's end; then back over white space
-    next_label = np.append(label_start[1:], np.iinfo(np.int64).max)
-    bound = np.minimum(next_label, doc_start[doc + 1] - 1)
-    end = _trim_white_space(joined, content_start, bound)
+    # a turn runs to the next label of its transcript (where its piece ends) or to the transcript's end
+    contents = [piece.rstrip() for piece in pieces]
+    doc_end = doc_start[doc + 1] - 1
+    piece_end = content_start + np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    for i in np.flatnonzero(piece_end > doc_end).tolist():  # the next label is in another transcript
+        contents[i] = joined[content_start[i]:doc_end[i]].rstrip()
+    end = content_start + np.fromiter(map(len, contents), dtype=np.int64, count=len(contents))
     number = np.arange(len(doc)) - np.searchsorted(doc, doc)  # position of the turn in its transcript
     labelled = np.column_stack((doc, number, roles, content_start - doc_start[doc], end - doc_start[doc]))
-    whole = np.array([(d, 0, ROLE_CODES[PARTICIPANT], 0, len(texts[d].rstrip())) for d in unlabelled.tolist()],
-                     dtype=np.int64).reshape(-1, 5)
-    table = np.concatenate((labelled.reshape(-1, 5).astype(np.int64), whole))
-    return table[np.lexsort((table[:, 1], table[:, 0]))]  # text before a first label belongs to no one
+    whole = [texts[d].rstrip() for d in unlabelled.tolist()]
+    whole_rows = np.array([(d, 0, ROLE_CODES[PARTICIPANT], 0, len(text)) for d, text in zip(unlabelled.tolist(), whole)],
+                          dtype=np.int64).reshape(-1, 5)
+    table = np.concatenate((labelled.reshape(-1, 5).astype(np.int64), whole_rows))
+    order = np.lexsort((table[:, 1], table[:, 0]))  # text before a first label belongs to no one
+    contents += whole
+    return table[order], [contents[i] for i in order.tolist()]
 
 
-def _labels_in(joined: str, speakers: SpeakerConfig) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Where each speaker label starts, where its turn's text starts, and its role. re.split with the label
-    as a group yields the pieces in order; their lengths give the offsets without a match object each."""
-    pattern = re.compile(f"({speakers.pattern.pattern})", speakers.pattern.flags)
-    pieces = pattern.split(joined)  # text, whole label, label name, text, whole label, label name, ...
+def _labels_in(joined: str, speakers: SpeakerConfig) -> tuple[np.ndarray, list[int], list[str]]:
+    """Where the text of each labelled turn starts, its role, and the text up to the next label.
+
+    The pattern starts with a literal newline rather than `^` (which the regex engine tries at every
+    position), searched in "\n" + joined; re.split with the label as a group yields the pieces in order,
+    and their lengths give the offsets without a match object each."""
+    label = speakers.pattern
+    pattern = re.compile(f"\n({label.pattern.removeprefix('^')})", label.flags)
+    pieces = pattern.split("\n" + joined)  # text, label (less its newline), label name, text, label, ...
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    lengths[1::3] += 1  # the newline before each label
     lengths[2::3] = 0  # the label name is inside the whole label: it takes no room of its own
-    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    offsets = np.cumsum(lengths) - 1  # where each piece ends, as an offset into `joined`
     participant = {label.lower() for label in speakers.participant}
     roles = [ROLE_CODES[PARTICIPANT] if name.lower() in participant else 0 for name in pieces[2::3]]
-    return offsets[1::3][: len(roles)], offsets[3::3][: len(roles)], roles
-
-
-_SPACE_CHAR = np.array([chr(c).isspace() for c in range(128)])
-
-
-def _trim_white_space(text: str, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Each end moved back over white space, never before its start (like len(text[:end].rstrip())).
-    Steps back all ends at once; the few long runs of white space finish in Python."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    end = end.copy()
-    for _ in range(8):
-        at = np.maximum(end - 1, 0)
-        moving = (end > start) & _by_code_point(codes[at], _SPACE_CHAR, str.isspace)
-        if not moving.any():
-            return end
-        end[moving] -= 1
-    for i in np.flatnonzero((end > start) & _by_code_point(codes[np.maximum(end - 1, 0)], _SPACE_CHAR,
-                                                            str.isspace)).tolist():
-        end[i] = max(int(start[i]), len(text[:end[i]].rstrip()))
-    return end
+    return offsets[2::3][: len(roles)], roles, pieces[3::3]

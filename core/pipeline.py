@@ -8,6 +8,7 @@ without reading or tokenizing the files again.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import shutil
@@ -135,8 +136,27 @@ _WORKER: dict = {}
 
 
 def _start_worker(codebook: Codebook) -> None:
+    _reuse_freed_memory()
     index = TermIndex(codebook)
     _WORKER.update(codebook=codebook, index=index, matcher=VocabularyMatcher(index))
+
+
+def _reuse_freed_memory() -> None:
+    """Ask glibc to keep freed memory for the next shard instead of handing it back to the system.
+
+    Every shard allocates and frees the same large numpy temporaries; by default each one above 128 KB is a
+    fresh mmap whose pages the kernel must fault in again, which cost a third of the workers' time (3 million
+    page faults for 80,000 transcripts). Elsewhere than glibc this does nothing."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # the largest glibc allows: blocks below come from the heap
+        libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)   # ...and stay there when freed
+        libc.mallopt(_M_TOP_PAD, 256 << 20)        # the heap grows in large steps numpy can back with huge pages
+    except (OSError, AttributeError):
+        pass
+
+
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameter numbers
 
 
 def _score_job(job: tuple) -> tuple[Scores, list[Problem]]:

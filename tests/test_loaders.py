@@ -108,3 +108,38 @@ def test_metadata_without_id_column_is_ignored_with_a_message(tmp_path):
     report = LoadReport()
     assert read_metadata(path, report).empty
     assert "no 'transcript_id' column" in messages(report)[0]
+
+
+def test_csv_bad_rows_are_reported_and_the_rest_loads(tmp_path):
+    table = tmp_path / "mixed.csv"
+    table.write_bytes(b'transcript_id,text,team\n'
+                      b'a,"User: line one\nline two",red\n'
+                      b'b,User: too,many,fields\n'
+                      b'c,User: caf\xe9 au lait,blue\n'
+                      b'd,User: fine,green\n')
+    loaded, report = load(table)
+    assert set(loaded) == {"a", "c", "d"}
+    assert loaded["a"].text == "User: line one\nline two"  # a quoted field keeps its line break
+    assert loaded["c"].text == "User: café au lait"  # Windows-1252 bytes read, not replaced
+    text = "\n".join(messages(report))
+    assert "a row with 4 fields where the header has 3 skipped: 'b,User: too,many,fields'" in text
+    assert "mixed.csv: row 'c': bytes that are not UTF-8 (first: 0xe9)" in text
+
+
+def test_csv_repeated_column_names_keep_both_columns(tmp_path):
+    table = tmp_path / "repeated.csv"
+    table.write_text("transcript_id,text,wave,wave\nr1,User: hello,1,2\n")
+    loaded, _ = load(table)
+    assert loaded["r1"].attributes == {"wave": "1", "wave.1": "2"}
+
+
+def test_empty_csv_is_reported(tmp_path):
+    (tmp_path / "nothing.csv").write_bytes(b"")
+    loaded, report = load(tmp_path / "nothing.csv")
+    assert loaded == {} and "nothing.csv: empty file skipped" in "\n".join(messages(report))
+
+
+def test_csv_ids_stay_text_as_written(tmp_path):
+    table = tmp_path / "ids.csv"
+    table.write_text("transcript_id,text\n007,User: licensed\n")
+    assert list(load(table)[0]) == ["007"]

@@ -52,7 +52,7 @@ LINES = st.sampled_from(["User: hi there", "AI: why?", "  user : lower", "Partic
 def test_shard_turn_table_agrees_with_split_turns(texts):
     speakers = SpeakerConfig(("Assistant", "AI", "Interviewer"), PARTICIPANTS)
     raws = [RawTranscript(f"t{i}", text, "mem") for i, text in enumerate(texts)]
-    table = _turn_table(raws, speakers, LoadReport())
+    table, turn_texts = _turn_table(raws, speakers, LoadReport())
     expected = []
     for doc, text in enumerate(texts):
         turns = split_turns(text, PATTERN, PARTICIPANTS)
@@ -60,3 +60,4 @@ def test_shard_turn_table_agrees_with_split_turns(texts):
             expected.append((doc, 0, 1, 0, len(text.rstrip())))
         expected += [(doc, t.number, int(t.role == PARTICIPANT), t.start, t.end) for t in turns]
     assert [tuple(row) for row in table.tolist()] == expected
+    assert turn_texts == [texts[doc][start:end] for doc, _, _, start, end in expected]
