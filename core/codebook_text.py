@@ -1,6 +1,7 @@
 """Edits of a codebook's YAML text that keep everything else as the researcher wrote it.
 
     text = add_variant(text, "theme", "accuracy_trust", 0, "halucinate", to="allow")
+    text = set_setting(text, "threshold", 85)
 
 Only the one term's node changes: a plain term `- hallucinate` becomes `- {term: hallucinate, allow:
 [halucinate]}`; a term already written as a mapping gets the word added to its list. Comments, order and
@@ -34,6 +35,43 @@ def add_variant(text: str, kind: str, code_id: str, term_index: int, variant: st
     edited = text[:node.start_mark.index] + _flow(spec) + text[node.end_mark.index:]
     parse_codebook(edited, source=source)  # never hand back a codebook that does not validate
     return edited
+
+
+def set_setting(text: str, key: str, value, *, source: str = "<edit>") -> str:
+    """The codebook text with `settings: {key}: value`: the value replaced where it is written, else a line
+    added at the top of `settings:` (made when missing). Raises CodebookError when the result would not
+    validate (an unknown key, a value out of range)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    settings = _child(root, "settings")
+    rendered = _flow_scalar(value)
+    current = _child(settings, key)
+    if isinstance(current, yaml.ScalarNode):
+        edited = text[:current.start_mark.index] + rendered + text[current.end_mark.index:]
+    elif isinstance(settings, yaml.MappingNode) and settings.value and settings.flow_style is False:
+        first = settings.value[0][0]  # a new line above the first setting, with its indentation
+        line_start = text.rfind("\n", 0, first.start_mark.index) + 1
+        indent = " " * first.start_mark.column
+        edited = text[:line_start] + f"{indent}{key}: {rendered}\n" + text[line_start:]
+    elif settings is None and isinstance(root, yaml.MappingNode) and root.value:
+        themes = _child_key(root, "themes") or root.value[0][0]
+        line_start = text.rfind("\n", 0, themes.start_mark.index) + 1
+        edited = text[:line_start] + f"settings:\n  {key}: {rendered}\n" + text[line_start:]
+    else:
+        raise CodebookError([Problem(source, f"cannot set settings.{key} in this layout",
+                                     hint=f"add `{key}: {rendered}` under `settings:` by hand")])
+    parse_codebook(edited, source=source)
+    return edited
+
+
+def _child_key(node, key: str):
+    return next((k for k, _ in node.value if k.value == key), None)
+
+
+def _flow_scalar(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    dumped = yaml.safe_dump(value, default_flow_style=True, width=10**9, allow_unicode=True)
+    return dumped.removesuffix("\n").removesuffix("\n...").strip()
 
 
 def _term_node(text: str, kind: str, code_id: str, term_index: int, source: str):

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
-from .rescore import CachedCorpus, Scored
+from .rescore import CachedCorpus, Scored, changed_themes
 
 QUOTE_KEY = ["transcript_id", "theme", "start", "end"]
 QUOTE_COLUMNS = ["transcript_id", "occupation", "theme", "term", "matched_text", "similarity", "turn", "start",
@@ -53,18 +54,37 @@ class CodebookDiff:
 
 
 def preview(corpus: CachedCorpus, before: Scored, codebook: Codebook) -> CodebookDiff:
-    """Score `codebook` on the corpus (reusing `before` for unchanged themes) and diff the two."""
-    return diff_scores(before, corpus.score(codebook, base=before), sentence_of=corpus.sentence)
+    """Score `codebook` on the corpus (reusing `before` for unchanged themes) and diff the two; the first
+    SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`)."""
+    change = diff_scores(before, corpus.score(codebook, base=before))
+    for table in (change.gained, change.lost):
+        fill_sentences(table, corpus.sentence, limit=SENTENCES)
+    return change
+
+
+SENTENCES = 200  # an edit can gain 100,000 quotes on a large corpus: cutting every sentence would take seconds
+
+
+def fill_sentences(quotes: pd.DataFrame, sentence_of: SentenceOf, *, limit: int | None = None) -> None:
+    """Fill the `sentence` column of the first `limit` quotes (all when None), in place."""
+    rows = quotes.head(limit) if limit is not None else quotes
+    if len(rows):
+        quotes.loc[rows.index, "sentence"] = [sentence_of(r.transcript_id, int(r.turn), int(r.start), int(r.end))
+                                              for r in rows.itertuples()]
 
 
 def diff_scores(before: Scored, after: Scored, *, sentence_of: SentenceOf | None = None) -> CodebookDiff:
     """Compare two scorings of the same corpus; `sentence_of(id, turn, start, end)` fills quote sentences."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
-    differ = _themes_that_may_differ(before.codebook, after.codebook)
-    gained_quotes = _quotes_only_in(after, before, sentence_of, differ)
-    lost_quotes = _quotes_only_in(before, after, sentence_of, differ)
-    gained_pairs = _pairs_only_in(after, before, differ)
-    lost_pairs = _pairs_only_in(before, after, differ)
+    differ = changed_themes(before.codebook, after.codebook)
+    gained_quotes, lost_quotes = (_as_quotes(rows, scored) for rows, scored in
+                                  zip(_rows_only_in_each(after.hits, before.hits, differ, QUOTE_KEY), (after, before)))
+    if sentence_of is not None:
+        fill_sentences(gained_quotes, sentence_of)
+        fill_sentences(lost_quotes, sentence_of)
+    gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
+                                zip(_rows_only_in_each(after.present, before.present, differ,
+                                                       ["transcript_id", "theme"]), (after, before)))
     themes = pd.DataFrame({"theme": theme_ids})
     themes["transcripts_before"] = _count_by(before.present, "theme", theme_ids)
     themes["transcripts_after"] = _count_by(after.present, "theme", theme_ids)
@@ -78,36 +98,46 @@ def diff_scores(before: Scored, after: Scored, *, sentence_of: SentenceOf | None
     return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
 
 
-def _themes_that_may_differ(before: Codebook, after: Codebook) -> set[str] | None:
-    """Themes whose hits can differ between the two codebooks (None: all of them, the settings changed).
-    Themes never affect each other, so a theme defined the same way gives the same rows: comparing only the
-    others keeps a one-term edit's preview fast on a large corpus."""
-    if before.settings != after.settings:
-        return None
-    old, new = {t.id: t for t in before.themes}, {t.id: t for t in after.themes}
-    return {theme for theme in old.keys() | new.keys() if old.get(theme) != new.get(theme)}
+def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
+    if themes.issuperset(table["theme"].unique()):  # e.g. the default threshold changed: no filter
+        return table
+    return table[table["theme"].isin(themes)]
 
 
-def _only(table: pd.DataFrame, themes: set[str] | None) -> pd.DataFrame:
-    return table if themes is None else table[table["theme"].isin(themes)]
+def _rows_only_in_each(one: pd.DataFrame, other: pd.DataFrame, themes: set[str],
+                       key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of themes `themes` whose key only `one` has, and those only `other` has."""
+    one, other = _only(one, themes), _only(other, themes)
+    one_key, other_key = _shared_keys(one, other, key)
+    if one_key is None:  # too many distinct keys for one integer: let pandas match the columns
+        return (_left_only(one, other, key), _left_only(other, one, key))
+    return one[~pd.Series(one_key).isin(other_key).to_numpy()], other[~pd.Series(other_key).isin(one_key).to_numpy()]
 
 
-def _pairs_only_in(one: Scored, other: Scored, themes: set[str] | None = None) -> pd.DataFrame:
-    """(transcript_id, theme) present in `one` and not in `other`, with the transcript's occupation in `one`."""
-    merged = _only(one.present, themes).merge(_only(other.present, themes), how="left", indicator=True)
-    only = merged.loc[merged["_merge"] == "left_only", ["transcript_id", "theme"]]
-    return only.merge(_occupations(one), on="transcript_id", how="left")
+def _shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str]):
+    """One integer per row standing for its key columns, the same in both tables (None if they do not fit).
+
+    Each key column becomes dense integer codes shared by both tables, and the codes one integer (mixed
+    radix), so matching is a hash look-up of integers: merging on millions of strings took seconds."""
+    combined = np.zeros(len(one) + len(other), dtype=np.int64)
+    room = 2 ** 62
+    for name in key:
+        codes, uniques = pd.factorize(pd.concat([one[name], other[name]], ignore_index=True))
+        room //= max(len(uniques), 1)
+        if room < 1:
+            return None, None
+        combined = combined * len(uniques) + codes
+    return combined[:len(one)], combined[len(one):]
 
 
-def _quotes_only_in(one: Scored, other: Scored, sentence_of: SentenceOf | None,
-                    themes: set[str] | None = None) -> pd.DataFrame:
-    merged = _only(one.hits, themes).merge(_only(other.hits, themes)[QUOTE_KEY], on=QUOTE_KEY, how="left",
-                                           indicator=True)
-    only = merged[merged["_merge"] == "left_only"].drop(columns="_merge")
-    only = only.merge(_occupations(one), on="transcript_id", how="left")
-    only["sentence"] = [sentence_of(row.transcript_id, int(row.turn), int(row.start), int(row.end))
-                        if sentence_of else "" for row in only.itertuples()]
-    return only.reindex(columns=QUOTE_COLUMNS).reset_index(drop=True)
+def _left_only(one: pd.DataFrame, other: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    merged = one[key].merge(other[key].drop_duplicates(), how="left", indicator=True)
+    return one[merged["_merge"].eq("left_only").to_numpy()]
+
+
+def _as_quotes(hits: pd.DataFrame, scored: Scored) -> pd.DataFrame:
+    quotes = hits.merge(_occupations(scored), on="transcript_id", how="left").assign(sentence="")
+    return quotes.reindex(columns=QUOTE_COLUMNS).reset_index(drop=True)
 
 
 def _occupations(scored: Scored) -> pd.DataFrame:

@@ -117,6 +117,22 @@ def mark_transcript(path: str | Path, transcript_id: str, *, present: Iterable[s
     write_atomically(path, render_labels(document).encode("utf-8"))
 
 
+def unmark_transcript(path: str | Path, transcript_id: str) -> bool:
+    """Take back the coding of a whole transcript (its themes and occupation; quote marks stay).
+    Returns whether there was one."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    document = load_labels_document(path)
+    transcripts = document.get("transcripts") or {}
+    if transcript_id not in transcripts:
+        return False
+    del transcripts[transcript_id]
+    document["transcripts"] = transcripts
+    write_atomically(path, render_labels(document).encode("utf-8"))
+    return True
+
+
 def mark_quote(path: str | Path, mark: QuoteMark, *, coder: str | None = None) -> None:
     """Add the mark of one quote, replacing an earlier mark of the same quote (transcript, theme, span)."""
     entry = {"transcript": mark.transcript, "theme": mark.theme, "start": mark.start, "end": mark.end,

@@ -10,6 +10,7 @@ themes are scored again and the other rows are taken from `base`: themes never a
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from dataclasses import dataclass, replace
@@ -81,23 +82,25 @@ class CachedCorpus:
         """The tables `codebook` gives on this corpus; rows of themes unchanged since `base` are reused."""
         if speakers_for(codebook) != self.speakers:
             return self._score_from_files(codebook)
-        if base is None or base.codebook.settings != codebook.settings:
+        if base is None:
             return self._full(codebook, base)
         return self._incremental(codebook, base)
 
     def _score_codebook(self, codebook: Codebook) -> Scores:
         """Every shard scored with `codebook`; on a large corpus in forked processes, which see the shards
-        already in memory (nothing is copied to them) and send back only their scores."""
+        already in memory (nothing is copied to them) and send back only their scores, a few shards at a
+        time so this process takes in results while the workers go on."""
         workers = min(2, os.cpu_count() or 1)
         if len(self.shards) < PARALLEL_SHARDS or workers < 2 or os.name != "posix":
             return _score_shards(self.shards, codebook)
-        size = -(-len(self.shards) // (2 * workers))
-        ranges = [(start, start + size) for start in range(0, len(self.shards), size)]
+        ranges = [(start, start + SHARDS_PER_TASK) for start in range(0, len(self.shards), SHARDS_PER_TASK)]
         _FORKED.update(shards=self.shards, codebook=codebook)
+        gc.freeze()  # the workers' garbage collections then skip the inherited objects, leaving their pages shared
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                return Scores.concat(pool.map(_score_range, ranges))
+                return Scores.concat(list(pool.imap(_score_range, ranges)))
         finally:
+            gc.unfreeze()
             _FORKED.clear()
 
     def _full(self, codebook: Codebook, base: Scored | None) -> Scored:
@@ -106,13 +109,15 @@ class CachedCorpus:
         return Scored(codebook, transcripts, scores.themes, scores.hits)
 
     def _incremental(self, codebook: Codebook, base: Scored) -> Scored:
-        before = {theme.id: theme for theme in base.codebook.themes}
-        changed = [theme for theme in codebook.themes if before.get(theme.id) != theme]
-        occupations_changed = base.codebook.occupations != codebook.occupations
+        changed_ids = changed_themes(base.codebook, codebook)
+        changed = [theme for theme in codebook.themes if theme.id in changed_ids]
+        occupations_changed = occupations_differ(base.codebook, codebook)
         if not changed and not occupations_changed:
             kept = set(codebook.theme_ids)
             return Scored(codebook, base.transcripts, base.themes[base.themes["theme"].isin(kept)],
                           base.hits[base.hits["theme"].isin(kept)])
+        if len(changed) == len(codebook.themes) and occupations_changed:
+            return self._full(codebook, base)
         partial = self._score_codebook(replace(codebook, themes=tuple(changed),
                                                occupations=codebook.occupations if occupations_changed else ()))
         reused = set(codebook.theme_ids) - {theme.id for theme in changed}
@@ -158,19 +163,52 @@ class CachedCorpus:
         return " ".join(text[begin:finish].split())
 
 
+# ---------------------------------------------------------------- which parts of a codebook an edit touches
+def changed_themes(before: Codebook, after: Codebook) -> set[str]:
+    """Ids of the themes whose hits or scores can differ (added and removed ones included).
+
+    Themes never affect each other, so a theme scores the same when its definition and the settings it
+    reads are the same: a theme with its own threshold ignores a change of the default threshold."""
+    old = {theme.id: _as_scored(theme, before.settings) for theme in before.themes}
+    new = {theme.id: _as_scored(theme, after.settings) for theme in after.themes}
+    return {theme for theme in old.keys() | new.keys() if old.get(theme) != new.get(theme)}
+
+
+def occupations_differ(before: Codebook, after: Codebook) -> bool:
+    """Whether occupations, their evidence or confidence can differ."""
+    def used(book: Codebook) -> tuple:
+        s = book.settings
+        return (book.occupations, s.threshold, s.fuzzy_min_length, s.interviewer_labels, s.participant_labels,
+                s.occupation_first_turns, s.occupation_min_score, s.occupation_max_hits_per_term)
+    return used(before) != used(after)
+
+
+def _as_scored(theme, settings) -> tuple:
+    """A theme with every setting its scoring reads (a default it overrides is left out)."""
+    s = settings
+    return (theme, s.scope, s.fuzzy_min_length, s.interviewer_labels, s.participant_labels,
+            s.threshold if theme.threshold is None else None,
+            s.min_hits if theme.min_hits is None else None,
+            (s.negators, s.negation_window) if theme.negation else None)
+
+
 PARALLEL_SHARDS = 8  # below this, starting processes costs more than it saves
+SHARDS_PER_TASK = 4  # small tasks: results flow back while the workers score on
 _FORKED: dict = {}   # what forked workers read: set just before the fork, cleared after
 
 
-def _score_shards(shards: list[Shard], codebook: Codebook) -> Scores:
-    index = TermIndex(codebook)
-    matcher = VocabularyMatcher(index)
-    return Scores.concat([score_shard(shard, index, matcher) for shard in shards])
+def _score_shards(shards: list[Shard], codebook: Codebook, matcher: VocabularyMatcher | None = None) -> Scores:
+    matcher = matcher or VocabularyMatcher(TermIndex(codebook))
+    return Scores.concat([score_shard(shard, matcher.index, matcher) for shard in shards])
 
 
 def _score_range(bounds: tuple[int, int]) -> Scores:
+    """One task of a forked worker; its matcher is kept for the next task, so each distinct word of the
+    corpus is matched once per worker, not once per task."""
     start, stop = bounds
-    return _score_shards(_FORKED["shards"][start:stop], _FORKED["codebook"])
+    if "matcher" not in _FORKED:
+        _FORKED["matcher"] = VocabularyMatcher(TermIndex(_FORKED["codebook"]))
+    return _score_shards(_FORKED["shards"][start:stop], _FORKED["codebook"], _FORKED["matcher"])
 
 
 def _shard_vocabulary(shard: Shard) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .corpus import ROLE_CODES, ROLE_NAMES, Shard
 from .matcher import EXCLUDE_OCCUPATION, EXCLUDE_THEME, OCCUPATION, THEME, TermIndex, VocabularyMatcher, find_matches
@@ -174,7 +175,8 @@ def _theme_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame, words: np.nd
     min_hits = np.array([t.min_hits if t.min_hits is not None else default_min for t in themes])
     per_1k = np.divide(counts * 1000.0, words[:, None], out=np.zeros(counts.shape), where=words[:, None] > 0)
     return pd.DataFrame({
-        "transcript_id": np.repeat(shard.ids, n_themes), "theme": np.tile([t.id for t in themes], n_docs),
+        "transcript_id": _text_column(shard.ids, np.repeat(np.arange(n_docs), n_themes)),
+        "theme": _text_column([t.id for t in themes], np.tile(np.arange(n_themes), n_docs)),
         "hits": counts.ravel(), "score": score.ravel().round(3), "per_1k_words": per_1k.ravel().round(3),
         "present": (score >= min_hits - 1e-9).ravel().astype(np.int8)})
 
@@ -186,14 +188,20 @@ def _hit_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFram
     docs, starts, ends = hits["doc"].to_numpy(), hits["start"].to_numpy(), hits["end"].to_numpy()
     texts = shard.texts
     return pd.DataFrame({
-        "transcript_id": np.asarray(shard.ids, dtype=object)[docs],
+        "transcript_id": _text_column(shard.ids, docs),
         "turn": shard.turn_number[hits["turn"].to_numpy()],
-        "speaker": [ROLE_NAMES[r] for r in hits["role"].to_numpy()],
-        "theme": hits["code"].astype(str).to_numpy(),
-        "term": np.array([e.term.text for e in index.entries], dtype=object)[hits["entry"].to_numpy()],
-        "matched_text": [texts[d][s:e] for d, s, e in zip(docs, starts, ends)],
+        "speaker": _text_column([ROLE_NAMES[code] for code in sorted(ROLE_NAMES)], hits["role"].to_numpy()),
+        "theme": _text_column(list(hits["code"].cat.categories), hits["code"].cat.codes.to_numpy()),
+        "term": _text_column([e.term.text for e in index.entries], hits["entry"].to_numpy()),
+        "matched_text": pd.array(pa.array([texts[d][s:e] for d, s, e in zip(docs.tolist(), starts.tolist(),
+                                                                             ends.tolist())]), dtype="str"),
         "start": starts, "end": ends, "similarity": hits["similarity"].to_numpy(),
     })
+
+
+def _text_column(values: list[str], picks: np.ndarray):
+    """values[picks] as a text column, picked by Arrow in C rather than one Python string per row."""
+    return pd.array(pa.array(values, type=pa.string()).take(pa.array(picks)), dtype="str")
 
 
 def _transcript_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,8 @@ from pathlib import Path
 import streamlit as st
 
 from core.evaluate import Labels, LabelsError, read_labels
-from core.handcoding import QuoteMark, mark_quote, mark_transcript, read_quote_marks, unmark_quote
+from core.handcoding import (QuoteMark, mark_quote, mark_transcript, read_quote_marks, unmark_quote,
+                             unmark_transcript)
 
 from . import loading
 from .context import PageContext
@@ -112,3 +113,7 @@ def transcript_control(page: PageContext, transcript_id: str) -> None:
                 st.success(f"Saved to `{path}`.", icon=":material/check_circle:")
         st.caption(f"Saved to `{path}` (the benchmarks/labels format). Pre-filled with "
                    + ("your earlier coding." if coded else "what the codebook found: correct it, then save."))
+        if coded:
+            st.button("Remove my coding of this transcript", icon=":material/undo:", key=f"hc-remove-{transcript_id}",
+                      on_click=unmark_transcript, args=(path, transcript_id),
+                      help="It counts as not coded again: left out of recall, F1 and agreement")

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core import CodebookError
+from core.codebook_text import set_setting
 
 from . import workbench
 from .context import PageContext
@@ -101,3 +102,18 @@ def threshold_control(page: PageContext) -> None:
                 f"gained, {int(change['quotes_lost'].sum()):,} lost")
     moved["theme"] = moved["theme"].map(page.label)
     st.dataframe(moved, hide_index=True)
+    st.button(f"Set the default threshold to {threshold} in the editor", key="cb-set-threshold",
+              icon=":material/tune:", on_click=_set_threshold, args=(threshold,),
+              help="An unsaved edit of settings.threshold: preview it, then save. Themes and terms with their "
+                   "own threshold keep it.")
+
+
+def _set_threshold(threshold: int) -> None:
+    edit = st.session_state[workbench.EDIT]
+    try:
+        workbench.set_text(set_setting(edit["text"], "threshold", threshold, source=edit["path"]))
+    except CodebookError as error:
+        workbench.notify("warning", f"Could not set the threshold: {error}")
+        return
+    workbench.notify("success", f"settings.threshold is {threshold} in the editor: an unsaved edit. "
+                     "Preview it, then save.")

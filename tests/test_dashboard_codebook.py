@@ -182,10 +182,16 @@ def test_one_click_puts_a_near_miss_on_the_allow_list_as_an_unsaved_edit(open_pa
     assert "**Quotes gained: 1**" in markdown(at)
 
 
-def test_the_threshold_control_shows_what_would_change(open_page):
+def test_the_threshold_control_shows_what_would_change_and_sets_it_as_an_edit(open_page, files):
     at = open_tab(open_page(), "Terms")
     at.slider(key="cb-threshold").set_value(85).run()
     assert "**At 85**: 1 theme presences gained" in markdown(at)
+    press(at, "cb-set-threshold")
+    assert files[0].read_text() == CODEBOOK.read_text()  # not saved
+    at = open_tab(at, "Edit and preview")
+    assert at.text_area(key="cb_editor").value == CODEBOOK.read_text().replace("threshold: 88", "threshold: 85")
+    press(at, "cb-preview")
+    assert "**Quotes gained: 1**" in markdown(at)
 
 
 # ---------------------------------------------------------------- hot reload
@@ -252,6 +258,10 @@ def test_marking_a_transcript_writes_present_and_absent(open_page, files):
     entry = yaml.safe_load(files[1].read_text())["transcripts"]["w1"]
     assert entry["present"] == ["accuracy"] and set(entry["absent"]) == {"scheduling", "worry", "art"}
     assert entry["occupation"] == "education"
+    at.run()  # the page now reads the coding back and offers to remove it
+    at.button(key="hc-remove-w1").click().run()
+    assert not at.exception
+    assert "w1" not in (yaml.safe_load(files[1].read_text())["transcripts"] or {})
 
 
 def test_the_hand_coding_check_shows_precision_recall_kappa_and_the_queue(open_page, tmp_path):

@@ -1,7 +1,9 @@
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
-from core import analyse
+from core import analyse, parse_codebook
 from core.diff import QUOTE_COLUMNS, diff_scores, preview
 
 from workbench_data import TRANSCRIPTS, edited, workbench
@@ -114,3 +116,55 @@ def test_scoring_in_forked_workers_equals_scoring_in_process(tiny_codebook, tmp_
     for name in ("transcripts", "themes", "hits"):
         pd.testing.assert_frame_equal(getattr(parallel, name), getattr(serial, name))
     assert len(parallel.hits) == 760 * 3
+
+
+def test_a_theme_with_its_own_threshold_ignores_a_change_of_the_default():
+    from dataclasses import fields
+
+    from core.codebook import Settings
+    from core.rescore import changed_themes, occupations_differ
+    own = ("    description: Calendars.\n", "    description: Calendars.\n    threshold: 85\n")
+    before = parse_codebook(edited(*own).text.replace("    description: Fear.\n",
+                                                      "    description: Fear.\n    negation: true\n"))
+    after = parse_codebook(before.text.replace("threshold: 88", "threshold: 80"))
+    assert changed_themes(before, after) == {"accuracy", "worry", "art"}
+    assert occupations_differ(before, after)
+    # every setting is read by a theme or the occupations: a new one must be added to the change check
+    for field in fields(Settings):
+        value = getattr(before.settings, field.name)
+        other = value + 1 if isinstance(value, (int, float)) else ("x",) if isinstance(value, tuple) else "all"
+        changed = replace(before, settings=replace(before.settings, **{field.name: other}))
+        assert changed_themes(before, changed) or occupations_differ(before, changed), field.name
+
+
+def test_a_threshold_edit_previews_like_a_fresh_run_when_one_theme_keeps_its_own():
+    corpus, scored = workbench()
+    codebook = parse_codebook(edited("    description: Calendars.\n", "    description: Calendars.\n"
+                                     "    threshold: 85\n").text.replace("threshold: 88", "threshold: 80"))
+    quick = corpus.score(codebook, base=scored)
+    fresh = analyse([TRANSCRIPTS], codebook=codebook, use_cache=False, workers=1)
+    pd.testing.assert_frame_equal(quick.themes.reset_index(drop=True), fresh.themes)
+    pd.testing.assert_frame_equal(quick.hits.reset_index(drop=True), fresh.hits)
+
+
+def test_preview_cuts_sentences_for_the_first_quotes_only(monkeypatch):
+    import core.diff
+    monkeypatch.setattr(core.diff, "SENTENCES", 0)
+    corpus, scored = workbench()
+    change = preview(corpus, scored, edited(*ALLOW_CALENDER))
+    assert change.gained["sentence"].tolist() == [""]
+    core.diff.fill_sentences(change.gained, corpus.sentence)
+    assert change.gained["sentence"].tolist() == ["I keep a calender and I double check every deprecated tool."]
+
+
+def test_the_merge_fallback_for_huge_keys_gives_the_same_diff(monkeypatch):
+    import core.diff
+    corpus, scored = workbench()
+    after = corpus.score(edited(*DROP_FEAR), base=scored)
+    fast = diff_scores(scored, after)
+    monkeypatch.setattr(core.diff, "_shared_keys", lambda one, other, key: (None, None))
+    slow = diff_scores(scored, after)
+    assert len(fast.lost) == 1
+    pd.testing.assert_frame_equal(fast.lost, slow.lost)
+    pd.testing.assert_frame_equal(fast.themes, slow.themes)
+    pd.testing.assert_frame_equal(fast.occupations, slow.occupations)

@@ -7,7 +7,8 @@ import yaml
 from core.agreement import cohen_kappa, quote_precision, review_queue, sweep_summary, term_precision, \
     threshold_sweep
 from core.evaluate import Labels, LabelsError, TranscriptLabel, evaluate, read_labels
-from core.handcoding import QuoteMark, mark_quote, mark_transcript, read_quote_marks, render_labels, unmark_quote
+from core.handcoding import (QuoteMark, mark_quote, mark_transcript, read_quote_marks, render_labels, unmark_quote,
+                             unmark_transcript)
 
 from support import ROOT
 from workbench_data import LABELS_A, LABELS_B, WORKBENCH, workbench
@@ -153,6 +154,14 @@ def test_marking_an_existing_transcript_moves_themes_between_lists(labels_copy):
     assert entry == {"occupation": "education", "present": ["accuracy", "scheduling"]}  # no absent list: implied
     mark_transcript(labels_copy, "w1", occupation="other")
     assert yaml.safe_load(labels_copy.read_text())["transcripts"]["w1"]["occupation"] == "other"
+
+
+def test_a_transcript_coding_can_be_taken_back_and_quote_marks_stay(labels_copy):
+    assert "w1" in read_labels(labels_copy).transcripts
+    assert unmark_transcript(labels_copy, "w1")
+    assert "w1" not in read_labels(labels_copy).transcripts and "w2" in read_labels(labels_copy).transcripts
+    assert len(read_quote_marks(labels_copy)) == 4
+    assert not unmark_transcript(labels_copy, "w1") and not unmark_transcript(labels_copy.parent / "none.yaml", "w1")
 
 
 def test_quote_marks_are_added_replaced_and_removed_one_line_each(labels_copy):

@@ -144,3 +144,19 @@ def test_add_variant_to_a_missing_term_says_so():
     _, scored = workbench()
     with pytest.raises(CodebookError, match="no term 7 in theme `scheduling`"):
         add_variant(scored.codebook.text, "theme", "scheduling", 7, "x")
+
+
+THEMES = "themes:\n  - id: a\n    label: A\n    description: d\n    terms: [x]\n"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("name: x\nsettings:\n  threshold: 88   # why\n" + THEMES, "name: x\nsettings:\n  threshold: 85   # why\n" + THEMES),
+    ("name: x\nsettings:\n  scope: all\n" + THEMES, "name: x\nsettings:\n  threshold: 85\n  scope: all\n" + THEMES),
+    ("name: x\n" + THEMES, "name: x\nsettings:\n  threshold: 85\n" + THEMES),
+])
+def test_set_setting_changes_only_that_setting(text, expected):
+    from core import CodebookError
+    from core.codebook_text import set_setting
+    assert set_setting(text, "threshold", 85.0) == expected
+    with pytest.raises(CodebookError, match="less than or equal to 100"):
+        set_setting(text, "threshold", 120)

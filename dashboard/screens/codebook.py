@@ -36,11 +36,16 @@ if edit_tab.open:
             editor.run_preview(page, edit)
         editor.show_preview(page, edit, agreement_view.compare_with_labels(page))
         editor.versions(sources.codebook)
+SAVED_ONLY = ("These figures are for the **saved** codebook. Your unsaved edit's effect, with precision and "
+              "recall against your hand coding, is under **Edit and preview** → **Preview**.")
 if terms_tab.open:
     with terms_tab:
         editor.render_notice()
-        workbench.current_edit(sources.codebook)  # the one-click variants edit this text
+        if workbench.unsaved(workbench.current_edit(sources.codebook)):  # the one-click edits change this text
+            st.caption(SAVED_ONLY)
         terms_view.render(page)
 if check_tab.open:
     with check_tab:
+        if workbench.unsaved(workbench.current_edit(sources.codebook)):
+            st.caption(SAVED_ONLY)
         agreement_view.render(page)
