@@ -1,7 +1,7 @@
 """Codebook workbench speed: from an edited codebook's text to a full diff (the preview) on the public set.
 
     python benchmarks/workbench_speed.py              # target: <= 1 s per preview (issue #4)
-    python benchmarks/workbench_speed.py --data PATH --repeat 5
+    python benchmarks/workbench_speed.py --data /tmp/themescope-bench/replicated_80k.csv --repeat 3  # <= 8 s
 
 The corpus is analysed and loaded once, as the workbench page holds it; the clock then covers what a click
 on "preview" does: parse and validate the edited YAML, score it (only the themes an edit touched, or
@@ -26,7 +26,7 @@ from core.diff import preview  # noqa: E402
 from core.rescore import CachedCorpus, Scored  # noqa: E402
 
 PUBLIC = ROOT.parent / "shared" / "data" / "anthropic-interviewer"
-TARGET_SECONDS = 1.0
+TARGETS = ((2_000, 1.0), (80_000, 8.0))  # issue #4: <= 1 s on the public set, <= 8 s on 80,000 transcripts
 
 # name -> (text to find in the default codebook, its replacement): each a typical workbench edit
 EDITS = {
@@ -65,8 +65,9 @@ def main() -> int:
             print(f"  {name:<36} {seconds:6.3f} s  (cold {seconds + load_seconds:5.2f} s)  "
                   f"{int(change.themes['transcripts_gained'].sum()):>4} theme presences gained, "
                   f"{len(change.gained):>5} quotes gained, {len(change.lost):>5} lost")
-    verdict = "meets" if worst <= TARGET_SECONDS else "misses"
-    print(f"slowest preview {worst:.3f} s: {verdict} the {TARGET_SECONDS:g} s target")
+    target = next((seconds for size, seconds in TARGETS if len(corpus) <= size), TARGETS[-1][1])
+    verdict = "meets" if worst <= target else "misses"
+    print(f"slowest preview {worst:.3f} s: {verdict} the {target:g} s target for {len(corpus):,} transcripts")
     return 0
 
 

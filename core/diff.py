@@ -117,16 +117,24 @@ def _rows_only_in_each(one: pd.DataFrame, other: pd.DataFrame, themes: set[str],
 def _shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str]):
     """One integer per row standing for its key columns, the same in both tables (None if they do not fit).
 
-    Each key column becomes dense integer codes shared by both tables, and the codes one integer (mixed
-    radix), so matching is a hash look-up of integers: merging on millions of strings took seconds."""
+    Each key column becomes small integer codes shared by both tables (text: its distinct values numbered;
+    numbers: their offset from the smallest), and the codes one integer (mixed radix), so matching is a
+    hash look-up of integers: merging on millions of strings took seconds."""
     combined = np.zeros(len(one) + len(other), dtype=np.int64)
     room = 2 ** 62
     for name in key:
-        codes, uniques = pd.factorize(pd.concat([one[name], other[name]], ignore_index=True))
-        room //= max(len(uniques), 1)
+        values = pd.concat([one[name], other[name]], ignore_index=True)
+        if values.dtype.kind in "iu":
+            codes = values.to_numpy().astype(np.int64)
+            low = int(codes.min()) if len(codes) else 0
+            codes, radix = codes - low, (int(codes.max()) - low + 1 if len(codes) else 1)
+        else:
+            codes, distinct = pd.factorize(values)
+            radix = max(len(distinct), 1)
+        room //= radix
         if room < 1:
             return None, None
-        combined = combined * len(uniques) + codes
+        combined = combined * radix + codes
     return combined[:len(one)], combined[len(one):]
 
 

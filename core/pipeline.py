@@ -136,12 +136,12 @@ _WORKER: dict = {}
 
 
 def _start_worker(codebook: Codebook) -> None:
-    _reuse_freed_memory()
+    reuse_freed_memory()
     index = TermIndex(codebook)
     _WORKER.update(codebook=codebook, index=index, matcher=VocabularyMatcher(index))
 
 
-def _reuse_freed_memory() -> None:
+def reuse_freed_memory() -> None:
     """Ask glibc to keep freed memory for the next shard instead of handing it back to the system.
 
     Every shard allocates and frees the same large numpy temporaries; by default each one above 128 KB is a

@@ -24,7 +24,7 @@ from .codebook import Codebook
 from .corpus import Shard
 from .errors import DataError
 from .matcher import TermIndex, VocabularyMatcher
-from .pipeline import analyse, speakers_for
+from .pipeline import analyse, reuse_freed_memory, speakers_for
 from .quotes import sentence_bounds
 from .scoring import Scores, score_shard
 
@@ -121,10 +121,8 @@ class CachedCorpus:
         partial = self._score_codebook(replace(codebook, themes=tuple(changed),
                                                occupations=codebook.occupations if occupations_changed else ()))
         reused = set(codebook.theme_ids) - {theme.id for theme in changed}
-        themes, hits = (_with_rows_of(base.themes[base.themes["theme"].isin(reused)], partial.themes),
-                        _with_rows_of(base.hits[base.hits["theme"].isin(reused)], partial.hits))
-        themes = _in_fresh_order(themes, codebook, self.transcript_ids)
-        hits = _in_fresh_order(hits, codebook, self.transcript_ids, "start")
+        themes = _merged_in_fresh_order(base.themes, partial.themes, reused, codebook, self.transcript_ids)
+        hits = _merged_in_fresh_order(base.hits, partial.hits, reused, codebook, self.transcript_ids, "start")
         transcripts = _keep_metadata_occupations(partial.transcripts, base) if occupations_changed \
             else base.transcripts
         return Scored(codebook, transcripts, themes, hits)
@@ -207,6 +205,7 @@ def _score_range(bounds: tuple[int, int]) -> Scores:
     corpus is matched once per worker, not once per task."""
     start, stop = bounds
     if "matcher" not in _FORKED:
+        reuse_freed_memory()
         _FORKED["matcher"] = VocabularyMatcher(TermIndex(_FORKED["codebook"]))
     return _score_shards(_FORKED["shards"][start:stop], _FORKED["codebook"], _FORKED["matcher"])
 
@@ -224,20 +223,27 @@ def _shard_vocabulary(shard: Shard) -> pd.DataFrame:
                          "transcripts": transcripts[keep]})
 
 
-def _with_rows_of(kept: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
-    """kept + scored rows; an empty part is left out so it cannot widen the column types to object."""
-    parts = [part for part in (kept, scored) if len(part)]
-    return pd.concat(parts) if parts else kept
+def _merged_in_fresh_order(base: pd.DataFrame, scored: pd.DataFrame, reused: set[str], codebook: Codebook,
+                           ids: list[str], *within: str) -> pd.DataFrame:
+    """The rows of `base` for the `reused` themes and every row of `scored`, in the order a fresh run gives:
+    by transcript, then `within` columns, then the codebook's theme order, so a preview's tables compare
+    equal to a full run's. One take of the rows in their final order: on millions of rows each pass over
+    the text columns costs a second."""
+    both = pd.concat([base, scored], ignore_index=True) if len(scored) else base  # empty: keep column types
+    theme_rank = _rank(both["theme"], codebook.theme_ids)
+    kept = np.ones(len(both), dtype=bool)
+    kept[:len(base)] = _rank(base["theme"], sorted(reused)) >= 0
+    rows = np.flatnonzero(kept & (theme_rank >= 0))
+    keys = [theme_rank[rows], *(both[column].to_numpy()[rows] for column in reversed(within)),
+            _rank(both["transcript_id"], ids)[rows]]
+    return both.iloc[rows[np.lexsort(keys)]].reset_index(drop=True)
 
 
-def _in_fresh_order(table: pd.DataFrame, codebook: Codebook, ids: list[str], *within: str) -> pd.DataFrame:
-    """Rows in the order a fresh run gives: by transcript, then `within` columns, then the codebook's theme
-    order, so a preview's tables compare equal to a full run's."""
-    # Categorical codes are ranks found by a hash look-up in C (Series.map with a dict goes row by row)
-    transcript_rank = pd.Categorical(table["transcript_id"], categories=ids).codes
-    theme_rank = pd.Categorical(table["theme"], categories=codebook.theme_ids).codes
-    keys = [theme_rank, *(table[column].to_numpy() for column in reversed(within)), transcript_rank]
-    return table.iloc[np.lexsort(keys)].reset_index(drop=True)
+def _rank(column: pd.Series, order: list[str]) -> np.ndarray:
+    """The position in `order` of each value: the column's distinct values are hashed once (in Arrow's C
+    code) and only those are looked up."""
+    codes, distinct = pd.factorize(column)
+    return pd.Index(order).get_indexer(distinct)[codes]
 
 
 def _keep_metadata_occupations(transcripts: pd.DataFrame, base: Scored | None) -> pd.DataFrame:
