@@ -164,11 +164,21 @@ def _score_job(job: tuple) -> tuple[Scores, list[Problem]]:
     kind, payload, folder, number = job
     report = LoadReport()
     if kind == "build":
-        shard = build_shard(payload, speakers_for(_WORKER["codebook"]), report)
+        shard = build_shard(_unpacked(payload), speakers_for(_WORKER["codebook"]), report)
         cache.save_shard(shard, folder, number)
     else:
         shard = cache.load_shard(folder, number)
     return score_shard(shard, _WORKER["index"], _WORKER["matcher"]), report.problems
+
+
+def _packed(batch: list[RawTranscript]) -> tuple[list, ...]:
+    """A batch as four lists: pickling them to a worker costs a third of pickling the objects."""
+    return ([t.transcript_id for t in batch], [t.text for t in batch], [t.source for t in batch],
+            [t.attributes for t in batch])
+
+
+def _unpacked(payload: tuple[list, ...]) -> list[RawTranscript]:
+    return [RawTranscript(*fields) for fields in zip(*payload)]
 
 
 def _jobs(paths, options, report, folder: Path) -> Iterator[tuple]:
@@ -184,10 +194,10 @@ def _jobs(paths, options, report, folder: Path) -> Iterator[tuple]:
     for raw in read_transcripts(paths, report, options):
         batch.append(raw)
         if len(batch) == (SHARD_SIZE if number < SMALL_SHARDS else LARGE_SHARD_SIZE):
-            yield "build", batch, folder, number
+            yield "build", _packed(batch), folder, number
             batch, number = [], number + 1
     if batch:
-        yield "build", batch, folder, number
+        yield "build", _packed(batch), folder, number
 
 
 def _score_all(paths, codebook, options, report, folder, workers, on_progress) -> tuple[Scores, str]:
@@ -219,7 +229,7 @@ def _run_jobs(jobs: Iterator[tuple], codebook: Codebook, workers: int | None) ->
     if first is None:
         return
     kind, payload, _, _ = first
-    if workers < 2 or (kind == "build" and len(payload) < SHARD_SIZE):  # one small shard: no pool
+    if workers < 2 or (kind == "build" and len(payload[0]) < SHARD_SIZE):  # one small shard: no pool
         _start_worker(codebook)
         yield _score_job(first)
         for job in jobs:
