@@ -219,6 +219,12 @@ def load_codebook(path: str | Path) -> Codebook:
     except OSError as exc:
         raise CodebookError([Problem(str(path), f"cannot read the codebook: {exc.strerror or exc}",
                                      hint="check the path")]) from None
+    return codebook_from_bytes(raw, source=str(path))
+
+
+def codebook_from_bytes(raw: bytes, *, source: str) -> Codebook:
+    """Validate a codebook file's bytes (see load_codebook): for a caller that has read the file already."""
+    path = source
     if len(raw) > MAX_CODEBOOK_BYTES:
         raise CodebookError([Problem(str(path), f"the file is {len(raw):,} bytes, over the "
                                      f"{MAX_CODEBOOK_BYTES:,}-byte limit for a codebook",

@@ -217,7 +217,7 @@ def _shard_vocabulary(shard: Shard) -> pd.DataFrame:
     word = shard.token_word[real].astype(np.int64)
     doc = shard.turn_doc[turn_of_token[real]].astype(np.int64)
     tokens = np.bincount(word, minlength=size)
-    transcripts = np.bincount(np.unique(doc * size + word) % size, minlength=size)
+    transcripts = np.bincount(pd.unique(doc * size + word) % size, minlength=size)  # a hash, not a sort: 10x faster
     keep = tokens > 0
     return pd.DataFrame({"word": np.asarray(shard.vocab, dtype=object)[keep], "tokens": tokens[keep],
                          "transcripts": transcripts[keep]})

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from core import Analysis, Codebook, CodebookError, analyse, load_codebook
+from core.codebook import codebook_from_bytes
 from core.views import ViewData, hit_sentences, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,16 +63,26 @@ def data_stamps(sources: Sources) -> tuple:
 def content_stamp(path: str) -> str:
     """sha256 of a file's bytes ("" when missing): read on every run (a codebook is a few kB), so an outside
     edit shows on the next interaction even when it keeps the size and lands within the same mtime tick."""
+    return _stamp(_read(path))
+
+
+def _read(path: str) -> bytes | None:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return Path(path).read_bytes()
     except OSError:
-        return ""
+        return None
+
+
+def _stamp(raw: bytes | None) -> str:
+    return hashlib.sha256(raw).hexdigest() if raw is not None else ""
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _codebook(path: str, stamp: str) -> Codebook | CodebookError:
+def _codebook(path: str, stamp: str, _raw: bytes | None) -> Codebook | CodebookError:
+    """The codebook parsed from the very bytes `stamp` was taken of (a file read twice could change between
+    the reads and leave an old text cached under a new stamp)."""
     try:
-        return load_codebook(path)
+        return load_codebook(path) if _raw is None else codebook_from_bytes(_raw, source=path)
     except CodebookError as error:  # cached too: a broken file is not re-parsed on every rerun
         return error
 
@@ -84,7 +95,8 @@ def _last_good_codebooks() -> dict[str, Codebook]:
 def codebook_for(path: str) -> tuple[Codebook | None, CodebookError | None]:
     """The codebook to use and the error of the file as it is now, if any. On error, the last codebook
     that loaded from this path in this process (or None)."""
-    loaded = _codebook(path, content_stamp(path))
+    raw = _read(path)
+    loaded = _codebook(path, _stamp(raw), raw)
     if isinstance(loaded, CodebookError):
         return _last_good_codebooks().get(path), loaded
     _last_good_codebooks()[path] = loaded
