@@ -15,10 +15,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .loaders import LoadReport, RawTranscript
-from .text import lower_same_length
+from .text import lower_codes
 from .turns import PARTICIPANT, speaker_pattern
 
 BREAK = 0  # the word id that separates turns
+_CURLY_APOSTROPHE = ord("’")
 ROLE_CODES = {"interviewer": 0, "participant": 1}
 ROLE_NAMES = {code: name for name, code in ROLE_CODES.items()}
 
@@ -82,9 +83,9 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     turns, turn_texts = _turn_table(transcripts, speakers, report)
     tokenized = np.flatnonzero(np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles]))
     segments = [turn_texts[i] for i in tokenized.tolist()]
-    joined = lower_same_length("\n".join(segments)).replace("’", "'")  # same length: offsets stay valid
     segment_offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    codes = lower_codes(np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32))
+    codes[codes == _CURLY_APOSTROPHE] = ord("'")  # same length: offsets stay valid
     begins, ends = _word_bounds(codes)
     segment_of = np.searchsorted(segment_offset, begins, side="right") - 1
     turn_of = tokenized[segment_of]
@@ -161,24 +162,21 @@ def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig,
     """(doc, number, role, start, end) of every turn of every transcript, as an int64 array, and the text
     of each turn (trailing white space left out, as `end` does).
 
-    One regex pass over the joined shard finds the speaker labels and cuts the text between them; which
-    transcript each turn belongs to is worked out with numpy."""
+    One regex pass over the joined shard finds the speaker labels; which transcript each turn belongs to
+    and where it ends are worked out with numpy."""
     texts = [t.text for t in transcripts]
     joined = "\n".join(texts)  # each text starts a line, so its first label starts a line too
     doc_start = np.cumsum([0] + [len(text) + 1 for text in texts]).astype(np.int64)
-    content_start, roles, pieces = _labels_in(joined, speakers)
-    doc = np.searchsorted(doc_start, content_start, side="right") - 1
+    label_start, content_start, roles = _labels_in(joined, speakers)
+    doc = np.searchsorted(doc_start, label_start, side="right") - 1
     unlabelled = np.flatnonzero(np.bincount(doc, minlength=len(texts)) == 0)
     for d in unlabelled.tolist():
         raw = transcripts[d]
         report.add(raw.source, f"{raw.transcript_id}: no speaker labels (such as 'User:'), so the whole text "
                    "is read as the participant's", hint="label turns, or map labels in the codebook")
-    # a turn runs to the next label of its transcript (where its piece ends) or to the transcript's end
-    contents = [piece.rstrip() for piece in pieces]
-    doc_end = doc_start[doc + 1] - 1
-    piece_end = content_start + np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-    for i in np.flatnonzero(piece_end > doc_end).tolist():  # the next label is in another transcript
-        contents[i] = joined[content_start[i]:doc_end[i]].rstrip()
+    # a turn runs to the next label of its transcript, or to the transcript's end
+    bound = np.minimum(np.append(label_start[1:], len(joined)), doc_start[doc + 1] - 1)
+    contents = [joined[start:end].rstrip() for start, end in zip(content_start.tolist(), bound.tolist())]
     end = content_start + np.fromiter(map(len, contents), dtype=np.int64, count=len(contents))
     number = np.arange(len(doc)) - np.searchsorted(doc, doc)  # position of the turn in its transcript
     labelled = np.column_stack((doc, number, roles, content_start - doc_start[doc], end - doc_start[doc]))
@@ -191,19 +189,19 @@ def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig,
     return table[order], [contents[i] for i in order.tolist()]
 
 
-def _labels_in(joined: str, speakers: SpeakerConfig) -> tuple[np.ndarray, list[int], list[str]]:
-    """Where the text of each labelled turn starts, its role, and the text up to the next label.
+def _labels_in(joined: str, speakers: SpeakerConfig) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Where each speaker label starts, where its turn's text starts, and its role.
 
-    The pattern starts with a literal newline rather than `^` (which the regex engine tries at every
-    position), searched in "\n" + joined; re.split with the label as a group yields the pieces in order,
-    and their lengths give the offsets without a match object each."""
-    label = speakers.pattern
-    pattern = re.compile(f"\n({label.pattern.removeprefix('^')})", label.flags)
-    pieces = pattern.split("\n" + joined)  # text, label (less its newline), label name, text, label, ...
-    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-    lengths[1::3] += 1  # the newline before each label
-    lengths[2::3] = 0  # the label name is inside the whole label: it takes no room of its own
-    offsets = np.cumsum(lengths) - 1  # where each piece ends, as an offset into `joined`
+    Past the first line the pattern starts with a literal newline rather than `^`, which the regex engine
+    would try at every position; finditer then costs a third of re.split, which copies every piece."""
+    line_start = speakers.pattern
+    after_newline = re.compile(f"\n(?:{line_start.pattern.removeprefix('^')})", line_start.flags)
     participant = {label.lower() for label in speakers.participant}
-    roles = [ROLE_CODES[PARTICIPANT] if name.lower() in participant else 0 for name in pieces[2::3]]
-    return offsets[2::3][: len(roles)], roles, pieces[3::3]
+    first = line_start.match(joined)
+    starts, contents, names = ([0], [first.end()], [first.group("label")]) if first else ([], [], [])
+    for match in after_newline.finditer(joined):
+        starts.append(match.start() + 1)
+        contents.append(match.end())
+        names.append(match.group("label"))
+    roles = [ROLE_CODES[PARTICIPANT] if name.lower() in participant else 0 for name in names]
+    return np.array(starts, dtype=np.int64), np.array(contents, dtype=np.int64), roles

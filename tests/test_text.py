@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from core.text import lower_same_length, repair_text, word_spans, words
@@ -46,3 +47,11 @@ def test_vectorised_word_bounds_agree_with_the_regex(text):
     lowered = lowered.replace("’", "'")
     begins, ends = word_bounds(lowered)
     assert [lowered[b:e] for b, e in zip(begins, ends)] == WORD.findall(lowered)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ İıΣσςΟΛΓ’'-ẞßǅ\U00010400\U0001F600\n")), max_size=40))
+def test_lower_codes_is_lower_same_length_on_code_points(text):
+    from core.text import lower_codes
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    assert lower_codes(codes).tobytes().decode("utf-32-le") == lower_same_length(text)
