@@ -94,26 +94,26 @@ _ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end", "tu
 
 
 def save_shard(shard: Shard, folder: Path, number: int) -> None:
-    """Arrays and texts in one .npz (texts as one UTF-8 buffer: reading it back is one decode and a slice
-    per transcript, several times faster than a parquet text column), ids and attributes in a .parquet."""
+    """Arrays and texts in one array bundle (texts as one UTF-8 buffer: reading it back is one decode and a
+    slice per transcript), ids and attributes in a .parquet."""
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {name: getattr(shard, name) for name in _ARRAYS}
     text = "".join(shard.texts).encode("utf-8", errors="surrogatepass")
-    np.savez(folder / f"shard-{number:05d}.npz", vocab=np.array("\n".join(shard.vocab)),
-             text=np.frombuffer(text, dtype=np.uint8), text_length=np.array([len(t) for t in shard.texts]),
-             **arrays)
+    vocab = "\n".join(shard.vocab).encode("utf-8", errors="surrogatepass")
+    write_arrays(folder / f"shard-{number:05d}.arrays", vocab=np.frombuffer(vocab, dtype=np.uint8),
+                 text=np.frombuffer(text, dtype=np.uint8), text_length=np.array([len(t) for t in shard.texts]),
+                 **arrays)
     table = pa.table({"id": shard.ids, "source": shard.sources,
-                      "attributes": [json.dumps(a, default=str) for a in shard.attributes]})
+                      "attributes": [json.dumps(a, default=str) if a else "{}" for a in shard.attributes]})
     pq.write_table(table, folder / f"shard-{number:05d}.parquet")
 
 
 def load_shard(folder: Path, number: int) -> Shard:
-    with np.load(folder / f"shard-{number:05d}.npz") as arrays:
-        fields = {name: arrays[name] for name in _ARRAYS}
-        vocab = str(arrays["vocab"]).split("\n")
-        texts = _texts(arrays)
+    arrays = read_arrays(folder / f"shard-{number:05d}.arrays")
+    fields = {name: arrays[name] for name in _ARRAYS}
+    vocab = arrays["vocab"].tobytes().decode("utf-8", errors="surrogatepass").split("\n")
     table = pq.read_table(folder / f"shard-{number:05d}.parquet").to_pydict()
-    return Shard(ids=table["id"], sources=table["source"], texts=texts,
+    return Shard(ids=table["id"], sources=table["source"], texts=_texts(arrays),
                  attributes=[json.loads(a) for a in table["attributes"]], vocab=vocab, **fields)
 
 
@@ -121,6 +121,40 @@ def _texts(arrays) -> list[str]:
     joined = arrays["text"].tobytes().decode("utf-8", errors="surrogatepass")
     ends = np.cumsum(arrays["text_length"]).tolist()
     return [joined[start:end] for start, end in zip([0, *ends[:-1]], ends)]
+
+
+# An array bundle: one JSON line naming each array's dtype, shape and byte offset, then the arrays' bytes.
+# Unlike .npz (a zip) it needs no checksum pass on writing, and a reader maps only the arrays it wants.
+_BUNDLE_MAGIC = b"themescope-arrays-1 "
+
+
+def write_arrays(path: Path, **arrays: np.ndarray) -> None:
+    header, offset = {}, 0
+    for name, array in arrays.items():
+        header[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
+        offset += array.nbytes
+    with path.open("wb") as handle:
+        handle.write(_BUNDLE_MAGIC + json.dumps(header).encode() + b"\n")
+        for array in arrays.values():
+            handle.write(np.ascontiguousarray(array).data)
+
+
+def read_arrays(path: Path, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The arrays of a bundle (or only `names`), mapped read-only from the file rather than copied."""
+    with path.open("rb") as handle:
+        line = handle.readline()
+    if not line.startswith(_BUNDLE_MAGIC):
+        raise ValueError(f"{path}: not an array bundle")
+    header = json.loads(line[len(_BUNDLE_MAGIC):])
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=len(line)) if path.stat().st_size > len(line) \
+        else np.zeros(0, dtype=np.uint8)
+    out = {}
+    for name, spec in header.items():
+        if names is None or name in names:
+            dtype, shape = np.dtype(spec["dtype"]), tuple(spec["shape"])
+            size = int(np.prod(shape)) * dtype.itemsize
+            out[name] = data[spec["offset"]:spec["offset"] + size].view(dtype).reshape(shape)
+    return out
 
 
 def finish_shards(folder: Path, count: int, problems: list[dict]) -> None:
@@ -181,10 +215,11 @@ class TranscriptStore:
         if number not in self._shard_cache:
             if len(self._shard_cache) >= 4:  # keep memory flat on very large corpora
                 self._shard_cache.pop(next(iter(self._shard_cache)))
-            with np.load(self.folder / f"shard-{number:05d}.npz") as arrays:
-                texts = _texts(arrays)
-                turns = {name: arrays[name] for name in ("turn_doc", "turn_number", "turn_role", "turn_start",
-                                                          "turn_end")}
+            arrays = read_arrays(self.folder / f"shard-{number:05d}.arrays",
+                                 ("text", "text_length", "turn_doc", "turn_number", "turn_role", "turn_start", "turn_end"))
+            texts = _texts(arrays)
+            turns = {name: np.array(arrays[name]) for name in ("turn_doc", "turn_number", "turn_role",
+                                                               "turn_start", "turn_end")}
             self._shard_cache[number] = (texts, turns)
         return self._shard_cache[number]
 
