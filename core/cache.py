@@ -146,14 +146,16 @@ def read_arrays(path: Path, names: tuple[str, ...] | None = None) -> dict[str, n
     if not line.startswith(_BUNDLE_MAGIC):
         raise ValueError(f"{path}: not an array bundle")
     header = json.loads(line[len(_BUNDLE_MAGIC):])
+    # plain arrays over the mapped bytes: indexing an np.memmap goes through Python code on every call
     data = np.memmap(path, dtype=np.uint8, mode="r", offset=len(line)) if path.stat().st_size > len(line) \
         else np.zeros(0, dtype=np.uint8)
     out = {}
     for name, spec in header.items():
         if names is None or name in names:
             dtype, shape = np.dtype(spec["dtype"]), tuple(spec["shape"])
-            size = int(np.prod(shape)) * dtype.itemsize
-            out[name] = data[spec["offset"]:spec["offset"] + size].view(dtype).reshape(shape)
+            count = int(np.prod(shape))
+            out[name] = np.frombuffer(data, dtype=dtype, count=count, offset=spec["offset"]).reshape(shape) \
+                if count else np.zeros(shape, dtype=dtype)
     return out
 
 

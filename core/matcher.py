@@ -316,7 +316,7 @@ def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: "_Pa
     if not keep.any():
         return empty
     hit_word = np.repeat(pair_word[keep], count[keep])
-    hit_entry = by_slot[np.concatenate([np.arange(a, b) for a, b in zip(lo[keep], hi[keep])])]
+    hit_entry = by_slot[_ranges(lo[keep], count[keep])]
     hit_sim = np.repeat(pairs.similarity[keep], count[keep])
     # group the (word -> entry) pairs by word, then expand over the tokens holding that word
     order = np.argsort(hit_word, kind="stable")
@@ -329,6 +329,12 @@ def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: "_Pa
     offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     row = np.repeat(first_of_word[token_word[positions]], n) + offsets
     return token_pos.astype(np.int64), hit_entry[row].astype(np.int64), hit_sim[row]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """start, start+1, ..., start+length-1 for every pair, concatenated (np.arange per pair, vectorised)."""
+    total = int(lengths.sum())
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
 
 
 def _check_word(token_word, index, pairs, anchors, starts, entries, similarity, k):
