@@ -19,6 +19,7 @@ from .codebook import Codebook
 from .rescore import CachedCorpus, Scored, changed_themes
 
 QUOTE_KEY = ["transcript_id", "theme", "start", "end"]
+QUOTE_ORDER = ["transcript_id", "start", "theme", "end"]  # the same columns in the order a fresh run sorts by
 QUOTE_COLUMNS = ["transcript_id", "occupation", "theme", "term", "matched_text", "similarity", "turn", "start",
                  "end", "sentence"]
 SentenceOf = Callable[[str, int, int, int], str]
@@ -77,14 +78,16 @@ def diff_scores(before: Scored, after: Scored, *, sentence_of: SentenceOf | None
     """Compare two scorings of the same corpus; `sentence_of(id, turn, start, end)` fills quote sentences."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
+    order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
     gained_quotes, lost_quotes = (_as_quotes(rows, scored) for rows, scored in
-                                  zip(_rows_only_in_each(after.hits, before.hits, differ, QUOTE_KEY), (after, before)))
+                                  zip(_rows_only_in_each(after.hits, before.hits, differ, QUOTE_ORDER, order),
+                                      (after, before)))
     if sentence_of is not None:
         fill_sentences(gained_quotes, sentence_of)
         fill_sentences(lost_quotes, sentence_of)
     gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
                                 zip(_rows_only_in_each(after.present, before.present, differ,
-                                                       ["transcript_id", "theme"]), (after, before)))
+                                                       ["transcript_id", "theme"], order), (after, before)))
     themes = pd.DataFrame({"theme": theme_ids})
     themes["transcripts_before"] = _count_by(before.present, "theme", theme_ids)
     themes["transcripts_after"] = _count_by(after.present, "theme", theme_ids)
@@ -104,22 +107,23 @@ def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
     return table[table["theme"].isin(themes)]
 
 
-def _rows_only_in_each(one: pd.DataFrame, other: pd.DataFrame, themes: set[str],
-                       key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _rows_only_in_each(one: pd.DataFrame, other: pd.DataFrame, themes: set[str], key: list[str],
+                       order: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of themes `themes` whose key only `one` has, and those only `other` has."""
     one, other = _only(one, themes), _only(other, themes)
-    one_key, other_key = _shared_keys(one, other, key)
+    one_key, other_key = _shared_keys(one, other, key, order)
     if one_key is None:  # too many distinct keys for one integer: let pandas match the columns
         return (_left_only(one, other, key), _left_only(other, one, key))
-    return one[~pd.Series(one_key).isin(other_key).to_numpy()], other[~pd.Series(other_key).isin(one_key).to_numpy()]
+    return one[~_member(one_key, other_key)], other[~_member(other_key, one_key)]
 
 
-def _shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str]):
+def _shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict):
     """One integer per row standing for its key columns, the same in both tables (None if they do not fit).
 
-    Each key column becomes small integer codes shared by both tables (text: its distinct values numbered;
-    numbers: their offset from the smallest), and the codes one integer (mixed radix), so matching is a
-    hash look-up of integers: merging on millions of strings took seconds."""
+    Each key column becomes small integer codes shared by both tables (text: its rank in `order`, else its
+    distinct values numbered; numbers: their offset from the smallest), and the codes one integer (mixed
+    radix), so matching is a look-up of integers: merging on millions of strings took seconds. With the
+    columns in the order a fresh run sorts by, the keys of a fresh run's table come out sorted."""
     combined = np.zeros(len(one) + len(other), dtype=np.int64)
     room = 2 ** 62
     for name in key:
@@ -130,12 +134,31 @@ def _shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str]):
             codes, radix = codes - low, (int(codes.max()) - low + 1 if len(codes) else 1)
         else:
             codes, distinct = pd.factorize(values)
-            radix = max(len(distinct), 1)
+            if name in order:  # distinct values by their rank, unknown ones after the known
+                ranked = pd.Index(order[name]).get_indexer(distinct)
+                ranked[ranked < 0] = len(order[name]) + np.arange(int((ranked < 0).sum()))
+                codes, distinct = ranked[codes], ranked
+            radix = max(len(distinct), int(distinct.max()) + 1 if len(distinct) else 1)
         room //= radix
         if room < 1:
             return None, None
         combined = combined * radix + codes
     return combined[:len(one)], combined[len(one):]
+
+
+def _member(keys: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Whether each key is among `other`: a binary search when both are sorted (tables in a fresh run's
+    order are), else a hash look-up."""
+    if _increasing(keys) and _increasing(other):
+        if not len(other):
+            return np.zeros(len(keys), dtype=bool)
+        at = np.minimum(np.searchsorted(other, keys), len(other) - 1)
+        return other[at] == keys
+    return pd.Series(keys).isin(other).to_numpy()
+
+
+def _increasing(keys: np.ndarray) -> bool:
+    return bool(len(keys) < 2 or (keys[1:] > keys[:-1]).all())
 
 
 def _left_only(one: pd.DataFrame, other: pd.DataFrame, key: list[str]) -> pd.DataFrame:

@@ -162,7 +162,7 @@ def test_the_merge_fallback_for_huge_keys_gives_the_same_diff(monkeypatch):
     corpus, scored = workbench()
     after = corpus.score(edited(*DROP_FEAR), base=scored)
     fast = diff_scores(scored, after)
-    monkeypatch.setattr(core.diff, "_shared_keys", lambda one, other, key: (None, None))
+    monkeypatch.setattr(core.diff, "_shared_keys", lambda one, other, key, order: (None, None))
     slow = diff_scores(scored, after)
     assert len(fast.lost) == 1
     pd.testing.assert_frame_equal(fast.lost, slow.lost)
