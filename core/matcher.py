@@ -226,15 +226,16 @@ def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> 
     """
     matcher.learn(shard.vocab[1:])
     pairs = _vocabulary_pairs(shard.vocab, matcher)
-    anchors = _anchor_words(index, pairs, shard.token_word)
+    by_rarity = _words_by_rarity(index, pairs, shard.token_word)
+    anchors = by_rarity[:, 0] if index.entries else np.zeros(0, np.int64)
     anchor_slot = index.slot_table[np.arange(len(index.entries)), anchors] if index.entries else anchors
     positions, entries, similarity = _tokens_matching(shard.token_word, anchor_slot, pairs)
     starts = positions - anchors[entries]
     inside = starts >= 0
     starts, entries, similarity = starts[inside], entries[inside], similarity[inside]
-    for k in range(index.max_length):
-        starts, entries, similarity = _check_word(shard.token_word, index, pairs, anchors, starts, entries,
-                                                 similarity, k)
+    for rank in range(1, index.max_length):  # the other words, rarest first: most candidates fail early
+        starts, entries, similarity = _check_word(shard.token_word, index, pairs, by_rarity[:, rank], starts,
+                                                 entries, similarity)
     return pd.DataFrame({"entry": entries, "token": starts, "length": index.lengths[entries],
                          "similarity": similarity})
 
@@ -291,15 +292,16 @@ def _search(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.
     return found, sims
 
 
-def _anchor_words(index: TermIndex, pairs: "_Pairs", token_word: np.ndarray) -> np.ndarray:
-    """For each entry, the position of its word whose matching tokens are fewest in this shard."""
+def _words_by_rarity(index: TermIndex, pairs: "_Pairs", token_word: np.ndarray) -> np.ndarray:
+    """For each entry, the positions of its words, those matching fewest tokens in this shard first (the
+    first is the entry's anchor); positions past an entry's length come last."""
     if not index.entries:
-        return np.zeros(0, np.int64)
+        return np.zeros((0, max(index.max_length, 1)), np.int64)
     pair_slot, pair_word = pairs.keys // pairs.stride, pairs.keys % pairs.stride
     word_count = np.bincount(token_word, minlength=pairs.stride)
     slot_count = np.bincount(pair_slot, weights=word_count[pair_word], minlength=len(index.rules))
     counts = np.where(index.slot_table >= 0, slot_count[np.maximum(index.slot_table, 0)], np.inf)
-    return np.argmin(counts, axis=1).astype(np.int64)
+    return np.argsort(counts, axis=1, kind="stable").astype(np.int64)
 
 
 def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: "_Pairs"):
@@ -337,15 +339,15 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
 
 
-def _check_word(token_word, index, pairs, anchors, starts, entries, similarity, k):
-    """Keep candidates whose word k matches (entries shorter than k+1 words, and word k of an entry
-    that is its anchor, were already checked)."""
-    check = (index.lengths[entries] > k) & (anchors[entries] != k)
+def _check_word(token_word, index, pairs, positions, starts, entries, similarity):
+    """Keep candidates whose word at `positions[entry]` matches (positions past an entry's end pass)."""
+    k = positions[entries]
+    check = index.lengths[entries] > k
     if not check.any():
         return starts, entries, similarity
     idx = np.nonzero(check)[0]
-    at = np.minimum(starts[idx] + k, len(token_word) - 1)
-    found, sims = _lookup(pairs, index.slot_table[entries[idx], k], token_word[at].astype(np.int64))
+    at = np.minimum(starts[idx] + k[idx], len(token_word) - 1)
+    found, sims = _lookup(pairs, index.slot_table[entries[idx], k[idx]], token_word[at].astype(np.int64))
     keep = np.ones(len(starts), bool)
     keep[idx[~found]] = False
     similarity = similarity.copy()
