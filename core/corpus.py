@@ -86,10 +86,10 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     segment_offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
     codes = lower_codes(np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32))
     codes[codes == _CURLY_APOSTROPHE] = ord("'")  # same length: offsets stay valid
-    begins, ends = _word_bounds(codes)
+    begins, ends, in_word = _word_bounds(codes)
     segment_of = np.searchsorted(segment_offset, begins, side="right") - 1
     turn_of = tokenized[segment_of]
-    word_id, vocab = _word_ids(codes, begins, ends)
+    word_id, vocab = _word_ids(codes, begins, ends, in_word)
     # one BREAK token after every turn: token i of turn t moves t places to the right
     per_turn = np.bincount(turn_of, minlength=len(turns))
     turn_token_start = np.concatenate(([0], np.cumsum(per_turn + 1))).astype(np.int64)
@@ -128,31 +128,34 @@ def _is_word_char(codes: np.ndarray) -> np.ndarray:
 def word_bounds(lowered: str) -> tuple[np.ndarray, np.ndarray]:
     """Start and end offsets of every WORD match in `lowered` (letters/digits, inner apostrophes joined),
     computed with numpy over code points; the tests check it against the regex."""
-    return _word_bounds(np.frombuffer(lowered.encode("utf-32-le"), dtype=np.uint32))
+    return _word_bounds(np.frombuffer(lowered.encode("utf-32-le"), dtype=np.uint32))[:2]
 
 
-def _word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starts and ends of the words, and whether each code point is in a word."""
     is_word = _is_word_char(codes)
     word = np.zeros(len(codes) + 2, dtype=bool)  # padded with a non-word character at each end
     word[1:-1] = is_word
     word[2:-2] |= (codes[1:-1] == 39) & is_word[:-2] & is_word[2:]  # an apostrophe inside a word
     edges = np.flatnonzero(word[1:] != word[:-1])
-    return edges[0::2].astype(np.int64), edges[1::2].astype(np.int64)
+    return edges[0::2].astype(np.int64), edges[1::2].astype(np.int64), word[1:-1]
 
 
-def _word_ids(codes: np.ndarray, begins: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _word_ids(codes: np.ndarray, begins: np.ndarray, ends: np.ndarray,
+              in_word: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Word id of every token (1..n, in order of first use; 0 is BREAK) and the vocabulary.
 
-    Arrow's hash table identifies the words exactly, without a Python object per token: the UTF-32 text is
-    viewed as a binary array whose values are the words and the gaps between them (offsets b0 e0 b1 e1 ...),
-    and the words (every other value) are dictionary-encoded."""
+    Arrow's hash table identifies the words exactly, without a Python object per token: the code points
+    inside words, packed end to end, are viewed as a binary array with one value per word, and that array
+    is dictionary-encoded."""
     if not len(begins):
         return np.zeros(0, dtype=np.int32), [""]
-    offsets = np.empty(2 * len(begins), dtype=np.int64)
-    offsets[0::2], offsets[1::2] = begins * 4, ends * 4
-    words_and_gaps = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(codes)])
-    encoded = pc.dictionary_encode(pc.take(words_and_gaps, pa.array(np.arange(0, len(offsets) - 1, 2))))
+    packed = codes[in_word]
+    offsets = np.zeros(len(begins) + 1, dtype=np.int64)
+    np.cumsum((ends - begins) * 4, out=offsets[1:])
+    words = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(begins),
+                                             [None, pa.py_buffer(offsets), pa.py_buffer(packed)])
+    encoded = pc.dictionary_encode(words)
     vocab = [""] + [word.decode("utf-32-le") for word in encoded.dictionary.to_pylist()]
     return (encoded.indices.to_numpy() + 1).astype(np.int32), vocab
 
