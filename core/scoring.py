@@ -127,13 +127,13 @@ def _drop_negated(hits: pd.DataFrame, shard: Shard, index: TermIndex) -> pd.Data
     if hits.empty or not negating or not settings.negators:
         return hits
     negators = set(settings.negators)
-    is_negator = np.array([word in negators for word in shard.vocab])[shard.token_word]
+    negator_word = np.array([word in negators for word in shard.vocab])  # per word id, not per token
     token = hits["token"].to_numpy()
     turn_first = shard.turn_token_start[hits["turn"].to_numpy()]
     negated = np.zeros(len(hits), dtype=bool)
     for back in range(1, settings.negation_window + 1):
         before = token - back
-        negated |= (before >= turn_first) & is_negator[np.maximum(before, 0)]
+        negated |= (before >= turn_first) & negator_word[shard.token_word[np.maximum(before, 0)]]
     negated &= hits["code"].isin(negating).to_numpy()
     return hits[~negated]
 
@@ -150,9 +150,8 @@ def occupation_window(shard: Shard, located: pd.DataFrame, first_turns: int) -> 
     """Matches in the participant's first `first_turns` turns, where people say what they do."""
     participant = shard.turn_role == ROLE_CODES["participant"]
     ordinal = np.zeros(len(shard.turn_role), dtype=np.int64)
-    if participant.any():
-        frame = pd.DataFrame({"doc": shard.turn_doc[participant]})
-        ordinal[participant] = frame.groupby("doc").cumcount().to_numpy()
+    docs = shard.turn_doc[participant]  # turns are in transcript order: count within each run of a doc
+    ordinal[participant] = np.arange(len(docs)) - np.searchsorted(docs, docs)
     in_window = participant[located["turn"]] & (ordinal[located["turn"]] < first_turns)
     return located[in_window]
 
