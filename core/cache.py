@@ -93,13 +93,12 @@ _ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end", "tu
            "token_word", "token_start")
 
 
-def save_shard(shard: Shard, folder: Path, number: int, *, utf8: bytes | None = None) -> None:
+def save_shard(shard: Shard, folder: Path, number: int) -> None:
     """Arrays and texts in one array bundle (texts as one UTF-8 buffer: reading it back is one decode and a
-    slice per transcript), ids and attributes in a .parquet. `utf8` is `text_buffer(shard.texts)` when the
-    caller has it already."""
+    slice per transcript), ids and attributes in a .parquet."""
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {name: getattr(shard, name) for name in _ARRAYS}
-    text = utf8 if utf8 is not None else text_buffer(shard.texts)
+    text = "".join(shard.texts).encode("utf-8", errors="surrogatepass")
     vocab = "\n".join(shard.vocab).encode("utf-8", errors="surrogatepass")
     write_arrays(folder / f"shard-{number:05d}.arrays", vocab=np.frombuffer(vocab, dtype=np.uint8),
                  text=np.frombuffer(text, dtype=np.uint8), text_length=np.array([len(t) for t in shard.texts]),
@@ -107,18 +106,6 @@ def save_shard(shard: Shard, folder: Path, number: int, *, utf8: bytes | None = 
     table = pa.table({"id": shard.ids, "source": shard.sources,
                       "attributes": [json.dumps(a, default=str) if a else "{}" for a in shard.attributes]})
     pq.write_table(table, folder / f"shard-{number:05d}.parquet", write_statistics=False)
-
-
-def text_buffer(texts: list[str]) -> bytes:
-    """Texts end to end as UTF-8, as shards keep them (and as batches travel to the workers)."""
-    return "".join(texts).encode("utf-8", errors="surrogatepass")
-
-
-def texts_from_buffer(buffer: bytes, lengths) -> list[str]:
-    """The texts of `text_buffer`, given their lengths in characters."""
-    joined = buffer.decode("utf-8", errors="surrogatepass")
-    ends = np.cumsum(lengths).tolist()
-    return [joined[start:end] for start, end in zip([0, *ends[:-1]], ends)]
 
 
 def load_shard(folder: Path, number: int) -> Shard:
@@ -131,7 +118,9 @@ def load_shard(folder: Path, number: int) -> Shard:
 
 
 def _texts(arrays) -> list[str]:
-    return texts_from_buffer(arrays["text"].tobytes(), arrays["text_length"])
+    joined = arrays["text"].tobytes().decode("utf-8", errors="surrogatepass")
+    ends = np.cumsum(arrays["text_length"]).tolist()
+    return [joined[start:end] for start, end in zip([0, *ends[:-1]], ends)]
 
 
 # An array bundle: one JSON line naming each array's dtype, shape and byte offset, then the arrays' bytes.

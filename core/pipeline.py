@@ -165,23 +165,20 @@ def _score_job(job: tuple) -> tuple[Scores, list[Problem]]:
     report = LoadReport()
     if kind == "build":
         shard = build_shard(_unpacked(payload), speakers_for(_WORKER["codebook"]), report)
-        cache.save_shard(shard, folder, number, utf8=payload[1])  # the texts as they came: no encoding again
+        cache.save_shard(shard, folder, number)
     else:
         shard = cache.load_shard(folder, number)
     return score_shard(shard, _WORKER["index"], _WORKER["matcher"]), report.problems
 
 
-def _packed(batch: list[RawTranscript]) -> tuple:
-    """A batch as lists and one UTF-8 buffer of all texts: pickling that to a worker costs a third of
-    pickling the objects, and the worker saves the buffer in the shard as it is."""
-    return ([t.transcript_id for t in batch], cache.text_buffer([t.text for t in batch]),
-            [len(t.text) for t in batch], [t.source for t in batch], [t.attributes for t in batch])
+def _packed(batch: list[RawTranscript]) -> tuple[list, ...]:
+    """A batch as four lists: pickling them to a worker costs a third of pickling the objects."""
+    return ([t.transcript_id for t in batch], [t.text for t in batch], [t.source for t in batch],
+            [t.attributes for t in batch])
 
 
-def _unpacked(payload: tuple) -> list[RawTranscript]:
-    ids, buffer, lengths, sources, attributes = payload
-    texts = cache.texts_from_buffer(buffer, lengths)
-    return [RawTranscript(*fields) for fields in zip(ids, texts, sources, attributes)]
+def _unpacked(payload: tuple[list, ...]) -> list[RawTranscript]:
+    return [RawTranscript(*fields) for fields in zip(*payload)]
 
 
 def _jobs(paths, options, report, folder: Path) -> Iterator[tuple]:
