@@ -76,3 +76,16 @@ def test_cache_key_covers_exactly_the_engine_modules():
     core_dir = DATA.parent.parent / "core"
     assert all((core_dir / f"{name}.py").exists() for name in ENGINE_MODULES)
     assert "views" not in ENGINE_MODULES and len(code_version()) == 16
+
+
+def test_large_files_are_hashed_in_parts_and_any_change_shows(tmp_path, monkeypatch):
+    import hashlib
+
+    from core import cache
+    monkeypatch.setattr(cache, "HASH_PART_BYTES", 10)
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"0123456789abcdefghijXYZ")
+    parts = [hashlib.sha256(chunk).digest() for chunk in (b"0123456789", b"abcdefghij", b"XYZ")]
+    assert cache.content_hash(path, 23) == hashlib.sha256(b"".join(parts) + b"23").hexdigest()
+    path.write_bytes(b"0123456789abcdefghijXYz")
+    assert cache.content_hash(path, 23) != hashlib.sha256(b"".join(parts) + b"23").hexdigest()
