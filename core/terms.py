@@ -59,7 +59,9 @@ def term_report(corpus: CachedCorpus, scored: Scored) -> TermReport:
     theme_hits = scored.hits.rename(columns={"theme": "code"}).assign(kind="theme")
     occupation = occupation_term_hits(corpus, scored.codebook).assign(kind="occupation")
     hits = pd.concat([theme_hits, occupation], ignore_index=True)
-    hits["variant"] = [" ".join(words(text)) for text in hits["matched_text"]]
+    codes, distinct = pd.factorize(hits["matched_text"])  # a few thousand distinct texts in millions of hits
+    hits["variant"] = np.array([" ".join(words(text)) for text in distinct], dtype=object)[codes] \
+        if len(hits) else pd.Series(dtype=str)
     variants = (hits.groupby(["kind", "code", "term", "variant"], as_index=False)
                 .agg(similarity=("similarity", "min"), hits=("start", "size"),
                      transcripts=("transcript_id", "nunique"))
