@@ -25,6 +25,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
 CHUNK_ROWS = 2_000
 CSV_BLOCK_BYTES = 2 << 20  # Arrow parses a CSV this many bytes at a time (8 MB blocks held 300 MB in read-ahead)
+MAX_CSV_BLOCK_BYTES = 1 << 30  # a block this large holds any row Arrow can hold
 Columns = dict[str, list]  # a chunk of a table: column name -> its values, rows in order
 
 
@@ -201,22 +202,46 @@ def read_csv_table(file: Path, options: LoadOptions, report: LoadReport) -> Iter
 def _csv_chunks(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[Columns]:
     """The table in chunks, parsed by Arrow's C++ reader (about six times faster than pandas on a large
     export). Every column is read as bytes and decoded here, so bytes that are not UTF-8 are reported and
-    read as Windows-1252, not fatal; a row with the wrong number of fields is reported and skipped."""
+    read as Windows-1252, not fatal; a row with the wrong number of fields is reported and skipped.
+
+    Arrow reads in blocks, and a row longer than a block stops it: the file is then read again with blocks
+    sixteen times larger, past the rows already delivered."""
     names = _csv_header(file)
     if not names:
         report.add(file, "empty file skipped")
         return
+    delivered, block = 0, CSV_BLOCK_BYTES
+    while True:
+        try:
+            for columns in _csv_batches(file, names, options, report, block, skip=delivered):
+                delivered += len(columns[names[0]])
+                yield columns
+            return
+        except pa.ArrowInvalid as error:
+            if "straddl" not in str(error) or block >= min(file.stat().st_size, MAX_CSV_BLOCK_BYTES):
+                raise
+            block = min(block * 16, MAX_CSV_BLOCK_BYTES)
+
+
+def _csv_batches(file: Path, names: list[str], options: LoadOptions, report: LoadReport, block: int, *,
+                 skip: int) -> Iterator[Columns]:
+    """The rows of the table after the first `skip` (whose problems were reported already)."""
+    seen = 0
 
     def skip_row(row) -> str:
-        report.add(file, f"a row with {row.actual_columns} fields where the header has {row.expected_columns} "
-                         f"skipped: {row.text[:60]!r}", hint="quote fields that contain commas")
+        if seen >= skip:
+            report.add(file, f"a row with {row.actual_columns} fields where the header has "
+                             f"{row.expected_columns} skipped: {row.text[:60]!r}", hint="quote fields that contain commas")
         return "skip"
 
     reader = pa_csv.open_csv(
-        file, read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES, column_names=names, skip_rows=1),
+        file, read_options=pa_csv.ReadOptions(block_size=block, column_names=names, skip_rows=1),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip_row),
         convert_options=pa_csv.ConvertOptions(column_types={name: pa.binary() for name in names}))
     for batch in reader:
+        batch, seen = batch.slice(max(0, skip - seen)), seen + batch.num_rows
+        if not batch.num_rows:
+            continue
         columns = dict(zip(names, batch.columns))
         ids = columns.get(options.id_column, batch.columns[0]).to_pylist()
         yield {name: _decoded(column.to_pylist(), ids, file, report) for name, column in columns.items()}

@@ -143,3 +143,14 @@ def test_csv_ids_stay_text_as_written(tmp_path):
     table = tmp_path / "ids.csv"
     table.write_text("transcript_id,text\n007,User: licensed\n")
     assert list(load(table)[0]) == ["007"]
+
+
+def test_a_csv_row_longer_than_a_read_block_loses_nothing(tmp_path, monkeypatch):
+    import core.loaders
+    monkeypatch.setattr(core.loaders, "CSV_BLOCK_BYTES", 4096)
+    table = tmp_path / "long.csv"
+    long_text = "User: " + "word " * 5000
+    table.write_text(f'transcript_id,text\na,User: short\nb,one,two,three\nc,"{long_text}"\nd,User: after\n')
+    loaded, report = load(table)
+    assert set(loaded) == {"a", "c", "d"} and loaded["c"].text == long_text
+    assert len(messages(report)) == 1 and "a row with 4 fields" in messages(report)[0]  # reported once
