@@ -15,7 +15,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .loaders import LoadReport, RawTranscript
-from .text import lower_codes
 from .turns import PARTICIPANT, speaker_pattern
 
 BREAK = 0  # the word id that separates turns
@@ -84,9 +83,8 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     tokenized = np.flatnonzero(np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles]))
     segments = [turn_texts[i] for i in tokenized.tolist()]
     segment_offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
-    codes = lower_codes(np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32))
-    codes[codes == _CURLY_APOSTROPHE] = ord("'")  # same length: offsets stay valid
-    begins, ends, in_word = _word_bounds(codes)
+    codes, is_word = normalise(np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32))
+    begins, ends, in_word = _word_bounds(codes, is_word)
     segment_of = np.searchsorted(segment_offset, begins, side="right") - 1
     turn_of = tokenized[segment_of]
     word_id, vocab = _word_ids(codes, begins, ends, in_word)
@@ -108,32 +106,49 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
         token_word=token_word, token_start=token_start, vocab=vocab)
 
 
+_WORD_BIT = np.uint32(1 << 31)  # above every code point: marks a word character in the table below
+
+
+def _normal(code: int) -> int:
+    """A character as shards compare it: its first lower-case character (see lower_same_length), with the
+    typographic apostrophe as a plain one."""
+    lowered = ord(chr(code).lower()[0])
+    return ord("'") if lowered == _CURLY_APOSTROPHE else lowered
+
+
+def _table_entry(code: int) -> int:
+    normal = _normal(code)
+    return normal | (int(_WORD_BIT) if chr(normal).isalnum() else 0)
+
+
 @cache
-def _word_char_table() -> np.ndarray:
-    """str.isalnum of every character of the Basic Multilingual Plane (made once per process, ~10 ms)."""
-    return np.array([chr(c).isalnum() for c in range(65536)])
+def _char_table() -> np.ndarray:
+    """Every character of the Basic Multilingual Plane: its normal code point, with _WORD_BIT set when that
+    is a letter or digit (made once per process, ~30 ms)."""
+    return np.array([_table_entry(code) for code in range(65536)], dtype=np.uint32)
 
 
-def _is_word_char(codes: np.ndarray) -> np.ndarray:
-    """str.isalnum for every code point: one table look-up; characters beyond the BMP (emoji, rare
-    scripts) are asked one distinct character at a time."""
-    result = np.take(_word_char_table(), codes, mode="clip")
+def normalise(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The normal code points (lower_same_length, ’ as ') and whether each is a word character, by one table
+    look-up; characters beyond the BMP (emoji, rare scripts) are worked out one distinct character at a
+    time. The length never changes, so offsets stay valid."""
+    looked_up = np.take(_char_table(), codes, mode="clip")
     if len(codes) and codes.max() > 65535:
         astral = np.flatnonzero(codes > 65535)
         distinct, which = np.unique(codes[astral], return_inverse=True)
-        result[astral] = np.array([chr(c).isalnum() for c in distinct.tolist()], dtype=bool)[which]
-    return result
+        looked_up[astral] = np.array([_table_entry(c) for c in distinct.tolist()], dtype=np.uint32)[which]
+    return looked_up & ~_WORD_BIT, looked_up >= _WORD_BIT
 
 
-def word_bounds(lowered: str) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end offsets of every WORD match in `lowered` (letters/digits, inner apostrophes joined),
-    computed with numpy over code points; the tests check it against the regex."""
-    return _word_bounds(np.frombuffer(lowered.encode("utf-32-le"), dtype=np.uint32))[:2]
+def word_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of every word of `text` as shards find them (WORD matches in the normalised
+    text: letters/digits, inner apostrophes joined), computed with numpy over code points; the tests check
+    it against the regex."""
+    return _word_bounds(*normalise(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)))[:2]
 
 
-def _word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _word_bounds(codes: np.ndarray, is_word: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Starts and ends of the words, and whether each code point is in a word."""
-    is_word = _is_word_char(codes)
     word = np.zeros(len(codes) + 2, dtype=bool)  # padded with a non-word character at each end
     word[1:-1] = is_word
     word[2:-2] |= (codes[1:-1] == 39) & is_word[:-2] & is_word[2:]  # an apostrophe inside a word

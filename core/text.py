@@ -6,10 +6,8 @@ before anything else reads the text, and the tokenizer keeps offsets exact.
 from __future__ import annotations
 
 import re
-from functools import cache
 
 import ftfy
-import numpy as np
 
 # A word: letters/digits, with inner apostrophes kept ("don't" is one word). \w would also take "_" and
 # treats "fact-check" the same way we want: two words.
@@ -42,29 +40,13 @@ def lower_same_length(text: str) -> str:
     """Lower-case `text` one character at a time, so offsets into it are offsets into `text`.
 
     str.lower() turns a few characters (e.g. 'İ') into two, and a capital sigma into a final 'ς' at the end
-    of a word; here each character becomes its own first lower-case character, as `lower_codes` does.
+    of a word; here each character becomes its own first lower-case character, as shards do
+    (core.corpus.normalise).
     """
     lowered = text.lower()
     if len(lowered) == len(text) and "ς" not in lowered:
         return lowered
     return "".join(ch.lower()[0] for ch in text)
-
-
-@cache
-def _lower_table() -> np.ndarray:
-    """The lower-case code point of every character of the Basic Multilingual Plane (made once, ~20 ms)."""
-    return np.array([ord(chr(c).lower()[0]) for c in range(65536)], dtype=np.uint32)
-
-
-def lower_codes(codes: np.ndarray) -> np.ndarray:
-    """lower_same_length on UTF-32 code points: one table look-up (beyond the BMP, one call per distinct
-    character)."""
-    lowered = np.take(_lower_table(), codes, mode="clip")
-    if len(codes) and codes.max() > 65535:
-        astral = np.flatnonzero(codes > 65535)
-        distinct, which = np.unique(codes[astral], return_inverse=True)
-        lowered[astral] = np.array([ord(chr(c).lower()[0]) for c in distinct.tolist()], dtype=np.uint32)[which]
-    return lowered
 
 
 def words(text: str) -> list[str]:
