@@ -85,11 +85,13 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     segment_offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
     codes, is_word = normalise(np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32))
     begins, ends, in_word = _word_bounds(codes, is_word)
-    segment_of = np.searchsorted(segment_offset, begins, side="right") - 1
+    per_segment = np.diff(np.append(np.searchsorted(begins, segment_offset), len(begins)))  # words are in order
+    segment_of = np.repeat(np.arange(len(segments)), per_segment)
     turn_of = tokenized[segment_of]
     word_id, vocab = _word_ids(codes, begins, ends, in_word)
     # one BREAK token after every turn: token i of turn t moves t places to the right
-    per_turn = np.bincount(turn_of, minlength=len(turns))
+    per_turn = np.zeros(len(turns), dtype=np.int64)
+    per_turn[tokenized] = per_segment
     turn_token_start = np.concatenate(([0], np.cumsum(per_turn + 1))).astype(np.int64)
     token_word = np.zeros(turn_token_start[-1], dtype=np.int32)
     token_start = np.zeros(turn_token_start[-1], dtype=np.int32)
