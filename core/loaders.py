@@ -57,8 +57,9 @@ class LoadReport:
     def add(self, file: str | Path, message: str, *, line: int | None = None, hint: str | None = None) -> None:
         self.problems.append(Problem(str(file), message, line=line, hint=hint))
 
-    def count(self, file: str | Path) -> None:
-        self.loaded[str(file)] = self.loaded.get(str(file), 0) + 1
+    def count(self, file: str | Path, transcripts: int = 1) -> None:
+        if transcripts:
+            self.loaded[str(file)] = self.loaded.get(str(file), 0) + transcripts
 
     @property
     def total(self) -> int:
@@ -123,15 +124,18 @@ def read_transcripts(paths: Iterable[str | Path], report: LoadReport,
     """
     seen: dict[str, tuple[int, str]] = {}
     for file in data_files(paths, report):
+        loaded = 0
         try:
             for raw in LOADERS[file.suffix.lower()](file, options, report):
                 unique = _unique(raw, seen, report)
                 if unique is not None:
-                    report.count(file)
+                    loaded += 1
                     yield unique
         except Exception as exc:  # a reader bug or an unreadable file must not stop the other files
             report.add(file, f"could not be read: {type(exc).__name__}: {exc}",
                        hint="check that the file is a valid " + file.suffix.lstrip(".").upper())
+        finally:
+            report.count(file, loaded)
 
 
 def _unique(raw: RawTranscript, seen: dict, report: LoadReport) -> RawTranscript | None:
@@ -342,7 +346,7 @@ def _row_transcript(values: dict, attribute_columns: list, file: Path, row: int,
                     report: LoadReport) -> RawTranscript | None:
     text = values[options.text_column]
     transcript_id = _clean_id(values[options.id_column])
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():  # isspace stops at the first letter: no copy
         report.add(file, f"row {row} ({transcript_id or 'no id'}): no text, row skipped", line=row)
         return None
     if not transcript_id:
