@@ -136,9 +136,13 @@ _WORKER: dict = {}
 
 
 def _start_worker(codebook: Codebook) -> None:
-    reuse_freed_memory()
     index = TermIndex(codebook)
     _WORKER.update(codebook=codebook, index=index, matcher=VocabularyMatcher(index))
+
+
+def _start_worker_process(codebook: Codebook) -> None:
+    reuse_freed_memory()  # a worker process only: the caller's own process keeps glibc's defaults
+    _start_worker(codebook)
 
 
 def reuse_freed_memory() -> None:
@@ -236,7 +240,7 @@ def _run_jobs(jobs: Iterator[tuple], codebook: Codebook, workers: int | None) ->
             yield _score_job(job)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker_process,
                              initargs=(codebook,)) as pool:
         pending: list[Future] = [pool.submit(_score_job, first)]
         for job in jobs:
