@@ -173,8 +173,16 @@ def _word_ids(codes: np.ndarray, begins: np.ndarray, ends: np.ndarray,
     words = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(begins),
                                              [None, pa.py_buffer(offsets), pa.py_buffer(packed)])
     encoded = pc.dictionary_encode(words)
-    vocab = [""] + [word.decode("utf-32-le") for word in encoded.dictionary.to_pylist()]
+    vocab = [""] + _decoded_words(encoded.dictionary)
     return (encoded.indices.to_numpy() + 1).astype(np.int32), vocab
+
+
+def _decoded_words(words: pa.LargeBinaryArray) -> list[str]:
+    """The UTF-32 values of a binary array as strings: one decode of the whole buffer, then slices."""
+    offsets = np.frombuffer(words.buffers()[1], dtype=np.int64)[words.offset:words.offset + len(words) + 1]
+    text = words.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]].decode("utf-32-le")
+    bounds = ((offsets - offsets[0]) // 4).tolist()
+    return [text[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
 
 
 def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig,

@@ -258,13 +258,11 @@ class _Pairs:
 
 
 def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
-    words, slots, sims = [], [], []
     known = matcher.known
-    for word_id in range(1, len(vocab)):
-        for slot, sim in known[vocab[word_id]]:
-            words.append(word_id)
-            slots.append(slot)
-            sims.append(sim)
+    matching = [(word_id, found) for word_id, found in enumerate(map(known.__getitem__, vocab[1:]), 1) if found]
+    words = [word_id for word_id, found in matching for _ in found]  # most words match nothing: few rows
+    slots = [slot for _, found in matching for slot, _ in found]
+    sims = [sim for _, found in matching for _, sim in found]
     stride = len(vocab)
     keys = np.array(slots, dtype=np.int64) * stride + np.array(words, dtype=np.int64)
     order = np.argsort(keys, kind="stable")
