@@ -7,8 +7,8 @@ character offsets into the transcript text, so every hit maps back to the exact 
 from __future__ import annotations
 
 import re
-from functools import cache
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
