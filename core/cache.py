@@ -115,12 +115,12 @@ _ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end", "tu
            "token_word", "token_start")
 
 
-def save_shard(shard: Shard, folder: Path, number: int) -> None:
+def save_shard(shard: Shard, folder: Path, number: int, *, utf8: bytes | None = None) -> None:
     """Arrays and texts in one array bundle (texts as one UTF-8 buffer: reading it back is one decode and a
-    slice per transcript), ids and attributes in a .parquet."""
+    slice per transcript), ids and attributes in a .parquet. `utf8`: that buffer, when the caller has it."""
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {name: getattr(shard, name) for name in _ARRAYS}
-    text = "".join(shard.texts).encode("utf-8", errors="surrogatepass")
+    text = utf8 if utf8 is not None else "".join(shard.texts).encode("utf-8", errors="surrogatepass")
     vocab = "\n".join(shard.vocab).encode("utf-8", errors="surrogatepass")
     write_arrays(folder / f"shard-{number:05d}.arrays", vocab=np.frombuffer(vocab, dtype=np.uint8),
                  text=np.frombuffer(text, dtype=np.uint8), text_length=np.array([len(t) for t in shard.texts]),

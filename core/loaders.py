@@ -27,6 +27,7 @@ CHUNK_ROWS = 2_000
 CSV_BLOCK_BYTES = 2 << 20  # Arrow parses a CSV this many bytes at a time (8 MB blocks held 300 MB in read-ahead)
 MAX_CSV_BLOCK_BYTES = 1 << 30  # a block this large holds any row Arrow can hold
 Columns = dict[str, list]  # a chunk of a table: column name -> its values, rows in order
+UTF8 = "__utf8__"  # in a chunk: the text column's values as the file's bytes
 
 
 @dataclass
@@ -37,6 +38,7 @@ class RawTranscript:
     text: str
     source: str
     attributes: dict[str, object] = field(default_factory=dict)
+    utf8: bytes | None = field(default=None, repr=False, compare=False)  # `text` as read, when exactly it
 
 
 @dataclass(frozen=True)
@@ -246,9 +248,15 @@ def _csv_batches(file: Path, names: list[str], options: LoadOptions, report: Loa
         batch, seen = batch.slice(max(0, skip - seen)), seen + batch.num_rows
         if not batch.num_rows:
             continue
-        columns = dict(zip(names, batch.columns))
-        ids = columns.get(options.id_column, batch.columns[0]).to_pylist()
-        yield {name: _decoded(column.to_pylist(), ids, file, report) for name, column in columns.items()}
+        raw = {name: column.to_pylist() for name, column in zip(names, batch.columns)}
+        ids = raw.get(options.id_column, next(iter(raw.values())))
+        columns = {}
+        for name, values in raw.items():
+            strict = _utf8(values)
+            columns[name] = strict if strict is not None else _decoded(values, ids, file, report)
+            if name == options.text_column and strict is not None:
+                columns[UTF8] = values  # the texts' own bytes: the shard cache stores them without encoding
+        yield columns
 
 
 def _csv_header(file: Path) -> list[str]:
@@ -265,11 +273,16 @@ def _csv_header(file: Path) -> list[str]:
     return names
 
 
-def _decoded(values: list[bytes], ids: list[bytes], file: Path, report: LoadReport) -> list[str]:
+def _utf8(values: list[bytes]) -> list[str] | None:
+    """The values decoded as UTF-8; None when one of them is not UTF-8."""
     try:
         return [value.decode("utf-8") for value in values]
     except UnicodeDecodeError:
-        pass
+        return None
+
+
+def _decoded(values: list[bytes], ids: list[bytes], file: Path, report: LoadReport) -> list[str]:
+    """Values some of which are not UTF-8: each such value is reported and read as Windows-1252."""
     decoded = []
     for value, row_id in zip(values, ids):
         try:
@@ -323,11 +336,13 @@ def _table_rows(chunks: Iterable[Columns], file: Path, options: LoadOptions, rep
         if not _has_columns(list(columns), file, options, report):
             return
         lines = columns.pop("__line__", None)
+        utf8 = columns.pop(UTF8, None)
         names = list(columns)
         attribute_columns = [c for c in names if c not in (options.id_column, options.text_column)]
         for i, record in enumerate(zip(*columns.values())):
             where = lines[i] if lines is not None else row + i
-            raw = _row_transcript(dict(zip(names, record)), attribute_columns, file, where, options, report)
+            raw = _row_transcript(dict(zip(names, record)), attribute_columns, file, where, options, report,
+                                  utf8[i] if utf8 is not None else None)
             if raw is not None:
                 yield raw
         row += size
@@ -343,7 +358,7 @@ def _has_columns(names: list[str], file: Path, options: LoadOptions, report: Loa
 
 
 def _row_transcript(values: dict, attribute_columns: list, file: Path, row: int, options: LoadOptions,
-                    report: LoadReport) -> RawTranscript | None:
+                    report: LoadReport, utf8: bytes | None = None) -> RawTranscript | None:
     text = values[options.text_column]
     transcript_id = _clean_id(values[options.id_column])
     if not isinstance(text, str) or not text or text.isspace():  # isspace stops at the first letter: no copy
@@ -354,7 +369,7 @@ def _row_transcript(values: dict, attribute_columns: list, file: Path, row: int,
         report.add(file, f"row {row}: no {options.id_column}, named {transcript_id!r}", line=row)
     attributes = {c: values[c] for c in attribute_columns if not _blank(values[c])}
     body, header = strip_header(repair_text(text))
-    return RawTranscript(transcript_id, body, str(file), header | attributes)
+    return RawTranscript(transcript_id, body, str(file), header | attributes, utf8 if body is text else None)
 
 
 def _blank(value) -> bool:

@@ -169,20 +169,25 @@ def _score_job(job: tuple) -> tuple[Scores, list[Problem]]:
     report = LoadReport()
     if kind == "build":
         shard = build_shard(_unpacked(payload), speakers_for(_WORKER["codebook"]), report)
-        cache.save_shard(shard, folder, number)
+        texts = payload[1]  # each text as the file's UTF-8 bytes where they are exactly the text
+        utf8 = b"".join(texts) if all(isinstance(t, bytes) for t in texts) else None
+        cache.save_shard(shard, folder, number, utf8=utf8)
     else:
         shard = cache.load_shard(folder, number)
     return score_shard(shard, _WORKER["index"], _WORKER["matcher"]), report.problems
 
 
 def _packed(batch: list[RawTranscript]) -> tuple[list, ...]:
-    """A batch as four lists: pickling them to a worker costs a third of pickling the objects."""
-    return ([t.transcript_id for t in batch], [t.text for t in batch], [t.source for t in batch],
-            [t.attributes for t in batch])
+    """A batch as four lists, each text as the bytes it was read as when it has them: pickling that to a
+    worker costs a third of pickling the objects, and the worker saves the bytes without encoding again."""
+    return ([t.transcript_id for t in batch], [t.text if t.utf8 is None else t.utf8 for t in batch],
+            [t.source for t in batch], [t.attributes for t in batch])
 
 
 def _unpacked(payload: tuple[list, ...]) -> list[RawTranscript]:
-    return [RawTranscript(*fields) for fields in zip(*payload)]
+    ids, texts, sources, attributes = payload
+    texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in texts]
+    return [RawTranscript(*fields) for fields in zip(ids, texts, sources, attributes)]
 
 
 def _jobs(paths, options, report, folder: Path) -> Iterator[tuple]:

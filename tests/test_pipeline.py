@@ -2,7 +2,7 @@ import pandas as pd
 from core import analyse, parse_codebook
 from core.pipeline import SHARD_SIZE
 
-from support import DATA
+from support import DATA, ROOT
 
 
 def many_transcripts_csv(path, n):
@@ -89,3 +89,20 @@ def test_large_files_are_hashed_in_parts_and_any_change_shows(tmp_path, monkeypa
     assert cache.content_hash(path, 23) == hashlib.sha256(b"".join(parts) + b"23").hexdigest()
     path.write_bytes(b"0123456789abcdefghijXYz")
     assert cache.content_hash(path, 23) != hashlib.sha256(b"".join(parts) + b"23").hexdigest()
+
+
+def test_shard_texts_are_the_texts_read_whether_or_not_the_file_bytes_are_kept(tmp_path):
+    from core import analyse, load_codebook
+    table = tmp_path / "mixed.csv"
+    table.write_bytes("transcript_id,text\n"
+                      "plain,User: café — fine\n"
+                      "crlf,\"User: line one\r\nline two\"\n".encode("utf-8"))
+    only_plain = tmp_path / "plain"
+    only_plain.mkdir()
+    (only_plain / "t.csv").write_bytes("transcript_id,text\nsolo,User: naïve ’quotes’\n".encode("utf-8"))
+    book = load_codebook(ROOT / "config" / "codebook.yaml")
+    mixed = analyse([table], codebook=book, cache_dir=tmp_path / "cache", workers=1)  # some texts repaired
+    assert mixed.text("plain") == "User: café — fine"
+    assert mixed.text("crlf") == "User: line one\nline two"  # repaired: saved from the text, not the bytes
+    as_read = analyse([only_plain], codebook=book, cache_dir=tmp_path / "cache", workers=1)  # bytes kept
+    assert as_read.text("solo") == "User: naïve ’quotes’"
