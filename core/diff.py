@@ -18,8 +18,7 @@ import pandas as pd
 from .codebook import Codebook
 from .rescore import CachedCorpus, Scored, changed_themes
 
-QUOTE_KEY = ["transcript_id", "theme", "start", "end"]
-QUOTE_ORDER = ["transcript_id", "start", "theme", "end"]  # the same columns in the order a fresh run sorts by
+QUOTE_KEY = ["transcript_id", "start", "theme", "end"]  # a quote's identity, in the order a fresh run sorts by
 QUOTE_COLUMNS = ["transcript_id", "occupation", "theme", "term", "matched_text", "similarity", "turn", "start",
                  "end", "sentence"]
 SentenceOf = Callable[[str, int, int, int], str]
@@ -80,7 +79,7 @@ def diff_scores(before: Scored, after: Scored, *, sentence_of: SentenceOf | None
     differ = changed_themes(before.codebook, after.codebook)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
     gained_quotes, lost_quotes = (_as_quotes(rows, scored) for rows, scored in
-                                  zip(_rows_only_in_each(after.hits, before.hits, differ, QUOTE_ORDER, order),
+                                  zip(_rows_only_in_each(after.hits, before.hits, differ, QUOTE_KEY, order),
                                       (after, before)))
     if sentence_of is not None:
         fill_sentences(gained_quotes, sentence_of)

@@ -168,9 +168,8 @@ def _score_job(job: tuple) -> tuple[Scores, list[Problem]]:
     kind, payload, folder, number = job
     report = LoadReport()
     if kind == "build":
-        shard = build_shard(_unpacked(payload), speakers_for(_WORKER["codebook"]), report)
-        texts = payload[1]  # each text as the file's UTF-8 bytes where they are exactly the text
-        utf8 = b"".join(texts) if all(isinstance(t, bytes) for t in texts) else None
+        transcripts, utf8 = _unpacked(payload)
+        shard = build_shard(transcripts, speakers_for(_WORKER["codebook"]), report)
         cache.save_shard(shard, folder, number, utf8=utf8)
     else:
         shard = cache.load_shard(folder, number)
@@ -184,10 +183,12 @@ def _packed(batch: list[RawTranscript]) -> tuple[list, ...]:
             [t.source for t in batch], [t.attributes for t in batch])
 
 
-def _unpacked(payload: tuple[list, ...]) -> list[RawTranscript]:
+def _unpacked(payload: tuple[list, ...]) -> tuple[list[RawTranscript], bytes | None]:
+    """The batch, and all its texts as one UTF-8 buffer when every text came as the file's bytes."""
     ids, texts, sources, attributes = payload
+    utf8 = b"".join(texts) if all(isinstance(t, bytes) for t in texts) else None
     texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in texts]
-    return [RawTranscript(*fields) for fields in zip(ids, texts, sources, attributes)]
+    return [RawTranscript(*fields) for fields in zip(ids, texts, sources, attributes)], utf8
 
 
 def _jobs(paths, options, report, folder: Path) -> Iterator[tuple]:

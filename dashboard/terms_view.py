@@ -77,14 +77,20 @@ def variant_picker(page: PageContext, variants: pd.DataFrame, misses: pd.DataFra
 
 def _add(option: tuple, to: str) -> None:
     _, kind, code, term, variant, _ = option
+    _edit_text(lambda text, path: workbench.with_variant(text, path, kind, code, term, variant, to),
+               done=f"`{variant}` is on the {to} list of `{term}` ({code}) in the editor",
+               failed=f"Could not add `{variant}`")
+
+
+def _edit_text(change, *, done: str, failed: str) -> None:
+    """From a button: put change(text, path) in the editor as an unsaved edit, or say why it cannot be."""
     edit = st.session_state[workbench.EDIT]
     try:
-        workbench.set_text(workbench.with_variant(edit["text"], edit["path"], kind, code, term, variant, to))
+        workbench.set_text(change(edit["text"], edit["path"]))
     except CodebookError as error:
-        workbench.notify("warning", f"Could not add `{variant}`: {error}")
+        workbench.notify("warning", f"{failed}: {error}")
         return
-    workbench.notify("success", f"`{variant}` is on the {to} list of `{term}` ({code}) in the editor: "
-                     "an unsaved edit. Preview it, then save.")
+    workbench.notify("success", f"{done}: an unsaved edit. Preview it, then save.")
 
 
 def threshold_control(page: PageContext) -> None:
@@ -109,11 +115,5 @@ def threshold_control(page: PageContext) -> None:
 
 
 def _set_threshold(threshold: int) -> None:
-    edit = st.session_state[workbench.EDIT]
-    try:
-        workbench.set_text(set_setting(edit["text"], "threshold", threshold, source=edit["path"]))
-    except CodebookError as error:
-        workbench.notify("warning", f"Could not set the threshold: {error}")
-        return
-    workbench.notify("success", f"settings.threshold is {threshold} in the editor: an unsaved edit. "
-                     "Preview it, then save.")
+    _edit_text(lambda text, path: set_setting(text, "threshold", threshold, source=path),
+               done=f"settings.threshold is {threshold} in the editor", failed="Could not set the threshold")
