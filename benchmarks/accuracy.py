@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core import analyse, load_codebook  # noqa: E402
-from core.evaluate import evaluate, read_labels  # noqa: E402
+from core.handcoding.evaluate import evaluate, read_labels  # noqa: E402
 
 PUBLIC = ROOT.parent / "shared" / "data" / "anthropic-interviewer"
 HELD_OUT = sorted((ROOT / "benchmarks" / "labels").glob("heldout_*.yaml"))

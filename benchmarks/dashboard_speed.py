@@ -47,7 +47,7 @@ def rerun_medians(data: str, codebook: Path, *, repeats: int = 10, search: bool 
         at = AppTest.from_file(str(APP), default_timeout=1800)
         at.run()
         if page != "overview":
-            at.switch_page(f"screens/{page}.py").run()
+            at.switch_page(f"pages/{page}.py").run()
         results[page] = _median_run(at, repeats, lambda i: at.sidebar.multiselect(key="w_occupation")
                                     .set_value(OCCUPATION_CHANGES[i % len(OCCUPATION_CHANGES)]))
         if page == "quotes" and search:

@@ -48,7 +48,7 @@ print(json.dumps({"seconds": round(seconds, 3), "cpu": round(cpu_seconds() - cpu
 BASELINE = PRELUDE + """
 import ahocorasick
 import pandas as pd
-from core.turns import speaker_pattern, split_turns
+from core.ingest.turns import speaker_pattern, split_turns
 book = load_codebook(sys.argv[1])
 start = time.perf_counter()
 # one Aho-Corasick automaton over every term as written (exact: no inflections, no typos), whole words only

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core import analyse, load_codebook, parse_codebook  # noqa: E402
-from core.diff import preview  # noqa: E402
-from core.rescore import CachedCorpus, Scored  # noqa: E402
+from core.workbench.diff import preview  # noqa: E402
+from core.engine.rescore import CachedCorpus, Scored  # noqa: E402
 
 PUBLIC = ROOT.parent / "shared" / "data" / "anthropic-interviewer"
 TARGETS = ((2_000, 1.0), (80_000, 8.0))  # issue #4: <= 1 s on the public set, <= 8 s on 80,000 transcripts

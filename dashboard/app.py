@@ -1,5 +1,5 @@
-"""Themescope dashboard: the entrypoint. Page set-up and routing; each page (one thin script in screens/)
-starts with the shared frame (data, URL state, sidebar) from dashboard/frame.py.
+"""Themescope dashboard: the entrypoint. Page set-up and routing; each page (one thin script in pages/)
+starts with the shared frame (data, URL state, sidebar) from dashboard/frame/.
 
     streamlit run dashboard/app.py -- --data ../shared/data/anthropic-interviewer [--metadata CSV] [--codebook FILE]
 """
@@ -14,14 +14,14 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from dashboard import state  # noqa: E402
+from dashboard.frame import state  # noqa: E402
 
 st.set_page_config(page_title="Themescope", page_icon=":material/forum:", layout="wide")
 page = st.navigation([
-    st.Page(HERE / "screens" / "overview.py", title="Overview", icon=":material/bar_chart:", default=True),
-    st.Page(HERE / "screens" / "quotes.py", title="Quotes", icon=":material/format_quote:"),
-    st.Page(HERE / "screens" / "transcript.py", title="Transcript", icon=":material/article:"),
-    st.Page(HERE / "screens" / "codebook.py", title="Codebook", icon=":material/edit_note:"),
+    st.Page(HERE / "pages" / "overview.py", title="Overview", icon=":material/bar_chart:", default=True),
+    st.Page(HERE / "pages" / "quotes.py", title="Quotes", icon=":material/format_quote:"),
+    st.Page(HERE / "pages" / "transcript.py", title="Transcript", icon=":material/article:"),
+    st.Page(HERE / "pages" / "codebook.py", title="Codebook", icon=":material/edit_note:"),
 ], position="top" if state.presenting() else "sidebar")  # presenting hides the sidebar
 page.run()
 state.write_url(st.session_state["view"])  # a page may have settled a default (which transcript is shown)

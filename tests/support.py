@@ -30,6 +30,6 @@ def run_app(page: str = "overview", **query):
         at.query_params[key] = value
     at.run()
     if page != "overview":
-        at.switch_page(f"screens/{page}.py").run()
+        at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, at.exception
     return at

@@ -11,7 +11,7 @@ from functools import lru_cache
 from support import DATA
 
 from core import analyse, load_codebook, parse_codebook
-from core.rescore import CachedCorpus, Scored
+from core.engine.rescore import CachedCorpus, Scored
 
 WORKBENCH = DATA / "workbench"
 TRANSCRIPTS = WORKBENCH / "transcripts"

@@ -1,0 +1,235 @@
+"""A corpus in shards: batches of transcripts with their turns and word tokens as flat arrays.
+
+A `Shard` is the unit of work, of parallelism and of caching. Its tokens are word ids into the shard's own
+vocabulary, with a break token (id 0) after every turn so no phrase can match across turns. Offsets are
+character offsets into the transcript text, so every hit maps back to the exact words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core.ingest.loaders import LoadReport, RawTranscript
+from core.ingest.turns import PARTICIPANT, speaker_pattern
+
+BREAK = 0  # the word id that separates turns
+_CURLY_APOSTROPHE = ord("’")
+ROLE_CODES = {"interviewer": 0, "participant": 1}
+ROLE_NAMES = {code: name for name, code in ROLE_CODES.items()}
+
+
+@dataclass(frozen=True)
+class SpeakerConfig:
+    """Which turn labels belong to whom, and whose turns are tokenized."""
+
+    interviewer: tuple[str, ...]
+    participant: tuple[str, ...]
+    roles: tuple[str, ...] = (PARTICIPANT,)
+
+    @property
+    def pattern(self) -> re.Pattern:
+        return speaker_pattern(self.interviewer, self.participant)
+
+
+@dataclass
+class Shard:
+    """A batch of transcripts, their turns and their tokens (see module docstring)."""
+
+    ids: list[str]
+    sources: list[str]
+    attributes: list[dict]
+    texts: list[str]
+    turn_doc: np.ndarray          # int32, transcript index (in this shard) of each turn
+    turn_number: np.ndarray       # int32, position of the turn in its transcript (0 = first)
+    turn_role: np.ndarray         # int8, ROLE_CODES
+    turn_start: np.ndarray        # int32, character offsets of the turn text
+    turn_end: np.ndarray
+    turn_token_start: np.ndarray  # int64, n_turns + 1 entries into the token arrays
+    token_word: np.ndarray        # int32, word id per token (BREAK after each turn)
+    token_start: np.ndarray       # int32, character offset of each token
+    vocab: list[str] = field(default_factory=list)  # word id -> normalised word; vocab[0] == ""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def word_length(self) -> np.ndarray:
+        return np.fromiter(map(len, self.vocab), dtype=np.int32, count=len(self.vocab))
+
+    def turn_words(self) -> np.ndarray:
+        """Number of words in each tokenized turn (turns of roles not tokenized have 0)."""
+        return np.diff(self.turn_token_start) - 1
+
+    def words_by_role(self, role: str) -> np.ndarray:
+        """Words per transcript in turns of the given role."""
+        mask = self.turn_role == ROLE_CODES[role]
+        return np.bincount(self.turn_doc[mask], weights=self.turn_words()[mask],
+                           minlength=len(self)).astype(np.int64)
+
+
+def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, report: LoadReport) -> Shard:
+    """Split each transcript into turns and tokenize the turns of the roles in `speakers.roles`.
+
+    Tokenizing is vectorised over the whole shard: the turns to tokenize are joined, word boundaries found
+    on their code points with numpy, and the words identified by Arrow's hash table, so no Python object is
+    made per word.
+    """
+    turns, turn_texts = _turn_table(transcripts, speakers, report)
+    tokenized = np.flatnonzero(np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles]))
+    segments = [turn_texts[i] for i in tokenized.tolist()]
+    segment_offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
+    codes, is_word = normalise(np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32))
+    begins, ends, in_word = _word_bounds(codes, is_word)
+    per_segment = np.diff(np.append(np.searchsorted(begins, segment_offset), len(begins)))  # words are in order
+    segment_of = np.repeat(np.arange(len(segments)), per_segment)
+    turn_of = tokenized[segment_of]
+    word_id, vocab = _word_ids(codes, begins, ends, in_word)
+    # one BREAK token after every turn: token i of turn t moves t places to the right
+    per_turn = np.zeros(len(turns), dtype=np.int64)
+    per_turn[tokenized] = per_segment
+    turn_token_start = np.concatenate(([0], np.cumsum(per_turn + 1))).astype(np.int64)
+    token_word = np.zeros(turn_token_start[-1], dtype=np.int32)
+    token_start = np.zeros(turn_token_start[-1], dtype=np.int32)
+    placed = np.arange(len(begins)) + turn_of
+    token_word[placed] = word_id
+    token_start[placed] = begins - segment_offset[segment_of] + turns[turn_of, 3]
+    token_start[turn_token_start[1:] - 1] = turns[:, 4]
+    return Shard(
+        ids=[t.transcript_id for t in transcripts], sources=[t.source for t in transcripts],
+        attributes=[t.attributes for t in transcripts], texts=[t.text for t in transcripts],
+        turn_doc=turns[:, 0].astype(np.int32), turn_number=turns[:, 1].astype(np.int32),
+        turn_role=turns[:, 2].astype(np.int8), turn_start=turns[:, 3].astype(np.int32),
+        turn_end=turns[:, 4].astype(np.int32), turn_token_start=turn_token_start,
+        token_word=token_word, token_start=token_start, vocab=vocab)
+
+
+_WORD_BIT = np.uint32(1 << 31)  # above every code point: marks a word character in the table below
+
+
+def _normal(code: int) -> int:
+    """A character as shards compare it: its first lower-case character (see lower_same_length), with the
+    typographic apostrophe as a plain one."""
+    lowered = ord(chr(code).lower()[0])
+    return ord("'") if lowered == _CURLY_APOSTROPHE else lowered
+
+
+def _table_entry(code: int) -> int:
+    normal = _normal(code)
+    return normal | (int(_WORD_BIT) if chr(normal).isalnum() else 0)
+
+
+@cache
+def _char_table() -> np.ndarray:
+    """Every character of the Basic Multilingual Plane: its normal code point, with _WORD_BIT set when that
+    is a letter or digit (made once per process, ~30 ms)."""
+    return np.array([_table_entry(code) for code in range(65536)], dtype=np.uint32)
+
+
+def normalise(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The normal code points (lower_same_length, ’ as ') and whether each is a word character, by one table
+    look-up; characters beyond the BMP (emoji, rare scripts) are worked out one distinct character at a
+    time. The length never changes, so offsets stay valid."""
+    looked_up = np.take(_char_table(), codes, mode="clip")
+    if len(codes) and codes.max() > 65535:
+        astral = np.flatnonzero(codes > 65535)
+        distinct, which = np.unique(codes[astral], return_inverse=True)
+        looked_up[astral] = np.array([_table_entry(c) for c in distinct.tolist()], dtype=np.uint32)[which]
+    return looked_up & ~_WORD_BIT, looked_up >= _WORD_BIT
+
+
+def word_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of every word of `text` as shards find them (WORD matches in the normalised
+    text: letters/digits, inner apostrophes joined), computed with numpy over code points; the tests check
+    it against the regex."""
+    return _word_bounds(*normalise(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)))[:2]
+
+
+def _word_bounds(codes: np.ndarray, is_word: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starts and ends of the words, and whether each code point is in a word."""
+    word = np.zeros(len(codes) + 2, dtype=bool)  # padded with a non-word character at each end
+    word[1:-1] = is_word
+    word[2:-2] |= (codes[1:-1] == 39) & is_word[:-2] & is_word[2:]  # an apostrophe inside a word
+    edges = np.flatnonzero(word[1:] != word[:-1])
+    return edges[0::2].astype(np.int64), edges[1::2].astype(np.int64), word[1:-1]
+
+
+def _word_ids(codes: np.ndarray, begins: np.ndarray, ends: np.ndarray,
+              in_word: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Word id of every token (1..n, in order of first use; 0 is BREAK) and the vocabulary.
+
+    Arrow's hash table identifies the words exactly, without a Python object per token: the code points
+    inside words, packed end to end, are viewed as a binary array with one value per word, and that array
+    is dictionary-encoded."""
+    if not len(begins):
+        return np.zeros(0, dtype=np.int32), [""]
+    packed = codes[in_word]
+    offsets = np.zeros(len(begins) + 1, dtype=np.int64)
+    np.cumsum((ends - begins) * 4, out=offsets[1:])
+    words = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(begins),
+                                             [None, pa.py_buffer(offsets), pa.py_buffer(packed)])
+    encoded = pc.dictionary_encode(words)
+    vocab = [""] + _decoded_words(encoded.dictionary)
+    return (encoded.indices.to_numpy() + 1).astype(np.int32), vocab
+
+
+def _decoded_words(words: pa.LargeBinaryArray) -> list[str]:
+    """The UTF-32 values of a binary array as strings: one decode of the whole buffer, then slices."""
+    offsets = np.frombuffer(words.buffers()[1], dtype=np.int64)[words.offset:words.offset + len(words) + 1]
+    text = words.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]].decode("utf-32-le")
+    bounds = ((offsets - offsets[0]) // 4).tolist()
+    return [text[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+
+
+def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig,
+                report: LoadReport) -> tuple[np.ndarray, list[str]]:
+    """(doc, number, role, start, end) of every turn of every transcript, as an int64 array, and the text
+    of each turn (trailing white space left out, as `end` does).
+
+    One regex pass over the joined shard finds the speaker labels; which transcript each turn belongs to
+    and where it ends are worked out with numpy."""
+    texts = [t.text for t in transcripts]
+    joined = "\n".join(texts)  # each text starts a line, so its first label starts a line too
+    doc_start = np.cumsum([0] + [len(text) + 1 for text in texts]).astype(np.int64)
+    label_start, content_start, roles = _labels_in(joined, speakers)
+    doc = np.searchsorted(doc_start, label_start, side="right") - 1
+    unlabelled = np.flatnonzero(np.bincount(doc, minlength=len(texts)) == 0)
+    for d in unlabelled.tolist():
+        raw = transcripts[d]
+        report.add(raw.source, f"{raw.transcript_id}: no speaker labels (such as 'User:'), so the whole text "
+                   "is read as the participant's", hint="label turns, or map labels in the codebook")
+    # a turn runs to the next label of its transcript, or to the transcript's end
+    bound = np.minimum(np.append(label_start[1:], len(joined)), doc_start[doc + 1] - 1)
+    contents = [joined[start:end].rstrip() for start, end in zip(content_start.tolist(), bound.tolist())]
+    end = content_start + np.fromiter(map(len, contents), dtype=np.int64, count=len(contents))
+    number = np.arange(len(doc)) - np.searchsorted(doc, doc)  # position of the turn in its transcript
+    labelled = np.column_stack((doc, number, roles, content_start - doc_start[doc], end - doc_start[doc]))
+    whole = [texts[d].rstrip() for d in unlabelled.tolist()]
+    whole_rows = np.array([(d, 0, ROLE_CODES[PARTICIPANT], 0, len(text)) for d, text in zip(unlabelled.tolist(), whole)],
+                          dtype=np.int64).reshape(-1, 5)
+    table = np.concatenate((labelled.reshape(-1, 5).astype(np.int64), whole_rows))
+    order = np.lexsort((table[:, 1], table[:, 0]))  # text before a first label belongs to no one
+    contents += whole
+    return table[order], [contents[i] for i in order.tolist()]
+
+
+def _labels_in(joined: str, speakers: SpeakerConfig) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Where each speaker label starts, where its turn's text starts, and its role.
+
+    Past the first line the pattern starts with a literal newline rather than `^`, which the regex engine
+    would try at every position; finditer then costs a third of re.split, which copies every piece."""
+    line_start = speakers.pattern
+    after_newline = re.compile(f"\n(?:{line_start.pattern.removeprefix('^')})", line_start.flags)
+    participant = {label.lower() for label in speakers.participant}
+    first = line_start.match(joined)
+    starts, contents, names = ([0], [first.end()], [first.group("label")]) if first else ([], [], [])
+    for match in after_newline.finditer(joined):
+        starts.append(match.start() + 1)
+        contents.append(match.end())
+        names.append(match.group("label"))
+    roles = [ROLE_CODES[PARTICIPANT] if name.lower() in participant else 0 for name in names]
+    return np.array(starts, dtype=np.int64), np.array(contents, dtype=np.int64), roles

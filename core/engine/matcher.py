@@ -1,0 +1,353 @@
+"""Finding where codebook terms occur: fuzzy at the word level, exact and vectorised at the token level.
+
+Speed comes from never comparing sentences with terms. Each distinct word of the corpus is compared once
+with the distinct term words (rapidfuzz `process.cdist`, plus dictionary look-ups for inflections); the
+result, which word may stand for which term word and how similar it is, is remembered across shards. Hits
+are then found with numpy over the shard's word-id arrays: positions whose word can start a term, then,
+word by word, whether the following tokens can continue it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from core.codebook.model import Codebook, Code, Term
+from core.engine.corpus import Shard
+
+THEME, OCCUPATION, EXCLUDE_THEME, EXCLUDE_OCCUPATION = 0, 1, 2, 3
+KIND_NAMES = {THEME: "theme", OCCUPATION: "occupation", EXCLUDE_THEME: "exclude", EXCLUDE_OCCUPATION: "exclude"}
+
+
+# ---------------------------------------------------------------- word-level rules
+def inflections(word: str) -> set[str]:
+    """Regular inflections of an English word (not derivations): plural/3rd person, -ed, -ing, -ly.
+
+    >>> sorted(inflections("schedule"))
+    ['scheduled', 'schedulely', 'schedules', 'scheduling', 'schedulings']
+    >>> sorted(inflections("study"))
+    ['studied', 'studies', 'studying', 'studyly']
+    """
+    if word.endswith("e"):
+        stem = word[:-1]                                   # schedule -> schedul+ing
+        return {word + "s", word + "d", word + "ly", stem + "ing", stem + "ings"}
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        stem = word[:-1]                                   # study -> studies, studied
+        return {stem + "ies", stem + "ied", word + "ing", word + "ly"}
+    stems = {word}
+    if 3 <= len(word) <= 5 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+        stems.add(word + word[-1])                         # plan -> plann+ing, plann+ed
+    forms = {stem + suffix for stem in stems for suffix in ("ed", "ing", "ings")}
+    forms |= {word + ("es" if word.endswith(("s", "x", "z", "ch", "sh")) else "s"), word + "ly"}
+    return forms
+
+
+@dataclass(frozen=True)
+class WordRule:
+    """How one term word matches corpus words (one per distinct word + options)."""
+
+    word: str
+    exact: bool
+    allow: frozenset[str]
+    deny: frozenset[str]
+    threshold: float
+    fuzzy_min_length: int
+
+    @property
+    def is_glob(self) -> bool:
+        return self.word.endswith("*")
+
+    def similarity(self, candidate: str) -> float | None:
+        """How similar `candidate` is to this term word, or None when it does not match (obviously correct,
+        slow; the fast path in VocabularyMatcher must agree with it)."""
+        if candidate in self.deny:
+            return None
+        if candidate == self.word or candidate in self.allow:
+            return 100.0
+        if self.exact:
+            return None
+        if self.is_glob:
+            return 100.0 if candidate.startswith(self.word[:-1]) else None
+        score = fuzz.ratio(candidate, self.word)
+        if candidate in inflections(self.word):
+            return score
+        if self._may_be_typo(candidate) and score >= self.threshold:
+            return score
+        return None
+
+    def _may_be_typo(self, candidate: str) -> bool:
+        return (min(len(candidate), len(self.word)) >= self.fuzzy_min_length
+                and candidate[:1] == self.word[:1])
+
+
+# ---------------------------------------------------------------- the compiled codebook
+@dataclass(frozen=True)
+class Entry:
+    """One term of one code, as a sequence of word-rule slots."""
+
+    kind: int
+    code: str
+    term: Term
+    slots: tuple[int, ...]
+
+
+class TermIndex:
+    """Every term of a codebook, with its words turned into shared WordRule slots."""
+
+    def __init__(self, codebook: Codebook):
+        self.codebook = codebook
+        self.rules: list[WordRule] = []
+        self._slot_of: dict[WordRule, int] = {}
+        self.entries: list[Entry] = []
+        s = codebook.settings
+        for kind, codes in ((THEME, codebook.themes), (OCCUPATION, codebook.occupations)):
+            for code in codes:
+                self._add_code(kind, code, s.threshold, s.fuzzy_min_length)
+
+    def _add_code(self, kind: int, code: Code, default_threshold: float, min_length: int) -> None:
+        threshold = code.threshold if code.threshold is not None else default_threshold
+        exclude_kind = EXCLUDE_THEME if kind == THEME else EXCLUDE_OCCUPATION
+        for term_kind, terms in ((kind, code.terms), (exclude_kind, code.exclude)):
+            for term in terms:
+                slots = tuple(self._slot(WordRule(w, term.exact, term.allow, term.deny,
+                                                  term.threshold if term.threshold is not None else threshold,
+                                                  min_length)) for w in term.words)
+                self.entries.append(Entry(term_kind, code.id, term, slots))
+
+    def _slot(self, rule: WordRule) -> int:
+        if rule not in self._slot_of:
+            self._slot_of[rule] = len(self.rules)
+            self.rules.append(rule)
+        return self._slot_of[rule]
+
+    @property
+    def max_length(self) -> int:
+        return max((len(e.slots) for e in self.entries), default=1)
+
+    @cached_property
+    def slot_table(self) -> np.ndarray:
+        """entries x max_length array of slots (-1 past an entry's last word), for vectorised look-ups."""
+        table = np.full((max(len(self.entries), 1), self.max_length), -1, dtype=np.int64)
+        for row, entry in enumerate(self.entries):
+            table[row, :len(entry.slots)] = entry.slots
+        return table
+
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        return np.array([len(e.slots) for e in self.entries] or [1], dtype=np.int64)
+
+
+# ---------------------------------------------------------------- vocabulary matching (fuzzy, once per word)
+class VocabularyMatcher:
+    """Which corpus words match which term-word slots; remembers every word it has seen.
+
+    >>> from core.codebook.model import parse_codebook
+    >>> book = parse_codebook("name: x\\nthemes:\\n- {id: t, label: T, description: d, terms: [deprecated]}")
+    >>> VocabularyMatcher(TermIndex(book)).matches_of("depreciated")
+    ((0, 95.23809523809523),)
+    """
+
+    def __init__(self, index: TermIndex):
+        self.index = index
+        self.known: dict[str, tuple[tuple[int, float], ...]] = {}
+        rules = index.rules
+        self._direct: dict[str, list[int]] = {}  # the word itself, allowed variants, inflections
+        for slot, rule in enumerate(rules):
+            forms = set(rule.allow)
+            if not rule.is_glob:
+                forms |= {rule.word} | (set() if rule.exact else inflections(rule.word))
+            for form in forms - set(rule.deny):
+                self._direct.setdefault(form, []).append(slot)
+        self._globs = [(slot, rule.word[:-1]) for slot, rule in enumerate(rules) if rule.is_glob]
+        self._fuzzy_slots = [slot for slot, rule in enumerate(rules)
+                             if not rule.exact and not rule.is_glob and len(rule.word) >= rule.fuzzy_min_length]
+        self._fuzzy_by_letter: dict[str, list[int]] = {}
+        for slot in self._fuzzy_slots:
+            self._fuzzy_by_letter.setdefault(rules[slot].word[0], []).append(slot)
+        self._min_threshold = min((rules[s].threshold for s in self._fuzzy_slots), default=100)
+
+    def matches_of(self, word: str) -> tuple[tuple[int, float], ...]:
+        self.learn([word])
+        return self.known[word]
+
+    def learn(self, words: list[str]) -> None:
+        """Work out the matches of every word not seen before."""
+        new = [w for w in dict.fromkeys(words) if w not in self.known]
+        if not new:
+            return
+        found: dict[str, dict[int, float]] = {w: {} for w in new}
+        self._direct_and_glob(new, found)
+        self._fuzzy(new, found)
+        rules = self.index.rules
+        for word, slots in found.items():
+            self.known[word] = tuple((s, sim) for s, sim in slots.items() if word not in rules[s].deny)
+
+    def _direct_and_glob(self, new: list[str], found: dict) -> None:
+        rules = self.index.rules
+        for word in new:
+            for slot in self._direct.get(word, ()):
+                found[word][slot] = 100.0 if word == rules[slot].word or word in rules[slot].allow \
+                    else fuzz.ratio(word, rules[slot].word)
+            for slot, prefix in self._globs:
+                if word.startswith(prefix) and word not in rules[slot].deny:
+                    found[word][slot] = 100.0
+
+    def _fuzzy(self, new: list[str], found: dict) -> None:
+        """Typos: per first letter (typos keep it), one cdist of new words x fuzzy term words."""
+        rules = self.index.rules
+        shortest = min((rules[s].fuzzy_min_length for s in self._fuzzy_slots), default=0)
+        by_letter: dict[str, list[str]] = {}
+        for word in new:
+            if len(word) >= shortest and word[0] in self._fuzzy_by_letter:
+                by_letter.setdefault(word[0], []).append(word)
+        for letter, candidates in by_letter.items():
+            slots = self._fuzzy_by_letter[letter]
+            scores = process.cdist(candidates, [rules[s].word for s in slots], scorer=fuzz.ratio,
+                                   score_cutoff=self._min_threshold, dtype=np.float32, workers=1)
+            for i, j in zip(*np.nonzero(scores)):
+                word, slot = candidates[i], slots[j]
+                rule = rules[slot]
+                score = float(fuzz.ratio(word, rule.word))  # exact float, not the float32 copy
+                if score >= rule.threshold and rule._may_be_typo(word) and slot not in found[word]:
+                    found[word][slot] = score
+
+
+# ---------------------------------------------------------------- token-level matching (exact, vectorised)
+def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> pd.DataFrame:
+    """Every place in the shard where an entry's words occur in order, as a table:
+
+    entry, token (first token position), length (tokens), similarity (lowest word similarity).
+
+    Each entry is looked for at its rarest word in this shard (its anchor), then its other words are
+    checked around it: a phrase starting with "I" costs as much as its rarest word, not as much as "I".
+    """
+    matcher.learn(shard.vocab[1:])
+    pairs = _vocabulary_pairs(shard.vocab, matcher)
+    by_rarity = _words_by_rarity(index, pairs, shard.token_word)
+    anchors = by_rarity[:, 0] if index.entries else np.zeros(0, np.int64)
+    anchor_slot = index.slot_table[np.arange(len(index.entries)), anchors] if index.entries else anchors
+    positions, entries, similarity = _tokens_matching(shard.token_word, anchor_slot, pairs)
+    starts = positions - anchors[entries]
+    inside = starts >= 0
+    starts, entries, similarity = starts[inside], entries[inside], similarity[inside]
+    for rank in range(1, index.max_length):  # the other words, rarest first: most candidates fail early
+        starts, entries, similarity = _check_word(shard.token_word, index, pairs, by_rarity[:, rank], starts,
+                                                 entries, similarity)
+    return pd.DataFrame({"entry": entries, "token": starts, "length": index.lengths[entries],
+                         "similarity": similarity})
+
+
+@dataclass
+class _Pairs:
+    """Sorted (slot, word id) keys with their similarity, for vectorised membership tests."""
+
+    keys: np.ndarray
+    similarity: np.ndarray
+    stride: int
+    n_slots: int = 0
+
+    @cached_property
+    def member(self) -> np.ndarray:
+        """slots x words: True where the word matches the slot."""
+        table = np.zeros((max(self.n_slots, 1), self.stride), dtype=bool)
+        table[self.keys // self.stride, self.keys % self.stride] = True
+        return table
+
+
+def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
+    known = matcher.known
+    matching = [(word_id, found) for word_id, found in enumerate(map(known.__getitem__, vocab[1:]), 1) if found]
+    words = [word_id for word_id, found in matching for _ in found]  # most words match nothing: few rows
+    slots = [slot for _, found in matching for slot, _ in found]
+    sims = [sim for _, found in matching for _, sim in found]
+    stride = len(vocab)
+    keys = np.array(slots, dtype=np.int64) * stride + np.array(words, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    return _Pairs(keys[order], np.array(sims, dtype=np.float64)[order], stride, len(matcher.index.rules))
+
+
+def _lookup(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each (slot, word id): does the word match the slot, and how similar is it. Most candidates fail,
+    so a dense slot x word table answers "does it match" first and the sorted keys are searched only for
+    the few that do."""
+    found = pairs.member[slots, word_ids]
+    similarity = np.zeros(len(slots))
+    if found.any():
+        _, similarity[found] = _search(pairs, slots[found], word_ids[found])
+    return found, similarity
+
+
+def _search(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    keys = slots.astype(np.int64) * pairs.stride + word_ids
+    at = np.searchsorted(pairs.keys, keys)
+    at_clipped = np.minimum(at, max(len(pairs.keys) - 1, 0))
+    found = (at < len(pairs.keys)) & (pairs.keys[at_clipped] == keys) if len(pairs.keys) else \
+        np.zeros(len(keys), bool)
+    sims = pairs.similarity[at_clipped] if len(pairs.keys) else np.zeros(len(keys))
+    return found, sims
+
+
+def _words_by_rarity(index: TermIndex, pairs: "_Pairs", token_word: np.ndarray) -> np.ndarray:
+    """For each entry, the positions of its words, those matching fewest tokens in this shard first (the
+    first is the entry's anchor); positions past an entry's length come last."""
+    if not index.entries:
+        return np.zeros((0, max(index.max_length, 1)), np.int64)
+    pair_slot, pair_word = pairs.keys // pairs.stride, pairs.keys % pairs.stride
+    word_count = np.bincount(token_word, minlength=pairs.stride)
+    slot_count = np.bincount(pair_slot, weights=word_count[pair_word], minlength=len(index.rules))
+    counts = np.where(index.slot_table >= 0, slot_count[np.maximum(index.slot_table, 0)], np.inf)
+    return np.argsort(counts, axis=1, kind="stable").astype(np.int64)
+
+
+def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: "_Pairs"):
+    """(position, entry, similarity) for every token whose word matches the entry's given slot."""
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    if not len(pairs.keys) or not len(entry_slot):
+        return empty
+    pair_slot, pair_word = pairs.keys // pairs.stride, pairs.keys % pairs.stride
+    by_slot = np.argsort(entry_slot, kind="stable")
+    lo = np.searchsorted(entry_slot[by_slot], pair_slot, "left")
+    hi = np.searchsorted(entry_slot[by_slot], pair_slot, "right")
+    count = hi - lo  # how many entries use this (slot, word) pair
+    keep = count > 0
+    if not keep.any():
+        return empty
+    hit_word = np.repeat(pair_word[keep], count[keep])
+    hit_entry = by_slot[_ranges(lo[keep], count[keep])]
+    hit_sim = np.repeat(pairs.similarity[keep], count[keep])
+    # group the (word -> entry) pairs by word, then expand over the tokens holding that word
+    order = np.argsort(hit_word, kind="stable")
+    hit_word, hit_entry, hit_sim = hit_word[order], hit_entry[order], hit_sim[order]
+    per_word = np.bincount(hit_word, minlength=pairs.stride)
+    first_of_word = np.concatenate([[0], np.cumsum(per_word)[:-1]])
+    positions = np.nonzero(per_word[token_word])[0]
+    n = per_word[token_word[positions]]
+    token_pos = np.repeat(positions, n)
+    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    row = np.repeat(first_of_word[token_word[positions]], n) + offsets
+    return token_pos.astype(np.int64), hit_entry[row].astype(np.int64), hit_sim[row]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """start, start+1, ..., start+length-1 for every pair, concatenated (np.arange per pair, vectorised)."""
+    total = int(lengths.sum())
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+
+
+def _check_word(token_word, index, pairs, positions, starts, entries, similarity):
+    """Keep candidates whose word at `positions[entry]` matches (positions past an entry's end pass)."""
+    k = positions[entries]
+    check = index.lengths[entries] > k
+    if not check.any():
+        return starts, entries, similarity
+    idx = np.nonzero(check)[0]
+    at = np.minimum(starts[idx] + k[idx], len(token_word) - 1)
+    found, sims = _lookup(pairs, index.slot_table[entries[idx], k[idx]], token_word[at].astype(np.int64))
+    keep = np.ones(len(starts), bool)
+    keep[idx[~found]] = False
+    similarity = similarity.copy()
+    similarity[idx[found]] = np.minimum(similarity[idx[found]], sims[found])
+    return starts[keep], entries[keep], similarity[keep]

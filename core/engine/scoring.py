@@ -1,0 +1,265 @@
+"""From term matches to hits, theme scores and occupations, one shard at a time.
+
+`score_shard` is a pure function of a shard and a compiled codebook (the VocabularyMatcher it takes only
+remembers work already done), so shards can be scored in any order, in other processes or on other
+machines, and the results concatenated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from core.engine.corpus import ROLE_CODES, ROLE_NAMES, Shard
+from core.engine.matcher import EXCLUDE_OCCUPATION, EXCLUDE_THEME, OCCUPATION, THEME, TermIndex, VocabularyMatcher, find_matches
+
+HIT_COLUMNS = ["transcript_id", "turn", "speaker", "theme", "term", "matched_text", "start", "end", "similarity"]
+SCOPE_ROLES = {"participant": ("participant",), "interviewer": ("interviewer",),
+               "all": ("interviewer", "participant")}
+
+
+@dataclass
+class Scores:
+    """Results for a set of transcripts: one row per transcript, per transcript x theme, and per hit."""
+
+    transcripts: pd.DataFrame
+    themes: pd.DataFrame
+    hits: pd.DataFrame
+
+    @classmethod
+    def concat(cls, parts: list["Scores"]) -> "Scores":
+        return cls(*(pd.concat([getattr(p, name) for p in parts], ignore_index=True)
+                     for name in ("transcripts", "themes", "hits")))
+
+
+def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> Scores:
+    """Hits, theme scores and occupation of every transcript in the shard."""
+    located = locate_matches(shard, index, find_matches(shard, index, matcher))
+    settings = index.codebook.settings
+    theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
+    theme_hits = _drop_negated(theme_hits, shard, index)
+    evidence = occupation_window(shard, located, settings.occupation_first_turns)
+    occupation_hits = keep_scope(evidence, index, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
+    occupation_hits = cap_per_term(occupation_hits, settings.occupation_max_hits_per_term)
+    words = sum(shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope])
+    return Scores(transcripts=_transcript_rows(shard, index, occupation_hits),
+                  themes=_theme_rows(shard, index, theme_hits, words),
+                  hits=_hit_rows(shard, index, theme_hits))
+
+
+def locate_matches(shard: Shard, index: TermIndex, matches: pd.DataFrame) -> pd.DataFrame:
+    """Add to each match its transcript, turn, role, code, term, weight and character span."""
+    entries = index.entries
+    entry = matches["entry"].to_numpy()
+    token = matches["token"].to_numpy()
+    last = token + matches["length"].to_numpy() - 1
+    turn = np.searchsorted(shard.turn_token_start, token, side="right") - 1
+    word_length = shard.word_length
+    return pd.DataFrame({
+        "doc": shard.turn_doc[turn], "turn": turn, "role": shard.turn_role[turn],
+        "kind": np.array([e.kind for e in entries], np.int8)[entry] if len(entry) else np.zeros(0, np.int8),
+        "code": pd.Categorical.from_codes(_code_numbers(index)[entry], _code_names(index))
+        if len(entry) else pd.Categorical([], _code_names(index)),
+        "entry": entry, "token": token, "end_token": last,
+        "start": shard.token_start[token], "end": shard.token_start[last] + word_length[shard.token_word[last]],
+        "similarity": matches["similarity"].to_numpy().round(1),
+    })
+
+
+def _code_names(index: TermIndex) -> list[str]:
+    return list(dict.fromkeys(e.code for e in index.entries))
+
+
+def _code_numbers(index: TermIndex) -> np.ndarray:
+    numbers = {name: i for i, name in enumerate(_code_names(index))}
+    return np.array([numbers[e.code] for e in index.entries], dtype=np.int64)
+
+
+def keep_scope(located: pd.DataFrame, index: TermIndex, kind: int, exclude_kind: int,
+                roles: tuple[str, ...]) -> pd.DataFrame:
+    """Matches of one kind in turns of the given roles, less excluded and overlapping ones."""
+    in_roles = located["role"].isin([ROLE_CODES[r] for r in roles])
+    hits = located[in_roles & (located["kind"] == kind)]
+    exclusions = located[in_roles & (located["kind"] == exclude_kind)]
+    if len(exclusions):
+        hits = _drop_excluded(hits, exclusions)
+    return _drop_overlaps(hits, index)
+
+
+def _drop_excluded(hits: pd.DataFrame, exclusions: pd.DataFrame) -> pd.DataFrame:
+    """A hit that overlaps an exclusion phrase of the same code does not count ("trust fund").
+
+    Positions are made unique per code (code * stride + token), so one sorted pass finds, for each hit, the
+    exclusions of its code starting at or before its end, and whether the furthest of them reaches it."""
+    stride = int(max(hits["end_token"].max(), exclusions["end_token"].max())) + 2
+    x_code = exclusions["code"].cat.codes.to_numpy().astype(np.int64)
+    x_start = x_code * stride + exclusions["token"].to_numpy()
+    order = np.argsort(x_start, kind="stable")
+    x_start = x_start[order]
+    x_reach = np.maximum.accumulate((x_code * stride + exclusions["end_token"].to_numpy())[order])
+    h_code = hits["code"].cat.codes.to_numpy().astype(np.int64) * stride
+    last = np.searchsorted(x_start, h_code + hits["end_token"].to_numpy(), side="right") - 1
+    covered = (last >= 0) & (x_reach[np.maximum(last, 0)] >= h_code + hits["token"].to_numpy())
+    return hits[~covered]
+
+
+def _drop_overlaps(hits: pd.DataFrame, index: TermIndex) -> pd.DataFrame:
+    """Within a code, overlapping hits count once: the earliest, then the longest, then the weightiest wins."""
+    if hits.empty:
+        return hits
+    token, end = hits["token"].to_numpy(), hits["end_token"].to_numpy()
+    code = hits["code"].cat.codes.to_numpy().astype(np.int64)
+    order = np.lexsort((-_term_weights(index, hits), token - end, token, code))
+    stride = int(end.max()) + 2  # codes apart: one running maximum serves every code
+    start_key, end_key = (code * stride + token)[order], (code * stride + end)[order]
+    reach_before = np.concatenate(([-1], np.maximum.accumulate(end_key)[:-1]))
+    kept = order[start_key > reach_before]
+    return hits.iloc[kept[np.lexsort((code[kept], token[kept]))]]  # back in text order
+
+
+def _drop_negated(hits: pd.DataFrame, shard: Shard, index: TermIndex) -> pd.DataFrame:
+    """For themes with `negation: true`, a hit preceded by a negator ("not", "don't", ...) within the
+    negation window of the same turn does not count: "I'm not worried about my job"."""
+    negating = [t.id for t in index.codebook.themes if t.negation]
+    settings = index.codebook.settings
+    if hits.empty or not negating or not settings.negators:
+        return hits
+    negators = set(settings.negators)
+    negator_word = np.array([word in negators for word in shard.vocab])  # per word id, not per token
+    token = hits["token"].to_numpy()
+    turn_first = shard.turn_token_start[hits["turn"].to_numpy()]
+    negated = np.zeros(len(hits), dtype=bool)
+    for back in range(1, settings.negation_window + 1):
+        before = token - back
+        negated |= (before >= turn_first) & negator_word[shard.token_word[np.maximum(before, 0)]]
+    negated &= hits["code"].isin(negating).to_numpy()
+    return hits[~negated]
+
+
+def cap_per_term(hits: pd.DataFrame, cap: int) -> pd.DataFrame:
+    """At most `cap` hits of each term per transcript, so one word said ten times cannot outvote a job
+    title said once."""
+    if hits.empty:
+        return hits
+    return hits[hits.groupby(["doc", "entry"]).cumcount().to_numpy() < cap]
+
+
+def occupation_window(shard: Shard, located: pd.DataFrame, first_turns: int) -> pd.DataFrame:
+    """Matches in the participant's first `first_turns` turns, where people say what they do."""
+    participant = shard.turn_role == ROLE_CODES["participant"]
+    ordinal = np.zeros(len(shard.turn_role), dtype=np.int64)
+    docs = shard.turn_doc[participant]  # turns are in transcript order: count within each run of a doc
+    ordinal[participant] = np.arange(len(docs)) - np.searchsorted(docs, docs)
+    in_window = participant[located["turn"]] & (ordinal[located["turn"]] < first_turns)
+    return located[in_window]
+
+
+def _term_weights(index: TermIndex, hits: pd.DataFrame) -> np.ndarray:
+    weights = np.array([e.term.weight for e in index.entries] or [1.0])
+    return weights[hits["entry"].to_numpy()] if len(hits) else np.zeros(0)
+
+
+def _theme_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame, words: np.ndarray) -> pd.DataFrame:
+    themes = index.codebook.themes
+    theme_number = {t.id: i for i, t in enumerate(themes)}
+    n_docs, n_themes = len(shard), len(themes)
+    cell = hits["doc"].to_numpy() * n_themes + hits["code"].map(theme_number).to_numpy(dtype=np.int64)
+    counts = np.bincount(cell, minlength=n_docs * n_themes).reshape(n_docs, n_themes)
+    weighted = np.bincount(cell, weights=_term_weights(index, hits), minlength=n_docs * n_themes)
+    theme_weight = np.array([t.weight for t in themes])
+    score = weighted.reshape(n_docs, n_themes) * theme_weight
+    default_min = index.codebook.settings.min_hits
+    min_hits = np.array([t.min_hits if t.min_hits is not None else default_min for t in themes])
+    per_1k = np.divide(counts * 1000.0, words[:, None], out=np.zeros(counts.shape), where=words[:, None] > 0)
+    return pd.DataFrame({
+        "transcript_id": _text_column(shard.ids, np.repeat(np.arange(n_docs), n_themes)),
+        "theme": _text_column([t.id for t in themes], np.tile(np.arange(n_themes), n_docs)),
+        "hits": counts.ravel(), "score": score.ravel().round(3), "per_1k_words": per_1k.ravel().round(3),
+        "present": (score >= min_hits - 1e-9).ravel().astype(np.int8)})
+
+
+def _hit_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:
+    if hits.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(HIT_COLUMNS, ["str", "int32", "str", "str",
+                             "str", "str", "int32", "int32", "float64"])})
+    docs, starts, ends = hits["doc"].to_numpy(), hits["start"].to_numpy(), hits["end"].to_numpy()
+    texts = shard.texts
+    return pd.DataFrame({
+        "transcript_id": _text_column(shard.ids, docs),
+        "turn": shard.turn_number[hits["turn"].to_numpy()],
+        "speaker": _text_column([ROLE_NAMES[code] for code in sorted(ROLE_NAMES)], hits["role"].to_numpy()),
+        "theme": _text_column(list(hits["code"].cat.categories), hits["code"].cat.codes.to_numpy()),
+        "term": _text_column([e.term.text for e in index.entries], hits["entry"].to_numpy()),
+        "matched_text": pd.array(pa.array([texts[d][s:e] for d, s, e in zip(docs.tolist(), starts.tolist(),
+                                                                             ends.tolist())]), dtype="str"),
+        "start": starts, "end": ends, "similarity": hits["similarity"].to_numpy(),
+    })
+
+
+def _text_column(values: list[str], picks: np.ndarray):
+    """values[picks] as a text column, picked by Arrow in C rather than one Python string per row."""
+    return pd.array(pa.array(values, type=pa.string()).take(pa.array(picks)), dtype="str")
+
+
+def _transcript_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:
+    """One row per transcript: occupation with its evidence and confidence, participant words, attributes."""
+    occupation, evidence, confidence = _choose_occupations(len(shard), index, hits)
+    rows = pd.DataFrame({"transcript_id": shard.ids, "source": shard.sources, "occupation": occupation,
+                         "occupation_evidence": evidence, "occupation_confidence": confidence,
+                         "participant_words": shard.words_by_role("participant")})
+    if not any(shard.attributes):
+        return rows
+    attributes = pd.DataFrame.from_records(shard.attributes, index=rows.index)
+    return pd.concat([rows, attributes.drop(columns=rows.columns, errors="ignore")], axis=1)
+
+
+def _choose_occupations(n_docs: int, index: TermIndex, hits: pd.DataFrame) -> tuple[list, list, list]:
+    """Per transcript: the occupation with the highest weighted evidence (ties: the strongest single term,
+    then the codebook's order), `other` below settings.occupation_min_score; its evidence terms; and its
+    share of all occupation evidence. Scores are summed with numpy, one row per transcript."""
+    occupations = [o.id for o in index.codebook.occupations]
+    if not occupations or hits.empty:
+        return ["other"] * n_docs, [""] * n_docs, [0.0] * n_docs
+    rank_of_category = np.array([occupations.index(c) if c in occupations else -1
+                                 for c in hits["code"].cat.categories], dtype=np.int64)
+    rank = rank_of_category[hits["code"].cat.codes.to_numpy()]
+    doc, weight = hits["doc"].to_numpy().astype(np.int64), _term_weights(index, hits)
+    cell = doc * len(occupations) + rank
+    score = np.bincount(cell, weights=weight, minlength=n_docs * len(occupations)).reshape(n_docs, -1)
+    strongest = np.zeros(n_docs * len(occupations))
+    np.maximum.at(strongest, cell, weight)
+    tied = score == score.max(axis=1, keepdims=True)
+    best = np.argmax(np.where(tied, strongest.reshape(n_docs, -1), -1.0), axis=1)  # first = codebook order
+    best_score = score[np.arange(n_docs), best]
+    other = occupations.index("other") if "other" in occupations else -1
+    chosen = np.where(best_score >= max(index.codebook.settings.occupation_min_score, 1e-9), best, other)
+    total = score.sum(axis=1)
+    chosen_score = np.where(chosen >= 0, score[np.arange(n_docs), np.maximum(chosen, 0)], 0.0)
+    confidence = [round(s / t, 3) if t else 0.0 for s, t in zip(chosen_score.tolist(), total.tolist())]
+    names = [occupations[c] if c >= 0 else "other" for c in chosen.tolist()]
+    return names, _evidence_of(n_docs, index, doc, hits["entry"].to_numpy(), rank, chosen), confidence
+
+
+def _evidence_of(n_docs: int, index: TermIndex, doc: np.ndarray, entry: np.ndarray, rank: np.ndarray,
+                 chosen: np.ndarray) -> list:
+    """The chosen occupation's terms per transcript, most frequent first, as 'sysadmin x3; powershell'.
+    Counted with numpy; Python only formats one string per (transcript, term)."""
+    evidence = [""] * n_docs
+    mine = rank == chosen[doc]
+    if not mine.any():
+        return evidence
+    texts = sorted({e.term.text for e in index.entries})
+    text_number = {text: i for i, text in enumerate(texts)}  # alphabetical: ties are listed A-Z
+    term_of_entry = np.array([text_number[e.term.text] for e in index.entries], dtype=np.int64)
+    pair, count = np.unique(doc[mine] * len(texts) + term_of_entry[entry[mine]], return_counts=True)
+    pair_doc, pair_term = np.divmod(pair, len(texts))
+    order = np.lexsort((pair_term, -count, pair_doc))
+    labels = [texts[t] if n == 1 else f"{texts[t]} x{n}" for t, n in zip(pair_term[order].tolist(),
+                                                                        count[order].tolist())]
+    docs = pair_doc[order]
+    bounds = np.flatnonzero(np.diff(docs)) + 1
+    for d, start, end in zip(docs[np.r_[0, bounds]].tolist(), [0, *bounds.tolist()], [*bounds.tolist(), len(docs)]):
+        evidence[d] = "; ".join(labels[start:end])
+    return evidence

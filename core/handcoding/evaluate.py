@@ -1,0 +1,137 @@
+"""Hand-coding labels and how well the codebook agrees with them.
+
+Labels are a small YAML file (see benchmarks/labels/README.md):
+
+    coder: team-a
+    transcripts:
+      work_0121: {occupation: it_software, present: [coding, time_savings]}
+
+A transcript's `absent` list is optional: without it, every theme not listed as present counts as absent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from core.errors import Problem, ThemescopeError
+
+
+class LabelsError(ThemescopeError):
+    """A labels file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class TranscriptLabel:
+    occupation: str | None
+    present: frozenset[str]
+    absent: frozenset[str] | None  # None: every theme not present is absent
+
+
+@dataclass(frozen=True)
+class Labels:
+    coder: str
+    transcripts: dict[str, TranscriptLabel]
+    source: str = ""
+
+
+def read_labels(*paths: str | Path) -> Labels:
+    """Read and merge label files (a later file's entry for the same id wins)."""
+    merged: dict[str, TranscriptLabel] = {}
+    coders = []
+    for path in paths:
+        data = load_labels_document(Path(path))
+        coders.append(str(data.get("coder", Path(path).stem)))
+        for transcript_id, entry in (data.get("transcripts") or {}).items():
+            merged[str(transcript_id)] = _label(entry or {}, Path(path), transcript_id)
+    return Labels(coder="+".join(dict.fromkeys(coders)), transcripts=merged,
+                  source=", ".join(map(str, paths)))
+
+
+def load_labels_document(path: Path) -> dict:
+    """A labels file as plain data ({} for an empty file), or LabelsError naming the file and line."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise LabelsError(str(Problem(str(path), f"cannot read labels: {exc.strerror}"))) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise LabelsError(str(Problem(str(path), f"invalid YAML: {getattr(exc, 'problem', exc)}",
+                                      line=mark.line + 1 if mark else None))) from None
+    if not isinstance(document, dict) or not isinstance(document.get("transcripts") or {}, dict) \
+            or not isinstance(document.get("quotes") or [], list):
+        raise LabelsError(str(Problem(str(path), "labels need a `transcripts:` mapping and an optional "
+                                      "`quotes:` list", hint="see benchmarks/labels/README.md")))
+    return document
+
+
+def _label(entry: dict, path: Path, transcript_id) -> TranscriptLabel:
+    if not isinstance(entry, dict):
+        raise LabelsError(str(Problem(str(path), f"entry for {transcript_id} must be a mapping")))
+    absent = entry.get("absent")
+    return TranscriptLabel(occupation=entry.get("occupation"), present=frozenset(entry.get("present") or ()),
+                           absent=None if absent is None else frozenset(absent))
+
+
+@dataclass
+class Evaluation:
+    n: int
+    occupation_accuracy: float
+    occupations: pd.DataFrame  # transcript_id, expected, predicted
+    themes: pd.DataFrame       # theme, tp, fp, fn, tn, precision, recall, f1
+    macro_f1: float
+    missing: list[str]
+
+    def lines(self) -> list[str]:
+        out = [f"{self.n} labelled transcripts scored ({len(self.missing)} labelled ids not in the data)",
+               f"occupation accuracy: {self.occupation_accuracy:.1%}", f"theme macro F1: {self.macro_f1:.3f}", ""]
+        shown = self.themes.copy()
+        for column in ("precision", "recall", "f1"):
+            shown[column] = shown[column].map(lambda v: f"{v:.2f}")
+        out.append(shown.to_string(index=False))
+        wrong = self.occupations[self.occupations["expected"] != self.occupations["predicted"]]
+        if len(wrong):
+            out += ["", "occupation disagreements:", wrong.to_string(index=False)]
+        return out
+
+
+def evaluate(transcripts: pd.DataFrame, themes: pd.DataFrame, labels: Labels, theme_ids: list[str]) -> Evaluation:
+    """Compare scores with labels: occupation accuracy, and per theme precision, recall and F1."""
+    known = set(transcripts["transcript_id"])
+    ids = [i for i in labels.transcripts if i in known]
+    predicted_occupation = transcripts.set_index("transcript_id")["occupation"]
+    occupations = pd.DataFrame({"transcript_id": ids,
+                                "expected": [labels.transcripts[i].occupation for i in ids],
+                                "predicted": [predicted_occupation[i] for i in ids]})
+    with_occupation = occupations[occupations["expected"].notna()]
+    accuracy = float((with_occupation["expected"] == with_occupation["predicted"]).mean()) if len(with_occupation) else 0.0
+    present = themes[themes["present"] == 1].groupby("transcript_id")["theme"].agg(set)
+    rows = [_theme_counts(theme, ids, labels, present) for theme in theme_ids]
+    table = pd.DataFrame(rows)
+    return Evaluation(n=len(ids), occupation_accuracy=accuracy, occupations=occupations, themes=table,
+                      macro_f1=float(table["f1"].mean()) if len(table) else 0.0,
+                      missing=[i for i in labels.transcripts if i not in known])
+
+
+def _theme_counts(theme: str, ids: list[str], labels: Labels, present: pd.Series) -> dict:
+    tp = fp = fn = tn = 0
+    for transcript_id in ids:
+        label = labels.transcripts[transcript_id]
+        predicted = theme in present.get(transcript_id, set())
+        if theme in label.present:
+            expected = True
+        elif label.absent is None or theme in label.absent:
+            expected = False
+        else:
+            continue  # not coded for this theme
+        tp += predicted and expected
+        fp += predicted and not expected
+        fn += expected and not predicted
+        tn += not predicted and not expected
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"theme": theme, "tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": precision, "recall": recall,
+            "f1": f1}

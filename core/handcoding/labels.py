@@ -1,0 +1,187 @@
+"""Hand-coding files: reading quote marks and writing transcript and quote marks, in the labels format.
+
+The format (benchmarks/labels/README.md) is the one `core.evaluate.read_labels` reads, plus an optional
+`quotes:` list, one flow mapping per line so a new mark is a one-line diff:
+
+    coder: team-a
+    transcripts:
+      work_0121:
+        occupation: it_software
+        present: [coding, time_savings]
+        absent: [job_anxiety]
+    quotes:
+      - {transcript: work_0121, theme: coding, start: 812, end: 818, correct: true}
+
+Writes are atomic (temporary file + rename) and re-render the whole file in this canonical layout, which
+keeps every other entry, key and value, and leaves files already in this layout byte for byte the same.
+YAML comments are not kept.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from core.engine.cache import write_atomically
+from core.errors import Problem
+from core.handcoding.evaluate import LabelsError, load_labels_document
+
+QUOTE_KEYS = ("transcript", "theme", "start", "end", "correct")
+
+
+@dataclass(frozen=True)
+class QuoteMark:
+    """A coder's verdict on one quote: is text[start:end] of the transcript evidence of the theme?"""
+
+    transcript: str
+    theme: str
+    start: int
+    end: int
+    correct: bool
+    term: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return self.transcript, self.theme, self.start, self.end
+
+
+# ---------------------------------------------------------------- reading quote marks
+def read_quote_marks(*paths: str | Path) -> list[QuoteMark]:
+    """Every quote mark in the files (a later mark of the same quote wins); files without `quotes:` give none.
+
+    Raises LabelsError naming the file, line and the fix for a malformed mark.
+    """
+    marks: dict[tuple, QuoteMark] = {}
+    for path in map(Path, paths):
+        document = load_labels_document(path)
+        lines = _quote_lines(path)
+        for number, entry in enumerate(document.get("quotes") or []):
+            mark = _quote_mark(entry, path, lines[number] if number < len(lines) else None)
+            marks[mark.key] = mark
+    return list(marks.values())
+
+
+def _quote_mark(entry, path: Path, line: int | None) -> QuoteMark:
+    problem = _quote_problem(entry)
+    if problem:
+        raise LabelsError(str(Problem(str(path), problem, line=line, key="quotes",
+                                      hint="write {transcript: ID, theme: ID, start: N, end: N, correct: true}")))
+    return QuoteMark(str(entry["transcript"]), str(entry["theme"]), entry["start"], entry["end"], entry["correct"],
+                     entry.get("term"))
+
+
+def _quote_problem(entry) -> str | None:
+    if not isinstance(entry, dict):
+        return "a quote mark must be a mapping"
+    missing = [k for k in QUOTE_KEYS if k not in entry]
+    if missing:
+        return "quote mark without " + ", ".join(missing)
+    if not all(isinstance(entry[k], int) and not isinstance(entry[k], bool) for k in ("start", "end")):
+        return "quote mark start and end must be whole numbers"
+    if not isinstance(entry["correct"], bool):
+        return "quote mark `correct` must be true or false"
+    return None
+
+
+def _quote_lines(path: Path) -> list[int]:
+    """The line of each item of the `quotes:` list, for error messages."""
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    quotes = next((v for k, v in root.value if k.value == "quotes"), None) \
+        if isinstance(root, yaml.MappingNode) else None
+    return [item.start_mark.line + 1 for item in quotes.value] if isinstance(quotes, yaml.SequenceNode) else []
+
+
+# ---------------------------------------------------------------- writing marks
+def mark_transcript(path: str | Path, transcript_id: str, *, present: Iterable[str] = (),
+                    absent: Iterable[str] = (), occupation: str | None = None, coder: str | None = None) -> None:
+    """Mark themes present or absent in a transcript (and optionally its occupation), keeping its other marks.
+
+    A new entry gets an explicit `absent:` list, so themes nobody looked at stay uncoded rather than
+    counting as absent. In an entry without `absent:` (every theme not present is absent) marking a theme
+    absent just removes it from `present`.
+    """
+    path = Path(path)
+    document = load_labels_document(path) if path.exists() else {"coder": coder or path.stem}
+    transcripts = document.get("transcripts") or {}
+    entry = dict(transcripts.get(transcript_id) or {"present": [], "absent": []})
+    present, absent = list(present), list(absent)
+    entry["present"] = _merged(entry.get("present"), add=present, remove=absent)
+    if "absent" in entry:
+        entry["absent"] = _merged(entry.get("absent"), add=absent, remove=present)
+    if occupation is not None:  # occupation first, as in the hand-written files
+        entry = {"occupation": occupation} | {k: v for k, v in entry.items() if k != "occupation"}
+    transcripts[transcript_id] = entry
+    document["transcripts"] = transcripts
+    write_atomically(path, render_labels(document).encode("utf-8"))
+
+
+def unmark_transcript(path: str | Path, transcript_id: str) -> bool:
+    """Take back the coding of a whole transcript (its themes and occupation; quote marks stay).
+    Returns whether there was one."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    document = load_labels_document(path)
+    transcripts = document.get("transcripts") or {}
+    if transcript_id not in transcripts:
+        return False
+    del transcripts[transcript_id]
+    document["transcripts"] = transcripts
+    write_atomically(path, render_labels(document).encode("utf-8"))
+    return True
+
+
+def mark_quote(path: str | Path, mark: QuoteMark, *, coder: str | None = None) -> None:
+    """Add the mark of one quote, replacing an earlier mark of the same quote (transcript, theme, span)."""
+    entry = {"transcript": mark.transcript, "theme": mark.theme, "start": mark.start, "end": mark.end,
+             "correct": mark.correct} | ({"term": mark.term} if mark.term else {})
+    _write_quotes(Path(path), mark.key, entry, coder)
+
+
+def unmark_quote(path: str | Path, transcript: str, theme: str, start: int, end: int) -> None:
+    """Remove the mark of one quote, if there is one."""
+    _write_quotes(Path(path), (transcript, theme, start, end), None, None)
+
+
+def _write_quotes(path: Path, key: tuple, entry: dict | None, coder: str | None) -> None:
+    document = load_labels_document(path) if path.exists() else {"coder": coder or path.stem, "transcripts": {}}
+    quotes = [q for q in document.get("quotes") or []
+              if (str(q.get("transcript")), str(q.get("theme")), q.get("start"), q.get("end")) != key]
+    document["quotes"] = quotes + ([entry] if entry else [])
+    write_atomically(path, render_labels(document).encode("utf-8"))
+
+
+def _merged(values, *, add: list[str], remove: list[str]) -> list[str]:
+    kept = [v for v in values or [] if v not in remove]
+    return kept + [v for v in add if v not in kept]
+
+
+# ---------------------------------------------------------------- the canonical layout
+def render_labels(document: dict) -> str:
+    """The labels file text: top-level keys in their order, transcripts as block mappings with flow lists,
+    quotes one per line."""
+    out = []
+    for key, value in document.items():
+        if key == "transcripts":
+            out.append("transcripts:" + ("" if value else " {}"))
+            for transcript_id, entry in (value or {}).items():
+                out.append(f"  {_scalar(str(transcript_id))}:" + ("" if entry else " {}"))
+                out += [f"    {_scalar(k)}: {_scalar(v)}" for k, v in (entry or {}).items()]
+        elif key == "quotes":
+            out.append("quotes:" + ("" if value else " []"))
+            out += [f"  - {_scalar(q)}" for q in value]
+        else:
+            out.append(f"{_scalar(key)}: {_scalar(value)}")
+    return "\n".join(out) + "\n"
+
+
+def _scalar(value) -> str:
+    """One value in YAML flow style on one line: lists as [a, b], mappings as {k: v}."""
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_scalar, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(k)}: {_scalar(v)}" for k, v in value.items()) + "}"
+    text = yaml.safe_dump(value, default_flow_style=True, width=10**9, allow_unicode=True)
+    return text.removesuffix("\n").removesuffix("\n...").strip()

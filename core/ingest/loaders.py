@@ -1,0 +1,401 @@
+"""Reading transcripts from folders of text files and from CSV, JSONL or parquet tables.
+
+Loaders are small functions registered by file suffix. They yield `RawTranscript`s and record every
+problem in a `LoadReport` (file, row or id, what is wrong, what was done) instead of stopping: one bad file
+or row never keeps the rest from loading. Tables are read in chunks, so a large file never sits in memory
+whole.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from core.errors import Problem
+from core.ingest.text import repair_text
+from core.ingest.turns import strip_header
+
+TEXT_SUFFIXES = (".txt", ".md")
+TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
+CHUNK_ROWS = 2_000
+CSV_BLOCK_BYTES = 2 << 20  # Arrow parses a CSV this many bytes at a time (8 MB blocks held 300 MB in read-ahead)
+MAX_CSV_BLOCK_BYTES = 1 << 30  # a block this large holds any row Arrow can hold
+Columns = dict[str, list]  # a chunk of a table: column name -> its values, rows in order
+UTF8 = "__utf8__"  # in a chunk: the text column's values as the file's bytes
+
+
+@dataclass
+class RawTranscript:
+    """A transcript as read: its id, repaired text, where it came from and any further attributes."""
+
+    transcript_id: str
+    text: str
+    source: str
+    attributes: dict[str, object] = field(default_factory=dict)
+    utf8: bytes | None = field(default=None, repr=False, compare=False)  # `text` as read, when exactly it
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How table columns map to transcripts; other columns become attributes."""
+
+    id_column: str = "transcript_id"
+    text_column: str = "text"
+
+
+@dataclass
+class LoadReport:
+    """Everything noteworthy that happened while loading: problems, and counts per source file."""
+
+    problems: list[Problem] = field(default_factory=list)
+    loaded: dict[str, int] = field(default_factory=dict)
+
+    def add(self, file: str | Path, message: str, *, line: int | None = None, hint: str | None = None) -> None:
+        self.problems.append(Problem(str(file), message, line=line, hint=hint))
+
+    def count(self, file: str | Path, transcripts: int = 1) -> None:
+        if transcripts:
+            self.loaded[str(file)] = self.loaded.get(str(file), 0) + transcripts
+
+    @property
+    def total(self) -> int:
+        return sum(self.loaded.values())
+
+    def to_dict(self) -> dict:
+        return {"loaded": self.loaded, "total": self.total,
+                "problems": [p.__dict__ | {"text": str(p)} for p in self.problems]}
+
+    def lines(self) -> list[str]:
+        out = [f"loaded {self.total:,} transcripts from {len(self.loaded)} file(s)"]
+        out += [f"  skipped or changed: {p}" for p in self.problems]
+        return out
+
+
+Loader = Callable[[Path, LoadOptions, LoadReport], Iterator[RawTranscript]]
+LOADERS: dict[str, Loader] = {}
+
+
+def loader(*suffixes: str):
+    """Register a loader for the given file suffixes."""
+    def register(function: Loader) -> Loader:
+        for suffix in suffixes:
+            LOADERS[suffix] = function
+        return function
+    return register
+
+
+def data_files(paths: Iterable[str | Path], report: LoadReport) -> list[Path]:
+    """The loadable files under the given files and folders, in a stable order."""
+    files = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in LOADERS
+                           and not p.name.startswith(".") and p.name.lower() != "readme.md"
+                           and not _is_metadata(p))
+            if not found:
+                report.add(path, "no .txt, .md, .csv, .jsonl or .parquet files in this folder")
+            files += found
+        elif path.is_file():
+            if path.suffix.lower() in LOADERS:
+                files.append(path)
+            else:
+                report.add(path, f"unsupported file type {path.suffix or '(none)'}",
+                           hint="use .txt/.md transcripts or a .csv/.jsonl/.parquet table")
+        else:
+            report.add(path, "no such file or folder", hint="check the path")
+    return files
+
+
+def _is_metadata(path: Path) -> bool:
+    """Metadata tables found inside a data folder (metadata.csv, metadata_1.csv) are not transcripts."""
+    return path.suffix.lower() == ".csv" and path.stem.lower().startswith("metadata")
+
+
+def read_transcripts(paths: Iterable[str | Path], report: LoadReport,
+                     options: LoadOptions = LoadOptions()) -> Iterator[RawTranscript]:
+    """Every transcript in the given files and folders; problems go to `report`.
+
+    Ids are unique in the output: an exact duplicate (same id, same text) is dropped, a different transcript
+    reusing an id is kept under `<id>__2` and reported.
+    """
+    seen: dict[str, tuple[int, str]] = {}
+    for file in data_files(paths, report):
+        loaded = 0
+        try:
+            for raw in LOADERS[file.suffix.lower()](file, options, report):
+                unique = _unique(raw, seen, report)
+                if unique is not None:
+                    loaded += 1
+                    yield unique
+        except Exception as exc:  # a reader bug or an unreadable file must not stop the other files
+            report.add(file, f"could not be read: {type(exc).__name__}: {exc}",
+                       hint="check that the file is a valid " + file.suffix.lstrip(".").upper())
+        finally:
+            report.count(file, loaded)
+
+
+def _unique(raw: RawTranscript, seen: dict, report: LoadReport) -> RawTranscript | None:
+    text_hash = hash(raw.text)
+    if raw.transcript_id not in seen:
+        seen[raw.transcript_id] = (text_hash, raw.source)
+        return raw
+    first_hash, first_source = seen[raw.transcript_id]
+    if first_hash == text_hash:
+        report.add(raw.source, f"duplicate transcript {raw.transcript_id!r} (same text as in {first_source}) skipped")
+        return None
+    n = 2
+    while f"{raw.transcript_id}__{n}" in seen:
+        n += 1
+    new_id = f"{raw.transcript_id}__{n}"
+    report.add(raw.source, f"duplicate id {raw.transcript_id!r} with different text (first in {first_source}): "
+                           f"kept as {new_id!r}", hint="give every transcript its own id")
+    seen[new_id] = (text_hash, raw.source)
+    raw.transcript_id = new_id
+    return raw
+
+
+# ---------------------------------------------------------------- text files
+def decode_bytes(data: bytes, file: Path, report: LoadReport) -> str:
+    """UTF-8 text; other bytes are read as Windows-1252 (what legacy exports use) and reported."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        report.add(file, f"bytes that are not UTF-8 (first: 0x{data[exc.start]:02x}); read as Windows-1252",
+                   line=line, hint="save the file as UTF-8")
+        return data.decode("cp1252", errors="replace")
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters in the first 8 KB: not a text file."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return bool(head) and controls / len(head) > 0.05
+
+
+@loader(*TEXT_SUFFIXES)
+def read_text_file(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
+    """One transcript per file; a markdown header's `**Transcript ID:**` names it, else the file name does."""
+    data = file.read_bytes()
+    if not data.strip():
+        report.add(file, "empty file skipped")
+        return
+    if looks_binary(data):
+        report.add(file, "binary file (not text) skipped", hint="only plain-text transcripts can be read")
+        return
+    body, header = strip_header(repair_text(decode_bytes(data, file, report)))
+    transcript_id = header.pop("transcript_id", "") or file.stem
+    if not body.strip():
+        report.add(file, "header but no interview text: skipped")
+        return
+    yield RawTranscript(transcript_id, body, str(file), header)
+
+
+# ---------------------------------------------------------------- tables
+@loader(".csv")
+def read_csv_table(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
+    yield from _table_rows(_csv_chunks(file, options, report), file, options, report, first_row=2)  # 1: header
+
+
+def _csv_chunks(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[Columns]:
+    """The table in chunks, parsed by Arrow's C++ reader (about six times faster than pandas on a large
+    export). Every column is read as bytes and decoded here, so bytes that are not UTF-8 are reported and
+    read as Windows-1252, not fatal; a row with the wrong number of fields is reported and skipped.
+
+    Arrow reads in blocks, and a row longer than a block stops it: the file is then read again with blocks
+    sixteen times larger, past the rows already delivered."""
+    names = _csv_header(file)
+    if not names:
+        report.add(file, "empty file skipped")
+        return
+    delivered, block = 0, CSV_BLOCK_BYTES
+    while True:
+        try:
+            for columns in _csv_batches(file, names, options, report, block, skip=delivered):
+                delivered += len(columns[names[0]])
+                yield columns
+            return
+        except pa.ArrowInvalid as error:
+            if "straddl" not in str(error) or block >= min(file.stat().st_size, MAX_CSV_BLOCK_BYTES):
+                raise
+            block = min(block * 16, MAX_CSV_BLOCK_BYTES)
+
+
+def _csv_batches(file: Path, names: list[str], options: LoadOptions, report: LoadReport, block: int, *,
+                 skip: int) -> Iterator[Columns]:
+    """The rows of the table after the first `skip` (whose problems were reported already)."""
+    seen = 0
+
+    def skip_row(row) -> str:
+        if seen >= skip:
+            report.add(file, f"a row with {row.actual_columns} fields where the header has "
+                             f"{row.expected_columns} skipped: {row.text[:60]!r}", hint="quote fields that contain commas")
+        return "skip"
+
+    reader = pa_csv.open_csv(
+        file, read_options=pa_csv.ReadOptions(block_size=block, column_names=names, skip_rows=1),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip_row),
+        convert_options=pa_csv.ConvertOptions(column_types={name: pa.binary() for name in names}))
+    for batch in reader:
+        batch, seen = batch.slice(max(0, skip - seen)), seen + batch.num_rows
+        if not batch.num_rows:
+            continue
+        raw = {name: column.to_pylist() for name, column in zip(names, batch.columns)}
+        ids = raw.get(options.id_column, next(iter(raw.values())))
+        columns = {}
+        for name, values in raw.items():
+            strict = _utf8(values)
+            columns[name] = strict if strict is not None else _decoded(values, ids, file, report)
+            if name == options.text_column and strict is not None:
+                columns[UTF8] = values  # the texts' own bytes: the shard cache stores them without encoding
+        yield columns
+
+
+def _csv_header(file: Path) -> list[str]:
+    """The column names on the first line, a repeated name numbered as pandas does (x, x.1); [] for an
+    empty file. Arrow is told every column is text, so ids such as 007 stay as written."""
+    with file.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        names = next(csv.reader(handle), [])
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            seen[name] += 1
+            names[i] = f"{name}.{seen[name]}"
+        seen.setdefault(names[i], 0)
+    return names
+
+
+def _utf8(values: list[bytes]) -> list[str] | None:
+    """The values decoded as UTF-8; None when one of them is not UTF-8."""
+    try:
+        return [value.decode("utf-8") for value in values]
+    except UnicodeDecodeError:
+        return None
+
+
+def _decoded(values: list[bytes], ids: list[bytes], file: Path, report: LoadReport) -> list[str]:
+    """Values some of which are not UTF-8: each such value is reported and read as Windows-1252."""
+    decoded = []
+    for value, row_id in zip(values, ids):
+        try:
+            decoded.append(value.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            name = row_id.decode("utf-8", errors="replace")
+            report.add(file, f"row {name!r}: bytes that are not UTF-8 (first: 0x{value[exc.start]:02x}); read as "
+                             "Windows-1252", hint="save the file as UTF-8")
+            decoded.append(value.decode("cp1252", errors="replace"))
+    return decoded
+
+
+@loader(".jsonl")
+def read_jsonl_table(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
+    records = []
+    with file.open(encoding="utf-8", errors="replace") as handle:
+        for line_number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                report.add(file, f"invalid JSON ({exc.msg}): row skipped", line=line_number,
+                           hint="each line must be one JSON object")
+                continue
+            if not isinstance(record, dict):
+                report.add(file, "line is not a JSON object: row skipped", line=line_number)
+                continue
+            records.append(record | {"__line__": line_number})
+    names = list(dict.fromkeys(name for record in records for name in record))
+    columns = {name: [record.get(name) for record in records] for name in names}
+    yield from _table_rows([columns], file, options, report, first_row=1)
+
+
+@loader(".parquet")
+def read_parquet_table(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(file)
+    batches = (batch.to_pydict() for batch in parquet.iter_batches(batch_size=CHUNK_ROWS))
+    yield from _table_rows(batches, file, options, report, first_row=1)
+
+
+def _table_rows(chunks: Iterable[Columns], file: Path, options: LoadOptions, report: LoadReport,
+                *, first_row: int) -> Iterator[RawTranscript]:
+    row = first_row
+    for columns in chunks:
+        size = len(next(iter(columns.values()), []))
+        if not size:
+            continue
+        if not _has_columns(list(columns), file, options, report):
+            return
+        lines = columns.pop("__line__", None)
+        utf8 = columns.pop(UTF8, None)
+        names = list(columns)
+        attribute_columns = [c for c in names if c not in (options.id_column, options.text_column)]
+        for i, record in enumerate(zip(*columns.values())):
+            where = lines[i] if lines is not None else row + i
+            raw = _row_transcript(dict(zip(names, record)), attribute_columns, file, where, options, report,
+                                  utf8[i] if utf8 is not None else None)
+            if raw is not None:
+                yield raw
+        row += size
+
+
+def _has_columns(names: list[str], file: Path, options: LoadOptions, report: LoadReport) -> bool:
+    missing = [c for c in (options.id_column, options.text_column) if c not in names]
+    if missing:
+        present = ", ".join(map(str, names[:12]))
+        report.add(file, f"missing column(s) {', '.join(missing)}: file skipped (columns are: {present})",
+                   hint="rename the columns, or pass --id-column / --text-column")
+    return not missing
+
+
+def _row_transcript(values: dict, attribute_columns: list, file: Path, row: int, options: LoadOptions,
+                    report: LoadReport, utf8: bytes | None = None) -> RawTranscript | None:
+    text = values[options.text_column]
+    transcript_id = _clean_id(values[options.id_column])
+    if not isinstance(text, str) or not text or text.isspace():  # isspace stops at the first letter: no copy
+        report.add(file, f"row {row} ({transcript_id or 'no id'}): no text, row skipped", line=row)
+        return None
+    if not transcript_id:
+        transcript_id = f"{file.stem}_row{row}"
+        report.add(file, f"row {row}: no {options.id_column}, named {transcript_id!r}", line=row)
+    attributes = {c: values[c] for c in attribute_columns if not _blank(values[c])}
+    body, header = strip_header(repair_text(text))
+    return RawTranscript(transcript_id, body, str(file), header | attributes, utf8 if body is text else None)
+
+
+def _blank(value) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and value != value)
+
+
+def _clean_id(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------- metadata
+def read_metadata(path: str | Path, report: LoadReport, id_column: str = "transcript_id") -> pd.DataFrame:
+    """A metadata table indexed by transcript id (empty, with the problem reported, when unusable)."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")
+    except Exception as exc:
+        report.add(path, f"metadata could not be read: {exc}", hint="check that it is a CSV file")
+        return pd.DataFrame()
+    if id_column not in table.columns:
+        report.add(path, f"metadata has no {id_column!r} column: ignored", hint=f"add a {id_column} column")
+        return pd.DataFrame()
+    duplicated = table[id_column].duplicated()
+    for row in table.index[duplicated]:
+        report.add(path, f"row {row + 2}: duplicate id {table.at[row, id_column]!r} in metadata; first row kept",
+                   line=row + 2)
+    return table[~duplicated].set_index(id_column)

@@ -1,0 +1,127 @@
+"""Plotly figures of the tables that core.views computes; they draw and never compute shares themselves.
+
+One source for every face: the dashboard shows them, the HTML report embeds them, the image export renders
+them. Every clickable mark carries its theme (and occupation) id in `customdata`, so a click names what to
+drill into without depending on the position of the mark.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from core.views.filters import ViewData, cooccurrence, occupation_theme, prevalence
+
+BAR_COLOUR = "#4C78A8"
+FONT = dict(family="Source Sans Pro, sans-serif", size=13)
+# Light colours, one per theme, readable behind black text in the transcript and quotes.
+HIGHLIGHTS = [*qualitative.Pastel1, *qualitative.Pastel2, *qualitative.Set3]
+Label = Callable[[str], str]
+
+
+def theme_colours(theme_ids: list[str]) -> dict[str, str]:
+    """A stable highlight colour per theme, in codebook order."""
+    return {theme: HIGHLIGHTS[i % len(HIGHLIGHTS)] for i, theme in enumerate(theme_ids)}
+
+
+def _layout(figure: go.Figure, height: int, **extra) -> go.Figure:
+    # Room for the labels everywhere (Streamlit's theme adds it; a report or an image needs it said).
+    figure.update_xaxes(automargin=True)
+    figure.update_yaxes(automargin=True)
+    figure.update_layout(height=height, margin=dict(l=10, r=20, t=10, b=10), font=FONT,
+                         plot_bgcolor="white", clickmode="event+select", dragmode=False, **extra)
+    return figure
+
+
+def prevalence_figure(table: pd.DataFrame, label_of: Label) -> go.Figure:
+    """Horizontal bars of each theme's share with its 95% interval; the most raised at the top."""
+    labels = [label_of(t) for t in table["theme"]]
+    # customdata: theme, occupation (none here), then what the hover shows
+    custom = [[t, "", int(p), int(n), lo * 100, hi * 100] for t, p, n, lo, hi
+              in zip(table["theme"], table["present"], table["n"], table["low"], table["high"])]
+    bars = go.Bar(x=table["share"] * 100, y=labels, orientation="h", marker_color=BAR_COLOUR,
+                  customdata=custom, text=[f"{s:.0%}" for s in table["share"]], textposition="inside",
+                  insidetextanchor="start", textfont=dict(color="white"),
+                  error_x=dict(type="data", symmetric=False, array=(table["high"] - table["share"]) * 100,
+                               arrayminus=(table["share"] - table["low"]) * 100, color="#888", thickness=1),
+                  hovertemplate="<b>%{y}</b><br>%{x:.0f}% (%{customdata[2]} of %{customdata[3]})<br>"
+                                "95% interval %{customdata[4]:.0f}-%{customdata[5]:.0f}%"
+                                "<br><i>click for its quotes</i><extra></extra>")
+    figure = go.Figure(bars)
+    figure.update_xaxes(range=[0, 108], ticksuffix="%", showgrid=True, gridcolor="#eee", fixedrange=True)
+    figure.update_yaxes(autorange="reversed", fixedrange=True)
+    return _layout(figure, 34 * len(table) + 40, bargap=0.25)
+
+
+def heatmap_figure(table: pd.DataFrame, label_of: Label) -> go.Figure:
+    """Occupation x theme shares; rows name their n and cells over fewer than 5 transcripts get a *."""
+    grid = table.pivot(index="occupation", columns="theme", values="share")
+    grid = grid.loc[list(dict.fromkeys(table["occupation"])), list(dict.fromkeys(table["theme"]))]
+    n = table.drop_duplicates("occupation").set_index("occupation")["n"].reindex(grid.index)
+    thin = n.to_numpy() < 5
+    text = [[f"{v:.0%}" + ("*" if thin[r] else "") for v in row] for r, row in enumerate(grid.to_numpy())]
+    custom = [[[theme, occupation] for theme in grid.columns] for occupation in grid.index]
+    x = [label_of(t) for t in grid.columns]
+    y = [f"{label_of(o)} (n={k})" for o, k in n.items()]
+    cells = go.Heatmap(z=grid.to_numpy() * 100, x=x, y=y, text=text, texttemplate="%{text}", hoverinfo="skip",
+                       colorscale="Blues", zmin=0, zmax=100, xgap=2, ygap=2,
+                       colorbar=dict(title="%", thickness=10, len=max(0.3, min(1.0, 0.12 * len(grid)))))
+    figure = go.Figure([cells, _click_targets(grid, x, y, custom)])
+    figure.update_xaxes(tickangle=-35, side="bottom", fixedrange=True)
+    figure.update_yaxes(autorange="reversed", fixedrange=True)
+    return _layout(figure, 32 * len(grid) + 200, showlegend=False)
+
+
+def _click_targets(grid: pd.DataFrame, x: list[str], y: list[str], custom: list) -> go.Scatter:
+    """Invisible squares over the heatmap cells: plotly reports clicks on points, not on heatmap cells."""
+    xs = [label for _ in y for label in x]
+    ys = [label for label in y for _ in x]
+    shares = [f"{v:.0%}" for v in grid.to_numpy().ravel()]
+    flat = [cell for row in custom for cell in row]
+    invisible = dict(marker=dict(opacity=0))
+    return go.Scatter(x=xs, y=ys, mode="markers", customdata=flat, text=shares,
+                      marker=dict(symbol="square", size=26, opacity=0), selected=invisible, unselected=invisible,
+                      hovertemplate="<b>%{y}</b><br>%{x}: %{text}<br><i>click for the quotes</i><extra></extra>")
+
+
+def cooccurrence_figure(matrix: pd.DataFrame, label_of: Label) -> go.Figure:
+    """Transcripts raising both themes; colour is the share of the row theme's transcripts."""
+    counts = matrix.to_numpy()
+    row_totals = np.maximum(np.diag(counts), 1)[:, None]
+    labels = [label_of(t) for t in matrix.index]
+    cells = go.Heatmap(z=counts / row_totals * 100, x=labels, y=labels, text=counts, texttemplate="%{text}",
+                       colorscale="Purples", zmin=0, zmax=100, xgap=2, ygap=2,
+                       colorbar=dict(title="% of row", thickness=10),
+                       hovertemplate="<b>%{y}</b> and <b>%{x}</b>: %{text} transcripts<br>"
+                                     "%{z:.0f}% of those raising %{y}<extra></extra>")
+    figure = go.Figure(cells)
+    figure.update_xaxes(tickangle=-35, fixedrange=True)
+    figure.update_yaxes(autorange="reversed", fixedrange=True)
+    return _layout(figure, 30 * len(matrix) + 190)
+
+
+@dataclass(frozen=True, eq=False)
+class Chart:
+    """One chart of the overview: its file-friendly name, title, the table behind it and the figure."""
+
+    name: str
+    title: str
+    table: pd.DataFrame
+    figure: go.Figure
+
+
+def overview_charts(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str],
+                    label_of: Label) -> list[Chart]:
+    """The overview's three charts for a filtered view, in the order the overview shows them."""
+    shares = prevalence(data, mask, raised, theme_ids)
+    by_occupation = occupation_theme(data, mask, raised, theme_ids)
+    together = cooccurrence(data, mask, raised, theme_ids)
+    return [Chart("prevalence", "How many participants raise each theme", shares,
+                  prevalence_figure(shares, label_of)),
+            Chart("by_occupation", "By occupation", by_occupation, heatmap_figure(by_occupation, label_of)),
+            Chart("cooccurrence", "Which themes come up together", together,
+                  cooccurrence_figure(together, label_of))]

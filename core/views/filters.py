@@ -1,0 +1,363 @@
+"""What every dashboard view shows, as pure pandas/numpy functions of an analysis and a set of filters.
+
+The dashboard only draws what these functions return, so every number on screen can be computed and
+tested without Streamlit:
+
+    data = prepare(analysis.transcripts, analysis.themes, analysis.hits, analysis.codebook.theme_ids)
+    filters = Filters(occupations=("it_software",), min_hits=2)
+    raised = raised_matrix(data, filters.min_hits)
+    mask = transcript_mask(data, filters, raised)
+    prevalence(data, mask, raised, filters.themes_in_view(data.theme_ids))
+
+Transcripts are numbered 0..n-1 once (`doc`), and per-transcript theme hits are kept as a transcripts x
+themes matrix, so a filter change is a few numpy operations even with tens of thousands of transcripts.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.views.quotes import sentence_bounds
+from core.views.summary import wilson_interval
+
+# Columns every transcripts table has; any other column is an attribute (from the data or the metadata).
+CORE_COLUMNS = ("transcript_id", "source", "occupation", "occupation_evidence", "occupation_confidence",
+                "participant_words")
+MAX_ATTRIBUTE_VALUES = 30  # a column with more distinct values is an identifier or a number, not a facet
+THIN_N = 5                 # shares over fewer transcripts than this are marked as unreliable
+MISSING = "(missing)"
+QUOTE_SORTS = {
+    "transcript": ["doc", "start"],
+    "fuzziest": ["similarity", "doc", "start"],
+    "occupation": ["occupation", "doc", "start"],
+    "theme": ["theme_index", "doc", "start"],
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which transcripts and themes are in view. Empty tuples mean "all".
+
+    A transcript *raises* a theme when the codebook marks it present and it has at least `min_hits` hits.
+    With `themes` chosen, only transcripts raising one of them match, and only those themes are shown.
+    `search` keeps transcripts with a quote (of a theme in view) containing the text, case-insensitively.
+    """
+
+    occupations: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    min_hits: int = 1
+    search: str = ""
+
+    def themes_in_view(self, theme_ids: Iterable[str]) -> list[str]:
+        chosen = set(self.themes)
+        return [t for t in theme_ids if not chosen or t in chosen]
+
+
+@dataclass(eq=False)
+class ViewData:
+    """An analysis indexed for fast filtering; build it once per analysis with `prepare`."""
+
+    transcripts: pd.DataFrame          # row i is transcript `doc` i; adds a `file` column (source file name)
+    theme_ids: list[str]
+    hit_counts: np.ndarray             # transcripts x themes: number of hits
+    present: np.ndarray                # transcripts x themes: the codebook's `present` flag
+    hits: pd.DataFrame                 # the hits, plus `doc`, `theme_index` and `occupation`
+    attributes: dict[str, list[str]] = field(default_factory=dict)   # facet column -> its values
+    attribute_values: dict[str, np.ndarray] = field(default_factory=dict)  # facet column -> value per doc
+
+    @property
+    def size(self) -> int:
+        return len(self.transcripts)
+
+    @cached_property
+    def occupations(self) -> list[str]:
+        """The occupations that occur, in order of first appearance."""
+        return list(pd.unique(self.transcripts["occupation"].to_numpy()))
+
+    @cached_property
+    def _doc_index(self) -> dict[str, int]:
+        return {transcript_id: doc for doc, transcript_id in enumerate(self.transcripts["transcript_id"])}
+
+    def doc_of(self, transcript_id: str) -> int | None:
+        return self._doc_index.get(transcript_id)
+
+
+# ---------------------------------------------------------------- preparing an analysis
+def prepare(transcripts: pd.DataFrame, themes: pd.DataFrame, hits: pd.DataFrame,
+            theme_ids: list[str]) -> ViewData:
+    """Index the three result tables of an analysis by transcript number and theme number.
+
+    >>> t = pd.DataFrame({"transcript_id": ["a"], "source": ["x/a.txt"], "occupation": ["legal"]})
+    >>> th = pd.DataFrame({"transcript_id": ["a"], "theme": ["speed"], "hits": [2], "present": [1]})
+    >>> h = pd.DataFrame(columns=["transcript_id", "turn", "theme", "start", "end", "similarity"])
+    >>> prepare(t, th, h, ["speed"]).hit_counts.tolist()
+    [[2]]
+    """
+    transcripts = transcripts.reset_index(drop=True)
+    transcripts = transcripts.assign(file=transcripts["source"].map(lambda s: Path(str(s)).name))
+    doc_of = pd.Series(np.arange(len(transcripts)), index=transcripts["transcript_id"].to_numpy())
+    theme_of = {theme: number for number, theme in enumerate(theme_ids)}
+    hit_counts, present = _theme_matrices(themes, doc_of, theme_of, len(transcripts))
+    attributes = filterable_attributes(transcripts)
+    return ViewData(transcripts, list(theme_ids), hit_counts, present, _indexed_hits(hits, doc_of, theme_of,
+                    transcripts), attributes, {c: attribute_values(transcripts[c]) for c in attributes})
+
+
+def _theme_matrices(themes: pd.DataFrame, doc_of: pd.Series, theme_of: dict[str, int],
+                    n: int) -> tuple[np.ndarray, np.ndarray]:
+    hit_counts = np.zeros((n, len(theme_of)), np.int32)
+    present = np.zeros((n, len(theme_of)), bool)
+    rows = doc_of.reindex(themes["transcript_id"].to_numpy()).to_numpy()
+    columns = themes["theme"].map(theme_of).to_numpy()
+    known = ~(pd.isna(rows) | pd.isna(columns))  # a theme or transcript the codebook no longer has
+    rows, columns = rows[known].astype(int), columns[known].astype(int)
+    hit_counts[rows, columns] = themes["hits"].to_numpy()[known]
+    present[rows, columns] = themes["present"].to_numpy()[known].astype(bool)
+    return hit_counts, present
+
+
+def _indexed_hits(hits: pd.DataFrame, doc_of: pd.Series, theme_of: dict[str, int],
+                  transcripts: pd.DataFrame) -> pd.DataFrame:
+    doc = doc_of.reindex(hits["transcript_id"].to_numpy()).to_numpy()
+    theme_index = hits["theme"].map(theme_of).to_numpy()
+    known = ~(pd.isna(doc) | pd.isna(theme_index))
+    indexed = hits.loc[known].reset_index(drop=True)
+    indexed["doc"] = doc[known].astype(np.int64)
+    indexed["theme_index"] = theme_index[known].astype(np.int64)
+    indexed["occupation"] = transcripts["occupation"].to_numpy()[indexed["doc"].to_numpy()]
+    return indexed
+
+
+def filterable_attributes(transcripts: pd.DataFrame) -> dict[str, list[str]]:
+    """Attribute columns usable as filters (2 to MAX_ATTRIBUTE_VALUES distinct values, not an id), each
+    with its values in natural order (numbers by value).
+
+    >>> filterable_attributes(pd.DataFrame({"transcript_id": list("abc"), "source": ["f"] * 3,
+    ...                                     "region": ["EU", "Asia", "EU"]}))
+    {'region': ['Asia', 'EU']}
+    """
+    columns = [c for c in ["file", *transcripts.columns] if c in transcripts and c not in CORE_COLUMNS]
+    found = {}
+    for column in dict.fromkeys(columns):
+        values = sorted(set(attribute_values(transcripts[column])), key=_natural_key)
+        if 2 <= len(values) <= MAX_ATTRIBUTE_VALUES and len(values) < len(transcripts):
+            found[column] = values
+    return found
+
+
+def attribute_values(column: pd.Series) -> np.ndarray:
+    """A column's values as text, missing ones as MISSING (numbers without a trailing .0)."""
+    def as_text(value) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            return MISSING
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip() or MISSING
+    return np.array([as_text(v) for v in column.tolist()], dtype=object)
+
+
+def _natural_key(value: str) -> tuple:
+    try:
+        return (0, float(value), "")
+    except ValueError:
+        return (1, 0.0, value.lower())
+
+
+# ---------------------------------------------------------------- filtering
+def raised_matrix(data: ViewData, min_hits: int = 1) -> np.ndarray:
+    """transcripts x themes: the theme is present and has at least `min_hits` hits."""
+    return data.present & (data.hit_counts >= max(int(min_hits), 1))
+
+
+def theme_columns(data: ViewData, theme_ids: Iterable[str]) -> np.ndarray:
+    wanted = set(theme_ids)
+    return np.array([i for i, t in enumerate(data.theme_ids) if t in wanted], dtype=np.int64)
+
+
+def transcript_mask(data: ViewData, filters: Filters, raised: np.ndarray,
+                    searched: np.ndarray | None = None) -> np.ndarray:
+    """Boolean per transcript: does it pass the filters? `searched` is `search_mask`'s result, if any."""
+    mask = np.ones(data.size, bool)
+    if filters.occupations:
+        mask &= data.transcripts["occupation"].isin(filters.occupations).to_numpy()
+    for column, values in filters.attributes:
+        if values and column in data.attribute_values:
+            mask &= np.isin(data.attribute_values[column], list(values))
+    if filters.themes:
+        mask &= raised[:, theme_columns(data, filters.themes)].any(axis=1)
+    if searched is not None:
+        mask &= searched
+    return mask
+
+
+def quote_hit_mask(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: Iterable[str],
+                   *, matching_text: np.ndarray | None = None) -> np.ndarray:
+    """Boolean per hit: a quote in view (its transcript matches and raises the hit's theme, which is in
+    view, and, with a search, its sentence contains the text)."""
+    docs = data.hits["doc"].to_numpy()
+    columns = data.hits["theme_index"].to_numpy()
+    in_view = np.zeros(len(data.theme_ids), bool)
+    in_view[theme_columns(data, theme_ids)] = True
+    keep = mask[docs] & raised[docs, columns] & in_view[columns]
+    return keep if matching_text is None else keep & matching_text
+
+
+def search_mask(data: ViewData, raised: np.ndarray, theme_ids: Iterable[str], sentences: pd.Series,
+                text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Transcripts with a quote containing `text`, and which hits those quotes are.
+
+    `sentences` is `hit_sentences(...)`: one sentence per row of `data.hits`.
+    """
+    contains = sentences.str.contains(text.strip(), case=False, regex=False).fillna(False).to_numpy(bool)
+    matching = contains & quote_hit_mask(data, np.ones(data.size, bool), raised, theme_ids)
+    searched = np.zeros(data.size, bool)
+    searched[data.hits["doc"].to_numpy()[matching]] = True
+    return searched, matching
+
+
+# ---------------------------------------------------------------- aggregates
+def headline(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str]) -> dict:
+    """The numbers at the top of the overview: matching transcripts, hits and themes in view."""
+    columns = theme_columns(data, theme_ids)
+    shown = raised[mask][:, columns]
+    counts = shown.sum(axis=0)
+    top = theme_ids[int(np.argmax(counts))] if len(columns) and counts.max() > 0 else None
+    return {"transcripts": int(mask.sum()), "total": data.size,
+            "raising_any": int(shown.any(axis=1).sum()),
+            "themes_per_transcript": float(shown.sum(axis=1).mean()) if len(shown) else 0.0,
+            "hits": int(data.hit_counts[mask][:, columns][shown].sum()),
+            "top_theme": top, "top_share": float(counts.max() / len(shown)) if top else 0.0}
+
+
+def prevalence(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str]) -> pd.DataFrame:
+    """Per theme in view: n matching transcripts, how many raise it, the share with its 95% Wilson
+    interval, and the hits; the most raised first."""
+    columns = theme_columns(data, theme_ids)
+    shown = raised[mask][:, columns]
+    n = np.full(len(columns), int(mask.sum()))
+    present = shown.sum(axis=0)
+    low, high = wilson_interval(present, n)
+    table = pd.DataFrame({"theme": [data.theme_ids[c] for c in columns], "n": n, "present": present,
+                          "share": np.divide(present, np.maximum(n, 1)), "low": low, "high": high,
+                          "hits": (data.hit_counts[mask][:, columns] * shown).sum(axis=0)})
+    return table.sort_values(["share", "theme"], ascending=[False, True], ignore_index=True)
+
+
+def occupation_theme(data: ViewData, mask: np.ndarray, raised: np.ndarray,
+                     theme_ids: list[str]) -> pd.DataFrame:
+    """Long table of occupation x theme: n (the occupation's matching transcripts), present, share and
+    `thin` (n < THIN_N). Occupations with the most transcripts first, themes in codebook order."""
+    columns = theme_columns(data, theme_ids)
+    occupations = data.transcripts["occupation"].to_numpy()[mask]
+    shown = pd.DataFrame(raised[mask][:, columns], columns=[data.theme_ids[c] for c in columns])
+    grouped = shown.groupby(occupations, sort=False)
+    n, present = grouped.size(), grouped.sum()
+    order = n.sort_values(ascending=False, kind="stable").index
+    table = present.loc[order].rename_axis("occupation").reset_index().melt(
+        id_vars="occupation", var_name="theme", value_name="present")
+    table["n"] = table["occupation"].map(n).astype(int)
+    table["share"] = table["present"] / table["n"]
+    table["thin"] = table["n"] < THIN_N
+    return table[["occupation", "theme", "n", "present", "share", "thin"]]
+
+
+def cooccurrence(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str]) -> pd.DataFrame:
+    """Square table: matching transcripts raising both row and column theme (the diagonal: raising it)."""
+    columns = theme_columns(data, theme_ids)
+    shown = raised[mask][:, columns].astype(np.int64)
+    names = [data.theme_ids[c] for c in columns]
+    return pd.DataFrame(shown.T @ shown, index=names, columns=names)
+
+
+# ---------------------------------------------------------------- quotes
+def quotes(data: ViewData, keep: np.ndarray, *, theme: str | None = None, occupation: str | None = None,
+           sort: str = "transcript") -> pd.DataFrame:
+    """The hits kept by `quote_hit_mask`, narrowed to one theme and/or occupation, sorted by one of
+    QUOTE_SORTS; columns of the hits table plus doc, theme_index and occupation."""
+    keep = keep.copy()
+    if theme is not None:
+        keep &= data.hits["theme_index"].to_numpy() == (data.theme_ids.index(theme) if theme in data.theme_ids else -1)
+    if occupation is not None:
+        keep &= data.hits["occupation"].to_numpy() == occupation
+    chosen = data.hits.loc[keep]
+    return chosen.sort_values(QUOTE_SORTS.get(sort, QUOTE_SORTS["transcript"]), kind="stable")
+
+
+def transcript_hits(data: ViewData, doc: int, theme_ids: Iterable[str]) -> pd.DataFrame:
+    """Every hit of one transcript in the given themes (for the transcript reader)."""
+    rows = data.hits.loc[data.hits["doc"].to_numpy() == doc]
+    return rows.loc[rows["theme"].isin(list(theme_ids))]
+
+
+def page_of(table: pd.DataFrame, page: int, size: int) -> tuple[pd.DataFrame, int, int]:
+    """Rows of a 1-based page, the page actually shown (clamped) and the number of pages."""
+    pages = max(1, -(-len(table) // size))
+    page = min(max(int(page), 1), pages)
+    return table.iloc[(page - 1) * size: page * size], page, pages
+
+
+@dataclass(frozen=True)
+class QuoteContext:
+    """Where a hit's quote is in its transcript: the sentence and the speaker turn around it."""
+
+    sentence_start: int
+    sentence_end: int
+    turn_start: int
+    turn_end: int
+
+
+def quote_context(text: str, turns: pd.DataFrame, turn: int, start: int, end: int) -> QuoteContext:
+    """The sentence containing text[start:end], inside its turn (`turns` as from `Analysis.turns`)."""
+    row = turns.loc[turns["turn"] == turn]
+    lo, hi = (int(row["start"].iloc[0]), int(row["end"].iloc[0])) if len(row) else (0, len(text))
+    begin, finish = sentence_bounds(text, int(start), int(end), lo=lo, hi=hi)
+    return QuoteContext(begin, finish, lo, hi)
+
+
+def hit_sentences(hits: pd.DataFrame, text_of: Callable[[str], str],
+                  turns_of: Callable[[str], pd.DataFrame]) -> pd.Series:
+    """The sentence of every hit (for searching quotes), aligned with `hits`; transcripts are read once
+    each, in the order of the hits table."""
+    sentences = np.empty(len(hits), dtype=object)
+    positions = np.arange(len(hits))
+    for transcript_id, rows in hits.groupby("transcript_id", sort=False).indices.items():
+        text, turns = text_of(transcript_id), turns_of(transcript_id)
+        bounds = dict(zip(turns["turn"].tolist(), zip(turns["start"].tolist(), turns["end"].tolist())))
+        part = hits.iloc[rows]
+        for position, turn, start, end in zip(positions[rows], part["turn"].tolist(), part["start"].tolist(),
+                                              part["end"].tolist()):
+            lo, hi = bounds.get(turn, (0, len(text)))
+            begin, finish = sentence_bounds(text, start, end, lo=lo, hi=hi)
+            sentences[position] = text[begin:finish]
+    return pd.Series(sentences, index=hits.index, dtype=object)
+
+
+# ---------------------------------------------------------------- describing a view in words
+def describe_filters(filters: Filters, label_of: Callable[[str], str], *, theme: str | None = None,
+                     occupation: str | None = None) -> str:
+    """The filters (and a drill-down selection) in words, for captions, exports and reports.
+
+    >>> describe_filters(Filters(occupations=("legal",), min_hits=2), str.upper)
+    'occupation: LEGAL; at least 2 hits per theme'
+    """
+    parts = []
+    if filters.occupations:
+        parts.append("occupation: " + ", ".join(label_of(o) for o in filters.occupations))
+    if filters.themes:
+        parts.append("theme: " + ", ".join(label_of(t) for t in filters.themes))
+    for column, values in filters.attributes:
+        parts.append(f"{column.replace('_', ' ')}: " + ", ".join(values))
+    if filters.min_hits > 1:
+        parts.append(f"at least {filters.min_hits} hits per theme")
+    if filters.search:
+        parts.append(f"quotes containing “{filters.search}”")
+    if theme or occupation:
+        chosen = " in ".join(label_of(c) for c in (theme, occupation) if c)
+        parts.append(f"quotes of {chosen}")
+    return "; ".join(parts) or "no filters (all transcripts)"

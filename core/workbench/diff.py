@@ -1,0 +1,208 @@
+"""What a codebook edit changes on a corpus: transcripts and quotes gained and lost, per theme and occupation.
+
+    corpus = CachedCorpus.of(analysis)
+    change = preview(corpus, Scored.of(analysis), parse_codebook(edited_text))
+    change.themes            # per theme: transcripts and quotes before, after, gained, lost
+    change.gained.head()     # the quotes the edit adds, with their sentences
+
+A quote is the same quote before and after when its transcript, theme and character span are the same.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.codebook.model import Codebook
+from core.engine.rescore import CachedCorpus, Scored, changed_themes
+
+QUOTE_KEY = ["transcript_id", "start", "theme", "end"]  # a quote's identity, in the order a fresh run sorts by
+QUOTE_COLUMNS = ["transcript_id", "occupation", "theme", "term", "matched_text", "similarity", "turn", "start",
+                 "end", "sentence"]
+SentenceOf = Callable[[str, int, int, int], str]
+
+
+@dataclass
+class CodebookDiff:
+    """The difference between two scorings of one corpus (see module docstring)."""
+
+    themes: pd.DataFrame       # theme, transcripts_before/after/gained/lost, quotes_before/after/gained/lost
+    occupations: pd.DataFrame  # occupation, transcripts_before/after, moved_in/out, theme and quote gains/losses
+    gained: pd.DataFrame       # QUOTE_COLUMNS: quotes only the new codebook finds
+    lost: pd.DataFrame         # QUOTE_COLUMNS: quotes only the old codebook found
+
+    @property
+    def changed(self) -> bool:
+        return bool(len(self.gained) or len(self.lost) or self.themes["transcripts_gained"].any()
+                    or self.themes["transcripts_lost"].any() or self.occupations["moved_in"].any())
+
+    def lines(self, *, quotes: int = 20) -> list[str]:
+        """A readable report: the two tables, then up to `quotes` gained and lost quotes each."""
+        if not self.changed:
+            return ["no change: both codebooks give the same themes, occupations and quotes"]
+        out = ["per theme:", _changed_rows(self.themes, "theme").to_string(index=False), "",
+               "per occupation:", _changed_rows(self.occupations, "occupation").to_string(index=False)]
+        for title, table in (("gained", self.gained), ("lost", self.lost)):
+            out += ["", f"quotes {title}: {len(table):,}"]
+            out += [f"  {row.transcript_id} {row.theme} [{row.term}] \"{row.matched_text}\" "
+                    f"({row.similarity:g}): {row.sentence}" for row in table.head(quotes).itertuples()]
+            if len(table) > quotes:
+                out.append(f"  ... and {len(table) - quotes:,} more")
+        return out
+
+
+def preview(corpus: CachedCorpus, before: Scored, codebook: Codebook) -> CodebookDiff:
+    """Score `codebook` on the corpus (reusing `before` for unchanged themes) and diff the two; the first
+    SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`)."""
+    change = diff_scores(before, corpus.score(codebook, base=before))
+    for table in (change.gained, change.lost):
+        fill_sentences(table, corpus.sentence, limit=SENTENCES)
+    return change
+
+
+SENTENCES = 200  # an edit can gain 100,000 quotes on a large corpus: cutting every sentence would take seconds
+
+
+def fill_sentences(quotes: pd.DataFrame, sentence_of: SentenceOf, *, limit: int | None = None) -> None:
+    """Fill the `sentence` column of the first `limit` quotes (all when None), in place."""
+    rows = quotes.head(limit) if limit is not None else quotes
+    if len(rows):
+        quotes.loc[rows.index, "sentence"] = [sentence_of(r.transcript_id, int(r.turn), int(r.start), int(r.end))
+                                              for r in rows.itertuples()]
+
+
+def diff_scores(before: Scored, after: Scored, *, sentence_of: SentenceOf | None = None) -> CodebookDiff:
+    """Compare two scorings of the same corpus; `sentence_of(id, turn, start, end)` fills quote sentences."""
+    theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
+    differ = changed_themes(before.codebook, after.codebook)
+    order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
+    gained_quotes, lost_quotes = (_as_quotes(rows, scored) for rows, scored in
+                                  zip(_rows_only_in_each(after.hits, before.hits, differ, QUOTE_KEY, order),
+                                      (after, before)))
+    if sentence_of is not None:
+        fill_sentences(gained_quotes, sentence_of)
+        fill_sentences(lost_quotes, sentence_of)
+    gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
+                                zip(_rows_only_in_each(after.present, before.present, differ,
+                                                       ["transcript_id", "theme"], order), (after, before)))
+    themes = pd.DataFrame({"theme": theme_ids})
+    themes["transcripts_before"] = _count_by(before.present, "theme", theme_ids)
+    themes["transcripts_after"] = _count_by(after.present, "theme", theme_ids)
+    themes["transcripts_gained"] = _count_by(gained_pairs, "theme", theme_ids)
+    themes["transcripts_lost"] = _count_by(lost_pairs, "theme", theme_ids)
+    themes["quotes_before"] = _count_by(before.hits, "theme", theme_ids)
+    themes["quotes_after"] = _count_by(after.hits, "theme", theme_ids)
+    themes["quotes_gained"] = _count_by(gained_quotes, "theme", theme_ids)
+    themes["quotes_lost"] = _count_by(lost_quotes, "theme", theme_ids)
+    occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_quotes, lost_quotes)
+    return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
+
+
+def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
+    if themes.issuperset(table["theme"].unique()):  # e.g. the default threshold changed: no filter
+        return table
+    return table[table["theme"].isin(themes)]
+
+
+def _rows_only_in_each(one: pd.DataFrame, other: pd.DataFrame, themes: set[str], key: list[str],
+                       order: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of themes `themes` whose key only `one` has, and those only `other` has."""
+    one, other = _only(one, themes), _only(other, themes)
+    one_key, other_key = _shared_keys(one, other, key, order)
+    if one_key is None:  # too many distinct keys for one integer: let pandas match the columns
+        return (_left_only(one, other, key), _left_only(other, one, key))
+    return one[~_member(one_key, other_key)], other[~_member(other_key, one_key)]
+
+
+def _shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict):
+    """One integer per row standing for its key columns, the same in both tables (None if they do not fit).
+
+    Each key column becomes small integer codes shared by both tables (text: its rank in `order`, else its
+    distinct values numbered; numbers: their offset from the smallest), and the codes one integer (mixed
+    radix), so matching is a look-up of integers: merging on millions of strings took seconds. With the
+    columns in the order a fresh run sorts by, the keys of a fresh run's table come out sorted."""
+    combined = np.zeros(len(one) + len(other), dtype=np.int64)
+    room = 2 ** 62
+    for name in key:
+        values = pd.concat([one[name], other[name]], ignore_index=True)
+        if values.dtype.kind in "iu":
+            codes = values.to_numpy().astype(np.int64)
+            low = int(codes.min()) if len(codes) else 0
+            codes, radix = codes - low, (int(codes.max()) - low + 1 if len(codes) else 1)
+        else:
+            codes, distinct = pd.factorize(values)
+            if name in order:  # distinct values by their rank, unknown ones after the known
+                ranked = pd.Index(order[name]).get_indexer(distinct)
+                ranked[ranked < 0] = len(order[name]) + np.arange(int((ranked < 0).sum()))
+                codes, distinct = ranked[codes], ranked
+            radix = max(len(distinct), int(distinct.max()) + 1 if len(distinct) else 1)
+        room //= radix
+        if room < 1:
+            return None, None
+        combined = combined * radix + codes
+    return combined[:len(one)], combined[len(one):]
+
+
+def _member(keys: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Whether each key is among `other`: a binary search when both are sorted (tables in a fresh run's
+    order are), else a hash look-up."""
+    if _increasing(keys) and _increasing(other):
+        if not len(other):
+            return np.zeros(len(keys), dtype=bool)
+        at = np.minimum(np.searchsorted(other, keys), len(other) - 1)
+        return other[at] == keys
+    return pd.Series(keys).isin(other).to_numpy()
+
+
+def _increasing(keys: np.ndarray) -> bool:
+    return bool(len(keys) < 2 or (keys[1:] > keys[:-1]).all())
+
+
+def _left_only(one: pd.DataFrame, other: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    merged = one[key].merge(other[key].drop_duplicates(), how="left", indicator=True)
+    return one[merged["_merge"].eq("left_only").to_numpy()]
+
+
+def _as_quotes(hits: pd.DataFrame, scored: Scored) -> pd.DataFrame:
+    quotes = hits.merge(_occupations(scored), on="transcript_id", how="left").assign(sentence="")
+    return quotes.reindex(columns=QUOTE_COLUMNS).reset_index(drop=True)
+
+
+def _occupations(scored: Scored) -> pd.DataFrame:
+    return scored.transcripts[["transcript_id", "occupation"]] if len(scored.transcripts) else \
+        pd.DataFrame({"transcript_id": pd.Series(dtype=str), "occupation": pd.Series(dtype=str)})
+
+
+def _count_by(table: pd.DataFrame, column: str, keys: list[str]) -> list[int]:
+    counts = table[column].value_counts() if len(table) else pd.Series(dtype=int)
+    return [int(counts.get(key, 0)) for key in keys]
+
+
+def _occupation_table(before: Scored, after: Scored, gained_pairs, lost_pairs, gained_quotes,
+                      lost_quotes) -> pd.DataFrame:
+    """Per occupation: transcripts assigned before and after, moved in and out, and the theme presences and
+    quotes gained and lost in its transcripts (gains counted under the new occupation, losses the old)."""
+    old, new = _occupations(before).set_index("transcript_id")["occupation"], \
+        _occupations(after).set_index("transcript_id")["occupation"]
+    both = pd.concat([old.rename("old"), new.rename("new")], axis=1)
+    moved = both[both["old"] != both["new"]]
+    keys = list(dict.fromkeys([*after.codebook.occupation_ids, *before.codebook.occupation_ids,
+                               *old.dropna(), *new.dropna()]))
+    return pd.DataFrame({
+        "occupation": keys,
+        "transcripts_before": _count_by(both.dropna(subset=["old"]), "old", keys),
+        "transcripts_after": _count_by(both.dropna(subset=["new"]), "new", keys),
+        "moved_in": _count_by(moved, "new", keys), "moved_out": _count_by(moved, "old", keys),
+        "theme_transcripts_gained": _count_by(gained_pairs, "occupation", keys),
+        "theme_transcripts_lost": _count_by(lost_pairs, "occupation", keys),
+        "quotes_gained": _count_by(gained_quotes, "occupation", keys),
+        "quotes_lost": _count_by(lost_quotes, "occupation", keys)})
+
+
+def _changed_rows(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Only the rows where something moved (all rows' counts would bury the change)."""
+    changes = [c for c in table.columns if c.endswith(("gained", "lost", "moved_in", "moved_out"))]
+    changed = table[table[changes].to_numpy().any(axis=1)]
+    return changed if len(changed) else pd.DataFrame({key: ["(no change)"]})

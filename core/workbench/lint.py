@@ -1,0 +1,157 @@
+"""Codebook lint on a corpus: terms and themes that do not work as their author meant, with codebook lines.
+
+    findings = lint(term_report(corpus, Scored.of(analysis)), analysis.codebook)
+    for finding in findings: print(finding)   # config/codebook.yaml:140:9: warning [unused-term] ...
+
+Each rule is a small function in `RULES`, looked up by name. Errors are findings worth failing CI on (a
+theme that never fires; a term listed under two occupations, which compete for every transcript); warnings
+ask for a look (unused terms, terms in more than half of all transcripts, a term under two themes).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import yaml
+
+from core.codebook.model import Codebook
+from core.workbench.terms import KINDS, TermReport
+
+ERROR, WARNING = "error", "warning"
+BROAD_SHARE = 0.5  # a term in more than half of all transcripts says little about any one of them
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One lint result: which rule, how serious, where in the codebook, what and how to fix it."""
+
+    rule: str
+    severity: str
+    message: str
+    hint: str
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file + "".join(f":{n}" for n in (self.line, self.column) if n is not None)
+        return f"{where}: {self.severity} [{self.rule}] {self.message}. Fix: {self.hint}"
+
+
+class Positions:
+    """Where each code and term starts in the codebook's YAML text (line and column, 1-based)."""
+
+    def __init__(self, codebook: Codebook):
+        self.source = codebook.source
+        self._at: dict[tuple, tuple[int, int]] = {}
+        try:
+            root = yaml.compose(codebook.text, Loader=yaml.SafeLoader) if codebook.text else None
+        except yaml.YAMLError:
+            root = None  # a codebook built in code has no text to point into
+        for section in KINDS.values():
+            for code_index, code_node in enumerate(_items(_value(root, section))):
+                self._at[(section, code_index)] = _start(code_node)
+                for term_index, term_node in enumerate(_items(_value(code_node, "terms"))):
+                    self._at[(section, code_index, term_index)] = _start(term_node)
+
+    def of(self, kind: str, code_index: int, term_index: int | None = None) -> tuple[int | None, int | None]:
+        key = (KINDS[kind], code_index) if term_index is None else (KINDS[kind], code_index, term_index)
+        return self._at.get(key, (None, None))
+
+
+def _value(node, key: str):
+    if isinstance(node, yaml.MappingNode):
+        return next((value for k, value in node.value if k.value == key), None)
+    return None
+
+
+def _items(node) -> list:
+    return node.value if isinstance(node, yaml.SequenceNode) else []
+
+
+def _start(node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+# ---------------------------------------------------------------- the rules
+@dataclass(frozen=True)
+class Context:
+    report: TermReport
+    codebook: Codebook
+    positions: Positions
+
+    def code_index(self, kind: str, code_id: str) -> int:
+        return next(i for i, code in enumerate(getattr(self.codebook, KINDS[kind])) if code.id == code_id)
+
+    def finding(self, rule: str, message: str, kind: str, code: str, term_index: int | None = None) -> Finding:
+        line, column = self.positions.of(kind, self.code_index(kind, code), term_index)
+        return Finding(rule, RULES[rule].severity, message, RULES[rule].hint, self.positions.source, line, column)
+
+
+def _unused_terms(ctx: Context) -> Iterator[Finding]:
+    for row in ctx.report.terms[ctx.report.terms["hits"] == 0].itertuples():
+        yield ctx.finding("unused-term", f"{row.kind} `{row.code}`: term `{row.term}` has no hits in "
+                          f"{ctx.report.n_transcripts:,} transcripts", row.kind, row.code, row.term_index)
+
+
+def _broad_terms(ctx: Context) -> Iterator[Finding]:
+    for row in ctx.report.terms[ctx.report.terms["share"] > BROAD_SHARE].itertuples():
+        yield ctx.finding("broad-term", f"{row.kind} `{row.code}`: term `{row.term}` matches in {row.transcripts:,}"
+                          f" of {ctx.report.n_transcripts:,} transcripts ({row.share:.0%})", row.kind, row.code,
+                          row.term_index)
+
+
+def _shared_terms(kind: str, rule: str) -> Callable[[Context], Iterator[Finding]]:
+    """The same words listed under two codes of one kind count as evidence for both."""
+    def check(ctx: Context) -> Iterator[Finding]:
+        first_seen: dict[tuple[str, ...], tuple[str, int]] = {}
+        for code in getattr(ctx.codebook, KINDS[kind]):
+            for term_index, term in enumerate(code.terms):
+                owner = first_seen.setdefault(term.words, (code.id, term_index))
+                if owner[0] != code.id:
+                    line, _ = ctx.positions.of(kind, ctx.code_index(kind, owner[0]), owner[1])
+                    yield ctx.finding(rule, f"term `{term.text}` is in {kind} `{code.id}` and in {kind} "
+                                      f"`{owner[0]}`" + (f" (line {line})" if line else ""), kind, code.id,
+                                      term_index)
+    return check
+
+
+def _silent_themes(ctx: Context) -> Iterator[Finding]:
+    hits = ctx.report.terms[ctx.report.terms["kind"] == "theme"].groupby("code")["hits"].sum()
+    for theme in ctx.codebook.themes:
+        if hits.get(theme.id, 0) == 0:
+            yield ctx.finding("silent-theme", f"theme `{theme.id}` has no hits in {ctx.report.n_transcripts:,} "
+                              "transcripts", "theme", theme.id)
+
+
+@dataclass(frozen=True)
+class Rule:
+    severity: str
+    hint: str
+    check: Callable[[Context], Iterator[Finding]]
+
+
+RULES: dict[str, Rule] = {
+    "silent-theme": Rule(ERROR, "add the words participants use for it (see `themescope terms` near misses), "
+                         "or remove the theme", _silent_themes),
+    # occupations compete for each transcript, so a shared term can only produce ties: an error; themes do
+    # not compete, and a term may fairly signal two of them: a warning
+    "shared-occupation-term": Rule(ERROR, "keep the term under the one occupation it signals best",
+                                   _shared_terms("occupation", "shared-occupation-term")),
+    "shared-term": Rule(WARNING, "keep the term under the one theme it signals best, unless it truly signals "
+                        "both", _shared_terms("theme", "shared-term")),
+    "unused-term": Rule(WARNING, "check its spelling, or remove it if this corpus never uses it", _unused_terms),
+    "broad-term": Rule(WARNING, "use a more specific phrase, an `exclude`, or a lower `weight`", _broad_terms),
+}
+
+
+def lint(report: TermReport, codebook: Codebook, *, rules: list[str] | None = None) -> list[Finding]:
+    """Every finding of the given rules (default: all), errors first, then in codebook order."""
+    ctx = Context(report, codebook, Positions(codebook))
+    findings = [f for name in (rules or RULES) for f in RULES[name].check(ctx)]
+    return sorted(findings, key=lambda f: (f.severity != ERROR, f.line or 0, f.rule))
+
+
+def lint_summary(findings: list[Finding]) -> str:
+    errors = sum(f.severity == ERROR for f in findings)
+    return f"{errors} error(s), {len(findings) - errors} warning(s)"

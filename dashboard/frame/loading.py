@@ -1,0 +1,121 @@
+"""Loading the codebook and the analysis once per process, cached on hashable keys (never on a Path).
+
+A codebook that fails validation does not blank the dashboard: its problems are shown and the results of
+the last codebook that loaded from that file stay on screen.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core import Analysis, Codebook, CodebookError, analyse, load_codebook
+from core.codebook.model import codebook_from_bytes
+from core.views.filters import ViewData, hit_sentences, prepare
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA = ROOT / "data"
+DEFAULT_CODEBOOK = ROOT / "config" / "codebook.yaml"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What to analyse, as plain strings so it can key a cache."""
+
+    data: tuple[str, ...]
+    metadata: tuple[str, ...]
+    codebook: str
+
+
+def sources_from_argv(argv: list[str] | None = None) -> Sources:
+    """Options after `streamlit run dashboard/app.py --`: --data (repeatable), --metadata, --codebook."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--data", action="append")
+    parser.add_argument("--metadata", action="append")
+    parser.add_argument("--codebook", default=str(DEFAULT_CODEBOOK))
+    args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)[0]
+    data = tuple(str(Path(p).resolve()) for p in args.data or [DEFAULT_DATA])
+    metadata = tuple(str(Path(p).resolve()) for p in args.metadata or [])
+    return Sources(data, metadata, str(Path(args.codebook).resolve()))
+
+
+def file_stamp(path: str) -> tuple[int, int]:
+    """(mtime, size) of a file, (0, 0) when missing: cheap to take on every run, changes on every edit."""
+    try:
+        stat = os.stat(path)
+        return stat.st_mtime_ns, stat.st_size
+    except OSError:
+        return 0, 0
+
+
+def data_stamps(sources: Sources) -> tuple:
+    """Stamps of the data and metadata paths: a table edited, or a file added to or removed from a
+    folder, changes them (an edit inside a folder's file does not: restart the dashboard for that)."""
+    return tuple(file_stamp(p) for p in (*sources.data, *sources.metadata))
+
+
+def content_stamp(path: str) -> str:
+    """sha256 of a file's bytes ("" when missing): read on every run (a codebook is a few kB), so an outside
+    edit shows on the next interaction even when it keeps the size and lands within the same mtime tick."""
+    return _stamp(_read(path))
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return None
+
+
+def _stamp(raw: bytes | None) -> str:
+    return hashlib.sha256(raw).hexdigest() if raw is not None else ""
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _codebook(path: str, stamp: str, _raw: bytes | None) -> Codebook | CodebookError:
+    """The codebook parsed from the very bytes `stamp` was taken of (a file read twice could change between
+    the reads and leave an old text cached under a new stamp)."""
+    try:
+        return load_codebook(path) if _raw is None else codebook_from_bytes(_raw, source=path)
+    except CodebookError as error:  # cached too: a broken file is not re-parsed on every rerun
+        return error
+
+
+@st.cache_resource(show_spinner=False)
+def _last_good_codebooks() -> dict[str, Codebook]:
+    return {}
+
+
+def codebook_for(path: str) -> tuple[Codebook | None, CodebookError | None]:
+    """The codebook to use and the error of the file as it is now, if any. On error, the last codebook
+    that loaded from this path in this process (or None)."""
+    raw = _read(path)
+    loaded = _codebook(path, _stamp(raw), raw)
+    if isinstance(loaded, CodebookError):
+        return _last_good_codebooks().get(path), loaded
+    _last_good_codebooks()[path] = loaded
+    return loaded, None
+
+
+@st.cache_resource(show_spinner="Scoring the transcripts (cached after the first time)...", max_entries=4)
+def analysis_for(data: tuple[str, ...], metadata: tuple[str, ...], stamps: tuple, codebook_hash: str,
+                 _codebook: Codebook) -> Analysis:
+    """The analysis of the data with a codebook; keyed by the paths, their `data_stamps` and the
+    codebook's content hash (the engine's own disk cache then reuses whatever did not change)."""
+    return analyse(list(data), codebook=_codebook, metadata=list(metadata) or None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def view_data_for(analysis_key: str, _analysis: Analysis) -> ViewData:
+    return prepare(_analysis.transcripts, _analysis.themes, _analysis.hits, _analysis.codebook.theme_ids)
+
+
+@st.cache_resource(show_spinner="Indexing the quotes for search...", max_entries=4)
+def sentences_for(analysis_key: str, _analysis: Analysis, _data: ViewData) -> pd.Series:
+    return hit_sentences(_data.hits, _analysis.text, _analysis.turns)

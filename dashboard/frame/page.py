@@ -1,0 +1,54 @@
+"""The frame every page shares: load the data, adopt the URL, apply the filters, draw the sidebar.
+
+Each page starts with `page = frame.run()`, so a page is complete even when it runs without its entrypoint
+(AppTest's `switch_page` runs only the page).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import ThemescopeError
+
+from dashboard.frame import context
+
+from dashboard.frame import loading
+
+from dashboard.frame import sidebar
+
+from dashboard.frame import state
+
+from dashboard.frame import toolbar
+
+
+def run() -> context.PageContext:
+    """Everything up to the page's own content; stops the run with a clear message when nothing can be
+    shown (codebook invalid with no earlier version, data not loadable, no transcripts)."""
+    sources = loading.sources_from_argv()
+    codebook, codebook_error = loading.codebook_for(sources.codebook)
+    if codebook is None:
+        sidebar.codebook_problems(codebook_error, keeping=False)
+        st.stop()
+    try:
+        analysis = loading.analysis_for(sources.data, sources.metadata, loading.data_stamps(sources),
+                                        codebook.content_hash, codebook)
+    except ThemescopeError as error:
+        st.error(f"The data could not be loaded: {error}", icon=":material/error:")
+        st.stop()
+    if analysis.transcripts.empty:
+        st.warning("**No transcripts were loaded.** Start the dashboard with `--data PATH` pointing at a "
+                   "folder of `.txt`/`.md` transcripts or a `.csv`/`.jsonl`/`.parquet` table.",
+                   icon=":material/folder_off:")
+        st.code("\n".join(analysis.report.lines()), language=None, wrap_lines=True)
+        st.stop()
+    data = loading.view_data_for(analysis.key, analysis)
+    choices = state.Choices(tuple(data.occupations), tuple(data.theme_ids),
+                            data.attributes)
+    view = state.sync_view_with_url(choices)
+    page_context = context.build(analysis, data, view)
+    if not page_context.presenting:  # presenting: no sidebar at all (the pages are in the top bar)
+        sidebar.render(page_context)
+    toolbar.render(page_context)
+    state.write_url(view)
+    if codebook_error is not None:
+        sidebar.codebook_problems(codebook_error, keeping=True)
+    return page_context

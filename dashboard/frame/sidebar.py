@@ -1,0 +1,88 @@
+"""The shared sidebar: the data summary, the matching count and the filters every page obeys."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core import Analysis, CodebookError
+
+from dashboard.frame.context import PageContext
+from dashboard.frame.state import MAX_MIN_HITS, copy_widget, seed, set_view
+
+ATTRIBUTE_TITLES = {"file": "Source file"}
+
+
+def render(context: PageContext) -> None:
+    with st.sidebar:
+        data_summary(context.analysis)
+        st.markdown(f"**{int(context.mask.sum()):,}** of {context.data.size:,} transcripts match",
+                    help="Transcripts passing every filter below; every page counts only these.")
+        filters(context)
+
+
+def data_summary(analysis: Analysis) -> None:
+    """A popover with what was loaded, what was skipped and why, and which codebook scored it."""
+    book, report = analysis.codebook, analysis.report
+    label = f"{len(analysis.transcripts):,} transcripts · codebook v{book.version}"
+    with st.popover(label, icon=":material/database:", width="stretch"):
+        st.markdown(f"**{report.total:,} transcripts loaded** from {len(report.loaded)} file(s)")
+        st.dataframe({"file": [Path(f).name for f in report.loaded], "transcripts": list(report.loaded.values())},
+                     hide_index=True, height=min(35 * len(report.loaded) + 38, 220))
+        if report.problems:
+            st.markdown(f"**{len(report.problems)} skipped or changed**")
+            st.markdown("\n".join(f"- `{Path(p.file).name}`{_where(p)}: {p.message}"
+                                  + (f" *(fix: {p.hint})*" if p.hint else "") for p in report.problems[:50]))
+        else:
+            st.markdown("Nothing skipped.")
+        origin = "loaded from the cache" if analysis.cached == "results" else "scored when the dashboard started"
+        st.markdown(f"**Codebook:** {book.name}, version {book.version} (`{book.content_hash[:12]}`): "
+                    f"{len(book.themes)} themes, {len(book.occupations)} occupation groups, scope "
+                    f"`{book.settings.scope}`.  \nResults: {origin}.")
+
+
+def _where(problem) -> str:
+    return f" line {problem.line}" if problem.line is not None else ""
+
+
+def filters(context: PageContext) -> None:
+    book, data, view = context.codebook, context.data, context.view
+    found = set(data.occupations)
+    occupations = [o for o in book.occupation_ids if o in found]
+    occupations += sorted(found - set(occupations))  # values from metadata that the codebook does not name
+    st.multiselect("Occupation", occupations, key=seed("w_occupation", view["occupation"]),
+                   format_func=book.label_of, on_change=copy_widget, args=("occupation",),
+                   placeholder="All occupations")
+    st.multiselect("Theme", data.theme_ids, key=seed("w_theme", view["theme"]), format_func=book.label_of,
+                   on_change=copy_widget, args=("theme",), placeholder="All themes",
+                   help="Only transcripts raising one of these themes match, and only these themes are shown.")
+    for column, values in data.attributes.items():
+        st.multiselect(ATTRIBUTE_TITLES.get(column, column.replace("_", " ").capitalize()), values,
+                       key=seed(f"w_attr_{column}", view["attr"].get(column, [])), on_change=_copy_attribute,
+                       args=(column,), placeholder="Any")
+    st.number_input("Minimum hits per theme", 1, MAX_MIN_HITS, key=seed("w_min_hits", view["min_hits"]),
+                    on_change=copy_widget, args=("min_hits",),
+                    help="A transcript raises a theme when the theme has at least this many hits in it.")
+    st.text_input("Search in quotes", key=seed("w_q", view["q"]), on_change=copy_widget, args=("q",),
+                  placeholder="e.g. deadline", help="Keeps transcripts with a quote containing this text.")
+    st.button("Clear filters", on_click=clear_filters, icon=":material/filter_alt_off:", width="stretch")
+
+
+def _copy_attribute(column: str) -> None:
+    view = st.session_state["view"]
+    view["attr"] = {**view["attr"], column: st.session_state[f"w_attr_{column}"]}
+    set_view(qpage=1)
+
+
+def clear_filters() -> None:
+    for key in [k for k in st.session_state if str(k).startswith("w_attr_")]:
+        del st.session_state[key]
+    set_view(occupation=[], theme=[], attr={}, min_hits=1, q="", sel_theme=None, sel_occupation=None, qpage=1)
+
+
+def codebook_problems(error: CodebookError, *, keeping: bool) -> None:
+    """The codebook's problems with file:line:column, and what is shown meanwhile."""
+    where = "Showing the results of the last version that loaded." if keeping else "Nothing to show until it loads."
+    st.error(f"**The codebook has {len(error.problems)} problem(s).** {where}", icon=":material/error:")
+    st.code("\n".join(str(p) for p in error.problems[:30]), language=None, wrap_lines=True)
+

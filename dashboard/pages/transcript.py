@@ -1,0 +1,73 @@
+"""Transcript: the whole interview, speakers styled apart, every hit in its theme's colour, scrolled to the quote."""
+import html
+
+import streamlit as st
+
+from core.views.filters import transcript_hits
+from dashboard.frame import context
+from dashboard.frame import page as frame
+from dashboard.workbench import marking
+from dashboard.frame.passages import hit_spans, legend_html, scroll_script, transcript_html
+from dashboard.frame.state import copy_widget, seed, set_view
+
+MAX_OPTIONS = 2_000  # a select box with more entries is slow to send and useless to scroll
+
+page = frame.run()
+view, data = page.view, page.data
+st.title("Transcript")
+
+matching = page.matching()["transcript_id"].tolist()
+if view["transcript"] is not None and data.doc_of(view["transcript"]) is None:
+    st.warning(f"There is no transcript “{view['transcript']}” in this data; showing the first matching one.")
+    set_view(transcript=None, hit=None)
+if view["transcript"] is None:
+    context.stop_when_nothing_matches(page)
+    view["transcript"] = matching[0]  # the default is settled into the URL at the end of the run
+current = view["transcript"]
+options = matching[:MAX_OPTIONS]
+if current not in options:
+    options = [current, *options]
+
+
+def pick_transcript() -> None:
+    copy_widget("transcript", resets_paging=False)
+    set_view(hit=None)
+
+
+occupations = data.transcripts["occupation"].to_numpy()
+
+
+def describe(transcript_id: str) -> str:
+    return f"{transcript_id} · {page.label(occupations[data.doc_of(transcript_id)])}"
+
+
+picker, back = st.columns([4, 1], vertical_alignment="bottom")
+if page.presenting:  # no editing controls: the transcript is named instead
+    picker.markdown(f"### {html.escape(describe(current))}")
+else:
+    picker.selectbox(f"Transcript ({len(matching):,} matching" + (f", first {MAX_OPTIONS:,} listed)"
+                     if len(matching) > MAX_OPTIONS else ")"), options, key=seed("w_transcript", current),
+                     on_change=pick_transcript, format_func=describe)
+back.page_link(context.QUOTES, label="Back to quotes", icon=":material/format_quote:", query_params=page.link())
+if current not in matching:
+    st.caption("This transcript does not match the current filters; it is shown because the link named it.")
+
+doc = data.doc_of(current)
+row = data.transcripts.iloc[doc]
+facts = {"Occupation": page.label(row["occupation"]),
+         "Evidence": f"{row['occupation_evidence'] or 'none'} (confidence {row['occupation_confidence']:.0%})",
+         "Participant words": f"{int(row['participant_words']):,}",
+         **{column.replace("_", " ").capitalize(): data.attribute_values[column][doc] for column in data.attributes}}
+st.html(" &nbsp;·&nbsp; ".join(f"<b>{html.escape(k)}:</b> {html.escape(page.shown(str(v)))}"
+                               for k, v in facts.items()))
+
+hits = transcript_hits(data, doc, page.themes_in_view)
+counts = hits["theme"].value_counts().reindex(page.themes_in_view).dropna().astype(int)
+st.html(legend_html(counts.to_dict(), page.colours, page.label))
+marking.transcript_control(page, current)  # themes present / absent, to the labels file
+
+text = page.text(current)  # masked when redacting; offsets hold
+st.html(transcript_html(text, page.analysis.turns(current), hit_spans(hits, page.colours, page.label, text),
+                        target=view["hit"]))
+if view["hit"] is not None:
+    st.html(scroll_script(view["hit"]), unsafe_allow_javascript=True)  # our script, no transcript text

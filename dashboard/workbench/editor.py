@@ -1,0 +1,233 @@
+"""The Codebook page's editor: the YAML in a text area, Validate (problems pinned to line and column),
+Preview (what the unsaved edit would change against the saved codebook), Save (atomic, earlier versions
+kept, an invalid text kept as a draft) and the earlier versions to browse and restore."""
+from __future__ import annotations
+
+import html
+import time
+
+import pandas as pd
+import streamlit as st
+
+from core import CodebookError, Problem
+from core.codebook.history import draft_path, list_versions, restore_version, save_codebook
+from core.views.quotes import Span, highlight_html
+
+from dashboard.workbench import session as workbench
+from dashboard.frame.context import PageContext
+
+QUOTES_LISTED = 30
+
+
+def render_notice() -> None:
+    notice = st.session_state.pop(workbench.NOTICE, None)
+    if notice:
+        kind, message = notice
+        getattr(st, kind)(message, icon=":material/check_circle:" if kind == "success" else ":material/info:")
+
+
+def editor(path: str) -> dict:
+    """The text area and the state of the edit; returns the edit."""
+    edit = workbench.current_edit(path)
+    if workbench.changed_on_disk(edit):
+        st.warning("**The codebook file changed on disk** since you began this edit (an outside editor?). "
+                   "Your text is kept; load the file's text to drop your edit.", icon=":material/sync_problem:")
+        st.button("Load the file's text (drop my edit)", on_click=_load_file, args=(path,), key="cb-load-file")
+    status = "unsaved edit" if workbench.unsaved(edit) else "same as the saved file"
+    st.text_area(f"`{path}` · {status}", key=workbench.EDITOR, height=420, on_change=workbench.copy_editor,
+                 help="Your text is kept while you switch pages; Save makes it the active codebook.")
+    return edit
+
+
+def _load_file(path: str) -> None:
+    text = workbench.file_text(path)
+    workbench.set_text(text, base=text)
+
+
+def actions(edit: dict) -> str | None:
+    """The three buttons; returns "validate" or "preview" when one was pressed (Save acts in its callback)."""
+    validate, preview, save, revert = st.columns(4)
+    pressed = None
+    if validate.button("Validate", icon=":material/rule:", key="cb-validate", width="stretch"):
+        pressed = "validate"
+    if preview.button("Preview", icon=":material/compare_arrows:", key="cb-preview", type="primary",
+                      width="stretch", help="What this edit changes against the saved codebook, before saving"):
+        pressed = "preview"
+    save.button("Save", icon=":material/save:", key="cb-save", on_click=_save, args=(edit["path"],),
+                width="stretch", help="Atomic; the text it replaces is kept in the history. An invalid text "
+                "is kept as a draft and never becomes active.")
+    revert.button("Revert to saved", icon=":material/undo:", key="cb-revert", on_click=_load_file,
+                  args=(edit["path"],), disabled=not workbench.unsaved(edit), width="stretch")
+    return pressed
+
+
+def _save(path: str) -> None:
+    text = st.session_state[workbench.EDIT]["text"]
+    result = save_codebook(path, text)
+    if result.saved:
+        workbench.set_text(text, base=text)
+        kept = f" The previous version is kept as `{result.previous.path.name}`." if result.previous else ""
+        workbench.notify("success", f"Saved `{path}`: the dashboard now uses it.{kept}")
+    else:
+        st.session_state["_codebook_save_problems"] = result.problems
+        workbench.notify("warning", f"Not saved: the text has {len(result.problems)} problem(s), listed below. "
+                         f"It is kept as a draft in `{result.path}`; the active codebook is unchanged.")
+
+
+def problems(error: CodebookError, text: str) -> None:
+    """Each problem with its line and column, and the lines around it with a caret under the column."""
+    st.error(f"**{len(error.problems)} problem(s)**: fix them, then Validate again.", icon=":material/error:")
+    for problem in error.problems[:30]:
+        st.markdown(f"**line {problem.line or '?'}, column {problem.column or '?'}**: "
+                    f"{html.escape(_message(problem))}")
+        if problem.line:
+            st.code(_excerpt(text, problem.line, problem.column), language="yaml", line_numbers=False)
+
+
+def _message(problem: Problem) -> str:
+    return problem.message + (f" (at `{problem.key}`)" if problem.key else "") + \
+        (f". Fix: {problem.hint}" if problem.hint else "")
+
+
+def _excerpt(text: str, line: int, column: int | None) -> str:
+    lines = text.splitlines()
+    start = max(line - 2, 0)
+    shown = [f"{n + 1:>4} | {lines[n]}" for n in range(start, min(line, len(lines)))]
+    if column:
+        shown.append("     | " + " " * (column - 1) + "^")
+    shown += [f"{n + 1:>4} | {lines[n]}" for n in range(line, min(line + 1, len(lines)))]
+    return "\n".join(shown)
+
+
+def validate(edit: dict) -> None:
+    checked = workbench.validate(edit["text"], edit["path"])
+    if isinstance(checked, CodebookError):
+        problems(checked, edit["text"])
+    else:
+        st.success(f"**Valid**: {len(checked.themes)} themes, {len(checked.occupations)} occupation groups, "
+                   f"{sum(len(t.terms) for t in checked.themes)} theme terms.", icon=":material/check_circle:")
+
+
+def saved_problems(edit: dict) -> None:
+    found = st.session_state.pop("_codebook_save_problems", None)
+    if found:
+        problems(CodebookError(found), edit["text"])
+
+
+# ---------------------------------------------------------------- preview
+def run_preview(page: PageContext, edit: dict) -> None:
+    """Score the edit (a progress box while it runs) and keep the result for the following reruns."""
+    checked = workbench.validate(edit["text"], edit["path"])
+    if isinstance(checked, CodebookError):
+        problems(checked, edit["text"])
+        return
+    with st.status("Scoring the edit on the cached corpus...", expanded=False) as box:
+        started = time.perf_counter()
+        diff, after = workbench.preview(page.analysis, checked)
+        seconds = time.perf_counter() - started
+        box.update(label=f"Preview ready in {seconds:.2f} s", state="complete")
+    st.session_state[workbench.PREVIEW] = workbench.Preview(workbench.digest(edit["text"]), page.analysis.key,
+                                                            diff, after, seconds)
+
+
+def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
+    shown = st.session_state.get(workbench.PREVIEW)
+    if shown is None:
+        st.caption("Press **Preview** to see what your edit changes before you save it.")
+        return
+    if shown.text_hash != workbench.digest(edit["text"]) or shown.analysis_key != page.analysis.key:
+        st.caption("The preview below is of an earlier text or codebook: press **Preview** again.")
+        return
+    diff = shown.diff
+    st.subheader("What this edit changes")
+    if not diff.changed:
+        st.info("No change: the edit gives the same themes, occupations and quotes as the saved codebook.")
+        return
+    themes = diff.themes
+    st.markdown(f"**{int(themes['transcripts_gained'].sum()):,}** theme presences gained, "
+                f"**{int(themes['transcripts_lost'].sum()):,}** lost · **{len(diff.gained):,}** quotes gained, "
+                f"**{len(diff.lost):,}** lost · {len(page.analysis.transcripts):,} transcripts "
+                f"(scored in {shown.seconds:.2f} s)")
+    if agreement is not None:
+        agreement(shown.after)
+    by_theme, by_occupation = st.columns(2)
+    by_theme.markdown("**Per theme**")
+    by_theme.table(_changed(themes, "theme", page.label), hide_index=True)  # small: a static table draws fastest
+    by_occupation.markdown("**Per occupation**")
+    by_occupation.table(_changed(diff.occupations, "occupation", page.label), hide_index=True)
+    gained, lost = st.columns(2)
+    with gained:
+        quote_list(page, diff.gained, "gained", "#c6f6d5")
+    with lost:
+        quote_list(page, diff.lost, "lost", "#fed7d7")
+
+
+def _changed(table: pd.DataFrame, key: str, label) -> pd.DataFrame:
+    moves = [c for c in table.columns if c.endswith(("gained", "lost", "moved_in", "moved_out"))]
+    rows = table[table[moves].to_numpy().any(axis=1)].copy()
+    rows[key] = rows[key].map(label)
+    return rows
+
+
+def quote_list(page: PageContext, quotes: pd.DataFrame, title: str, colour: str) -> None:
+    st.markdown(f"**Quotes {title}: {len(quotes):,}**" + (f" (first {QUOTES_LISTED})" if len(quotes) > QUOTES_LISTED
+                                                           else ""))
+    blocks = [_quote_html(page, row, colour) for row in quotes.head(QUOTES_LISTED).itertuples()]
+    if blocks:
+        st.html(f'<div data-testid="cb-quotes-{title}">' + "".join(blocks) + "</div>")
+
+
+def _quote_html(page: PageContext, row, colour: str) -> str:
+    sentence = page.shown(workbench.sentence_of(page.analysis, row))  # masked when redacting, same length
+    matched = " ".join(str(row.matched_text).split())
+    at = sentence.find(matched) if matched else -1
+    spans = [Span(at, at + len(matched), colour, f"{row.term} \u2192 {matched}")] if at >= 0 else []
+    return (f'<div style="border:1px solid #e6e6e6;border-radius:6px;padding:6px 10px;margin:4px 0">'
+            f'<div style="font-size:0.8rem;color:#555"><b>{html.escape(page.label(row.theme))}</b> &middot; '
+            f'{html.escape(page.label(row.occupation)) if isinstance(row.occupation, str) else ""} &middot; '
+            f'{html.escape(str(row.transcript_id))} &middot; <code>{html.escape(str(row.term))}</code> '
+            f'({row.similarity:.0f})</div>{highlight_html(sentence, spans)}</div>')
+
+
+# ---------------------------------------------------------------- versions and drafts
+def versions(path: str) -> None:
+    draft = draft_path(path)
+    if draft.exists():
+        st.warning(f"A draft that did not validate is kept in `{draft}`.", icon=":material/draft:")
+        st.button("Load the draft into the editor", key="cb-load-draft", on_click=_load_draft, args=(str(draft),))
+    found = list_versions(path)
+    with st.expander(f"Earlier versions ({len(found)})", icon=":material/history:"):
+        if not found:
+            st.caption("None yet: every save keeps the text it replaces here.")
+            return
+        chosen = st.selectbox("Version", range(len(found)), key="cb-version",
+                              format_func=lambda i: f"{found[i].saved_at:%Y-%m-%d %H:%M:%S} UTC · "
+                                                    f"{found[i].content_hash}")
+        version = found[chosen]
+        load, restore = st.columns(2)
+        load.button("Load into the editor", key="cb-version-load", on_click=_load_version, args=(version,),
+                    icon=":material/edit:", width="stretch", help="As an unsaved edit: preview it, then save")
+        restore.button("Restore (make it active)", key="cb-version-restore", on_click=_restore,
+                       args=(path, version), icon=":material/restore:", width="stretch",
+                       help="The text it replaces goes to the history too")
+        st.code(version.text(), language="yaml", line_numbers=True, height=300)
+
+
+def _load_draft(draft: str) -> None:
+    workbench.set_text(workbench.file_text(draft))
+
+
+def _load_version(version) -> None:
+    workbench.set_text(version.text())
+    workbench.notify("info", f"Loaded `{version.path.name}` into the editor as an unsaved edit.")
+
+
+def _restore(path: str, version) -> None:
+    result = restore_version(path, version)
+    if result.saved:
+        text = workbench.file_text(path)
+        workbench.set_text(text, base=text)
+        workbench.notify("success", f"Restored `{version.path.name}`: it is the active codebook again.")
+    else:
+        workbench.notify("warning", f"`{version.path.name}` does not validate any more; kept as a draft in "
+                         f"`{result.path}`.")

@@ -1,0 +1,150 @@
+"""The codebook workbench's state and engine handles: the researcher's edit, kept across reruns and page
+switches, and the cached corpus, term report and lint the Codebook page reads (all computed by core).
+
+The edit lives in `st.session_state[EDIT]` (a widget's own value is dropped when its page is left) as
+{"path", "base", "text"}: `base` is the file's text the edit started from. While there is no unsaved edit
+the editor follows the file, so an edit made in an outside editor shows on the next interaction.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core import Analysis, Codebook, CodebookError, Problem, parse_codebook
+from core.codebook.edits import add_variant
+from core.workbench.diff import CodebookDiff, diff_scores
+from core.workbench.lint import Finding, lint
+from core.engine.rescore import CachedCorpus, Scored
+from core.workbench.terms import TermReport, near_misses, term_report, threshold_change
+
+EDIT = "_codebook_edit"     # the researcher's text (see module docstring)
+EDITOR = "cb_editor"        # the text area's key, seeded from EDIT on every run
+PREVIEW = "_codebook_preview"
+NOTICE = "_codebook_notice"  # what the last button did, shown once on the next run
+
+
+# ---------------------------------------------------------------- the edit
+def file_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def current_edit(path: str) -> dict:
+    """The edit of the codebook at `path`, following the file while nothing is unsaved; seeds the editor."""
+    on_disk = file_text(path)
+    edit = st.session_state.get(EDIT)
+    if edit is None or edit["path"] != path or (edit["text"] == edit["base"] and on_disk != edit["base"]):
+        edit = {"path": path, "base": on_disk, "text": on_disk}
+    st.session_state[EDIT] = edit
+    st.session_state[EDITOR] = edit["text"]
+    return edit
+
+
+def unsaved(edit: dict) -> bool:
+    return edit["text"] != file_text(edit["path"])
+
+
+def changed_on_disk(edit: dict) -> bool:
+    """The file changed under an unsaved edit (an outside editor, another tab)."""
+    return edit["text"] != edit["base"] and file_text(edit["path"]) != edit["base"]
+
+
+def copy_editor() -> None:
+    """on_change of the text area: the typed text becomes the edit."""
+    st.session_state[EDIT]["text"] = st.session_state[EDITOR]
+
+
+def set_text(text: str, *, base: str | None = None) -> None:
+    """From a callback: put `text` in the editor (an unsaved edit unless it equals the file)."""
+    edit = st.session_state[EDIT]
+    edit["text"] = text
+    if base is not None:
+        edit["base"] = base
+
+
+def notify(kind: str, message: str) -> None:
+    st.session_state[NOTICE] = (kind, message)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def validate(text: str, path: str) -> Codebook | CodebookError:
+    try:
+        return parse_codebook(text, source=path)
+    except CodebookError as error:
+        return error
+
+
+def with_variant(text: str, path: str, kind: str, code: str, term: str, variant: str, to: str) -> str:
+    """The editor text with `variant` on a term's allow or deny list. The term is found by its text in the
+    edited codebook (the report's position may have moved with the edit); CodebookError when it is gone."""
+    edited = parse_codebook(text, source=path)
+    codes = {c.id: c for c in (edited.themes if kind == "theme" else edited.occupations)}
+    terms = [t.text for t in codes[code].terms] if code in codes else []
+    if term not in terms:
+        raise CodebookError([_gone(path, kind, code, term)])
+    return add_variant(text, kind, code, terms.index(term), variant, to=to, source=path)
+
+
+def _gone(path: str, kind: str, code: str, term: str) -> Problem:
+    return Problem(path, f"the edit has no term `{term}` in {kind} `{code}`",
+                   hint="undo the edit that removed it, or add the variant by hand")
+
+
+# ---------------------------------------------------------------- the engine, cached
+@st.cache_resource(show_spinner="Loading the corpus for re-scoring...", max_entries=2)
+def corpus_for(shard_folder: str, _analysis: Analysis) -> CachedCorpus:
+    """The analysis's shards in memory; keyed by their folder, so a saved codebook reuses them."""
+    return CachedCorpus.of(_analysis)
+
+
+def corpus_of(analysis: Analysis) -> CachedCorpus:
+    return corpus_for(str(analysis.store.folder), analysis)
+
+
+@st.cache_resource(show_spinner="Counting what each term matches...", max_entries=4)
+def report_for(analysis_key: str, _analysis: Analysis) -> tuple[TermReport, list[Finding]]:
+    report = term_report(corpus_of(_analysis), Scored.of(_analysis))
+    return report, lint(report, _analysis.codebook)
+
+
+@st.cache_data(show_spinner="Looking for near misses...", max_entries=16)
+def near_misses_for(analysis_key: str, window: float, _analysis: Analysis) -> pd.DataFrame:
+    return near_misses(corpus_of(_analysis), _analysis.codebook, window=window)
+
+
+@st.cache_data(show_spinner="Scoring with that threshold...", max_entries=16)
+def threshold_change_for(analysis_key: str, threshold: float, _analysis: Analysis) -> pd.DataFrame:
+    return threshold_change(corpus_of(_analysis), Scored.of(_analysis), threshold)
+
+
+@dataclass
+class Preview:
+    """What the edit with text `text_hash` would change against the analysis `analysis_key`."""
+
+    text_hash: str
+    analysis_key: str
+    diff: CodebookDiff
+    after: Scored
+    seconds: float
+
+
+def preview(analysis: Analysis, codebook: Codebook) -> tuple[CodebookDiff, Scored]:
+    """The edit scored on the cached corpus (only the themes it touched) and diffed with the saved results.
+    Quote sentences are cut when listed (`sentence_of`): an edit may gain thousands of quotes."""
+    corpus, before = corpus_of(analysis), Scored.of(analysis)
+    after = corpus.score(codebook, base=before)
+    return diff_scores(before, after), after
+
+
+def sentence_of(analysis: Analysis, row) -> str:
+    """The sentence around a quote of a diff or a queue (transcript_id, turn, start, end)."""
+    return corpus_of(analysis).sentence(str(row.transcript_id), int(row.turn), int(row.start), int(row.end))

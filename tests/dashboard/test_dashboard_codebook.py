@@ -1,0 +1,287 @@
+"""AppTest: the Codebook page (validate, preview, save with history and drafts, one-click variants, hot reload),
+the hand-coding controls on the Quotes and Transcript pages, and the hand-coding check. Every test works on a
+temporary copy of the workbench codebook (tests/data/workbench), so nothing in the repository is written."""
+import os
+import re
+import shutil
+import sys
+
+import pytest
+import yaml
+
+from support import ROOT, run_app
+from workbench_data import CODEBOOK, LABELS_A, LABELS_B, TRANSCRIPTS
+
+from core.codebook.history import draft_path, list_versions
+
+APP = str(ROOT / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def files(tmp_path):
+    """A temporary codebook and the labels file the dashboard writes beside it."""
+    codebook = tmp_path / "book" / "codebook.yaml"
+    codebook.parent.mkdir()
+    shutil.copy(CODEBOOK, codebook)
+    return codebook, codebook.parent / "labels.yaml"
+
+
+@pytest.fixture
+def open_page(monkeypatch, tmp_path, files):
+    """open_page(page, *extra_args, **query) -> an AppTest showing that page on the workbench corpus."""
+    monkeypatch.setenv("THEMESCOPE_CACHE", str(tmp_path / "cache"))
+
+    def run(page="codebook", *extra, **query):
+        monkeypatch.setattr(sys, "argv", ["app.py", "--data", str(TRANSCRIPTS), "--codebook", str(files[0]),
+                                          *map(str, extra)])
+        return run_app(page, **query)
+    return run
+
+
+def edit(at, old: str, new: str):
+    area = at.text_area(key="cb_editor")
+    assert old in area.value, old
+    area.input(area.value.replace(old, new, 1)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def press(at, key: str):
+    at.button(key=key).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def html_of(at) -> str:
+    return "\n".join(element.proto.body for element in at.get("html"))
+
+
+def scored_with(at) -> str:
+    """The version of the codebook the results on screen come from (the sidebar's data summary)."""
+    line = next(m.value for m in at.sidebar.markdown if m.value.startswith("**Codebook:**"))
+    return re.search(r"version (\S+) ", line).group(1)
+
+
+def open_tab(at, name: str):
+    at.session_state["cb-tab"] = name
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+# ---------------------------------------------------------------- validate, preview, save
+def test_the_page_shows_the_saved_codebook_in_the_editor(open_page, files):
+    at = open_page()
+    assert at.title[0].value == "Codebook"
+    assert at.text_area(key="cb_editor").value == files[0].read_text()
+    assert "same as the saved file" in at.text_area(key="cb_editor").label
+
+
+def test_validate_pins_each_problem_to_its_line_and_column(open_page):
+    at = edit(open_page(), "  - id: art\n", "  - id: Bad Art\n")
+    press(at, "cb-validate")
+    assert "1 problem" in at.error[0].value
+    line = next(m.value for m in at.markdown if m.value.startswith("**line "))
+    number, column = map(int, re.match(r"\*\*line (\d+), column (\d+)\*\*", line).groups())
+    assert number == 23 and column >= 1
+    excerpt = next(c.value for c in at.code if "Bad Art" in c.value)
+    assert "  23 |   - id: Bad Art" in excerpt and "^" in excerpt
+
+
+def test_validate_says_valid(open_page):
+    at = press(open_page(), "cb-validate")
+    assert at.success[0].value.startswith("**Valid**: 4 themes, 2 occupation groups")
+
+
+def test_preview_lists_the_quotes_gained_and_lost(open_page):
+    at = edit(open_page(), "threshold: 88", "threshold: 85")  # `calender` (87.5) now matches `calendar`
+    at = edit(at, "      - fear\n", "")                        # and `fear` no longer counts for worry
+    press(at, "cb-preview")
+    text = markdown(at)
+    assert "**Quotes gained: 1**" in text and "**Quotes lost: 1**" in text
+    body = html_of(at)
+    gained = body[body.index('data-testid="cb-quotes-gained"'):body.index('data-testid="cb-quotes-lost"')]
+    assert re.search(r"<mark[^>]*>calender</mark>", gained) and "Scheduling" in gained
+    lost = body[body.index('data-testid="cb-quotes-lost"'):]
+    assert re.search(r"<mark[^>]*>fear</mark>", lost) and "Worry" in lost
+    per_theme = at.table[0].value
+    assert set(per_theme["theme"]) == {"Scheduling", "Worry"}
+
+
+def test_a_preview_of_an_earlier_text_is_not_shown_as_current(open_page):
+    at = press(edit(open_page(), "threshold: 88", "threshold: 85"), "cb-preview")
+    at = edit(at, "threshold: 85", "threshold: 86")
+    assert "earlier text" in "\n".join(c.value for c in at.caption)
+
+
+def test_save_makes_the_edit_active_and_keeps_the_previous_version(open_page, files):
+    codebook = files[0]
+    before = codebook.read_text()
+    at = press(edit(open_page(), 'version: "w1"', 'version: "w2"'), "cb-save")
+    assert 'version: "w2"' in codebook.read_text()
+    versions = list_versions(codebook)
+    assert len(versions) == 1 and versions[0].text() == before
+    assert "Saved" in at.success[0].value
+    assert "same as the saved file" in at.text_area(key="cb_editor").label
+    assert scored_with(at) == "w2"
+
+
+def test_an_invalid_save_is_kept_as_a_draft_and_never_made_active(open_page, files):
+    codebook = files[0]
+    before = codebook.read_text()
+    at = press(edit(open_page(), "threshold: 88", "treshold: 88"), "cb-save")
+    assert codebook.read_text() == before and not list_versions(codebook)
+    assert "treshold: 88" in draft_path(codebook).read_text()
+    assert "Not saved" in at.warning[0].value
+    assert any(m.value.startswith("**line 4, column") for m in at.markdown)
+    assert "treshold" in at.text_area(key="cb_editor").value  # the researcher's text is still there
+
+
+def test_a_version_can_be_restored(open_page, files):
+    codebook = files[0]
+    original = codebook.read_text()
+    at = press(edit(open_page(), 'version: "w1"', 'version: "w2"'), "cb-save")
+    press(at, "cb-version-restore")
+    assert codebook.read_text() == original
+    assert len(list_versions(codebook)) == 2
+
+
+def test_the_edit_survives_a_page_switch(open_page):
+    at = edit(open_page(), "threshold: 88", "threshold: 85")
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/codebook.py").run()
+    assert "threshold: 85" in at.text_area(key="cb_editor").value
+    assert "unsaved edit" in at.text_area(key="cb_editor").label
+
+
+# ---------------------------------------------------------------- term report
+def test_the_term_report_lists_terms_variants_lint_and_near_misses(open_page):
+    at = open_tab(open_page(), "Terms")
+    text = markdown(at)
+    assert "**Terms** (12) on 3 transcripts" in text and "**Near misses** (1)" in text
+    terms = at.dataframe[1].value
+    assert "depreciated 95.2" in terms.loc[terms["term"] == "deprecated", "variants"].iloc[0]
+    lint = at.dataframe[0].value
+    assert {"silent-theme", "shared-term", "shared-occupation-term"} <= set(lint["rule"])
+    assert lint["line"].notna().all() and lint["column"].notna().all()
+
+
+def test_one_click_puts_a_near_miss_on_the_allow_list_as_an_unsaved_edit(open_page, files):
+    at = open_tab(open_page(), "Terms")
+    options = at.selectbox(key="cb-variant").options
+    assert options[0].startswith("calender \u2192 calendar")
+    press(at, "cb-allow")
+    assert files[0].read_text() == CODEBOOK.read_text()  # not saved
+    at = open_tab(at, "Edit and preview")
+    assert "{term: calendar, allow: [calender]}" in at.text_area(key="cb_editor").value
+    press(at, "cb-preview")
+    assert "**Quotes gained: 1**" in markdown(at)
+
+
+def test_the_threshold_control_shows_what_would_change_and_sets_it_as_an_edit(open_page, files):
+    at = open_tab(open_page(), "Terms")
+    at.slider(key="cb-threshold").set_value(85).run()
+    assert "**At 85**: 1 theme presences gained" in markdown(at)
+    press(at, "cb-set-threshold")
+    assert files[0].read_text() == CODEBOOK.read_text()  # not saved
+    at = open_tab(at, "Edit and preview")
+    assert at.text_area(key="cb_editor").value == CODEBOOK.read_text().replace("threshold: 88", "threshold: 85")
+    press(at, "cb-preview")
+    assert "**Quotes gained: 1**" in markdown(at)
+
+
+# ---------------------------------------------------------------- hot reload
+def test_an_outside_edit_shows_on_the_next_interaction(open_page, files):
+    codebook = files[0]
+    at = open_page()
+    stamp = os.stat(codebook).st_mtime_ns
+    codebook.write_text(codebook.read_text().replace('version: "w1"', 'version: "w9"'))
+    os.utime(codebook, ns=(stamp, stamp))  # same size, same mtime: only the content tells
+    at.run()
+    assert not at.exception
+    assert 'version: "w9"' in at.text_area(key="cb_editor").value
+    assert scored_with(at) == "w9"
+
+
+def test_an_invalid_outside_edit_shows_its_errors_and_keeps_the_last_results(open_page, files):
+    codebook = files[0]
+    at = open_page()
+    codebook.write_text(codebook.read_text().replace("threshold: 88", "treshold: 88"))
+    at.run()
+    assert not at.exception
+    assert "Showing the results of the last version" in at.error[0].value
+    assert re.search(r"codebook\.yaml:4:\d+", at.code[0].value)
+    assert scored_with(at) == "w1"
+    assert "treshold" in at.text_area(key="cb_editor").value  # the editor follows the file to fix it
+
+
+def test_an_outside_edit_never_overwrites_an_unsaved_edit(open_page, files):
+    at = edit(open_page(), "threshold: 88", "threshold: 85")
+    files[0].write_text(files[0].read_text().replace('version: "w1"', 'version: "w3"'))
+    at.run()
+    assert "threshold: 85" in at.text_area(key="cb_editor").value
+    assert "changed on disk" in at.warning[0].value
+
+
+def test_a_codebook_broken_from_the_start_can_be_fixed_on_the_page(open_page, files):
+    files[0].write_text(files[0].read_text().replace("threshold: 88", "treshold: 88"))
+    at = open_page()
+    at = edit(at, "treshold: 88", "threshold: 88")
+    press(at, "cb-save")
+    assert "threshold: 88" in files[0].read_text()
+
+
+# ---------------------------------------------------------------- hand coding
+def test_marking_a_quote_writes_the_labels_file(open_page, files):
+    at = open_page("quotes", sel_theme="scheduling")
+    control = next(g for g in at.button_group if g.key.startswith("qm-w2|scheduling|"))
+    control.set_value(False).run()
+    assert not at.exception
+    marks = yaml.safe_load(files[1].read_text())["quotes"]
+    _, transcript, theme, start, end = re.split(r"[-|]", control.key, maxsplit=4)
+    assert marks == [{"transcript": transcript, "theme": theme, "start": int(start), "end": int(end),
+                      "correct": False, "term": marks[0]["term"]}]
+    assert next(g for g in at.button_group if g.key == control.key).value is False
+    next(g for g in at.button_group if g.key == control.key).set_value(None).run()
+    assert yaml.safe_load(files[1].read_text())["quotes"] == []
+
+
+def test_marking_a_transcript_writes_present_and_absent(open_page, files):
+    at = open_page("transcript", transcript="w1")
+    at.pills(key="hc-present-w1").set_value(["accuracy"])
+    at.button(key="FormSubmitter:hc-w1-Save my coding").click().run()
+    assert not at.exception
+    entry = yaml.safe_load(files[1].read_text())["transcripts"]["w1"]
+    assert entry["present"] == ["accuracy"] and set(entry["absent"]) == {"scheduling", "worry", "art"}
+    assert entry["occupation"] == "education"
+    at.run()  # the page now reads the coding back and offers to remove it
+    at.button(key="hc-remove-w1").click().run()
+    assert not at.exception
+    assert "w1" not in (yaml.safe_load(files[1].read_text())["transcripts"] or {})
+
+
+def test_the_hand_coding_check_shows_precision_recall_kappa_and_the_queue(open_page, tmp_path):
+    mine = tmp_path / "mine.yaml"
+    shutil.copy(LABELS_A, mine)
+    at = open_tab(open_page("codebook", "--labels", mine, "--labels", LABELS_B), "Hand-coding check")
+    scores = at.dataframe[0].value
+    assert {"quote precision", "precision", "recall", "f1"} <= set(scores.columns)
+    accuracy = scores.set_index("theme").loc["Accuracy"]
+    assert accuracy["quotes marked"] == 2 and accuracy["quote precision"] == 0.5
+    kappa = at.dataframe[1].value
+    assert list(kappa.columns[:3]) == ["theme", "n", "agreement"] and kappa["n"].max() > 0
+    assert "doubt" in markdown(at)
+    at.toggle(key="cb-sweep-on").set_value(True).run()
+    assert not at.exception
+    assert list(at.dataframe[2].value["threshold"]) == [80, 84, 88, 92, 96]
+
+
+def test_the_preview_compares_with_the_hand_coding(open_page, tmp_path):
+    mine = tmp_path / "mine.yaml"
+    shutil.copy(LABELS_A, mine)
+    at = press(edit(open_page("codebook", "--labels", mine), "threshold: 88", "threshold: 85"), "cb-preview")
+    assert "Against your hand coding" in markdown(at)

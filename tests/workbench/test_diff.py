@@ -1,0 +1,170 @@
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from core import analyse, parse_codebook
+from core.workbench.diff import QUOTE_COLUMNS, diff_scores, preview
+
+from workbench_data import TRANSCRIPTS, edited, workbench
+
+ALLOW_CALENDER = ("terms: [schedule, calendar]", "terms: [schedule, {term: calendar, allow: [calender]}]")
+DROP_FEAR = ("      - fear\n      - double check", "      - double check")
+DROP_SYSADMIN = ("terms: [sysadmin, teacher]", "terms: [teacher]")
+
+
+def test_an_unchanged_codebook_changes_nothing():
+    corpus, scored = workbench()
+    change = preview(corpus, scored, scored.codebook)
+    assert not change.changed and change.gained.empty and change.lost.empty
+    assert change.lines() == ["no change: both codebooks give the same themes, occupations and quotes"]
+
+
+def test_an_allowed_variant_gains_a_transcript_and_a_quote_with_its_sentence():
+    corpus, scored = workbench()
+    change = preview(corpus, scored, edited(*ALLOW_CALENDER))
+    themes = change.themes.set_index("theme")
+    assert themes.loc["scheduling"].tolist() == [2, 3, 1, 0, 4, 5, 1, 0]
+    assert themes.drop(index="scheduling")[["transcripts_gained", "quotes_gained", "quotes_lost"]].sum().sum() == 0
+    assert list(change.gained.columns) == QUOTE_COLUMNS
+    quote = change.gained.iloc[0]
+    assert (quote["transcript_id"], quote["occupation"], quote["theme"], quote["term"], quote["matched_text"],
+            quote["start"], quote["end"]) == ("w1", "education", "scheduling", "calendar", "calender", 74, 82)
+    assert quote["sentence"] == "I keep a calender and I double check every deprecated tool."
+
+
+def test_a_removed_term_loses_its_quote_but_not_a_transcript_still_covered():
+    corpus, scored = workbench()
+    change = preview(corpus, scored, edited(*DROP_FEAR))
+    worry = change.themes.set_index("theme").loc["worry"]
+    assert (worry["transcripts_lost"], worry["quotes_lost"], worry["quotes_after"]) == (0, 1, 1)
+    assert change.lost[["transcript_id", "theme", "matched_text", "sentence"]].values.tolist() == \
+        [["w1", "worry", "fear", "I fear nothing."]]
+
+
+def test_per_occupation_counts_follow_moved_transcripts():
+    corpus, scored = workbench()
+    change = preview(corpus, scored, edited(*DROP_SYSADMIN))
+    table = change.occupations.set_index("occupation")
+    assert table.loc["it_software", ["transcripts_before", "transcripts_after", "moved_out"]].tolist() == [1, 0, 1]
+    assert table.loc["other", ["transcripts_before", "transcripts_after", "moved_in"]].tolist() == [1, 2, 1]
+    assert change.changed and change.gained.empty
+
+
+def test_gains_are_counted_under_the_occupation_of_the_transcript():
+    corpus, scored = workbench()
+    table = preview(corpus, scored, edited(*ALLOW_CALENDER)).occupations.set_index("occupation")
+    assert table.loc["education", ["theme_transcripts_gained", "quotes_gained"]].tolist() == [1, 1]
+    assert table.drop(index="education")["quotes_gained"].sum() == 0
+
+
+def test_removed_and_added_themes_count_as_lost_and_gained():
+    corpus, scored = workbench()
+    text = scored.codebook.text.replace("  - id: art\n    label: Art\n    description: Art.\n    terms: [painting]\n",
+                                        "  - id: tools\n    label: Tools\n    description: Tools.\n    terms: [tool]\n")
+    from core import parse_codebook
+    change = preview(corpus, scored, parse_codebook(text))
+    themes = change.themes.set_index("theme")
+    assert themes.loc["tools", ["transcripts_gained", "quotes_gained"]].tolist() == [1, 1]
+    assert themes.loc["art", ["transcripts_before", "transcripts_after"]].tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("edit", [ALLOW_CALENDER, DROP_FEAR, DROP_SYSADMIN, ("threshold: 88", "threshold: 80"),
+                                  ("name: Workbench test codebook", "name: Renamed")])
+def test_preview_scoring_equals_a_fresh_run_of_the_edited_codebook(edit):
+    corpus, scored = workbench()
+    codebook = edited(*edit)
+    quick = corpus.score(codebook, base=scored)
+    fresh = analyse([TRANSCRIPTS], codebook=codebook, use_cache=False, workers=1)
+    pd.testing.assert_frame_equal(quick.themes.reset_index(drop=True), fresh.themes)
+    pd.testing.assert_frame_equal(quick.hits.reset_index(drop=True), fresh.hits)
+    pd.testing.assert_frame_equal(quick.transcripts.reset_index(drop=True), fresh.transcripts)
+
+
+def test_diff_scores_without_sentences_and_the_report_lines():
+    corpus, scored = workbench()
+    after = corpus.score(edited(*ALLOW_CALENDER), base=scored)
+    change = diff_scores(scored, after)
+    assert change.gained["sentence"].tolist() == [""]
+    text = "\n".join(preview(corpus, scored, after.codebook).lines(quotes=5))
+    assert "per theme:" in text and "scheduling" in text and "quotes gained: 1" in text
+    assert 'w1 scheduling [calendar] "calender" (100): I keep a calender and I double check' in text
+
+
+def test_cli_diff_prints_tables_and_quotes(tmp_path, capsys):
+    from core.cli.main import main
+    from workbench_data import CODEBOOK
+    new = tmp_path / "new.yaml"
+    new.write_text(CODEBOOK.read_text().replace(*ALLOW_CALENDER))
+    assert main(["diff", str(CODEBOOK), str(new), "--data", str(TRANSCRIPTS), "--cache-dir", str(tmp_path / "c")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{CODEBOOK} -> {new} on 3 transcripts\nper theme:")
+    assert "quotes gained: 1\n  w1 scheduling [calendar] \"calender\" (100): I keep a calender" in out
+    assert "quotes lost: 0" in out
+
+
+def test_scoring_in_forked_workers_equals_scoring_in_process(tiny_codebook, tmp_path, monkeypatch):
+    from core.engine import rescore
+    texts = [f"AI: Tell me.\nUser: I double check the calendar {i} times, deprecated or not." for i in range(760)]
+    path = tmp_path / "many.csv"
+    pd.DataFrame({"transcript_id": [f"t{i:04d}" for i in range(760)], "text": texts}).to_csv(path, index=False)
+    corpus = rescore.CachedCorpus.of(analyse([path], codebook=tiny_codebook, cache_dir=tmp_path / "cache"))
+    assert len(corpus.shards) == 4
+    serial = corpus._score_codebook(tiny_codebook)
+    monkeypatch.setattr(rescore, "PARALLEL_SHARDS", 2)
+    parallel = corpus._score_codebook(tiny_codebook)
+    for name in ("transcripts", "themes", "hits"):
+        pd.testing.assert_frame_equal(getattr(parallel, name), getattr(serial, name))
+    assert len(parallel.hits) == 760 * 3
+
+
+def test_a_theme_with_its_own_threshold_ignores_a_change_of_the_default():
+    from dataclasses import fields
+
+    from core.codebook.model import Settings
+    from core.engine.rescore import changed_themes, occupations_differ
+    own = ("    description: Calendars.\n", "    description: Calendars.\n    threshold: 85\n")
+    before = parse_codebook(edited(*own).text.replace("    description: Fear.\n",
+                                                      "    description: Fear.\n    negation: true\n"))
+    after = parse_codebook(before.text.replace("threshold: 88", "threshold: 80"))
+    assert changed_themes(before, after) == {"accuracy", "worry", "art"}
+    assert occupations_differ(before, after)
+    # every setting is read by a theme or the occupations: a new one must be added to the change check
+    for field in fields(Settings):
+        value = getattr(before.settings, field.name)
+        other = value + 1 if isinstance(value, (int, float)) else ("x",) if isinstance(value, tuple) else "all"
+        changed = replace(before, settings=replace(before.settings, **{field.name: other}))
+        assert changed_themes(before, changed) or occupations_differ(before, changed), field.name
+
+
+def test_a_threshold_edit_previews_like_a_fresh_run_when_one_theme_keeps_its_own():
+    corpus, scored = workbench()
+    codebook = parse_codebook(edited("    description: Calendars.\n", "    description: Calendars.\n"
+                                     "    threshold: 85\n").text.replace("threshold: 88", "threshold: 80"))
+    quick = corpus.score(codebook, base=scored)
+    fresh = analyse([TRANSCRIPTS], codebook=codebook, use_cache=False, workers=1)
+    pd.testing.assert_frame_equal(quick.themes.reset_index(drop=True), fresh.themes)
+    pd.testing.assert_frame_equal(quick.hits.reset_index(drop=True), fresh.hits)
+
+
+def test_preview_cuts_sentences_for_the_first_quotes_only(monkeypatch):
+    import core.workbench.diff
+    monkeypatch.setattr(core.workbench.diff, "SENTENCES", 0)
+    corpus, scored = workbench()
+    change = preview(corpus, scored, edited(*ALLOW_CALENDER))
+    assert change.gained["sentence"].tolist() == [""]
+    core.workbench.diff.fill_sentences(change.gained, corpus.sentence)
+    assert change.gained["sentence"].tolist() == ["I keep a calender and I double check every deprecated tool."]
+
+
+def test_the_merge_fallback_for_huge_keys_gives_the_same_diff(monkeypatch):
+    import core.workbench.diff
+    corpus, scored = workbench()
+    after = corpus.score(edited(*DROP_FEAR), base=scored)
+    fast = diff_scores(scored, after)
+    monkeypatch.setattr(core.workbench.diff, "_shared_keys", lambda one, other, key, order: (None, None))
+    slow = diff_scores(scored, after)
+    assert len(fast.lost) == 1
+    pd.testing.assert_frame_equal(fast.lost, slow.lost)
+    pd.testing.assert_frame_equal(fast.themes, slow.themes)
+    pd.testing.assert_frame_equal(fast.occupations, slow.occupations)
