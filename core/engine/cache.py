@@ -22,8 +22,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.engine.corpus import Shard
+from core.ingest.loaders import LoadReport
 
 ENV_CACHE_DIR = "THEMESCOPE_CACHE"
+
+
+class DamagedCache(Exception):
+    """A cache entry that cannot be read as written (truncated, junk, missing parts): it is discarded and
+    rebuilt, with a one-line warning in the load report, never a traceback."""
 RESULT_TABLES = ("transcripts", "themes", "hits")
 
 
@@ -63,9 +69,10 @@ class FileHashes:
     def __init__(self, cache_dir: Path):
         self.path = cache_dir / "file-hashes.json"
         try:
-            self.memo = json.loads(self.path.read_text())
+            memo = json.loads(self.path.read_text())
         except (OSError, ValueError):
-            self.memo = {}
+            memo = {}
+        self.memo = memo if isinstance(memo, dict) and all(isinstance(v, str) for v in memo.values()) else {}
         self.changed = False
 
     def of(self, file: Path) -> str:
@@ -78,7 +85,10 @@ class FileHashes:
 
     def save(self) -> None:
         if self.changed:
-            write_atomically(self.path, json.dumps(self.memo).encode())
+            try:
+                write_atomically(self.path, json.dumps(self.memo).encode())
+            except OSError:
+                pass  # a memo only saves time: the next run hashes the files again
 
 
 HASH_PART_BYTES = 64 << 20  # files larger than this are hashed in parts, two at a time
@@ -138,12 +148,31 @@ def save_shard(shard: Shard, folder: Path, number: int, *, utf8: bytes | None = 
 
 
 def load_shard(folder: Path, number: int) -> Shard:
-    arrays = read_arrays(folder / f"shard-{number:05d}.arrays")
-    fields = {name: arrays[name] for name in _ARRAYS}
-    vocab = arrays["vocab"].tobytes().decode("utf-8", errors="surrogatepass").split("\n")
-    table = pq.read_table(folder / f"shard-{number:05d}.parquet").to_pydict()
-    return Shard(ids=table["id"], sources=table["source"], texts=_texts(arrays),
-                 attributes=[json.loads(a) for a in table["attributes"]], vocab=vocab, **fields)
+    """A shard as `save_shard` wrote it; DamagedCache when its files are not what was written."""
+    try:
+        arrays = read_arrays(folder / f"shard-{number:05d}.arrays")
+        fields = {name: arrays[name] for name in _ARRAYS}
+        vocab = arrays["vocab"].tobytes().decode("utf-8", errors="surrogatepass").split("\n")
+        table = pq.read_table(folder / f"shard-{number:05d}.parquet").to_pydict()
+        shard = Shard(ids=table["id"], sources=table["source"], texts=_texts(arrays),
+                      attributes=[json.loads(a) for a in table["attributes"]], vocab=vocab, **fields)
+    except (OSError, ValueError, KeyError, TypeError, UnicodeError, pa.ArrowException) as error:
+        raise DamagedCache(f"shard {number} in {folder}: {type(error).__name__}: {error}") from None
+    if not _consistent(shard):
+        raise DamagedCache(f"shard {number} in {folder}: its arrays do not fit together")
+    return shard
+
+
+def _consistent(shard: Shard) -> bool:
+    """The cheap checks that catch a shard whose parts do not belong together."""
+    n_turns, n_tokens = len(shard.turn_doc), len(shard.token_word)
+    return (len(shard.texts) == len(shard.ids) == len(shard.attributes) == len(shard.sources)
+            and all(len(getattr(shard, name)) == n_turns for name in ("turn_number", "turn_role", "turn_start",
+                                                                       "turn_end"))
+            and len(shard.turn_token_start) == n_turns + 1 and len(shard.token_start) == n_tokens
+            and (n_tokens == 0 or (int(shard.turn_token_start[-1]) == n_tokens
+                                   and 0 <= int(shard.token_word.min()) and int(shard.token_word.max()) < len(shard.vocab)))
+            and (n_turns == 0 or (0 <= int(shard.turn_doc.min()) and int(shard.turn_doc.max()) < len(shard.ids))))
 
 
 def _texts(arrays) -> list[str]:
@@ -175,6 +204,11 @@ def read_arrays(path: Path, names: tuple[str, ...] | None = None) -> dict[str, n
     if not line.startswith(_BUNDLE_MAGIC):
         raise ValueError(f"{path}: not an array bundle")
     header = json.loads(line[len(_BUNDLE_MAGIC):])
+    size = path.stat().st_size - len(line)
+    for name, spec in header.items():
+        end = spec["offset"] + int(np.prod(spec["shape"])) * np.dtype(spec["dtype"]).itemsize
+        if end > size:
+            raise ValueError(f"{path}: array {name} ends at byte {end:,}, past the end of the file ({size:,})")
     # plain arrays over the mapped bytes: indexing an np.memmap goes through Python code on every call
     data = np.memmap(path, dtype=np.uint8, mode="r", offset=len(line)) if path.stat().st_size > len(line) \
         else np.zeros(0, dtype=np.uint8)
@@ -194,29 +228,90 @@ def finish_shards(folder: Path, count: int, problems: list[dict]) -> None:
 
 
 def complete_shards(folder: Path) -> dict | None:
+    """The marker of a complete shard folder ({"shards": n, "problems": {...}}), None when there is none
+    or it is not what `finish_shards` writes."""
     try:
-        return json.loads((folder / "complete.json").read_text())
+        marker = json.loads((folder / "complete.json").read_text())
     except (OSError, ValueError):
         return None
+    if not isinstance(marker, dict) or not isinstance(marker.get("shards"), int) or marker["shards"] < 0 \
+            or not isinstance(marker.get("problems"), dict):
+        return None
+    return marker
+
+
+def shards_intact(folder: Path, report: LoadReport) -> bool:
+    """Whether a complete shard folder has every file, each header and footer readable and sized as
+    written (a truncated or overwritten file fails). A damaged folder is removed, with a warning in
+    `report`, so it is built again; False also when there is no complete folder."""
+    if not (folder / "complete.json").exists():
+        return False
+    marker = complete_shards(folder)
+    try:
+        if marker is None:
+            raise DamagedCache("its completion marker is not readable")
+        for number in range(marker["shards"]):
+            _check_shard_files(folder, number)
+        return True
+    except DamagedCache as damage:
+        report.add(folder, f"damaged cache entry discarded and rebuilt ({damage})")
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+
+
+def _check_shard_files(folder: Path, number: int) -> None:
+    try:
+        with (folder / f"shard-{number:05d}.arrays").open("rb") as handle:
+            if not handle.readline().startswith(_BUNDLE_MAGIC):
+                raise ValueError("not an array bundle")
+        read_arrays(folder / f"shard-{number:05d}.arrays", ("turn_doc",))
+        pq.read_metadata(folder / f"shard-{number:05d}.parquet")
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as error:
+        raise DamagedCache(f"shard {number}: {type(error).__name__}: {error}") from None
 
 
 # ---------------------------------------------------------------- results
-def save_results(folder: Path, tables: dict[str, pd.DataFrame], info: dict) -> None:
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    for name in RESULT_TABLES:
-        # no column statistics: the cache is always read whole, and min/max of 3 million strings took 0.15 s
-        tables[name].to_parquet(staging / f"{name}.parquet", index=False, write_statistics=False)
-    (staging / "info.json").write_text(json.dumps(info, default=str))
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(staging, folder)
+def save_results(folder: Path, tables: dict[str, pd.DataFrame], info: dict, report: LoadReport) -> None:
+    """Keep a run's tables; a cache folder that cannot be written (read-only, full) is a warning in `report`:
+    the results were computed and are returned all the same."""
+    staging = None
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+        for name in RESULT_TABLES:
+            # no column statistics: the cache is always read whole, and min/max of 3 million strings took 0.15 s
+            tables[name].to_parquet(staging / f"{name}.parquet", index=False, write_statistics=False)
+        (staging / "info.json").write_text(json.dumps(info, default=str))
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(staging, folder)
+    except OSError as error:
+        report.add(folder, f"results not kept in the cache ({error.strerror or error})",
+                   hint="free some space or pass --cache-dir with a writable folder")
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
-def load_results(folder: Path) -> tuple[dict[str, pd.DataFrame], dict] | None:
+def load_results(folder: Path, report: LoadReport) -> tuple[dict[str, pd.DataFrame], dict] | None:
+    """A run's tables and info, None when they are not cached; a damaged entry is removed, with a warning in
+    `report`, and None returned so the results are computed again."""
+    if not (folder / "info.json").exists():
+        return None
     try:
         info = json.loads((folder / "info.json").read_text())
-        return {name: pd.read_parquet(folder / f"{name}.parquet") for name in RESULT_TABLES}, info
-    except (OSError, ValueError):
+        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in RESULT_TABLES}
+        _check_info(info)
+        return tables, info
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as error:
+        report.add(folder, f"damaged cache entry discarded and rebuilt ({type(error).__name__}: {error})")
+        shutil.rmtree(folder, ignore_errors=True)
         return None
+
+
+def _check_info(info) -> None:
+    loaded, problems = info["report"]["loaded"], info["report"]["problems"]
+    if not isinstance(loaded, dict) or not isinstance(problems, list) or not all(
+            isinstance(p, dict) and {"file", "message"} <= p.keys() for p in problems):
+        raise ValueError("info.json is not a load report")
 
 
 class TranscriptStore:
@@ -226,10 +321,17 @@ class TranscriptStore:
     >>> store.text("work_0188")[:10], store.turns("work_0188").head()  # doctest: +SKIP
     """
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, owner: tempfile.TemporaryDirectory | None = None):
         self.folder = Path(folder)
+        self._owner = owner  # a temporary folder lives as long as the store that reads it
         self._where: dict[str, tuple[int, int]] | None = None
         self._shard_cache: dict[int, tuple[list[str], dict]] = {}
+
+    @classmethod
+    def temporary(cls) -> TranscriptStore:
+        """A store in a new temporary folder (an uncached run), removed when the store is."""
+        owner = tempfile.TemporaryDirectory(prefix="themescope-")
+        return cls(Path(owner.name) / "corpus", owner=owner)
 
     def _index(self) -> dict[str, tuple[int, int]]:
         if self._where is None:

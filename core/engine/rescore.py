@@ -1,19 +1,17 @@
 """Scoring a cached corpus again, in memory: the engine behind previews, term reports and threshold sweeps.
 
 `CachedCorpus.of(analysis)` loads the analysis's shards once (word-id tokens, vocabularies and texts). After
-that, `corpus.score(codebook, base=Scored.of(analysis))` gives the tables an edited codebook would produce
-without reading or tokenizing a file. When only some themes changed (and the settings did not), only those
-themes are scored again and the other rows are taken from `base`: themes never affect each other.
+that, `corpus.score(codebook, base=analysis)` gives the `Analysis` an edited codebook would produce without
+reading or tokenizing a file. When only some themes changed (and the settings did not), only those themes
+are scored again and the other rows are taken from `base`: themes never affect each other. On a large
+corpus the shards are scored by the caller's executor, each worker loading its shards from the cache.
 
     corpus = CachedCorpus.of(analysis)
-    edited = corpus.score(parse_codebook(new_text), base=Scored.of(analysis))
+    edited = corpus.score(parse_codebook(new_text), base=analysis, executor=pool)
 """
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,36 +21,28 @@ from core.engine import cache
 from core.codebook.model import Codebook
 from core.engine.corpus import Shard
 from core.errors import DataError
-from core.engine.matcher import TermIndex, VocabularyMatcher
-from core.engine.pipeline import analyse, reuse_freed_memory, speakers_for
+from core.engine.executor import Executor
+from core.engine.metadata import given_occupations, override_occupations
+from core.engine.pipeline import ShardJob, ShardScorer, analyse, empty_analysis, speakers_for
+from core.engine.results import Analysis
 from core.views.quotes import sentence_bounds
-from core.engine.scoring import Scores, score_shard
 
 
-@dataclass(frozen=True)
-class Scored:
-    """A codebook with the three tables it gives on a corpus (an `Analysis` without the files)."""
-
-    codebook: Codebook
-    transcripts: pd.DataFrame
-    themes: pd.DataFrame
-    hits: pd.DataFrame
+class Scored(Analysis):
+    """Transitional: every caller now passes an `Analysis` itself."""
 
     @classmethod
-    def of(cls, analysis) -> "Scored":
-        return cls(analysis.codebook, analysis.transcripts, analysis.themes, analysis.hits)
-
-    @property
-    def present(self) -> pd.DataFrame:
-        """transcript_id, theme of every theme present in a transcript."""
-        return self.themes.loc[self.themes["present"] == 1, ["transcript_id", "theme"]]
+    def of(cls, analysis: Analysis) -> Analysis:
+        return analysis
 
 
 class CachedCorpus:
     """Every shard of an analysis, in memory, ready to be scored with any codebook (see module docstring)."""
 
-    def __init__(self, shards: list[Shard], codebook: Codebook, paths: list[str], cache_dir: Path | None):
+    def __init__(self, shards: list[Shard], codebook: Codebook, paths: list[str], cache_dir: Path | None,
+                 folder: Path | None = None):
         self.shards = shards
+        self.folder = folder  # where the shards are cached: workers of an executor load them from there
         self.speakers = speakers_for(codebook)
         self.paths = paths
         self.cache_dir = cache_dir
@@ -68,7 +58,7 @@ class CachedCorpus:
             raise DataError(f"{folder}: the analysis's shards are gone; run the analysis again")
         shards = [cache.load_shard(folder, number) for number in range(marker["shards"])]
         cache_dir = folder.parent.parent if folder.parent.name == "corpus" else None
-        return cls(shards, analysis.codebook, list(analysis.data_paths), cache_dir)
+        return cls(shards, analysis.codebook, list(analysis.data_paths), cache_dir, folder)
 
     @property
     def transcript_ids(self) -> list[str]:
@@ -78,60 +68,53 @@ class CachedCorpus:
         return len(self._where)
 
     # ------------------------------------------------------------ scoring
-    def score(self, codebook: Codebook, *, base: Scored | None = None) -> Scored:
-        """The tables `codebook` gives on this corpus; rows of themes unchanged since `base` are reused."""
+    def score(self, codebook: Codebook, *, base: Analysis | None = None,
+              executor: Executor | None = None) -> Analysis:
+        """The analysis `codebook` gives on this corpus; rows of themes unchanged since `base` are reused."""
         if speakers_for(codebook) != self.speakers:
-            return self._score_from_files(codebook)
+            return self._score_from_files(codebook, executor)
         if base is None:
-            return self._full(codebook, base)
-        return self._incremental(codebook, base)
+            return self._full(codebook, base, executor)
+        return self._incremental(codebook, base, executor)
 
-    def _score_codebook(self, codebook: Codebook) -> Scores:
-        """Every shard scored with `codebook`; on a large corpus in forked processes, which see the shards
-        already in memory (nothing is copied to them) and send back only their scores, a few shards at a
-        time so this process takes in results while the workers go on."""
-        workers = min(2, os.cpu_count() or 1)
-        if len(self.shards) < PARALLEL_SHARDS or workers < 2 or os.name != "posix":
-            return _score_shards(self.shards, codebook)
-        ranges = [(start, start + SHARDS_PER_TASK) for start in range(0, len(self.shards), SHARDS_PER_TASK)]
-        _FORKED.update(shards=self.shards, codebook=codebook)
-        gc.freeze()  # the workers' garbage collections then skip the inherited objects, leaving their pages shared
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                return Scores.concat(list(pool.imap(_score_range, ranges)))
-        finally:
-            gc.unfreeze()
-            _FORKED.clear()
+    def _score_codebook(self, codebook: Codebook, executor: Executor | None) -> Analysis:
+        """Every shard scored with `codebook`: in this thread from memory, or on a large corpus by the
+        executor's workers, which load the shards from the cache and send back only their scores."""
+        scorer = ShardScorer(codebook)
+        if executor is None or executor.workers < 2 or len(self.shards) < PARALLEL_SHARDS or self.folder is None:
+            return Analysis.concat([scorer.score(shard) for shard in self.shards] or [empty_analysis(codebook)])
+        jobs = (ShardJob(str(self.folder), number) for number in range(len(self.shards)))
+        return Analysis.concat([scores for scores, _ in executor.map(scorer, jobs)])
 
-    def _full(self, codebook: Codebook, base: Scored | None) -> Scored:
-        scores = self._score_codebook(codebook)
-        transcripts = _keep_metadata_occupations(scores.transcripts, base)
-        return Scored(codebook, transcripts, scores.themes, scores.hits)
+    def _full(self, codebook: Codebook, base: Analysis | None, executor: Executor | None) -> Analysis:
+        scores = self._score_codebook(codebook, executor)
+        return scores if base is None else base.with_tables(
+            codebook, _keep_metadata_occupations(scores.transcripts, base), scores.themes, scores.hits)
 
-    def _incremental(self, codebook: Codebook, base: Scored) -> Scored:
+    def _incremental(self, codebook: Codebook, base: Analysis, executor: Executor | None) -> Analysis:
         changed_ids = changed_themes(base.codebook, codebook)
         changed = [theme for theme in codebook.themes if theme.id in changed_ids]
         occupations_changed = occupations_differ(base.codebook, codebook)
         if not changed and not occupations_changed:
             kept = set(codebook.theme_ids)
-            return Scored(codebook, base.transcripts, base.themes[base.themes["theme"].isin(kept)],
-                          base.hits[base.hits["theme"].isin(kept)])
+            return base.with_tables(codebook, base.transcripts, base.themes[base.themes["theme"].isin(kept)],
+                                    base.hits[base.hits["theme"].isin(kept)])
         if len(changed) == len(codebook.themes) and occupations_changed:
-            return self._full(codebook, base)
+            return self._full(codebook, base, executor)
         partial = self._score_codebook(replace(codebook, themes=tuple(changed),
-                                               occupations=codebook.occupations if occupations_changed else ()))
+                                               occupations=codebook.occupations if occupations_changed else ()),
+                                       executor)
         reused = set(codebook.theme_ids) - {theme.id for theme in changed}
         themes = _merged_in_fresh_order(base.themes, partial.themes, reused, codebook, self.transcript_ids)
         hits = _merged_in_fresh_order(base.hits, partial.hits, reused, codebook, self.transcript_ids, "start")
         transcripts = _keep_metadata_occupations(partial.transcripts, base) if occupations_changed \
             else base.transcripts
-        return Scored(codebook, transcripts, themes, hits)
+        return base.with_tables(codebook, transcripts, themes, hits)
 
-    def _score_from_files(self, codebook: Codebook) -> Scored:
+    def _score_from_files(self, codebook: Codebook, executor: Executor | None) -> Analysis:
         """Scope or speaker labels changed: the transcripts must be split into tokens again."""
-        analysis = analyse(self.paths, codebook=codebook, cache_dir=self.cache_dir,
-                           use_cache=self.cache_dir is not None)
-        return Scored.of(analysis)
+        return analyse(self.paths, codebook=codebook, cache_dir=self.cache_dir, use_cache=self.cache_dir is not None,
+                       executor=executor)
 
     # ------------------------------------------------------------ words and text
     def vocabulary(self) -> pd.DataFrame:
@@ -190,24 +173,7 @@ def _as_scored(theme, settings) -> tuple:
             (s.negators, s.negation_window) if theme.negation else None)
 
 
-PARALLEL_SHARDS = 8  # below this, starting processes costs more than it saves
-SHARDS_PER_TASK = 4  # small tasks: results flow back while the workers score on
-_FORKED: dict = {}   # what forked workers read: set just before the fork, cleared after
-
-
-def _score_shards(shards: list[Shard], codebook: Codebook, matcher: VocabularyMatcher | None = None) -> Scores:
-    matcher = matcher or VocabularyMatcher(TermIndex(codebook))
-    return Scores.concat([score_shard(shard, matcher.index, matcher) for shard in shards])
-
-
-def _score_range(bounds: tuple[int, int]) -> Scores:
-    """One task of a forked worker; its matcher is kept for the next task, so each distinct word of the
-    corpus is matched once per worker, not once per task."""
-    start, stop = bounds
-    if "matcher" not in _FORKED:
-        reuse_freed_memory()
-        _FORKED["matcher"] = VocabularyMatcher(TermIndex(_FORKED["codebook"]))
-    return _score_shards(_FORKED["shards"][start:stop], _FORKED["codebook"], _FORKED["matcher"])
+PARALLEL_SHARDS = 8  # below this, sending shards to workers costs more than it saves
 
 
 def _shard_vocabulary(shard: Shard) -> pd.DataFrame:
@@ -246,19 +212,12 @@ def _rank(column: pd.Series, order: list[str]) -> np.ndarray:
     return pd.Index(order).get_indexer(distinct)[codes]
 
 
-def _keep_metadata_occupations(transcripts: pd.DataFrame, base: Scored | None) -> pd.DataFrame:
-    """Occupations that came from a metadata table stay as given: the codebook does not decide them, and
+def _keep_metadata_occupations(transcripts: pd.DataFrame, base: Analysis | None) -> pd.DataFrame:
+    """Occupations that came from a metadata table stay as given (the codebook does not decide them), and
     attribute columns merged from metadata are carried over."""
     if base is None or base.transcripts.empty:
         return transcripts
     extra = [c for c in base.transcripts.columns if c not in transcripts.columns]
     merged = transcripts.merge(base.transcripts[["transcript_id", *extra]], on="transcript_id", how="left") \
         if extra else transcripts.copy()
-    given = base.transcripts.set_index("transcript_id")
-    from_metadata = given.index[given["occupation_evidence"] == "metadata"]
-    rows = merged["transcript_id"].isin(from_metadata)
-    if not rows.any():
-        return merged
-    for column in ("occupation", "occupation_evidence", "occupation_confidence"):
-        merged.loc[rows, column] = merged.loc[rows, "transcript_id"].map(given[column])
-    return merged
+    return override_occupations(merged, given_occupations(base.transcripts))

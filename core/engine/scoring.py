@@ -6,47 +6,37 @@ machines, and the results concatenated.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from core.engine.corpus import ROLE_CODES, ROLE_NAMES, Shard
+from core.engine.results import HIT_COLUMNS, Analysis
 from core.engine.matcher import EXCLUDE_OCCUPATION, EXCLUDE_THEME, OCCUPATION, THEME, TermIndex, VocabularyMatcher, find_matches
 
-HIT_COLUMNS = ["transcript_id", "turn", "speaker", "theme", "term", "matched_text", "start", "end", "similarity"]
 SCOPE_ROLES = {"participant": ("participant",), "interviewer": ("interviewer",),
                "all": ("interviewer", "participant")}
 
 
-@dataclass
-class Scores:
-    """Results for a set of transcripts: one row per transcript, per transcript x theme, and per hit."""
-
-    transcripts: pd.DataFrame
-    themes: pd.DataFrame
-    hits: pd.DataFrame
-
-    @classmethod
-    def concat(cls, parts: list["Scores"]) -> "Scores":
-        return cls(*(pd.concat([getattr(p, name) for p in parts], ignore_index=True)
-                     for name in ("transcripts", "themes", "hits")))
-
-
-def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> Scores:
+def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> Analysis:
     """Hits, theme scores and occupation of every transcript in the shard."""
     located = locate_matches(shard, index, find_matches(shard, index, matcher))
     settings = index.codebook.settings
     theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
     theme_hits = _drop_negated(theme_hits, shard, index)
-    evidence = occupation_window(shard, located, settings.occupation_first_turns)
-    occupation_hits = keep_scope(evidence, index, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
-    occupation_hits = cap_per_term(occupation_hits, settings.occupation_max_hits_per_term)
     words = sum(shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope])
-    return Scores(transcripts=_transcript_rows(shard, index, occupation_hits),
-                  themes=_theme_rows(shard, index, theme_hits, words),
-                  hits=_hit_rows(shard, index, theme_hits))
+    return Analysis(index.codebook, transcripts=_transcript_rows(shard, index, occupation_hits(shard, located, index)),
+                    themes=_theme_rows(shard, index, theme_hits, words), hits=_hit_rows(shard, index, theme_hits))
+
+
+def occupation_hits(shard: Shard, located: pd.DataFrame, index: TermIndex) -> pd.DataFrame:
+    """The matches that count as evidence of an occupation: occupation terms in the participant's first
+    turns, less exclusions and overlaps, at most `max_hits_per_term` of each term per transcript. The one
+    rule: scoring decides occupations from these, and the term report counts these."""
+    settings = index.codebook.settings
+    evidence = occupation_window(shard, located, settings.occupation_first_turns)
+    hits = keep_scope(evidence, index, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
+    return cap_per_term(hits, settings.occupation_max_hits_per_term)
 
 
 def locate_matches(shard: Shard, index: TermIndex, matches: pd.DataFrame) -> pd.DataFrame:

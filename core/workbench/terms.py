@@ -18,10 +18,9 @@ from rapidfuzz import fuzz, process
 
 from core.codebook.model import Code, Codebook, Term
 from core.workbench.diff import diff_scores
-from core.engine.matcher import (EXCLUDE_OCCUPATION, OCCUPATION, TermIndex, VocabularyMatcher, WordRule, find_matches,
-                      inflections)
+from core.engine.matcher import TermIndex, VocabularyMatcher, WordRule, find_matches, inflections
 from core.engine.rescore import CachedCorpus, Scored
-from core.engine.scoring import cap_per_term, keep_scope, occupation_window, locate_matches
+from core.engine.scoring import locate_matches, occupation_hits
 from core.ingest.text import words
 
 KINDS = {"theme": "themes", "occupation": "occupations"}  # kind -> the codebook section that holds it
@@ -94,13 +93,10 @@ def occupation_term_hits(corpus: CachedCorpus, codebook: Codebook) -> pd.DataFra
     occupations_only = replace(codebook, themes=())
     index = TermIndex(occupations_only)
     matcher = VocabularyMatcher(index)
-    settings = codebook.settings
     parts = []
     for shard in corpus.shards:
         located = locate_matches(shard, index, find_matches(shard, index, matcher))
-        window = occupation_window(shard, located, settings.occupation_first_turns)
-        hits = keep_scope(window, index, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
-        hits = cap_per_term(hits, settings.occupation_max_hits_per_term)
+        hits = occupation_hits(shard, located, index)
         docs, starts, ends = hits["doc"].to_numpy(), hits["start"].to_numpy(), hits["end"].to_numpy()
         parts.append(pd.DataFrame({
             "transcript_id": np.asarray(shard.ids, dtype=object)[docs], "code": hits["code"].astype(str).to_numpy(),

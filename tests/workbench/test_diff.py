@@ -103,21 +103,6 @@ def test_cli_diff_prints_tables_and_quotes(tmp_path, capsys):
     assert "quotes lost: 0" in out
 
 
-def test_scoring_in_forked_workers_equals_scoring_in_process(tiny_codebook, tmp_path, monkeypatch):
-    from core.engine import rescore
-    texts = [f"AI: Tell me.\nUser: I double check the calendar {i} times, deprecated or not." for i in range(760)]
-    path = tmp_path / "many.csv"
-    pd.DataFrame({"transcript_id": [f"t{i:04d}" for i in range(760)], "text": texts}).to_csv(path, index=False)
-    corpus = rescore.CachedCorpus.of(analyse([path], codebook=tiny_codebook, cache_dir=tmp_path / "cache"))
-    assert len(corpus.shards) == 4
-    serial = corpus._score_codebook(tiny_codebook)
-    monkeypatch.setattr(rescore, "PARALLEL_SHARDS", 2)
-    parallel = corpus._score_codebook(tiny_codebook)
-    for name in ("transcripts", "themes", "hits"):
-        pd.testing.assert_frame_equal(getattr(parallel, name), getattr(serial, name))
-    assert len(parallel.hits) == 760 * 3
-
-
 def test_a_theme_with_its_own_threshold_ignores_a_change_of_the_default():
     from dataclasses import fields
 

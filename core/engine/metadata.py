@@ -1,0 +1,72 @@
+"""Metadata tables merged into the transcripts table, and the one rule for occupations they give.
+
+    merged = with_metadata(transcripts, metadata_files(["data"], None), report, codebook)
+
+A metadata `occupation` wins over the one the codebook infers: `override_occupations` is the only place
+that says so, used when the files are scored and when a cached corpus is scored again after an edit.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from core.codebook.model import Codebook
+from core.ingest.loaders import LoadReport, read_metadata
+
+METADATA = "metadata"  # the occupation_evidence of an occupation given by a metadata table
+
+
+def metadata_files(paths: list[str], metadata) -> list[Path]:
+    """The metadata tables to merge: those given, plus any metadata*.csv inside the data folders."""
+    given = [] if metadata is None else [metadata] if isinstance(metadata, (str, Path)) else list(metadata)
+    found = [f for p in map(Path, paths) if p.is_dir() for f in sorted(p.rglob("metadata*.csv"))]
+    return list(dict.fromkeys(Path(f) for f in [*given, *found]))
+
+
+def with_metadata(transcripts: pd.DataFrame, files: list[Path], report: LoadReport,
+                  codebook: Codebook) -> pd.DataFrame:
+    """Merge metadata tables by transcript id: their columns become attributes, their occupations win."""
+    tables = [t for t in (read_metadata(f, report) for f in files) if not t.empty]
+    if not tables or transcripts.empty:
+        return transcripts
+    table = pd.concat(tables)
+    table = table[~table.index.duplicated()]
+    unknown = table.index.difference(transcripts["transcript_id"])
+    if len(unknown):
+        report.add(", ".join(map(str, files)), f"{len(unknown)} metadata id(s) match no transcript, "
+                   f"e.g. {unknown[0]!r}", hint="check the transcript_id column")
+    merged = transcripts.merge(table.drop(columns=["occupation"], errors="ignore"), how="left",
+                               left_on="transcript_id", right_index=True, suffixes=("", "_metadata"))
+    if "occupation" not in table.columns:
+        return merged
+    given = table["occupation"].fillna("").astype(str).str.strip()
+    given = given[(given != "") & given.index.isin(transcripts["transcript_id"])]
+    _report_unknown_occupations(given, codebook, report, files)
+    return override_occupations(merged, given)
+
+
+def override_occupations(transcripts: pd.DataFrame, given: pd.Series) -> pd.DataFrame:
+    """`given` (transcript id -> occupation) replaces the inferred occupation, with evidence "metadata" and
+    confidence 1: the one rule for "a metadata occupation wins"."""
+    rows = transcripts["transcript_id"].isin(given.index).to_numpy()
+    if not rows.any():
+        return transcripts
+    transcripts = transcripts.copy()
+    transcripts.loc[rows, "occupation"] = transcripts.loc[rows, "transcript_id"].map(given).to_numpy()
+    transcripts.loc[rows, "occupation_evidence"] = METADATA
+    transcripts.loc[rows, "occupation_confidence"] = 1.0
+    return transcripts
+
+
+def given_occupations(transcripts: pd.DataFrame) -> pd.Series:
+    """transcript id -> occupation of the rows whose occupation came from metadata."""
+    rows = transcripts["occupation_evidence"] == METADATA
+    return pd.Series(transcripts.loc[rows, "occupation"].to_numpy(), index=transcripts.loc[rows, "transcript_id"])
+
+
+def _report_unknown_occupations(values: pd.Series, codebook: Codebook, report: LoadReport, files) -> None:
+    unknown = sorted(set(values) - set(codebook.occupation_ids))
+    if unknown:
+        report.add(", ".join(map(str, files)), "occupation value(s) not in the codebook, kept as given: "
+                   + ", ".join(unknown[:5]), hint="use the codebook's occupation ids")

@@ -1,0 +1,113 @@
+"""core.engine.executor and the seam: the same tables whichever executor runs the shards, and sessions that
+score at the same time on one shared executor each get their own, correct results."""
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+import pytest
+
+from core import analyse, parse_codebook
+from core.engine import rescore
+from core.engine.executor import InlineExecutor, LocalProcesses, safe_start_method
+from core.engine.rescore import CachedCorpus
+
+TABLES = ("transcripts", "themes", "hits")
+
+
+def _same(one, other) -> None:
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(other, name))
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """760 transcripts in one CSV: four shards."""
+    folder = tmp_path_factory.mktemp("many")
+    words = ["calendar", "calender", "deprecated", "double check", "fear", "teacher", "sysadmin"]
+    texts = [f"AI: Tell me.\nUser: I {words[i % 7]} the calendar {i} times, {words[(i * 3) % 7]} or not."
+             for i in range(760)]
+    path = folder / "many.csv"
+    pd.DataFrame({"transcript_id": [f"t{i:04d}" for i in range(760)], "text": texts}).to_csv(path, index=False)
+    return path
+
+
+def test_inline_executor_maps_in_order():
+    assert list(InlineExecutor().map(lambda x: x * 2, range(5))) == [0, 2, 4, 6, 8]
+
+
+def test_local_processes_map_in_order_with_few_items_in_flight():
+    with LocalProcesses(2) as pool:
+        assert list(pool.map(abs, range(-50, 0))) == list(range(50, 0, -1))
+        assert list(pool.map(abs, [])) == []
+    assert pool._pool is None  # closed at the end of the block
+
+
+def test_a_threaded_process_never_forks():
+    assert safe_start_method() in ("fork", "forkserver")
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert safe_start_method() == "forkserver"
+    finally:
+        stop.set()
+        worker.join()
+
+
+def test_scoring_is_the_same_on_every_executor(many, tiny_codebook, tmp_path):
+    inline = analyse([many], codebook=tiny_codebook, use_cache=False, executor=InlineExecutor())
+    with LocalProcesses(2) as pool:
+        pooled = analyse([many], codebook=tiny_codebook, use_cache=False, executor=pool)
+    default = analyse([many], codebook=tiny_codebook, cache_dir=tmp_path / "cache")
+    _same(inline, pooled)
+    _same(inline, default)
+    assert len(inline.transcripts) == 760
+
+
+def test_rescoring_on_workers_equals_rescoring_in_process(many, tiny_codebook, tmp_path, monkeypatch):
+    corpus = CachedCorpus.of(analyse([many], codebook=tiny_codebook, cache_dir=tmp_path / "cache"))
+    assert len(corpus.shards) == 4
+    serial = corpus.score(tiny_codebook)
+    monkeypatch.setattr(rescore, "PARALLEL_SHARDS", 2)
+    with LocalProcesses(2) as pool:
+        parallel = corpus.score(tiny_codebook, executor=pool)
+    _same(parallel, serial)
+    assert len(parallel.hits) > 760
+
+
+def _edits(codebook_text: str) -> list[str]:
+    """Four different edits of the tiny codebook: a lower threshold, a removed term, an added term, none."""
+    return [codebook_text.replace("threshold: 88", "threshold: 70") if "threshold: 88" in codebook_text
+            else codebook_text.replace("settings:", "settings:\n  threshold: 70", 1),
+            codebook_text.replace("calendar", "calendarium"),
+            codebook_text.replace("sysadmin", "sysadmin, teacher's pet"),
+            codebook_text]
+
+
+def test_sessions_previewing_different_edits_at_once_get_their_own_results(many, tiny_codebook, tmp_path,
+                                                                          monkeypatch):
+    """Threads of one server, as Streamlit sessions are: each scores its own edit on a shared corpus and a
+    shared executor; every result equals the same edit scored alone."""
+    base = analyse([many], codebook=tiny_codebook, cache_dir=tmp_path / "cache")
+    corpus = CachedCorpus.of(base)
+    books = [parse_codebook(text, source=f"edit{i}") for i, text in enumerate(_edits(tiny_codebook.text))]
+    alone = [corpus.score(book, base=base) for book in books]
+    assert len({len(a.hits) for a in alone}) > 1  # the edits really differ
+    monkeypatch.setattr(rescore, "PARALLEL_SHARDS", 2)
+    with LocalProcesses(2) as pool:
+        for executor in (None, pool):
+            results: dict[int, object] = {}
+            barrier = threading.Barrier(len(books))
+
+            def preview(i: int, executor=executor) -> None:
+                barrier.wait()
+                results[i] = corpus.score(books[i], base=base, executor=executor)
+
+            threads = [threading.Thread(target=preview, args=(i,)) for i in range(len(books))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            for i, expected in enumerate(alone):
+                _same(results[i], expected)
