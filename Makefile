@@ -23,6 +23,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check core dashboard tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q $(ARGS)
 
 clean:

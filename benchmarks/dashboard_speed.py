@@ -9,7 +9,8 @@ occupation filter; the median is printed (AppTest's own bookkeeping is included,
 little faster). Search reruns are timed after the one-off quote index is built (its time is printed too).
 First chart: a `streamlit run` server is started and Chromium opens it; the clock runs from the server's
 launch until the first bar is drawn. Cold: an empty engine cache and a fresh browser profile; warm: a new
-server on the filled cache, the same browser profile; reload: the same server, page reloaded. Needs ../shared/data/anthropic-interviewer (or --data).
+server on the filled cache, the same browser profile; reload: the same server, page reloaded. Needs
+../shared/data/anthropic-interviewer (or --data).
 """
 from __future__ import annotations
 
@@ -48,14 +49,14 @@ def rerun_medians(data: str, codebook: Path, *, repeats: int = 10, search: bool 
         at.run()
         if page != "overview":
             at.switch_page(f"pages/{page}.py").run()
-        results[page] = _median_run(at, repeats, lambda i: at.sidebar.multiselect(key="w_occupation")
+        results[page] = _median_run(at, repeats, lambda i, at=at: at.sidebar.multiselect(key="w_occupation")
                                     .set_value(OCCUPATION_CHANGES[i % len(OCCUPATION_CHANGES)]))
         if page == "quotes" and search:
             start = time.perf_counter()
             at.sidebar.text_input(key="w_q").set_value("index").run()
             results["search index (once)"] = time.perf_counter() - start
             results["quotes, search change"] = _median_run(
-                at, repeats, lambda i: at.sidebar.text_input(key="w_q").set_value(SEARCH_CHANGES[i % 5]))
+                at, repeats, lambda i, at=at: at.sidebar.text_input(key="w_q").set_value(SEARCH_CHANGES[i % 5]))
     return results
 
 

@@ -41,7 +41,8 @@ if len(sys.argv) > 4 and sys.argv[4] == "edit":
 start, cpu_start = time.perf_counter(), cpu_seconds()
 analysis = analyse([sys.argv[2]], codebook=book, cache_dir=sys.argv[3], use_cache=sys.argv[3] != "none")
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": round(seconds, 3), "cpu": round(cpu_seconds() - cpu_start, 3), "peak_mb": peak_mb(), "transcripts": len(analysis.transcripts),
+print(json.dumps({"seconds": round(seconds, 3), "cpu": round(cpu_seconds() - cpu_start, 3), "peak_mb": peak_mb(),
+                  "transcripts": len(analysis.transcripts),
                   "hits": len(analysis.hits), "cached": analysis.cached}))
 """
 

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core import analyse, load_codebook, parse_codebook  # noqa: E402
+from core.engine.rescore import CachedCorpus  # noqa: E402
+from core.engine.results import Analysis  # noqa: E402
 from core.workbench.diff import preview  # noqa: E402
-from core.engine.rescore import CachedCorpus, Scored  # noqa: E402
 
 PUBLIC = ROOT.parent / "shared" / "data" / "anthropic-interviewer"
 TARGETS = ((2_000, 1.0), (80_000, 8.0))  # issue #4: <= 1 s on the public set, <= 8 s on 80,000 transcripts
@@ -60,7 +61,7 @@ def main() -> int:
                 print(f"  {name:<36} skipped: the codebook has no {old.strip()!r}")
                 continue
             text = codebook.text.replace(old, new, 1)
-            seconds, change = _median_preview(corpus, Scored.of(analysis), text, args.repeat)
+            seconds, change = _median_preview(corpus, analysis, text, args.repeat)
             worst = max(worst, seconds)
             print(f"  {name:<36} {seconds:6.3f} s  (cold {seconds + load_seconds:5.2f} s)  "
                   f"{int(change.themes['transcripts_gained'].sum()):>4} theme presences gained, "
@@ -71,7 +72,7 @@ def main() -> int:
     return 0
 
 
-def _median_preview(corpus: CachedCorpus, base: Scored, text: str, repeat: int):
+def _median_preview(corpus: CachedCorpus, base: Analysis, text: str, repeat: int):
     times, change = [], None
     for _ in range(repeat):
         start = time.perf_counter()

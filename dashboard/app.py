@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from dashboard.frame import state  # noqa: E402
+from dashboard.frame import errors, state  # noqa: E402
 
 st.set_page_config(page_title="Themescope", page_icon=":material/forum:", layout="wide")
 page = st.navigation([
@@ -23,5 +23,6 @@ page = st.navigation([
     st.Page(HERE / "pages" / "transcript.py", title="Transcript", icon=":material/article:"),
     st.Page(HERE / "pages" / "codebook.py", title="Codebook", icon=":material/edit_note:"),
 ], position="top" if state.presenting() else "sidebar")  # presenting hides the sidebar
-page.run()
-state.write_url(st.session_state["view"])  # a page may have settled a default (which transcript is shown)
+with errors.unexpected_errors_shown_briefly(page.title):  # every page: a message, never a traceback
+    page.run()
+    state.write_url(st.session_state["view"])  # a page may have settled a default (which transcript is shown)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from support import DATA, ROOT
 
 from core import load_codebook  # noqa: E402  (support puts the project root on sys.path)

@@ -10,7 +10,8 @@ WORDS = {  # id -> participant's words
     "it_1": "I'm a sysadmin and I double check every script, mail me at jane.doe@acme.org. "
             "My calendar is full, call +44 20 7946 0958 to book.",
     "it_2": "Sysadmin here. I schedule backups and I double check logs on https://intranet.acme.org/logs daily.",
-    "it_3": "I work as a sysadmin. Version 3.11.4 shipped on 2024-03-15 at 10:30, 45% faster. Email me @ work or write to calendar@acme.org.",
+    "it_3": "I work as a sysadmin. Version 3.11.4 shipped on 2024-03-15 at 10:30, 45% faster. "
+            "Email me @ work or write to calendar@acme.org.",
     "edu_1": "I am a teacher. In the classroom I fear <script>alert('x')</script> tricks and I double check "
              "every answer.",
     "edu_2": "Teacher here. I fear misinformation from @fake_news_bot and =HYPERLINK(\"http://x\") cells.",

@@ -11,7 +11,8 @@ from functools import lru_cache
 from support import DATA
 
 from core import analyse, load_codebook, parse_codebook
-from core.engine.rescore import CachedCorpus, Scored
+from core.engine.rescore import CachedCorpus
+from core.engine.results import Analysis
 
 WORKBENCH = DATA / "workbench"
 TRANSCRIPTS = WORKBENCH / "transcripts"
@@ -21,10 +22,10 @@ LABELS_B = WORKBENCH / "labels_coder_b.yaml"
 
 
 @lru_cache(maxsize=1)
-def workbench() -> tuple[CachedCorpus, Scored]:
+def workbench() -> tuple[CachedCorpus, Analysis]:
     """The corpus in memory and its scoring with the workbench codebook (computed once per session)."""
     analysis = analyse([TRANSCRIPTS], codebook=load_codebook(CODEBOOK), use_cache=False, workers=1)
-    return CachedCorpus.of(analysis), Scored.of(analysis)
+    return CachedCorpus.of(analysis), analysis
 
 
 def edited(old: str, new: str):

@@ -2,34 +2,31 @@
 
     themescope report --data data --filter occupation=it_software --theme coding --out report.html
 
-Wired into the `themescope` command by `add_report_command(subparsers)`; `--filter KEY=VALUE` takes the
-dashboard's filters (occupation, theme, min_hits, q, or any attribute column such as region=EU), repeated
+Wired into the `themescope` command by `add_commands(subparsers)`; it takes the data options of every command
+(`core.cli.options`); `--filter KEY=VALUE` takes the dashboard's filters (occupation, theme, min_hits, q,
+or any attribute column such as region=EU), repeated
 for several values. A value the data does not have is an error that lists the values it does have.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.errors import ThemescopeError
-from core.views.filters import Filters, ViewData
+from core.cli.options import add_data_options, analyse_arguments, output_file, write_failed
+from core.errors import DataError, UsageError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CODEBOOK = PROJECT_ROOT / "config" / "codebook.yaml"
-DEFAULT_DATA = PROJECT_ROOT / "data"
+if TYPE_CHECKING:  # the views import pandas: only when the command runs
+    from core.views.filters import Filters, ViewData  # noqa: F401
+
 FILTER_KEYS = ("occupation", "theme", "min_hits", "q")
 
 
-def add_report_command(subparsers) -> argparse.ArgumentParser:
+def add_commands(subparsers) -> argparse.ArgumentParser:
     """Add `report` to the `themescope` subcommands; returns its parser (run with `args.run(args)`)."""
     parser = subparsers.add_parser("report", help="write a one-file HTML report (works offline) of a "
                                    "filtered view", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", action="append", metavar="PATH", help="transcript folder or table; repeat "
-                        "for several (default: data/)")
-    parser.add_argument("--metadata", action="append", metavar="CSV", help="metadata table keyed by "
-                        "transcript_id")
-    parser.add_argument("--codebook", default=str(DEFAULT_CODEBOOK), metavar="FILE")
+    add_data_options(parser)
     parser.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE", dest="filters",
                         help="occupation=ID, theme=ID, min_hits=N, q=TEXT or ATTRIBUTE=VALUE; repeatable")
     parser.add_argument("--theme", action="append", default=[], metavar="ID", help="same as --filter theme=ID")
@@ -37,24 +34,27 @@ def add_report_command(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--title", default="Themescope report")
     parser.add_argument("--no-redact", action="store_true", help="keep emails, phone numbers, URLs and "
                         "@handles in the quotes (masked by default)")
-    parser.add_argument("--cache-dir", metavar="DIR")
-    parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--out", required=True, metavar="FILE", help="the .html file to write")
     parser.set_defaults(run=run_report)
     return parser
 
 
+add_report_command = add_commands  # its earlier name
+
+
 def parse_filters(pairs: list[str], themes: list[str], data: ViewData) -> Filters:
     """--filter KEY=VALUE pairs (and --theme values) -> Filters, checked against the data's values.
 
-    >>> parse_filters(["occupation=legal", "min_hits=2"], ["coding"], data)   # doctest: +SKIP
+    parse_filters(["occupation=legal", "min_hits=2"], ["coding"], data)
     Filters(occupations=('legal',), themes=('coding',), attributes=(), min_hits=2, search='')
     """
+    from core.views.filters import Filters
+
     chosen: dict[str, list[str]] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ThemescopeError(f"--filter {pair!r}: expected KEY=VALUE. Fix: e.g. --filter occupation=legal")
+            raise UsageError(f"--filter {pair!r}: expected KEY=VALUE", hint="e.g. --filter occupation=legal")
         chosen.setdefault(key.strip(), []).append(value.strip())
     chosen.setdefault("theme", []).extend(themes)
     allowed = {"occupation": list(data.occupations), "theme": list(data.theme_ids), **data.attributes}
@@ -62,12 +62,12 @@ def parse_filters(pairs: list[str], themes: list[str], data: ViewData) -> Filter
         if key in ("min_hits", "q"):
             continue
         if key not in allowed:
-            raise ThemescopeError(f"--filter {key}=...: unknown filter. Fix: use one of "
-                                  + ", ".join([*FILTER_KEYS, *data.attributes]))
+            raise UsageError(f"--filter {key}=...: unknown filter. Fix: use one of "
+                             + ", ".join([*FILTER_KEYS, *data.attributes]))
         unknown = [v for v in values if v not in allowed[key]]
         if unknown:
-            raise ThemescopeError(f"--filter {key}={unknown[0]}: no such value in this data. Fix: use one of "
-                                  + ", ".join(map(str, allowed[key][:40])))
+            raise UsageError(f"--filter {key}={unknown[0]}: no such value in this data. Fix: use one of "
+                             + ", ".join(map(str, allowed[key][:40])))
     attributes = tuple((k, tuple(v)) for k, v in sorted(chosen.items()) if k in data.attributes)
     return Filters(tuple(chosen.get("occupation", [])), tuple(chosen.get("theme", [])), attributes,
                    _min_hits(chosen.get("min_hits")), " ".join(chosen.get("q", [])).strip())
@@ -79,32 +79,34 @@ def _min_hits(values: list[str] | None) -> int:
     try:
         return max(int(values[-1]), 1)
     except ValueError:
-        raise ThemescopeError(f"--filter min_hits={values[-1]}: not a whole number. Fix: e.g. min_hits=2") from None
+        raise UsageError(f"--filter min_hits={values[-1]}: not a whole number", hint="e.g. min_hits=2") from None
 
 
 def run_report(args) -> int:
     from core.codebook.model import load_codebook
-    from core.share.exports import snapshot
     from core.engine.pipeline import analyse
     from core.share.report import build_report
     from core.views.filters import prepare
+    from core.views.snapshot import snapshot
 
+    out = output_file(args.out)  # before the scoring: a bad --out should not cost a whole run
     codebook = load_codebook(args.codebook)
-    analysis = analyse(args.data or [str(DEFAULT_DATA)], codebook=codebook, metadata=args.metadata,
-                       cache_dir=args.cache_dir, use_cache=not args.no_cache)
+    analysis = analyse(codebook=codebook, **analyse_arguments(args))
     if analysis.transcripts.empty:
-        raise ThemescopeError("no transcripts were loaded. Fix: point --data at a folder of .txt/.md "
-                              "transcripts or a .csv/.jsonl/.parquet table")
+        raise DataError("no transcripts were loaded: " + "; ".join(analysis.report.lines()),
+                        hint="point --data at a folder of .txt/.md transcripts or a .csv/.jsonl/.parquet table "
+                        "(name its columns with --id-column and --text-column)")
     data = prepare(analysis.transcripts, analysis.themes, analysis.hits, codebook.theme_ids)
     view = snapshot(analysis, data, parse_filters(args.filters, args.theme, data))
     if view.n == 0:
-        raise ThemescopeError(f"no transcript of the {data.size:,} matches these filters ({view.describe()}). "
-                              "Fix: loosen the filters")
+        raise UsageError(f"no transcript of the {data.size:,} matches these filters ({view.describe()})",
+                         hint="loosen the filters")
     page = build_report(view, redact=not args.no_redact, quotes_per_theme=args.quotes_per_theme,
                         title=args.title)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise write_failed(out, exc) from None
     print(f"{out}: {len(page.encode()) / 1e6:.1f} MB, {view.n:,} of {data.size:,} transcripts "
           f"({view.describe()}); personal details {'kept' if args.no_redact else 'masked'}. "
           "Opens in any browser, offline.", file=sys.stdout)

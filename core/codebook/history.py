@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from core.engine.cache import write_atomically
 from core.codebook.model import Codebook, parse_codebook
 from core.errors import CodebookError, Problem
+from core.files import write_atomically
 
 HISTORY_FOLDER = ".history"
 TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
@@ -84,7 +84,7 @@ def keep_version(path: str | Path) -> Version:
     latest = next(iter(list_versions(path)), None)
     if latest is not None and latest.content_hash == digest:
         return latest  # saved twice without an edit in between: one copy is enough
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     target = history_folder(path) / f"{path.stem}-{now.strftime(TIME_FORMAT)}-{digest}.yaml"
     write_atomically(target, data)
     return Version(target, now, digest)
@@ -98,7 +98,7 @@ def list_versions(path: str | Path) -> list[Version]:
     for candidate in folder.glob(f"{path.stem}-*.yaml") if folder.is_dir() else ():
         match = _VERSION_NAME.match(candidate.name)
         if match and match["stem"] == path.stem:
-            saved_at = datetime.strptime(match["time"], TIME_FORMAT).replace(tzinfo=timezone.utc)
+            saved_at = datetime.strptime(match["time"], TIME_FORMAT).replace(tzinfo=UTC)
             versions.append(Version(candidate, saved_at, match["hash"]))
     return sorted(versions, key=lambda v: v.saved_at, reverse=True)
 

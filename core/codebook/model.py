@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -190,7 +191,7 @@ class Codebook:
                 return code.label
         return "Other" if code_id == "other" else code_id
 
-    def subset(self, theme_ids: list[str]) -> "Codebook":
+    def subset(self, theme_ids: list[str]) -> Codebook:
         """The same codebook with only the given themes (in the codebook's order)."""
         wanted = set(theme_ids)
         return replace(self, themes=tuple(t for t in self.themes if t.id in wanted))
@@ -301,13 +302,13 @@ def _where(marks: dict, path: tuple, *, key: bool = False) -> tuple[int | None, 
     return marks.get(path, (None, None))
 
 
-_ALLOWED_KEYS = {
+_ALLOWED_KEYS: dict[str, type[BaseModel]] = {
     "": CodebookSpec, "settings": SettingsSpec, "speakers": SpeakerSpec, "occupation": OccupationSettingsSpec,
     "themes": ThemeSpec, "occupations": OccupationSpec, "terms": TermSpec, "exclude": TermSpec,
 }
 
 
-def _problem_from(error: dict, source: str, marks: dict) -> Problem:
+def _problem_from(error: Mapping, source: str, marks: dict) -> Problem:
     """Turn one pydantic error into a Problem pointing at the YAML line, with a hint."""
     loc = tuple(error["loc"])
     dotted = ".".join(str(part) for part in loc)
@@ -326,7 +327,7 @@ def _problem_from(error: dict, source: str, marks: dict) -> Problem:
     return Problem(source, error["msg"], line, col, dotted, _hint_for(kind, error))
 
 
-def _hint_for(kind: str, error: dict) -> str:
+def _hint_for(kind: str, error: Mapping) -> str:
     if kind.startswith(("float", "int")):
         return "write a plain number, without quotes"
     if kind.startswith("bool"):
@@ -345,7 +346,9 @@ def _hint_for(kind: str, error: dict) -> str:
 def _semantic_problems(spec: CodebookSpec, source: str, marks: dict) -> list[Problem]:
     """What the schema cannot see: duplicate ids, terms with no words, clashing speaker labels."""
     problems = []
-    for section, codes in (("themes", spec.themes), ("occupations", spec.occupations)):
+    sections: tuple[tuple[str, Sequence[ThemeSpec | OccupationSpec]], ...] = (
+        ("themes", spec.themes), ("occupations", spec.occupations))
+    for section, codes in sections:
         seen: dict[str, int] = {}
         for index, code in enumerate(codes):
             if code.id in seen:

@@ -6,6 +6,7 @@ engine version gives a new key; nothing is ever served stale.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import mmap
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.engine.corpus import Shard
+from core.files import write_atomically
 from core.ingest.loaders import LoadReport
 
 ENV_CACHE_DIR = "THEMESCOPE_CACHE"
@@ -85,10 +87,8 @@ class FileHashes:
 
     def save(self) -> None:
         if self.changed:
-            try:
+            with contextlib.suppress(OSError):  # a memo only saves time: the next run hashes the files again
                 write_atomically(self.path, json.dumps(self.memo).encode())
-            except OSError:
-                pass  # a memo only saves time: the next run hashes the files again
 
 
 HASH_PART_BYTES = 64 << 20  # files larger than this are hashed in parts, two at a time
@@ -110,21 +110,6 @@ def content_hash(file: Path, size: int) -> str:
         finally:
             view.release()
     return hashlib.sha256(b"".join(parts) + str(size).encode()).hexdigest()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: readers see the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------- shards
@@ -171,8 +156,9 @@ def _consistent(shard: Shard) -> bool:
                                                                        "turn_end"))
             and len(shard.turn_token_start) == n_turns + 1 and len(shard.token_start) == n_tokens
             and (n_tokens == 0 or (int(shard.turn_token_start[-1]) == n_tokens
-                                   and 0 <= int(shard.token_word.min()) and int(shard.token_word.max()) < len(shard.vocab)))
-            and (n_turns == 0 or (0 <= int(shard.turn_doc.min()) and int(shard.turn_doc.max()) < len(shard.ids))))
+                                   and int(shard.token_word.min()) >= 0
+                                   and int(shard.token_word.max()) < len(shard.vocab)))
+            and (n_turns == 0 or (int(shard.turn_doc.min()) >= 0 and int(shard.turn_doc.max()) < len(shard.ids))))
 
 
 def _texts(arrays) -> list[str]:
@@ -222,7 +208,7 @@ def read_arrays(path: Path, names: tuple[str, ...] | None = None) -> dict[str, n
     return out
 
 
-def finish_shards(folder: Path, count: int, problems: list[dict]) -> None:
+def finish_shards(folder: Path, count: int, problems: dict) -> None:
     """Mark a shard folder complete; an interrupted build has no marker and is rebuilt."""
     write_atomically(folder / "complete.json", json.dumps({"shards": count, "problems": problems}).encode())
 
@@ -314,11 +300,14 @@ def _check_info(info) -> None:
         raise ValueError("info.json is not a load report")
 
 
+_TURN_ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end")
+
+
 class TranscriptStore:
     """The text and turns of every transcript of an analysis, read lazily from its shard folder.
 
-    >>> store = TranscriptStore(folder)                     # doctest: +SKIP
-    >>> store.text("work_0188")[:10], store.turns("work_0188").head()  # doctest: +SKIP
+    store = TranscriptStore(folder)
+    store.text("work_0188")[:10], store.turns("work_0188").head()
     """
 
     def __init__(self, folder: Path, *, owner: tempfile.TemporaryDirectory | None = None):
@@ -350,10 +339,9 @@ class TranscriptStore:
             if len(self._shard_cache) >= 4:  # keep memory flat on very large corpora
                 self._shard_cache.pop(next(iter(self._shard_cache)))
             arrays = read_arrays(self.folder / f"shard-{number:05d}.arrays",
-                                 ("text", "text_length", "turn_doc", "turn_number", "turn_role", "turn_start", "turn_end"))
+                                 ("text", "text_length", *_TURN_ARRAYS))
             texts = _texts(arrays)
-            turns = {name: np.array(arrays[name]) for name in ("turn_doc", "turn_number", "turn_role",
-                                                               "turn_start", "turn_end")}
+            turns = {name: np.array(arrays[name]) for name in _TURN_ARRAYS}
             self._shard_cache[number] = (texts, turns)
         return self._shard_cache[number]
 

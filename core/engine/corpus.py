@@ -209,7 +209,8 @@ def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig,
     number = np.arange(len(doc)) - np.searchsorted(doc, doc)  # position of the turn in its transcript
     labelled = np.column_stack((doc, number, roles, content_start - doc_start[doc], end - doc_start[doc]))
     whole = [texts[d].rstrip() for d in unlabelled.tolist()]
-    whole_rows = np.array([(d, 0, ROLE_CODES[PARTICIPANT], 0, len(text)) for d, text in zip(unlabelled.tolist(), whole)],
+    whole_rows = np.array([(d, 0, ROLE_CODES[PARTICIPANT], 0, len(text))
+                           for d, text in zip(unlabelled.tolist(), whole)],
                           dtype=np.int64).reshape(-1, 5)
     table = np.concatenate((labelled.reshape(-1, 5).astype(np.int64), whole_rows))
     order = np.lexsort((table[:, 1], table[:, 0]))  # text before a first label belongs to no one

@@ -10,10 +10,13 @@ per server, shared by its sessions; a test its own). Running the scoring on a cl
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
+import sys
 import threading
+import types
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -70,8 +73,14 @@ class LocalProcesses:
     def _started(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                context = multiprocessing.get_context(self.start_method or safe_start_method())
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=reuse_freed_memory)
+                method = self.start_method or safe_start_method()
+                with _blank_main(method != "fork"):
+                    pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
+                                               initializer=reuse_freed_memory)
+                    started = [pool.submit(os.getpid) for _ in range(self.workers)]  # every worker, now
+                    for future in started:
+                        future.result()
+                self._pool = pool
             return self._pool
 
     def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
@@ -95,6 +104,21 @@ class LocalProcesses:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def _blank_main(needed: bool) -> Iterator[None]:
+    """A child started by `forkserver` or `spawn` imports the parent's `__main__` again. In a Streamlit
+    server `__main__` is the page script being run, which must not run in a worker: while the workers
+    start, `__main__` is an empty module."""
+    original = sys.modules.get("__main__")
+    if needed:
+        sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if needed and original is not None:
+            sys.modules["__main__"] = original
 
 
 def safe_start_method() -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from core.codebook.model import Codebook, Code, Term
+from core.codebook.model import Code, Codebook, Term
 from core.engine.corpus import Shard
 
 THEME, OCCUPATION, EXCLUDE_THEME, EXCLUDE_OCCUPATION = 0, 1, 2, 3
@@ -290,7 +290,7 @@ def _search(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.
     return found, sims
 
 
-def _words_by_rarity(index: TermIndex, pairs: "_Pairs", token_word: np.ndarray) -> np.ndarray:
+def _words_by_rarity(index: TermIndex, pairs: _Pairs, token_word: np.ndarray) -> np.ndarray:
     """For each entry, the positions of its words, those matching fewest tokens in this shard first (the
     first is the entry's anchor); positions past an entry's length come last."""
     if not index.entries:
@@ -302,7 +302,7 @@ def _words_by_rarity(index: TermIndex, pairs: "_Pairs", token_word: np.ndarray) 
     return np.argsort(counts, axis=1, kind="stable").astype(np.int64)
 
 
-def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: "_Pairs"):
+def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: _Pairs):
     """(position, entry, similarity) for every token whose word matches the entry's given slot."""
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     if not len(pairs.keys) or not len(entry_slot):

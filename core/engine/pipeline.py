@@ -48,12 +48,12 @@ def analyse(paths: Iterable[str | Path], *, codebook: Codebook, metadata=None,
     """Load, score and summarise transcripts; see the module docstring. `executor` runs the shards (the
     caller owns it); without one, a pool of `workers` processes (default: up to 2) is started for this call
     when the corpus is more than one small shard."""
-    paths = [str(p) for p in paths]
+    folders = [str(p) for p in paths]
     cache_dir = Path(cache_dir) if cache_dir is not None else cache.default_cache_dir()
     report, notes = LoadReport(), LoadReport()  # notes: what happened to the cache, never kept in it
     use_cache = use_cache and _cache_usable(cache_dir, notes)
-    corpus_key = _corpus_key(paths, codebook, options, cache_dir, report) if use_cache else ""
-    metadata = metadata_files(paths, metadata)
+    corpus_key = _corpus_key(folders, codebook, options, cache_dir, report) if use_cache else ""
+    metadata = metadata_files(folders, metadata)
     result_key = cache.digest(corpus_key, codebook.content_hash, [_file_key(m, cache_dir) for m in metadata])
     result_folder = cache_dir / "results" / result_key
     store = cache.TranscriptStore(cache_dir / "corpus" / corpus_key) if use_cache else cache.TranscriptStore.temporary()
@@ -61,18 +61,18 @@ def analyse(paths: Iterable[str | Path], *, codebook: Codebook, metadata=None,
         else None
     if hit is not None:
         tables, info = hit
-        return Analysis(codebook, *(tables[n] for n in cache.RESULT_TABLES), _report_from(info, notes),
-                        result_key, "results", paths, store)
-    run = ScoringRun(paths, codebook, options, report, store.folder, notes)
+        return Analysis(codebook, tables["transcripts"], tables["themes"], tables["hits"],
+                        _report_from(info, notes), result_key, "results", folders, store)
+    run = ScoringRun(folders, codebook, options, report, store.folder, notes)
     scores, cached = run.score_all(executor, workers, on_progress)
     transcripts = with_metadata(scores.transcripts, metadata, report, codebook)
     if transcripts.empty and not report.problems:
-        report.add(", ".join(paths) or "(no paths)", "no transcripts found", hint="point --data at transcripts")
+        report.add(", ".join(folders) or "(no paths)", "no transcripts found", hint="point --data at transcripts")
     if use_cache:
         cache.save_results(result_folder, {"transcripts": transcripts, "themes": scores.themes, "hits": scores.hits},
                            {"report": report.to_dict(), "codebook": codebook.content_hash}, notes)
     report.problems += notes.problems
-    analysis = Analysis(codebook, transcripts, scores.themes, scores.hits, report, result_key, cached, paths, store)
+    analysis = Analysis(codebook, transcripts, scores.themes, scores.hits, report, result_key, cached, folders, store)
     return analysis
 
 
@@ -223,18 +223,20 @@ class ScoringRun:
 
 def _run(scorer: ShardScorer, jobs: Iterator[ShardJob], executor: Executor | None,
          workers: int | None) -> Iterator[tuple[Analysis, list[Problem]]]:
-    """The jobs' results in order, on the caller's executor; without one, in this thread for a corpus of
-    one small shard (starting processes would cost more than it saves), else on a pool for this call."""
-    if executor is not None:
-        yield from executor.map(scorer, jobs)
-        return
+    """The jobs' results in order: a corpus of one small shard in this thread (sending it elsewhere would
+    cost more than it saves), else on the caller's executor, else on a pool of `workers` for this call."""
     first = next(jobs, None)
     if first is None:
         return
+    jobs = itertools.chain([first], jobs)
+    if first.batch is not None and len(first.batch[0]) < SHARD_SIZE:
+        executor = InlineExecutor()
+    if executor is not None:
+        yield from executor.map(scorer, jobs)
+        return
     pool = LocalProcesses(workers)
-    small = first.batch is not None and len(first.batch[0]) < SHARD_SIZE
-    with InlineExecutor() if pool.workers < 2 or small else pool as chosen:
-        yield from chosen.map(scorer, itertools.chain([first], jobs))
+    with InlineExecutor() if pool.workers < 2 else pool as chosen:
+        yield from chosen.map(scorer, jobs)
 
 
 def empty_analysis(codebook: Codebook) -> Analysis:

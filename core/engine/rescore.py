@@ -17,32 +17,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.engine import cache
 from core.codebook.model import Codebook
+from core.engine import cache
 from core.engine.corpus import Shard
-from core.errors import DataError
 from core.engine.executor import Executor
 from core.engine.metadata import given_occupations, override_occupations
 from core.engine.pipeline import ShardJob, ShardScorer, analyse, empty_analysis, speakers_for
 from core.engine.results import Analysis
-from core.views.quotes import sentence_bounds
-
-
-class Scored(Analysis):
-    """Transitional: every caller now passes an `Analysis` itself."""
-
-    @classmethod
-    def of(cls, analysis: Analysis) -> Analysis:
-        return analysis
+from core.errors import DataError
 
 
 class CachedCorpus:
     """Every shard of an analysis, in memory, ready to be scored with any codebook (see module docstring)."""
 
     def __init__(self, shards: list[Shard], codebook: Codebook, paths: list[str], cache_dir: Path | None,
-                 folder: Path | None = None):
+                 folder: Path | None = None, executor: Executor | None = None):
         self.shards = shards
         self.folder = folder  # where the shards are cached: workers of an executor load them from there
+        self.executor = executor  # the caller's, for every scoring of this corpus that does not name one
         self.speakers = speakers_for(codebook)
         self.paths = paths
         self.cache_dir = cache_dir
@@ -50,15 +42,18 @@ class CachedCorpus:
         self._vocabulary: pd.DataFrame | None = None
 
     @classmethod
-    def of(cls, analysis) -> "CachedCorpus":
-        """Load the shards an `analyse()` run left in its cache (or temporary) folder."""
+    def of(cls, analysis: Analysis, *, executor: Executor | None = None) -> CachedCorpus:
+        """Load the shards an `analyse()` run left in its cache (or temporary) folder; `executor` (owned by
+        the caller) scores them on a large corpus."""
+        if analysis.store is None:
+            raise DataError("this analysis keeps no shards to score again; run the analysis from its files")
         folder = analysis.store.folder
         marker = cache.complete_shards(folder)
         if marker is None:
             raise DataError(f"{folder}: the analysis's shards are gone; run the analysis again")
         shards = [cache.load_shard(folder, number) for number in range(marker["shards"])]
         cache_dir = folder.parent.parent if folder.parent.name == "corpus" else None
-        return cls(shards, analysis.codebook, list(analysis.data_paths), cache_dir, folder)
+        return cls(shards, analysis.codebook, list(analysis.data_paths), cache_dir, folder, executor)
 
     @property
     def transcript_ids(self) -> list[str]:
@@ -71,6 +66,7 @@ class CachedCorpus:
     def score(self, codebook: Codebook, *, base: Analysis | None = None,
               executor: Executor | None = None) -> Analysis:
         """The analysis `codebook` gives on this corpus; rows of themes unchanged since `base` are reused."""
+        executor = executor or self.executor
         if speakers_for(codebook) != self.speakers:
             return self._score_from_files(codebook, executor)
         if base is None:
@@ -133,15 +129,14 @@ class CachedCorpus:
         shard, doc = self._where[transcript_id]
         return self.shards[shard].texts[doc]
 
-    def sentence(self, transcript_id: str, turn: int, start: int, end: int) -> str:
-        """The sentence around text[start:end], kept inside its turn."""
+    def turns(self, transcript_id: str) -> pd.DataFrame:
+        """turn, speaker, start, end of every turn of a transcript (as `Analysis.turns`)."""
         shard_number, doc = self._where[transcript_id]
         shard = self.shards[shard_number]
-        row = np.flatnonzero((shard.turn_doc == doc) & (shard.turn_number == turn))
-        text = shard.texts[doc]
-        lo, hi = (int(shard.turn_start[row[0]]), int(shard.turn_end[row[0]])) if len(row) else (0, len(text))
-        begin, finish = sentence_bounds(text, start, end, lo=lo, hi=hi)
-        return " ".join(text[begin:finish].split())
+        mine = shard.turn_doc == doc
+        return pd.DataFrame({"turn": shard.turn_number[mine],
+                             "speaker": np.where(shard.turn_role[mine] == 1, "participant", "interviewer"),
+                             "start": shard.turn_start[mine], "end": shard.turn_end[mine]})
 
 
 # ---------------------------------------------------------------- which parts of a codebook an edit touches

@@ -10,11 +10,15 @@ every page, export and report reads the same columns from the same object.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from core.codebook.model import Codebook
 from core.ingest.loaders import LoadReport
+
+if TYPE_CHECKING:
+    from core.engine.cache import TranscriptStore
 
 HIT_COLUMNS = ["transcript_id", "turn", "speaker", "theme", "term", "matched_text", "start", "end", "similarity"]
 TABLES = ("transcripts", "themes", "hits")
@@ -35,7 +39,7 @@ class Analysis:
     key: str = ""
     cached: str = "none"
     data_paths: list[str] = field(default_factory=list)
-    store: object | None = field(default=None, repr=False)  # engine.cache.TranscriptStore, read lazily
+    store: TranscriptStore | None = field(default=None, repr=False)  # texts and turns, read lazily
 
     @classmethod
     def concat(cls, parts: list[Analysis]) -> Analysis:
@@ -56,8 +60,13 @@ class Analysis:
 
     def text(self, transcript_id: str) -> str:
         """The repaired text of a transcript (KeyError when it is not in this analysis)."""
-        return self.store.text(transcript_id)
+        return self._store().text(transcript_id)
 
     def turns(self, transcript_id: str) -> pd.DataFrame:
         """turn, speaker, start, end of every turn of a transcript."""
-        return self.store.turns(transcript_id)
+        return self._store().turns(transcript_id)
+
+    def _store(self) -> TranscriptStore:
+        if self.store is None:  # tables scored from shards in memory, without a folder of texts
+            raise KeyError("this analysis keeps no texts")
+        return self.store

@@ -11,8 +11,16 @@ import pandas as pd
 import pyarrow as pa
 
 from core.engine.corpus import ROLE_CODES, ROLE_NAMES, Shard
+from core.engine.matcher import (
+    EXCLUDE_OCCUPATION,
+    EXCLUDE_THEME,
+    OCCUPATION,
+    THEME,
+    TermIndex,
+    VocabularyMatcher,
+    find_matches,
+)
 from core.engine.results import HIT_COLUMNS, Analysis
-from core.engine.matcher import EXCLUDE_OCCUPATION, EXCLUDE_THEME, OCCUPATION, THEME, TermIndex, VocabularyMatcher, find_matches
 
 SCOPE_ROLES = {"participant": ("participant",), "interviewer": ("interviewer",),
                "all": ("interviewer", "participant")}
@@ -24,7 +32,7 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> A
     settings = index.codebook.settings
     theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
     theme_hits = _drop_negated(theme_hits, shard, index)
-    words = sum(shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope])
+    words = np.sum([shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope]], axis=0)
     return Analysis(index.codebook, transcripts=_transcript_rows(shard, index, occupation_hits(shard, located, index)),
                     themes=_theme_rows(shard, index, theme_hits, words), hits=_hit_rows(shard, index, theme_hits))
 

@@ -3,7 +3,7 @@ recall move with the threshold, and which quotes to check next.
 
     quote_precision(analysis.hits, read_quote_marks("labels.yaml"), codebook.theme_ids)
     cohen_kappa(read_labels("coder_a.yaml"), read_labels("coder_b.yaml"), codebook.theme_ids)
-    threshold_sweep(corpus, Scored.of(analysis), labels, marks, [80, 85, 88, 92, 96])
+    threshold_sweep(corpus, analysis, labels, marks, [80, 85, 88, 92, 96])
     review_queue(analysis.hits, analysis.themes, marks, codebook).head(20)
 
 Transcript-level precision, recall and F1 come from `core.evaluate.evaluate`.
@@ -16,9 +16,10 @@ from collections.abc import Iterable
 import pandas as pd
 
 from core.codebook.model import Codebook
+from core.engine.rescore import CachedCorpus
+from core.engine.results import Analysis
 from core.handcoding.evaluate import Labels, TranscriptLabel, evaluate
 from core.handcoding.labels import QuoteMark
-from core.engine.rescore import CachedCorpus, Scored
 from core.workbench.terms import typo_similarity, with_threshold
 
 MARK_KEY = ["transcript_id", "theme", "start", "end"]
@@ -41,7 +42,7 @@ def marked_hits(hits: pd.DataFrame, marks: Iterable[QuoteMark]) -> pd.DataFrame:
 def quote_precision(hits: pd.DataFrame, marks: Iterable[QuoteMark], theme_ids: list[str]) -> pd.DataFrame:
     """Per theme: quotes found, marked, marked correct, and precision (correct / marked; NaN when none marked).
 
-    >>> quote_precision(hits, [QuoteMark("t1", "speed", 0, 6, True)], ["speed"])  # doctest: +SKIP
+    quote_precision(hits, [QuoteMark("t1", "speed", 0, 6, True)], ["speed"])
     """
     marked = marked_hits(hits, marks)
     found = hits["theme"].value_counts()
@@ -101,7 +102,7 @@ def _kappa(pairs: list[tuple[bool, bool]]) -> dict:
 
 
 # ---------------------------------------------------------------- threshold sweep
-def threshold_sweep(corpus: CachedCorpus, scored: Scored, labels: Labels | None, marks: list[QuoteMark],
+def threshold_sweep(corpus: CachedCorpus, scored: Analysis, labels: Labels | None, marks: list[QuoteMark],
                     thresholds: Iterable[float]) -> pd.DataFrame:
     """Per threshold and theme: transcript-level precision, recall, F1 (from `labels`), quote precision
     (from `marks`) and the number of quotes, with every typo threshold set to that value.
@@ -138,8 +139,8 @@ def review_queue(hits: pd.DataFrame, themes: pd.DataFrame, marks: Iterable[Quote
     """Unmarked quotes, the ones most likely wrong first, with a `doubt` score and the `reasons` for it.
 
     doubt = (1 - the term's measured precision, smoothed towards 1/2) + (100 - similarity) / 25 of the least
-    similar word that matched as a typo (inflections and exact words add nothing) + 0.25 when the quote is its theme's only hit in the
-    transcript (so a wrong one flips the transcript).
+    similar word that matched as a typo (inflections and exact words add nothing) + 0.25 when the quote is
+    its theme's only hit in the transcript (so a wrong one flips the transcript).
     """
     marks = list(marks)
     done = marks_table(marks).set_index(MARK_KEY).index

@@ -16,11 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from core.errors import Problem, ThemescopeError
-
-
-class LabelsError(ThemescopeError):
-    """A labels file that cannot be used."""
+from core.errors import LabelsError, Problem  # LabelsError lives in core.errors; still importable from here
 
 
 @dataclass(frozen=True)
@@ -84,6 +80,15 @@ class Evaluation:
     macro_f1: float
     missing: list[str]
 
+    def macro_averages(self) -> dict[str, float]:
+        """Precision, recall and F1 averaged over the themes (0.0 each with no theme): the numbers the
+        codebook preview compares, saved against edited.
+
+        evaluation.macro_averages()
+        {'precision': 0.75, 'recall': 0.5, 'f1': 0.58}
+        """
+        return macro_averages(self.themes)
+
     def lines(self) -> list[str]:
         out = [f"{self.n} labelled transcripts scored ({len(self.missing)} labelled ids not in the data)",
                f"occupation accuracy: {self.occupation_accuracy:.1%}", f"theme macro F1: {self.macro_f1:.3f}", ""]
@@ -106,13 +111,23 @@ def evaluate(transcripts: pd.DataFrame, themes: pd.DataFrame, labels: Labels, th
                                 "expected": [labels.transcripts[i].occupation for i in ids],
                                 "predicted": [predicted_occupation[i] for i in ids]})
     with_occupation = occupations[occupations["expected"].notna()]
-    accuracy = float((with_occupation["expected"] == with_occupation["predicted"]).mean()) if len(with_occupation) else 0.0
+    right = with_occupation["expected"] == with_occupation["predicted"]
+    accuracy = float(right.mean()) if len(with_occupation) else 0.0
     present = themes[themes["present"] == 1].groupby("transcript_id")["theme"].agg(set)
     rows = [_theme_counts(theme, ids, labels, present) for theme in theme_ids]
     table = pd.DataFrame(rows)
     return Evaluation(n=len(ids), occupation_accuracy=accuracy, occupations=occupations, themes=table,
-                      macro_f1=float(table["f1"].mean()) if len(table) else 0.0,
+                      macro_f1=macro_averages(table)["f1"],
                       missing=[i for i in labels.transcripts if i not in known])
+
+
+def macro_averages(themes: pd.DataFrame) -> dict[str, float]:
+    """The mean precision, recall and F1 of a per-theme table (`Evaluation.themes`); 0.0 each when empty.
+
+    >>> macro_averages(pd.DataFrame({"precision": [1.0, 0.5], "recall": [0.5, 0.5], "f1": [0.6, 0.4]}))
+    {'precision': 0.75, 'recall': 0.5, 'f1': 0.5}
+    """
+    return {column: float(themes[column].mean()) if len(themes) else 0.0 for column in ("precision", "recall", "f1")}
 
 
 def _theme_counts(theme: str, ids: list[str], labels: Labels, present: pd.Series) -> dict:

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import yaml
 
-from core.engine.cache import write_atomically
 from core.errors import Problem
+from core.files import write_atomically
 from core.handcoding.evaluate import LabelsError, load_labels_document
 
 QUOTE_KEYS = ("transcript", "theme", "start", "end", "correct")
@@ -103,8 +103,8 @@ def mark_transcript(path: str | Path, transcript_id: str, *, present: Iterable[s
     absent just removes it from `present`.
     """
     path = Path(path)
-    document = load_labels_document(path) if path.exists() else {"coder": coder or path.stem}
-    transcripts = document.get("transcripts") or {}
+    document: dict = load_labels_document(path) if path.exists() else {"coder": coder or path.stem}
+    transcripts: dict = document.get("transcripts") or {}
     entry = dict(transcripts.get(transcript_id) or {"present": [], "absent": []})
     present, absent = list(present), list(absent)
     entry["present"] = _merged(entry.get("present"), add=present, remove=absent)
@@ -146,7 +146,7 @@ def unmark_quote(path: str | Path, transcript: str, theme: str, start: int, end:
 
 
 def _write_quotes(path: Path, key: tuple, entry: dict | None, coder: str | None) -> None:
-    document = load_labels_document(path) if path.exists() else {"coder": coder or path.stem, "transcripts": {}}
+    document: dict = load_labels_document(path) if path.exists() else {"coder": coder or path.stem, "transcripts": {}}
     quotes = [q for q in document.get("quotes") or []
               if (str(q.get("transcript")), str(q.get("theme")), q.get("start"), q.get("end")) != key]
     document["quotes"] = quotes + ([entry] if entry else [])

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from core.errors import DownloadError
+from core.errors import DownloadError, OutputError
 
 DATASET_URL = "https://huggingface.co/datasets/Anthropic/AnthropicInterviewer/resolve/main/interview_transcripts"
 FILES = ("workforce_transcripts.csv", "creatives_transcripts.csv", "scientists_transcripts.csv")
@@ -25,11 +24,16 @@ def download_dataset(folder: str | Path, *, base_url: str | None = None, timeout
                      force: bool = False, on_file: Callable[[str, int], None] | None = None) -> list[Path]:
     """Download the three CSVs into `folder`; files already there are kept unless `force`.
 
-    Raises DownloadError with a plain explanation when the machine is offline or the server refuses.
+    Raises DownloadError with a plain explanation when the machine is offline or the server refuses, and
+    OutputError when `folder` cannot be written.
     """
     base_url = (base_url or os.environ.get(ENV_URL) or DATASET_URL).rstrip("/")
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the folder for the data set ({exc.strerror or exc})",
+                          hint="choose a folder you can write to") from None
     written = []
     for name in FILES:
         target = folder / name
@@ -50,15 +54,15 @@ def _fetch(url: str, target: Path, timeout: float) -> int:
             shutil.copyfileobj(response, out, length=1 << 20)
         size = Path(temporary).stat().st_size
         if size == 0:
-            raise DownloadError(f"{url} answered with an empty file; try again later")
+            raise DownloadError(f"{url} answered with an empty file", hint="try again later")
         os.replace(temporary, target)
         return size
     except urllib.error.HTTPError as exc:
-        raise DownloadError(f"{url} answered HTTP {exc.code} {exc.reason}; the data set may have moved: "
-                            f"set {ENV_URL} to its new location") from None
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+        raise DownloadError(f"{url} answered HTTP {exc.code} {exc.reason}; the data set may have moved",
+                            hint=f"set {ENV_URL} (or --url) to its new location") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise DownloadError(f"cannot reach {url} ({reason}). This machine looks offline: download the three "
-                            f"CSVs elsewhere into a folder and pass it with --data") from None
+        raise DownloadError(f"cannot reach {url} ({reason}). This machine looks offline",
+                            hint="download the three CSVs elsewhere into a folder and pass it with --data") from None
     finally:
         Path(temporary).unlink(missing_ok=True)

@@ -196,7 +196,7 @@ def read_text_file(file: Path, options: LoadOptions, report: LoadReport) -> Iter
     if not body.strip():
         report.add(file, "header but no interview text: skipped")
         return
-    yield RawTranscript(transcript_id, body, str(file), header)
+    yield RawTranscript(transcript_id, body, str(file), dict(header))
 
 
 # ---------------------------------------------------------------- tables
@@ -237,7 +237,8 @@ def _csv_batches(file: Path, names: list[str], options: LoadOptions, report: Loa
     def skip_row(row) -> str:
         if seen >= skip:
             report.add(file, f"a row with {row.actual_columns} fields where the header has "
-                             f"{row.expected_columns} skipped: {row.text[:60]!r}", hint="quote fields that contain commas")
+                             f"{row.expected_columns} skipped: {row.text[:60]!r}",
+                             hint="quote fields that contain commas")
         return "skip"
 
     reader = pa_csv.open_csv(

@@ -15,7 +15,8 @@ WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 # Mojibake from a UTF-8 -> Windows-1252 round trip always contains one of these lead characters followed by
 # a character from the C1/punctuation range; checking for it first keeps ftfy (slow) off clean text.
-_MOJIBAKE_HINT = re.compile("[ÂÃâÅÆÐÑ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]")
+_MOJIBAKE_HINT = re.compile("[ÂÃâÅÆÐÑ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
+                            "\u02dc\u2013-\u2122]")
 
 
 _MOJIBAKE_LEADS = tuple("ÂÃâÅÆÐÑ")

@@ -40,7 +40,7 @@ def split_turns(text: str, pattern: re.Pattern, participant: tuple[str, ...]) ->
 
     >>> p = speaker_pattern(("AI",), ("User",))
     >>> [(t.role, t.start, t.end) for t in split_turns("AI: Hi\\nUser: Hello", p, ("User",))]
-    [('interviewer', 4, 7), ('participant', 13, 18)]
+    [('interviewer', 4, 6), ('participant', 13, 18)]
     """
     participant_lower = {label.lower() for label in participant}
     matches = list(pattern.finditer(text))

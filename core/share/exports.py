@@ -1,7 +1,8 @@
 """Files of a filtered view: the quotes as CSV and XLSX, the table behind every chart as CSV, the HTML report.
 
-A `ViewSnapshot` is one view (an analysis, its filters and a drill-down selection); every exporter is a
-small object in `EXPORTERS` that turns a snapshot into bytes, with personal details masked or not:
+A view is a `core.views.snapshot.ViewSnapshot` (an analysis, its filters and a drill-down selection: the
+same object the dashboard's pages show); every exporter is a small object in `EXPORTERS` that turns one
+into bytes, with personal details masked or not:
 
     view = snapshot(analysis, prepare(...), Filters(occupations=("legal",)))
     EXPORTERS["quotes_xlsx"].make(view, redact=True)      # the bytes of an .xlsx file
@@ -17,18 +18,17 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
 from core import __version__
-from core.views.figures import Chart, overview_charts
 from core.engine.pipeline import Analysis
-from core.views.quotes import sentence_bounds
 from core.share.redact import redactor
-from core.views.filters import (CORE_COLUMNS, Filters, ViewData, describe_filters, hit_sentences, quote_hit_mask, quotes,
-                    raised_matrix, search_mask, transcript_mask)
+from core.views.filters import CORE_COLUMNS, ViewData
+from core.views.quotes import cut_quotes
+from core.views.snapshot import ViewSnapshot
 
 QUOTE_COLUMNS = ["transcript_id", "theme", "theme_label", "occupation", "occupation_label", "turn", "speaker",
                  "quote", "term", "matched_text", "similarity", "start", "end"]
@@ -38,60 +38,15 @@ _NUMBER = re.compile(r"[+-]?\d[\d,.]*%?")
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-@dataclass(eq=False)
-class ViewSnapshot:
-    """One filtered view of an analysis: the filters, what they keep, and the quotes' drill-down."""
-
-    analysis: Analysis
-    data: ViewData
-    filters: Filters
-    raised: np.ndarray        # transcripts x themes
-    mask: np.ndarray          # transcripts passing the filters
-    themes: list[str]         # themes in view
-    keep: np.ndarray          # hits that are quotes in view
-    theme: str | None = None  # the quotes' selection, as on the Quotes page
-    occupation: str | None = None
-    sort: str = "transcript"
-
-    @property
-    def n(self) -> int:
-        return int(self.mask.sum())
-
-    def label(self, code_id: str) -> str:
-        return self.analysis.codebook.label_of(code_id)
-
-    def describe(self) -> str:
-        return describe_filters(self.filters, self.label, theme=self.theme, occupation=self.occupation)
-
-    def charts(self) -> list[Chart]:
-        return overview_charts(self.data, self.mask, self.raised, self.themes, self.label)
-
-
-def snapshot(analysis: Analysis, data: ViewData, filters: Filters, *, sentences: pd.Series | None = None,
-             theme: str | None = None, occupation: str | None = None, sort: str = "transcript") -> ViewSnapshot:
-    """Apply `filters` to prepared data (as the dashboard does). `sentences` (from `hit_sentences`) is only
-    needed with a search and is computed when not given."""
-    raised = raised_matrix(data, filters.min_hits)
-    themes = filters.themes_in_view(data.theme_ids)
-    searched = matching_text = None
-    if filters.search:
-        if sentences is None:
-            sentences = hit_sentences(data.hits, analysis.text, analysis.turns)
-        searched, matching_text = search_mask(data, raised, themes, sentences, filters.search)
-    mask = transcript_mask(data, filters, raised, searched)
-    keep = quote_hit_mask(data, mask, raised, themes, matching_text=matching_text)
-    return ViewSnapshot(analysis, data, filters, raised, mask, themes, keep, theme, occupation, sort)
-
-
 # ---------------------------------------------------------------- tables
 def quotes_table(view: ViewSnapshot, *, redact: bool = True) -> pd.DataFrame:
     """One row per quote in view: QUOTE_COLUMNS, then the transcript's attributes (`quote` is the sentence
     around the hit, as on the Quotes page).
 
-    >>> quotes_table(view).columns[:4].tolist()   # doctest: +SKIP
+    quotes_table(view).columns[:4].tolist()
     ['transcript_id', 'theme', 'theme_label', 'occupation']
     """
-    chosen = quotes(view.data, view.keep, theme=view.theme, occupation=view.occupation, sort=view.sort)
+    chosen = view.quotes()
     sentence, matched = _quoted_text(view.analysis, chosen, redactor(redact))
     table = pd.DataFrame({
         "transcript_id": chosen["transcript_id"].to_numpy(), "theme": chosen["theme"].to_numpy(),
@@ -107,22 +62,16 @@ def quotes_table(view: ViewSnapshot, *, redact: bool = True) -> pd.DataFrame:
 
 
 def _quoted_text(analysis: Analysis, hits: pd.DataFrame, show: Callable[[str], str]) -> tuple[list, list]:
-    """The sentence and the matched words of every hit, from the shown (maybe redacted) text; sentence
-    bounds come from the original text, so a quote is the same stretch with or without redaction."""
+    """The quote and the matched words of every hit, from the shown (maybe redacted) text; the quote is cut
+    from the original text, so it is the same stretch with or without redaction."""
     sentences, matched = [""] * len(hits), [""] * len(hits)
-    positions = np.arange(len(hits))
-    for transcript_id, rows in hits.groupby("transcript_id", sort=False).indices.items():
-        text = analysis.text(transcript_id)
-        shown = show(text)
-        turns = analysis.turns(transcript_id)
-        bounds = dict(zip(turns["turn"].tolist(), zip(turns["start"].tolist(), turns["end"].tolist())))
-        part = hits.iloc[rows]
-        for position, turn, start, end in zip(positions[rows], part["turn"].tolist(), part["start"].tolist(),
-                                              part["end"].tolist()):
-            lo, hi = bounds.get(turn, (0, len(text)))
-            begin, finish = sentence_bounds(text, int(start), int(end), lo=lo, hi=hi)
-            sentences[position] = shown[begin:finish].strip()
-            matched[position] = shown[int(start):int(end)]
+    starts, ends = hits["start"].to_numpy(), hits["end"].to_numpy()
+    text_before, shown = None, ""
+    for position, text, quote in cut_quotes(hits, analysis.text, analysis.turns):
+        if text is not text_before:  # the hits come one transcript after another
+            text_before, shown = text, show(text)
+        sentences[position] = quote.of(shown)
+        matched[position] = shown[int(starts[position]):int(ends[position])]
     return sentences, matched
 
 
@@ -162,7 +111,7 @@ def _with_labels(table: pd.DataFrame, label_of: Callable[[str], str]) -> pd.Data
 def about_rows(view: ViewSnapshot, *, redact: bool, now: datetime | None = None) -> list[tuple[str, str]]:
     """What an export is: filters, counts, codebook (name, version, content hash), redaction, time."""
     book, report = view.analysis.codebook, view.analysis.report
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return [("Exported", now.strftime("%Y-%m-%d %H:%M UTC")), ("Themescope", __version__),
             ("Filters", view.describe()), ("Transcripts matching", f"{view.n:,} of {view.data.size:,}"),
             ("Quotes in view", f"{int(view.keep.sum()):,}"),

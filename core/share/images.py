@@ -8,6 +8,7 @@ timeout. All images of one call share one browser start (kaleido's batch API).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from core.errors import ThemescopeError
+from core.errors import ChartImageError  # lives in core.errors; still importable from here
 
 IMAGE_WIDTH = 1100   # layout pixels: wide enough for the heatmap's labels, fits a 16:9 slide
 IMAGE_SCALE = 2      # PNGs at twice the layout size stay sharp on a projector
@@ -31,10 +32,6 @@ BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome
 NO_BROWSER = ("Chart images need Chrome or Chromium, and none was found. Install it (Debian/Ubuntu: "
               "`apt-get install chromium`) or set BROWSER_PATH to its executable, then try again. "
               "The CSV tables and the HTML report work without a browser.")
-
-
-class ChartImageError(ThemescopeError):
-    """Chart images could not be rendered (no browser, a browser failure or a timeout)."""
 
 
 def find_browser() -> str | None:
@@ -94,14 +91,10 @@ def _end_group(child: subprocess.Popen) -> None:
     """End the child and everything it started: kaleido's browser wrapper leaves the process group, so
     the descendants are found through /proc (Linux) before anything is killed."""
     for pid in [child.pid, *_descendants(child.pid)]:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     child.wait(5)
 
 

@@ -1,8 +1,9 @@
-"""Plotly figures of the tables that core.views computes; they draw and never compute shares themselves.
+"""Plain plotly figures of the tables that core.views.aggregates computes; they draw and never compute
+shares themselves.
 
 One source for every face: the dashboard shows them, the HTML report embeds them, the image export renders
-them. Every clickable mark carries its theme (and occupation) id in `customdata`, so a click names what to
-drill into without depending on the position of the mark.
+them. They carry data, not behaviour: every bar and cell holds its theme (and occupation) id in `customdata`,
+and the dashboard (dashboard/frame/charts.py) adds what only works there: clicking a mark to read its quotes.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from core.views.filters import ViewData, cooccurrence, occupation_theme, prevalence
+from core.views.aggregates import cooccurrence, occupation_theme, prevalence
+from core.views.filters import ViewData
 
 BAR_COLOUR = "#4C78A8"
 FONT = dict(family="Source Sans Pro, sans-serif", size=13)
@@ -33,7 +35,7 @@ def _layout(figure: go.Figure, height: int, **extra) -> go.Figure:
     figure.update_xaxes(automargin=True)
     figure.update_yaxes(automargin=True)
     figure.update_layout(height=height, margin=dict(l=10, r=20, t=10, b=10), font=FONT,
-                         plot_bgcolor="white", clickmode="event+select", dragmode=False, **extra)
+                         plot_bgcolor="white", dragmode=False, **extra)
     return figure
 
 
@@ -49,8 +51,7 @@ def prevalence_figure(table: pd.DataFrame, label_of: Label) -> go.Figure:
                   error_x=dict(type="data", symmetric=False, array=(table["high"] - table["share"]) * 100,
                                arrayminus=(table["share"] - table["low"]) * 100, color="#888", thickness=1),
                   hovertemplate="<b>%{y}</b><br>%{x:.0f}% (%{customdata[2]} of %{customdata[3]})<br>"
-                                "95% interval %{customdata[4]:.0f}-%{customdata[5]:.0f}%"
-                                "<br><i>click for its quotes</i><extra></extra>")
+                                "95% interval %{customdata[4]:.0f}-%{customdata[5]:.0f}%<extra></extra>")
     figure = go.Figure(bars)
     figure.update_xaxes(range=[0, 108], ticksuffix="%", showgrid=True, gridcolor="#eee", fixedrange=True)
     figure.update_yaxes(autorange="reversed", fixedrange=True)
@@ -58,34 +59,23 @@ def prevalence_figure(table: pd.DataFrame, label_of: Label) -> go.Figure:
 
 
 def heatmap_figure(table: pd.DataFrame, label_of: Label) -> go.Figure:
-    """Occupation x theme shares; rows name their n and cells over fewer than 5 transcripts get a *."""
+    """Occupation x theme shares; rows name their n and cells over fewer than 5 transcripts get a *.
+    Each cell's customdata is [theme, occupation]."""
     grid = table.pivot(index="occupation", columns="theme", values="share")
     grid = grid.loc[list(dict.fromkeys(table["occupation"])), list(dict.fromkeys(table["theme"]))]
     n = table.drop_duplicates("occupation").set_index("occupation")["n"].reindex(grid.index)
     thin = n.to_numpy() < 5
     text = [[f"{v:.0%}" + ("*" if thin[r] else "") for v in row] for r, row in enumerate(grid.to_numpy())]
     custom = [[[theme, occupation] for theme in grid.columns] for occupation in grid.index]
-    x = [label_of(t) for t in grid.columns]
-    y = [f"{label_of(o)} (n={k})" for o, k in n.items()]
-    cells = go.Heatmap(z=grid.to_numpy() * 100, x=x, y=y, text=text, texttemplate="%{text}", hoverinfo="skip",
+    cells = go.Heatmap(z=grid.to_numpy() * 100, x=[label_of(t) for t in grid.columns],
+                       y=[f"{label_of(o)} (n={k})" for o, k in n.items()], text=text, texttemplate="%{text}",
+                       customdata=custom, hovertemplate="<b>%{y}</b><br>%{x}: %{text}<extra></extra>",
                        colorscale="Blues", zmin=0, zmax=100, xgap=2, ygap=2,
                        colorbar=dict(title="%", thickness=10, len=max(0.3, min(1.0, 0.12 * len(grid)))))
-    figure = go.Figure([cells, _click_targets(grid, x, y, custom)])
+    figure = go.Figure(cells)
     figure.update_xaxes(tickangle=-35, side="bottom", fixedrange=True)
     figure.update_yaxes(autorange="reversed", fixedrange=True)
     return _layout(figure, 32 * len(grid) + 200, showlegend=False)
-
-
-def _click_targets(grid: pd.DataFrame, x: list[str], y: list[str], custom: list) -> go.Scatter:
-    """Invisible squares over the heatmap cells: plotly reports clicks on points, not on heatmap cells."""
-    xs = [label for _ in y for label in x]
-    ys = [label for label in y for _ in x]
-    shares = [f"{v:.0%}" for v in grid.to_numpy().ravel()]
-    flat = [cell for row in custom for cell in row]
-    invisible = dict(marker=dict(opacity=0))
-    return go.Scatter(x=xs, y=ys, mode="markers", customdata=flat, text=shares,
-                      marker=dict(symbol="square", size=26, opacity=0), selected=invisible, unselected=invisible,
-                      hovertemplate="<b>%{y}</b><br>%{x}: %{text}<br><i>click for the quotes</i><extra></extra>")
 
 
 def cooccurrence_figure(matrix: pd.DataFrame, label_of: Label) -> go.Figure:

@@ -1,13 +1,11 @@
-"""What every dashboard view shows, as pure pandas/numpy functions of an analysis and a set of filters.
-
-The dashboard only draws what these functions return, so every number on screen can be computed and
-tested without Streamlit:
+"""Which transcripts and quotes a view keeps, as pure pandas/numpy functions of an analysis and a set of
+filters: `prepare` indexes an analysis once, the masks apply the filters. `core.views.snapshot` combines them
+into the one filtered view every face uses; the numbers are in `core.views.aggregates`.
 
     data = prepare(analysis.transcripts, analysis.themes, analysis.hits, analysis.codebook.theme_ids)
     filters = Filters(occupations=("it_software",), min_hits=2)
     raised = raised_matrix(data, filters.min_hits)
     mask = transcript_mask(data, filters, raised)
-    prevalence(data, mask, raised, filters.themes_in_view(data.theme_ids))
 
 Transcripts are numbered 0..n-1 once (`doc`), and per-transcript theme hits are kept as a transcripts x
 themes matrix, so a filter change is a few numpy operations even with tens of thousands of transcripts.
@@ -22,21 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.views.quotes import sentence_bounds
-from core.views.summary import wilson_interval
-
 # Columns every transcripts table has; any other column is an attribute (from the data or the metadata).
 CORE_COLUMNS = ("transcript_id", "source", "occupation", "occupation_evidence", "occupation_confidence",
                 "participant_words")
 MAX_ATTRIBUTE_VALUES = 30  # a column with more distinct values is an identifier or a number, not a facet
-THIN_N = 5                 # shares over fewer transcripts than this are marked as unreliable
 MISSING = "(missing)"
-QUOTE_SORTS = {
-    "transcript": ["doc", "start"],
-    "fuzziest": ["similarity", "doc", "start"],
-    "occupation": ["occupation", "doc", "start"],
-    "theme": ["theme_index", "doc", "start"],
-}
 
 
 @dataclass(frozen=True)
@@ -219,123 +207,6 @@ def search_mask(data: ViewData, raised: np.ndarray, theme_ids: Iterable[str], se
     searched = np.zeros(data.size, bool)
     searched[data.hits["doc"].to_numpy()[matching]] = True
     return searched, matching
-
-
-# ---------------------------------------------------------------- aggregates
-def headline(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str]) -> dict:
-    """The numbers at the top of the overview: matching transcripts, hits and themes in view."""
-    columns = theme_columns(data, theme_ids)
-    shown = raised[mask][:, columns]
-    counts = shown.sum(axis=0)
-    top = theme_ids[int(np.argmax(counts))] if len(columns) and counts.max() > 0 else None
-    return {"transcripts": int(mask.sum()), "total": data.size,
-            "raising_any": int(shown.any(axis=1).sum()),
-            "themes_per_transcript": float(shown.sum(axis=1).mean()) if len(shown) else 0.0,
-            "hits": int(data.hit_counts[mask][:, columns][shown].sum()),
-            "top_theme": top, "top_share": float(counts.max() / len(shown)) if top else 0.0}
-
-
-def prevalence(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str]) -> pd.DataFrame:
-    """Per theme in view: n matching transcripts, how many raise it, the share with its 95% Wilson
-    interval, and the hits; the most raised first."""
-    columns = theme_columns(data, theme_ids)
-    shown = raised[mask][:, columns]
-    n = np.full(len(columns), int(mask.sum()))
-    present = shown.sum(axis=0)
-    low, high = wilson_interval(present, n)
-    table = pd.DataFrame({"theme": [data.theme_ids[c] for c in columns], "n": n, "present": present,
-                          "share": np.divide(present, np.maximum(n, 1)), "low": low, "high": high,
-                          "hits": (data.hit_counts[mask][:, columns] * shown).sum(axis=0)})
-    return table.sort_values(["share", "theme"], ascending=[False, True], ignore_index=True)
-
-
-def occupation_theme(data: ViewData, mask: np.ndarray, raised: np.ndarray,
-                     theme_ids: list[str]) -> pd.DataFrame:
-    """Long table of occupation x theme: n (the occupation's matching transcripts), present, share and
-    `thin` (n < THIN_N). Occupations with the most transcripts first, themes in codebook order."""
-    columns = theme_columns(data, theme_ids)
-    occupations = data.transcripts["occupation"].to_numpy()[mask]
-    shown = pd.DataFrame(raised[mask][:, columns], columns=[data.theme_ids[c] for c in columns])
-    grouped = shown.groupby(occupations, sort=False)
-    n, present = grouped.size(), grouped.sum()
-    order = n.sort_values(ascending=False, kind="stable").index
-    table = present.loc[order].rename_axis("occupation").reset_index().melt(
-        id_vars="occupation", var_name="theme", value_name="present")
-    table["n"] = table["occupation"].map(n).astype(int)
-    table["share"] = table["present"] / table["n"]
-    table["thin"] = table["n"] < THIN_N
-    return table[["occupation", "theme", "n", "present", "share", "thin"]]
-
-
-def cooccurrence(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str]) -> pd.DataFrame:
-    """Square table: matching transcripts raising both row and column theme (the diagonal: raising it)."""
-    columns = theme_columns(data, theme_ids)
-    shown = raised[mask][:, columns].astype(np.int64)
-    names = [data.theme_ids[c] for c in columns]
-    return pd.DataFrame(shown.T @ shown, index=names, columns=names)
-
-
-# ---------------------------------------------------------------- quotes
-def quotes(data: ViewData, keep: np.ndarray, *, theme: str | None = None, occupation: str | None = None,
-           sort: str = "transcript") -> pd.DataFrame:
-    """The hits kept by `quote_hit_mask`, narrowed to one theme and/or occupation, sorted by one of
-    QUOTE_SORTS; columns of the hits table plus doc, theme_index and occupation."""
-    keep = keep.copy()
-    if theme is not None:
-        keep &= data.hits["theme_index"].to_numpy() == (data.theme_ids.index(theme) if theme in data.theme_ids else -1)
-    if occupation is not None:
-        keep &= data.hits["occupation"].to_numpy() == occupation
-    chosen = data.hits.loc[keep]
-    return chosen.sort_values(QUOTE_SORTS.get(sort, QUOTE_SORTS["transcript"]), kind="stable")
-
-
-def transcript_hits(data: ViewData, doc: int, theme_ids: Iterable[str]) -> pd.DataFrame:
-    """Every hit of one transcript in the given themes (for the transcript reader)."""
-    rows = data.hits.loc[data.hits["doc"].to_numpy() == doc]
-    return rows.loc[rows["theme"].isin(list(theme_ids))]
-
-
-def page_of(table: pd.DataFrame, page: int, size: int) -> tuple[pd.DataFrame, int, int]:
-    """Rows of a 1-based page, the page actually shown (clamped) and the number of pages."""
-    pages = max(1, -(-len(table) // size))
-    page = min(max(int(page), 1), pages)
-    return table.iloc[(page - 1) * size: page * size], page, pages
-
-
-@dataclass(frozen=True)
-class QuoteContext:
-    """Where a hit's quote is in its transcript: the sentence and the speaker turn around it."""
-
-    sentence_start: int
-    sentence_end: int
-    turn_start: int
-    turn_end: int
-
-
-def quote_context(text: str, turns: pd.DataFrame, turn: int, start: int, end: int) -> QuoteContext:
-    """The sentence containing text[start:end], inside its turn (`turns` as from `Analysis.turns`)."""
-    row = turns.loc[turns["turn"] == turn]
-    lo, hi = (int(row["start"].iloc[0]), int(row["end"].iloc[0])) if len(row) else (0, len(text))
-    begin, finish = sentence_bounds(text, int(start), int(end), lo=lo, hi=hi)
-    return QuoteContext(begin, finish, lo, hi)
-
-
-def hit_sentences(hits: pd.DataFrame, text_of: Callable[[str], str],
-                  turns_of: Callable[[str], pd.DataFrame]) -> pd.Series:
-    """The sentence of every hit (for searching quotes), aligned with `hits`; transcripts are read once
-    each, in the order of the hits table."""
-    sentences = np.empty(len(hits), dtype=object)
-    positions = np.arange(len(hits))
-    for transcript_id, rows in hits.groupby("transcript_id", sort=False).indices.items():
-        text, turns = text_of(transcript_id), turns_of(transcript_id)
-        bounds = dict(zip(turns["turn"].tolist(), zip(turns["start"].tolist(), turns["end"].tolist())))
-        part = hits.iloc[rows]
-        for position, turn, start, end in zip(positions[rows], part["turn"].tolist(), part["start"].tolist(),
-                                              part["end"].tolist()):
-            lo, hi = bounds.get(turn, (0, len(text)))
-            begin, finish = sentence_bounds(text, start, end, lo=lo, hi=hi)
-            sentences[position] = text[begin:finish]
-    return pd.Series(sentences, index=hits.index, dtype=object)
 
 
 # ---------------------------------------------------------------- describing a view in words

@@ -1,7 +1,7 @@
 """What a codebook edit changes on a corpus: transcripts and quotes gained and lost, per theme and occupation.
 
     corpus = CachedCorpus.of(analysis)
-    change = preview(corpus, Scored.of(analysis), parse_codebook(edited_text))
+    change = preview(corpus, analysis, parse_codebook(edited_text))
     change.themes            # per theme: transcripts and quotes before, after, gained, lost
     change.gained.head()     # the quotes the edit adds, with their sentences
 
@@ -16,12 +16,15 @@ import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.engine.rescore import CachedCorpus, Scored, changed_themes
+from core.engine.rescore import CachedCorpus, changed_themes
+from core.engine.results import Analysis
+from core.views.quotes import cut_quotes
 
 QUOTE_KEY = ["transcript_id", "start", "theme", "end"]  # a quote's identity, in the order a fresh run sorts by
 QUOTE_COLUMNS = ["transcript_id", "occupation", "theme", "term", "matched_text", "similarity", "turn", "start",
                  "end", "sentence"]
-SentenceOf = Callable[[str, int, int, int], str]
+TextOf = Callable[[str], str]
+TurnsOf = Callable[[str], pd.DataFrame]
 
 
 @dataclass
@@ -42,8 +45,8 @@ class CodebookDiff:
         """A readable report: the two tables, then up to `quotes` gained and lost quotes each."""
         if not self.changed:
             return ["no change: both codebooks give the same themes, occupations and quotes"]
-        out = ["per theme:", _changed_rows(self.themes, "theme").to_string(index=False), "",
-               "per occupation:", _changed_rows(self.occupations, "occupation").to_string(index=False)]
+        out = ["per theme:", _as_text(changed_rows(self.themes), "theme"), "",
+               "per occupation:", _as_text(changed_rows(self.occupations), "occupation")]
         for title, table in (("gained", self.gained), ("lost", self.lost)):
             out += ["", f"quotes {title}: {len(table):,}"]
             out += [f"  {row.transcript_id} {row.theme} [{row.term}] \"{row.matched_text}\" "
@@ -53,37 +56,37 @@ class CodebookDiff:
         return out
 
 
-def preview(corpus: CachedCorpus, before: Scored, codebook: Codebook) -> CodebookDiff:
+def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> CodebookDiff:
     """Score `codebook` on the corpus (reusing `before` for unchanged themes) and diff the two; the first
     SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`)."""
     change = diff_scores(before, corpus.score(codebook, base=before))
     for table in (change.gained, change.lost):
-        fill_sentences(table, corpus.sentence, limit=SENTENCES)
+        fill_sentences(table, corpus.text, corpus.turns, limit=SENTENCES)
     return change
 
 
 SENTENCES = 200  # an edit can gain 100,000 quotes on a large corpus: cutting every sentence would take seconds
 
 
-def fill_sentences(quotes: pd.DataFrame, sentence_of: SentenceOf, *, limit: int | None = None) -> None:
-    """Fill the `sentence` column of the first `limit` quotes (all when None), in place."""
+def fill_sentences(quotes: pd.DataFrame, text_of: TextOf, turns_of: TurnsOf, *, limit: int | None = None) -> None:
+    """Fill the `sentence` column of the first `limit` quotes (all when None), in place: each quote cut by
+    `core.views.quotes.cut_quote`, as every page cuts it."""
     rows = quotes.head(limit) if limit is not None else quotes
     if len(rows):
-        quotes.loc[rows.index, "sentence"] = [sentence_of(r.transcript_id, int(r.turn), int(r.start), int(r.end))
-                                              for r in rows.itertuples()]
+        sentences = [""] * len(rows)
+        for position, text, quote in cut_quotes(rows, text_of, turns_of):
+            sentences[position] = quote.of(text)
+        quotes.loc[rows.index, "sentence"] = sentences
 
 
-def diff_scores(before: Scored, after: Scored, *, sentence_of: SentenceOf | None = None) -> CodebookDiff:
-    """Compare two scorings of the same corpus; `sentence_of(id, turn, start, end)` fills quote sentences."""
+def diff_scores(before: Analysis, after: Analysis) -> CodebookDiff:
+    """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`)."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
     gained_quotes, lost_quotes = (_as_quotes(rows, scored) for rows, scored in
                                   zip(_rows_only_in_each(after.hits, before.hits, differ, QUOTE_KEY, order),
                                       (after, before)))
-    if sentence_of is not None:
-        fill_sentences(gained_quotes, sentence_of)
-        fill_sentences(lost_quotes, sentence_of)
     gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
                                 zip(_rows_only_in_each(after.present, before.present, differ,
                                                        ["transcript_id", "theme"], order), (after, before)))
@@ -165,12 +168,12 @@ def _left_only(one: pd.DataFrame, other: pd.DataFrame, key: list[str]) -> pd.Dat
     return one[merged["_merge"].eq("left_only").to_numpy()]
 
 
-def _as_quotes(hits: pd.DataFrame, scored: Scored) -> pd.DataFrame:
+def _as_quotes(hits: pd.DataFrame, scored: Analysis) -> pd.DataFrame:
     quotes = hits.merge(_occupations(scored), on="transcript_id", how="left").assign(sentence="")
     return quotes.reindex(columns=QUOTE_COLUMNS).reset_index(drop=True)
 
 
-def _occupations(scored: Scored) -> pd.DataFrame:
+def _occupations(scored: Analysis) -> pd.DataFrame:
     return scored.transcripts[["transcript_id", "occupation"]] if len(scored.transcripts) else \
         pd.DataFrame({"transcript_id": pd.Series(dtype=str), "occupation": pd.Series(dtype=str)})
 
@@ -180,7 +183,7 @@ def _count_by(table: pd.DataFrame, column: str, keys: list[str]) -> list[int]:
     return [int(counts.get(key, 0)) for key in keys]
 
 
-def _occupation_table(before: Scored, after: Scored, gained_pairs, lost_pairs, gained_quotes,
+def _occupation_table(before: Analysis, after: Analysis, gained_pairs, lost_pairs, gained_quotes,
                       lost_quotes) -> pd.DataFrame:
     """Per occupation: transcripts assigned before and after, moved in and out, and the theme presences and
     quotes gained and lost in its transcripts (gains counted under the new occupation, losses the old)."""
@@ -201,8 +204,17 @@ def _occupation_table(before: Scored, after: Scored, gained_pairs, lost_pairs, g
         "quotes_lost": _count_by(lost_quotes, "occupation", keys)})
 
 
-def _changed_rows(table: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Only the rows where something moved (all rows' counts would bury the change)."""
+def changed_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a diff's `themes` or `occupations` table where something moved (gained, lost, moved in
+    or out): all rows' counts would bury the change. A copy, possibly empty.
+
+    >>> changed_rows(pd.DataFrame({"theme": ["a", "b"], "quotes_gained": [0, 2], "quotes_lost": [0, 0]}))
+      theme  quotes_gained  quotes_lost
+    1     b              2            0
+    """
     changes = [c for c in table.columns if c.endswith(("gained", "lost", "moved_in", "moved_out"))]
-    changed = table[table[changes].to_numpy().any(axis=1)]
-    return changed if len(changed) else pd.DataFrame({key: ["(no change)"]})
+    return table[table[changes].to_numpy().any(axis=1)].copy()
+
+
+def _as_text(rows: pd.DataFrame, key: str) -> str:
+    return (rows if len(rows) else pd.DataFrame({key: ["(no change)"]})).to_string(index=False)

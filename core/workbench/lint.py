@@ -1,6 +1,6 @@
 """Codebook lint on a corpus: terms and themes that do not work as their author meant, with codebook lines.
 
-    findings = lint(term_report(corpus, Scored.of(analysis)), analysis.codebook)
+    findings = lint(term_report(corpus, analysis), analysis.codebook)
     for finding in findings: print(finding)   # config/codebook.yaml:140:9: warning [unused-term] ...
 
 Each rule is a small function in `RULES`, looked up by name. Errors are findings worth failing CI on (a
@@ -32,6 +32,16 @@ class Finding:
     file: str
     line: int | None = None
     column: int | None = None
+    code: str = ""                  # the theme or occupation id it is about
+    related: tuple[str, ...] = ()   # other codes it names (the first owner of a shared term)
+
+    def about(self, code_id: str) -> bool:
+        """Does this finding concern theme or occupation `code_id`?
+
+        >>> Finding("shared-term", WARNING, "", "", "cb.yaml", code="worry", related=("accuracy",)).about("accuracy")
+        True
+        """
+        return code_id == self.code or code_id in self.related
 
     def __str__(self) -> str:
         where = self.file + "".join(f":{n}" for n in (self.line, self.column) if n is not None)
@@ -83,9 +93,11 @@ class Context:
     def code_index(self, kind: str, code_id: str) -> int:
         return next(i for i, code in enumerate(getattr(self.codebook, KINDS[kind])) if code.id == code_id)
 
-    def finding(self, rule: str, message: str, kind: str, code: str, term_index: int | None = None) -> Finding:
+    def finding(self, rule: str, message: str, kind: str, code: str, term_index: int | None = None, *,
+                related: tuple[str, ...] = ()) -> Finding:
         line, column = self.positions.of(kind, self.code_index(kind, code), term_index)
-        return Finding(rule, RULES[rule].severity, message, RULES[rule].hint, self.positions.source, line, column)
+        return Finding(rule, RULES[rule].severity, message, RULES[rule].hint, self.positions.source, line, column,
+                       code, related)
 
 
 def _unused_terms(ctx: Context) -> Iterator[Finding]:
@@ -112,7 +124,7 @@ def _shared_terms(kind: str, rule: str) -> Callable[[Context], Iterator[Finding]
                     line, _ = ctx.positions.of(kind, ctx.code_index(kind, owner[0]), owner[1])
                     yield ctx.finding(rule, f"term `{term.text}` is in {kind} `{code.id}` and in {kind} "
                                       f"`{owner[0]}`" + (f" (line {line})" if line else ""), kind, code.id,
-                                      term_index)
+                                      term_index, related=(owner[0],))
     return check
 
 

@@ -3,7 +3,7 @@
 All of it works on the corpus vocabulary (each distinct word once, with its counts), never on sentences:
 
     corpus = CachedCorpus.of(analysis)
-    report = term_report(corpus, Scored.of(analysis))
+    report = term_report(corpus, analysis)
     report.terms            # kind, code, term, hits, transcripts, share, variants
     report.variants         # e.g. accuracy deprecated -> depreciated 95.2, 3 hits
     near_misses(corpus, codebook, window=10)   # words a term word would match a little lower
@@ -17,11 +17,12 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from core.codebook.model import Code, Codebook, Term
-from core.workbench.diff import diff_scores
 from core.engine.matcher import TermIndex, VocabularyMatcher, WordRule, find_matches, inflections
-from core.engine.rescore import CachedCorpus, Scored
+from core.engine.rescore import CachedCorpus
+from core.engine.results import Analysis
 from core.engine.scoring import locate_matches, occupation_hits
 from core.ingest.text import words
+from core.workbench.diff import diff_scores
 
 KINDS = {"theme": "themes", "occupation": "occupations"}  # kind -> the codebook section that holds it
 
@@ -52,7 +53,7 @@ def term_list(codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "code", "term_index", "term"])
 
 
-def term_report(corpus: CachedCorpus, scored: Scored) -> TermReport:
+def term_report(corpus: CachedCorpus, scored: Analysis) -> TermReport:
     """Hits, transcripts and matched variants of every term: theme terms as counted in `scored.hits`,
     occupation terms as counted for the occupation decision (participant's first turns, capped per term)."""
     theme_hits = scored.hits.rename(columns={"theme": "code"}).assign(kind="theme")
@@ -224,7 +225,7 @@ def with_threshold(codebook: Codebook, threshold: float) -> Codebook:
                    content_hash=f"{codebook.content_hash}@threshold={threshold:g}")
 
 
-def threshold_change(corpus: CachedCorpus, scored: Scored, threshold: float) -> pd.DataFrame:
+def threshold_change(corpus: CachedCorpus, scored: Analysis, threshold: float) -> pd.DataFrame:
     """Per theme, what setting every threshold to `threshold` would change: transcripts and quotes before,
     after, gained and lost (the diff's theme table)."""
     after = corpus.score(with_threshold(scored.codebook, threshold), base=scored)

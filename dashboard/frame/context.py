@@ -1,8 +1,12 @@
-"""What the frame computes once per run and every page reads: the analysis, the view and its filtered data."""
+"""What the frame computes once per run and every page reads: the analysis, the view and its filtered data.
+
+The filtered data is a `core.views.snapshot.ViewSnapshot`, the very object the exports and the report use, so
+a page, a downloaded file and a report of one view count the same transcripts and quotes.
+"""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +14,12 @@ import pandas as pd
 import streamlit as st
 
 from core import Analysis, Codebook
-from core.share.exports import ViewSnapshot
 from core.share.redact import redactor
-from core.views.filters import (Filters, ViewData, quote_hit_mask, raised_matrix, search_mask, transcript_mask)
-
+from core.views.figures import theme_colours
+from core.views.filters import Filters, ViewData
+from core.views.snapshot import ViewSnapshot, snapshot
 from dashboard.frame import loading
-from dashboard.frame.charts import theme_colours
-from dashboard.frame.state import filters_of, params_from_view, redacting
+from dashboard.frame.state import filters_of, params_from_view, redacting, set_view
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 OVERVIEW, QUOTES, TRANSCRIPT = (str(PAGES / name) for name in ("overview.py", "quotes.py", "transcript.py"))
@@ -24,17 +27,46 @@ OVERVIEW, QUOTES, TRANSCRIPT = (str(PAGES / name) for name in ("overview.py", "q
 
 @dataclass(eq=False)
 class PageContext:
-    analysis: Analysis
-    codebook: Codebook
-    data: ViewData
+    """The view (dict of the URL's values), its `snapshot` and what the pages add: colours, redaction, links."""
+
+    snapshot: ViewSnapshot
     view: dict
-    filters: Filters
-    raised: np.ndarray          # transcripts x themes
-    mask: np.ndarray            # transcripts passing the filters
-    themes_in_view: list[str]
-    quote_keep: np.ndarray      # hits that are quotes in view
     colours: dict[str, str]
 
+    # ------------------------------------------------------------ the snapshot's values, by their page names
+    @property
+    def analysis(self) -> Analysis:
+        return self.snapshot.analysis
+
+    @property
+    def codebook(self) -> Codebook:
+        return self.snapshot.analysis.codebook
+
+    @property
+    def data(self) -> ViewData:
+        return self.snapshot.data
+
+    @property
+    def filters(self) -> Filters:
+        return self.snapshot.filters
+
+    @property
+    def raised(self) -> np.ndarray:
+        return self.snapshot.raised
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.snapshot.mask
+
+    @property
+    def themes_in_view(self) -> list[str]:
+        return self.snapshot.themes
+
+    @property
+    def quote_keep(self) -> np.ndarray:
+        return self.snapshot.keep
+
+    # ------------------------------------------------------------ what only the dashboard needs
     def label(self, code_id: str | None) -> str:
         return "All" if code_id is None else self.codebook.label_of(code_id)
 
@@ -54,12 +86,6 @@ class PageContext:
         """A transcript's text as this view shows it (see `shown`)."""
         return self.shown(self.analysis.text(transcript_id))
 
-    def snapshot(self) -> ViewSnapshot:
-        """This view for the exports: the filters, what they keep and the Quotes page's selection."""
-        return ViewSnapshot(self.analysis, self.data, self.filters, self.raised, self.mask, self.themes_in_view,
-                            self.quote_keep, self.view["sel_theme"], self.view["sel_occupation"],
-                            self.view["sort"])
-
     def link(self, **changes) -> dict[str, list[str]]:
         """Query parameters of this view with some values changed, for a link to another page."""
         return params_from_view({**self.view, **changes})
@@ -75,18 +101,27 @@ def chart_key(name: str, filters: Filters, clicks: int) -> str:
 
 
 def build(analysis: Analysis, data: ViewData, view: dict) -> PageContext:
-    """Apply the view's filters to the data (a few numpy operations; the search index is cached)."""
+    """The view's snapshot (a few numpy operations; the search index is cached) and the page extras."""
     filters = filters_of(view)
-    raised = raised_matrix(data, filters.min_hits)
-    in_view = filters.themes_in_view(data.theme_ids)
-    searched = matching_text = None
-    if filters.search:
-        sentences = loading.sentences_for(analysis.key, analysis, data)
-        searched, matching_text = search_mask(data, raised, in_view, sentences, filters.search)
-    mask = transcript_mask(data, filters, raised, searched)
-    keep = quote_hit_mask(data, mask, raised, in_view, matching_text=matching_text)
-    return PageContext(analysis, analysis.codebook, data, view, filters, raised, mask, in_view, keep,
-                       theme_colours(data.theme_ids))
+    sentences = loading.sentences_for(analysis.key, analysis, data) if filters.search else None
+    shown = snapshot(analysis, data, filters, sentences=sentences, theme=view["sel_theme"],
+                     occupation=view["sel_occupation"], sort=view["sort"])
+    return PageContext(_valid_selection(shown), view, theme_colours(data.theme_ids))
+
+
+def _valid_selection(shown: ViewSnapshot) -> ViewSnapshot:
+    """The snapshot without a drill-down selection its filters no longer allow (a theme out of view, an
+    occupation without a matching transcript); the view, hence the URL, drops it too. With nothing matching
+    the pages stop anyway, and the selection is kept for when the filters loosen."""
+    if not shown.mask.any():
+        return shown
+    occupations = set(shown.data.transcripts["occupation"].to_numpy()[shown.mask])
+    theme = shown.theme if shown.theme in shown.themes else None
+    occupation = shown.occupation if shown.occupation in occupations else None
+    if (theme, occupation) == (shown.theme, shown.occupation):
+        return shown
+    set_view(sel_theme=theme, sel_occupation=occupation)
+    return replace(shown, theme=theme, occupation=occupation)
 
 
 def stop_when_nothing_matches(context: PageContext) -> None:

@@ -17,7 +17,10 @@ import streamlit as st
 
 from core import Analysis, Codebook, CodebookError, analyse, load_codebook
 from core.codebook.model import codebook_from_bytes
-from core.views.filters import ViewData, hit_sentences, prepare
+from core.engine.executor import LocalProcesses
+from core.ingest.loaders import LoadOptions
+from core.views.filters import ViewData, prepare
+from core.views.quotes import hit_sentences
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = ROOT / "data"
@@ -26,23 +29,38 @@ DEFAULT_CODEBOOK = ROOT / "config" / "codebook.yaml"
 
 @dataclass(frozen=True)
 class Sources:
-    """What to analyse, as plain strings so it can key a cache."""
+    """What to analyse and how (the CLI's data options), as plain values so it can key a cache."""
 
     data: tuple[str, ...]
     metadata: tuple[str, ...]
     codebook: str
+    id_column: str = "transcript_id"
+    text_column: str = "text"
+    cache_dir: str | None = None  # None: the engine's default (.themescope-cache or $THEMESCOPE_CACHE)
+    use_cache: bool = True
+
+    @property
+    def options(self) -> LoadOptions:
+        return LoadOptions(self.id_column, self.text_column)
 
 
 def sources_from_argv(argv: list[str] | None = None) -> Sources:
-    """Options after `streamlit run dashboard/app.py --`: --data (repeatable), --metadata, --codebook."""
+    """Options after `streamlit run dashboard/app.py --`, as `themescope dashboard` passes them: --data
+    (repeatable), --metadata, --codebook, --id-column, --text-column, --cache-dir, --no-cache."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--data", action="append")
     parser.add_argument("--metadata", action="append")
     parser.add_argument("--codebook", default=str(DEFAULT_CODEBOOK))
+    parser.add_argument("--id-column", default="transcript_id")
+    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--cache-dir")
+    parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)[0]
     data = tuple(str(Path(p).resolve()) for p in args.data or [DEFAULT_DATA])
     metadata = tuple(str(Path(p).resolve()) for p in args.metadata or [])
-    return Sources(data, metadata, str(Path(args.codebook).resolve()))
+    cache_dir = str(Path(args.cache_dir).resolve()) if args.cache_dir else None
+    return Sources(data, metadata, str(Path(args.codebook).resolve()), args.id_column, args.text_column,
+                   cache_dir, not args.no_cache)
 
 
 def file_stamp(path: str) -> tuple[int, int]:
@@ -103,12 +121,21 @@ def codebook_for(path: str) -> tuple[Codebook | None, CodebookError | None]:
     return loaded, None
 
 
+@st.cache_resource(show_spinner=False)
+def server_executor() -> LocalProcesses:
+    """One pool of worker processes per dashboard server, shared by every session (each `map` has its own
+    results) and started on first use; the engine itself never starts processes for the dashboard."""
+    return LocalProcesses()
+
+
 @st.cache_resource(show_spinner="Scoring the transcripts (cached after the first time)...", max_entries=4)
-def analysis_for(data: tuple[str, ...], metadata: tuple[str, ...], stamps: tuple, codebook_hash: str,
-                 _codebook: Codebook) -> Analysis:
-    """The analysis of the data with a codebook; keyed by the paths, their `data_stamps` and the
-    codebook's content hash (the engine's own disk cache then reuses whatever did not change)."""
-    return analyse(list(data), codebook=_codebook, metadata=list(metadata) or None)
+def analysis_for(sources: Sources, stamps: tuple, codebook_hash: str, _codebook: Codebook) -> Analysis:
+    """The analysis of the data with a codebook; keyed by the sources (paths and load options), their
+    `data_stamps` and the codebook's content hash (the engine's own disk cache then reuses whatever did not
+    change)."""
+    return analyse(list(sources.data), codebook=_codebook, metadata=list(sources.metadata) or None,
+                   options=sources.options, cache_dir=sources.cache_dir, use_cache=sources.use_cache,
+                   executor=server_executor())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -8,16 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import ThemescopeError
-
-from dashboard.frame import context
-
-from dashboard.frame import loading
-
-from dashboard.frame import sidebar
-
-from dashboard.frame import state
-
-from dashboard.frame import toolbar
+from dashboard.frame import context, errors, loading, sidebar, state, toolbar
 
 
 def run() -> context.PageContext:
@@ -29,10 +20,9 @@ def run() -> context.PageContext:
         sidebar.codebook_problems(codebook_error, keeping=False)
         st.stop()
     try:
-        analysis = loading.analysis_for(sources.data, sources.metadata, loading.data_stamps(sources),
-                                        codebook.content_hash, codebook)
+        analysis = loading.analysis_for(sources, loading.data_stamps(sources), codebook.content_hash, codebook)
     except ThemescopeError as error:
-        st.error(f"The data could not be loaded: {error}", icon=":material/error:")
+        errors.show_error(error, context="The data could not be loaded")
         st.stop()
     if analysis.transcripts.empty:
         st.warning("**No transcripts were loaded.** Start the dashboard with `--data PATH` pointing at a "

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from core.views.quotes import Span, highlight_html, paragraphs_html
-from core.views.filters import QuoteContext
+from core.views.quotes import Quote, Span, highlight_html, paragraphs_html
+from core.views.quotes import quote_html as sentence_html
 
 SPEAKER_STYLE = {
     "participant": "border-left:4px solid #4C78A8;background:#ffffff;color:#111;",
@@ -29,20 +29,16 @@ def hit_spans(hits: pd.DataFrame, colours: dict[str, str], label_of: Callable[[s
             for h in hits.itertuples()]
 
 
-def quote_html(text: str, context: QuoteContext, spans: list[Span], *, whole_turn: bool = False) -> str:
+def quote_html(text: str, quote: Quote, spans: list[Span], *, whole_turn: bool = False) -> str:
     """The sentence of a quote (or its whole turn), escaped, with the matched words highlighted."""
-    start, end = ((context.turn_start, context.turn_end) if whole_turn
-                  else (context.sentence_start, context.sentence_end))
-    body = paragraphs_html(highlight_html(text[start:end].strip(), spans, offset=start + _lead(text, start, end)))
-    before = "" if whole_turn or start <= context.turn_start else "&hellip; "
-    after = "" if whole_turn or end >= context.turn_end else " &hellip;"
+    turn_start, turn_end = quote.whole_turn(text)
+    if whole_turn:
+        body = paragraphs_html(highlight_html(text[turn_start:turn_end], spans, offset=turn_start))
+    else:
+        body = sentence_html(text, quote, spans)
+    before = "" if whole_turn or quote.start <= turn_start else "&hellip; "
+    after = "" if whole_turn or quote.end >= turn_end else " &hellip;"
     return f'<div style="font-size:1.02rem;line-height:1.55">{before}{body}{after}</div>'
-
-
-def _lead(text: str, start: int, end: int) -> int:
-    """How much white space `.strip()` removes at the front, so highlight offsets stay right."""
-    fragment = text[start:end]
-    return len(fragment) - len(fragment.lstrip())
 
 
 def transcript_html(text: str, turns: pd.DataFrame, spans: list[Span], *, target: int | None = None) -> str:

@@ -6,7 +6,6 @@ from pathlib import Path
 import streamlit as st
 
 from core import Analysis, CodebookError
-
 from dashboard.frame.context import PageContext
 from dashboard.frame.state import MAX_MIN_HITS, copy_widget, seed, set_view
 
@@ -16,7 +15,7 @@ ATTRIBUTE_TITLES = {"file": "Source file"}
 def render(context: PageContext) -> None:
     with st.sidebar:
         data_summary(context.analysis)
-        st.markdown(f"**{int(context.mask.sum()):,}** of {context.data.size:,} transcripts match",
+        st.markdown(f"**{context.snapshot.n:,}** of {context.data.size:,} transcripts match",
                     help="Transcripts passing every filter below; every page counts only these.")
         filters(context)
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.views.filters import QUOTE_SORTS, Filters
+from core.views.filters import Filters
+from core.views.quotes import QUOTE_SORTS
 
 ATTRIBUTE_PREFIX = "attr_"
 MAX_MIN_HITS = 50

@@ -11,10 +11,10 @@ from functools import partial
 
 import streamlit as st
 
-from core.share.exports import EXPORTERS, ViewSnapshot
+from core.share.exports import EXPORTERS
 from core.share.images import NO_BROWSER, ChartImageError, find_browser, render_chart_images
 from core.views.filters import describe_filters
-
+from core.views.snapshot import ViewSnapshot
 from dashboard.frame.context import PageContext
 from dashboard.frame.state import seed, set_view
 
@@ -78,7 +78,7 @@ def render(page: PageContext) -> None:
     if page.presenting:
         st.html(PRESENTATION_CSS)
         st.markdown(f"**Showing** {describe_filters(page.filters, page.label)} "
-                    f"· **n = {int(page.mask.sum()):,}** of {page.data.size:,} transcripts")
+                    f"· **n = {page.snapshot.n:,}** of {page.data.size:,} transcripts")
 
 
 def _toggle_presenting() -> None:
@@ -96,7 +96,7 @@ def export_menu(page: PageContext) -> None:
         if not page.mask.any():
             st.caption("No transcript matches the filters: nothing to export.")
             return
-        view = page.snapshot()
+        view = page.snapshot  # what the page shows is what the files hold
         redact = st.toggle("Mask personal details in the files", value=True, key="export_redact",
                            help="Emails, phone numbers, URLs and @handles in the quotes become [email]███... "
                                 "(on by default for every export).")

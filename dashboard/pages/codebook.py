@@ -2,17 +2,12 @@
 what each term matches, and check the codebook against your hand coding."""
 import streamlit as st
 
-from dashboard.workbench import agreement as agreement_view
-
-from dashboard.workbench import editor
-
-from dashboard.frame import page as frame
-
 from dashboard.frame import loading
-
-from dashboard.workbench import terms as terms_view
-
+from dashboard.frame import page as frame
+from dashboard.workbench import agreement as agreement_view
+from dashboard.workbench import editor
 from dashboard.workbench import session as workbench
+from dashboard.workbench import terms as terms_view
 
 sources = loading.sources_from_argv()
 if loading.codebook_for(sources.codebook)[0] is None:  # nothing loaded yet: still let the researcher fix it

@@ -1,9 +1,7 @@
 """Overview: headline numbers, theme prevalence, occupation x theme, co-occurrence. A click drills into quotes."""
 import streamlit as st
 
-from core.views.filters import cooccurrence, headline, occupation_theme, prevalence
-from dashboard.frame import charts
-from dashboard.frame import context
+from dashboard.frame import charts, context
 from dashboard.frame import page as frame
 from dashboard.frame.state import params_from_view, set_view
 
@@ -24,22 +22,24 @@ def drill_into(event) -> None:
     st.switch_page(context.QUOTES, query_params=params_from_view(page.view))
 
 
-def chart(figure, name: str, *, clickable: bool = True) -> None:
-    key = context.chart_key(name, page.filters, st.session_state.get("_clicks", 0))
+def chart(drawn, *, clickable: bool = True) -> None:
+    """One of the view's charts (the report's and the image exports' figures), clickable or not."""
+    key = context.chart_key(drawn.name, page.filters, st.session_state.get("_clicks", 0))
+    figure = drawn.figure
     if page.presenting:
         figure.update_layout(font_size=16)
     if clickable:
-        drill_into(st.plotly_chart(figure, key=key, on_select="rerun", selection_mode="points",
+        drill_into(st.plotly_chart(charts.clickable(figure), key=key, on_select="rerun", selection_mode="points",
                                    config=PLOT_CONFIG))
     else:
         st.plotly_chart(figure, key=key, config=PLOT_CONFIG)
 
 
-numbers = headline(page.data, page.mask, page.raised, page.themes_in_view)
+numbers = page.snapshot.headline()
 first, second, third, fourth = st.columns(4)
 first.metric("Transcripts matching", f"{numbers['transcripts']:,}", help=f"of {numbers['total']:,} loaded",
              delta=f"of {numbers['total']:,} loaded", delta_color="off", delta_arrow="off")
-second.metric("Raise at least one theme", f"{numbers['raising_any'] / max(numbers['transcripts'], 1):.0%}")
+second.metric("Raise at least one theme", f"{numbers['raising_any_share']:.0%}")
 third.metric("Themes per transcript", f"{numbers['themes_per_transcript']:.1f}", help="mean, themes in view")
 fourth.metric("Most raised theme", f"{numbers['top_share']:.0%}",
               delta=page.label(numbers["top_theme"]) if numbers["top_theme"] else "none", delta_color="off",
@@ -48,17 +48,15 @@ fourth.metric("Most raised theme", f"{numbers['top_share']:.0%}",
 st.subheader("How many participants raise each theme")
 st.caption(f"Share of the {numbers['transcripts']:,} matching transcripts raising each theme, with its 95% "
            "interval. **Click a bar** to read its quotes.")
-chart(charts.prevalence_figure(prevalence(page.data, page.mask, page.raised, page.themes_in_view), page.label),
-      "prevalence")
+shares, by_occupation, together = page.snapshot.charts()
+chart(shares)
 
 st.subheader("By occupation")
 st.caption("Share of each occupation's matching transcripts raising each theme; * marks occupations with "
            "fewer than 5 transcripts (read with care). **Click a cell** for its quotes.")
-chart(charts.heatmap_figure(occupation_theme(page.data, page.mask, page.raised, page.themes_in_view),
-                            page.label), "heatmap")
+chart(by_occupation)
 
 st.subheader("Which themes come up together")
 st.caption("Numbers: matching transcripts raising both themes (the diagonal: raising the theme). Colour: their "
            "share of the row theme's transcripts.")
-chart(charts.cooccurrence_figure(cooccurrence(page.data, page.mask, page.raised, page.themes_in_view),
-                                 page.label), "cooccurrence", clickable=False)
+chart(together, clickable=False)

@@ -3,12 +3,12 @@ import html
 
 import streamlit as st
 
-from core.views.filters import page_of, quote_context, quotes
+from core.views.quotes import TurnBounds, cut_quote, page_of
 from dashboard.frame import context
 from dashboard.frame import page as frame
-from dashboard.workbench import marking
 from dashboard.frame.passages import hit_spans, quote_html
 from dashboard.frame.state import copy_widget, seed, set_view
+from dashboard.workbench import marking
 
 PAGE_SIZE = 20
 SORTS = {"transcript": "Transcript order", "fuzziest": "Fuzziest matches first", "occupation": "Occupation",
@@ -20,12 +20,8 @@ st.title("Quotes")
 context.stop_when_nothing_matches(page)
 
 ALL = ""  # the "no selection" entry of a select box (None would show as an empty placeholder)
-themes = [ALL, *page.themes_in_view]
+themes = [ALL, *page.themes_in_view]  # the frame drops a selection the filters no longer allow
 occupations = [ALL, *sorted(set(data.transcripts["occupation"].to_numpy()[page.mask]), key=page.label)]
-if (view["sel_theme"] or ALL) not in themes:  # the filters changed under the selection
-    set_view(sel_theme=None)
-if (view["sel_occupation"] or ALL) not in occupations:
-    set_view(sel_occupation=None)
 
 
 def copy_selection(key: str) -> None:
@@ -48,8 +44,7 @@ else:
     sort_column.selectbox("Sort", list(SORTS), key=seed("w_sort", view["sort"]), format_func=SORTS.get,
                           on_change=copy_widget, args=("sort",))
 
-table = quotes(data, page.quote_keep, theme=view["sel_theme"], occupation=view["sel_occupation"],
-               sort=view["sort"])
+table = page.snapshot.quotes()  # the same quotes as the exports of this view
 st.markdown(f"**{len(table):,} quotes** from **{table['doc'].nunique():,} transcripts**"
             + (f" containing “{html.escape(page.filters.search)}”" if page.filters.search else ""))
 if table.empty:
@@ -70,7 +65,7 @@ def why_it_matched(hit, text: str) -> str:
 
 def show_quote(hit) -> None:
     text = page.text(hit.transcript_id)  # same length as the original: the offsets hold
-    where = quote_context(text, page.analysis.turns(hit.transcript_id), hit.turn, hit.start, hit.end)
+    where = cut_quote(text, TurnBounds.of(page.analysis.turns(hit.transcript_id)), hit.turn, hit.start, hit.end)
     spans = hit_spans(table.loc[[hit.Index]], page.colours, page.label, text)
     with st.container(border=True):
         st.html(quote_html(text, where, spans) + why_it_matched(hit, text))

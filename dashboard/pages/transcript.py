@@ -3,12 +3,12 @@ import html
 
 import streamlit as st
 
-from core.views.filters import transcript_hits
+from core.views.quotes import transcript_hits
 from dashboard.frame import context
 from dashboard.frame import page as frame
-from dashboard.workbench import marking
 from dashboard.frame.passages import hit_spans, legend_html, scroll_script, transcript_html
 from dashboard.frame.state import copy_widget, seed, set_view
+from dashboard.workbench import marking
 
 MAX_OPTIONS = 2_000  # a select box with more entries is slow to send and useless to scroll
 

@@ -8,16 +8,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.engine.results import Analysis
 from core.handcoding.agreement import cohen_kappa, quote_precision, review_queue, sweep_summary, threshold_sweep
 from core.handcoding.evaluate import Labels, LabelsError, evaluate, read_labels
-from core.engine.rescore import Scored
-
 from dashboard.frame import loading
-
-from dashboard.workbench import marking
-
-from dashboard.workbench import session as workbench
 from dashboard.frame.context import PageContext
+from dashboard.workbench import marking
+from dashboard.workbench import session as workbench
 
 QUEUE_SHOWN = 10
 SWEEP = "80, 84, 88, 92, 96"
@@ -32,14 +29,14 @@ def render(page: PageContext) -> None:
     st.caption(f"Your hand coding: `{path}` · {len(labels.transcripts) if labels else 0} transcripts coded, "
                f"{len(marks)} quotes marked. Mark quotes on the **Quotes** page (or in the queue below) and whole "
                "transcripts on the **Transcript** page.")
-    scored = Scored.of(page.analysis)
+    scored = page.analysis
     per_theme(page, scored, labels, list(marks.values()))
     agreement(page, labels)
     sweep(page, labels, list(marks.values()), path)
     queue(page, list(marks.values()))
 
 
-def scores_table(page: PageContext, scored: Scored, labels: Labels | None, marks: list) -> pd.DataFrame:
+def scores_table(page: PageContext, scored: Analysis, labels: Labels | None, marks: list) -> pd.DataFrame:
     """Per theme: quote precision from marks, and transcript precision, recall, F1 from labels."""
     table = quote_precision(scored.hits, marks, scored.codebook.theme_ids).rename(
         columns={"precision": "quote precision", "marked": "quotes marked"})
@@ -50,7 +47,7 @@ def scores_table(page: PageContext, scored: Scored, labels: Labels | None, marks
     return table.drop(columns=["correct"])
 
 
-def per_theme(page: PageContext, scored: Scored, labels: Labels | None, marks: list) -> None:
+def per_theme(page: PageContext, scored: Analysis, labels: Labels | None, marks: list) -> None:
     table = scores_table(page, scored, labels, marks)
     if labels is not None and labels.transcripts:
         result = evaluate(scored.transcripts, scored.themes, labels, scored.codebook.theme_ids)
@@ -68,11 +65,11 @@ def compare_with_labels(page: PageContext):
     if error or labels is None or not labels.transcripts:
         return None
     theme_ids = page.codebook.theme_ids
-    before = evaluate(page.analysis.transcripts, page.analysis.themes, labels, theme_ids).themes
+    before = evaluate(page.analysis.transcripts, page.analysis.themes, labels, theme_ids).macro_averages()
 
-    def show(after: Scored) -> None:
-        now = evaluate(after.transcripts, after.themes, labels, after.codebook.theme_ids).themes
-        cells = [f"{name} {before[column].mean():.3f} \u2192 **{now[column].mean():.3f}**"
+    def show(after: Analysis) -> None:
+        now = evaluate(after.transcripts, after.themes, labels, after.codebook.theme_ids).macro_averages()
+        cells = [f"{name} {before[column]:.3f} \u2192 **{now[column]:.3f}**"
                  for name, column in (("precision", "precision"), ("recall", "recall"), ("F1", "f1"))]
         st.markdown("Against your hand coding (macro over themes): " + " · ".join(cells))
     return show
@@ -119,7 +116,7 @@ def sweep(page: PageContext, labels: Labels | None, marks: list, path: str) -> N
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _sweep(analysis_key: str, thresholds: tuple, labels_stamp: str, _analysis, _labels, _marks) -> pd.DataFrame:
-    table = threshold_sweep(workbench.corpus_of(_analysis), Scored.of(_analysis), _labels, _marks, thresholds)
+    table = threshold_sweep(workbench.corpus_of(_analysis), _analysis, _labels, _marks, thresholds)
     return sweep_summary(table)
 
 

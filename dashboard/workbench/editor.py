@@ -11,10 +11,10 @@ import streamlit as st
 
 from core import CodebookError, Problem
 from core.codebook.history import draft_path, list_versions, restore_version, save_codebook
-from core.views.quotes import Span, highlight_html
-
-from dashboard.workbench import session as workbench
+from core.views.quotes import Span, TurnBounds, cut_quote, quote_html
+from core.workbench.diff import changed_rows
 from dashboard.frame.context import PageContext
+from dashboard.workbench import session as workbench
 
 QUOTES_LISTED = 30
 
@@ -163,8 +163,7 @@ def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
 
 
 def _changed(table: pd.DataFrame, key: str, label) -> pd.DataFrame:
-    moves = [c for c in table.columns if c.endswith(("gained", "lost", "moved_in", "moved_out"))]
-    rows = table[table[moves].to_numpy().any(axis=1)].copy()
+    rows = changed_rows(table)
     rows[key] = rows[key].map(label)
     return rows
 
@@ -178,15 +177,19 @@ def quote_list(page: PageContext, quotes: pd.DataFrame, title: str, colour: str)
 
 
 def _quote_html(page: PageContext, row, colour: str) -> str:
-    sentence = page.shown(workbench.sentence_of(page.analysis, row))  # masked when redacting, same length
-    matched = " ".join(str(row.matched_text).split())
-    at = sentence.find(matched) if matched else -1
-    spans = [Span(at, at + len(matched), colour, f"{row.term} \u2192 {matched}")] if at >= 0 else []
+    """The quote's sentence with the hit highlighted by its offsets (never by searching its words, which
+    can occur twice in a sentence)."""
+    transcript_id = str(row.transcript_id)
+    quote = cut_quote(page.analysis.text(transcript_id), TurnBounds.of(page.analysis.turns(transcript_id)),
+                      int(row.turn), int(row.start), int(row.end))
+    text = page.text(transcript_id)  # masked when redacting: same length, the offsets hold
+    matched = text[int(row.start):int(row.end)]
+    body = quote_html(text, quote, [Span(int(row.start), int(row.end), colour, f"{row.term} \u2192 {matched}")])
     return (f'<div style="border:1px solid #e6e6e6;border-radius:6px;padding:6px 10px;margin:4px 0">'
             f'<div style="font-size:0.8rem;color:#555"><b>{html.escape(page.label(row.theme))}</b> &middot; '
             f'{html.escape(page.label(row.occupation)) if isinstance(row.occupation, str) else ""} &middot; '
             f'{html.escape(str(row.transcript_id))} &middot; <code>{html.escape(str(row.term))}</code> '
-            f'({row.similarity:.0f})</div>{highlight_html(sentence, spans)}</div>')
+            f'({row.similarity:.0f})</div>{body}</div>')
 
 
 # ---------------------------------------------------------------- versions and drafts

@@ -15,9 +15,14 @@ from pathlib import Path
 import streamlit as st
 
 from core.handcoding.evaluate import Labels, LabelsError, read_labels
-from core.handcoding.labels import (QuoteMark, mark_quote, mark_transcript, read_quote_marks, unmark_quote,
-                             unmark_transcript)
-
+from core.handcoding.labels import (
+    QuoteMark,
+    mark_quote,
+    mark_transcript,
+    read_quote_marks,
+    unmark_quote,
+    unmark_transcript,
+)
 from dashboard.frame import loading
 from dashboard.frame.context import PageContext
 

@@ -16,10 +16,12 @@ import streamlit as st
 
 from core import Analysis, Codebook, CodebookError, Problem, parse_codebook
 from core.codebook.edits import add_variant
+from core.engine.rescore import CachedCorpus
+from core.views.quotes import TurnBounds, cut_quote
 from core.workbench.diff import CodebookDiff, diff_scores
 from core.workbench.lint import Finding, lint
-from core.engine.rescore import CachedCorpus, Scored
 from core.workbench.terms import TermReport, near_misses, term_report, threshold_change
+from dashboard.frame import loading
 
 EDIT = "_codebook_edit"     # the researcher's text (see module docstring)
 EDITOR = "cb_editor"        # the text area's key, seeded from EDIT on every run
@@ -103,7 +105,7 @@ def _gone(path: str, kind: str, code: str, term: str) -> Problem:
 @st.cache_resource(show_spinner="Loading the corpus for re-scoring...", max_entries=2)
 def corpus_for(shard_folder: str, _analysis: Analysis) -> CachedCorpus:
     """The analysis's shards in memory; keyed by their folder, so a saved codebook reuses them."""
-    return CachedCorpus.of(_analysis)
+    return CachedCorpus.of(_analysis, executor=loading.server_executor())
 
 
 def corpus_of(analysis: Analysis) -> CachedCorpus:
@@ -112,7 +114,7 @@ def corpus_of(analysis: Analysis) -> CachedCorpus:
 
 @st.cache_resource(show_spinner="Counting what each term matches...", max_entries=4)
 def report_for(analysis_key: str, _analysis: Analysis) -> tuple[TermReport, list[Finding]]:
-    report = term_report(corpus_of(_analysis), Scored.of(_analysis))
+    report = term_report(corpus_of(_analysis), _analysis)
     return report, lint(report, _analysis.codebook)
 
 
@@ -123,7 +125,7 @@ def near_misses_for(analysis_key: str, window: float, _analysis: Analysis) -> pd
 
 @st.cache_data(show_spinner="Scoring with that threshold...", max_entries=16)
 def threshold_change_for(analysis_key: str, threshold: float, _analysis: Analysis) -> pd.DataFrame:
-    return threshold_change(corpus_of(_analysis), Scored.of(_analysis), threshold)
+    return threshold_change(corpus_of(_analysis), _analysis, threshold)
 
 
 @dataclass
@@ -133,18 +135,21 @@ class Preview:
     text_hash: str
     analysis_key: str
     diff: CodebookDiff
-    after: Scored
+    after: Analysis
     seconds: float
 
 
-def preview(analysis: Analysis, codebook: Codebook) -> tuple[CodebookDiff, Scored]:
+def preview(analysis: Analysis, codebook: Codebook) -> tuple[CodebookDiff, Analysis]:
     """The edit scored on the cached corpus (only the themes it touched) and diffed with the saved results.
     Quote sentences are cut when listed (`sentence_of`): an edit may gain thousands of quotes."""
-    corpus, before = corpus_of(analysis), Scored.of(analysis)
+    corpus, before = corpus_of(analysis), analysis
     after = corpus.score(codebook, base=before)
     return diff_scores(before, after), after
 
 
 def sentence_of(analysis: Analysis, row) -> str:
-    """The sentence around a quote of a diff or a queue (transcript_id, turn, start, end)."""
-    return corpus_of(analysis).sentence(str(row.transcript_id), int(row.turn), int(row.start), int(row.end))
+    """The quote of a diff or a queue row (transcript_id, turn, start, end), cut as every page cuts it."""
+    corpus, transcript_id = corpus_of(analysis), str(row.transcript_id)
+    text = corpus.text(transcript_id)
+    return cut_quote(text, TurnBounds.of(corpus.turns(transcript_id)), int(row.turn), int(row.start),
+                     int(row.end)).of(text)

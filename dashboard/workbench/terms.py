@@ -8,9 +8,8 @@ import streamlit as st
 
 from core import CodebookError
 from core.codebook.edits import set_setting
-
-from dashboard.workbench import session as workbench
 from dashboard.frame.context import PageContext
+from dashboard.workbench import session as workbench
 
 ALL = ""
 
@@ -35,7 +34,7 @@ def render(page: PageContext) -> None:
 
 
 def lint_findings(findings, code: str) -> None:
-    shown = [f for f in findings if not code or f"`{code}`" in f.message]
+    shown = [f for f in findings if not code or f.about(code)]
     errors = sum(f.severity == "error" for f in shown)
     with st.expander(f"Lint: {errors} error(s), {len(shown) - errors} warning(s)", icon=":material/rule:",
                      expanded=bool(errors)):

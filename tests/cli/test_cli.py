@@ -5,10 +5,9 @@ import threading
 
 import pandas as pd
 import pytest
+from support import DATA, ROOT, SEEDS
 
 from core.cli.main import main
-
-from support import DATA, ROOT, SEEDS
 
 
 def test_score_writes_the_three_tables_parquet_copies_and_the_report(tmp_path, capsys):

@@ -2,11 +2,10 @@ import subprocess
 import sys
 
 import pytest
+from support import ROOT
 
 from core import CodebookError, load_codebook, parse_codebook
 from core.codebook.model import validate_file
-
-from support import ROOT
 
 MINIMAL = "name: x\nthemes:\n- id: a\n  label: A\n  description: d\n  terms: [word]\n"
 

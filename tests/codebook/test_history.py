@@ -4,12 +4,11 @@ import sys
 import time
 
 import pytest
-
-from core.engine import cache
-from core.codebook.history import draft_path, history_folder, list_versions, restore_version, save_codebook
-
 from support import ROOT
 from workbench_data import CODEBOOK
+
+from core import files
+from core.codebook.history import draft_path, history_folder, list_versions, restore_version, save_codebook
 
 VALID = CODEBOOK.read_text()
 EDITED = VALID.replace("terms: [painting]", "terms: [painting, drawing]")
@@ -116,4 +115,4 @@ def test_killing_a_process_mid_save_leaves_the_old_or_the_new_file_whole(codeboo
 
 def test_the_history_writer_is_the_cache_writer():
     import core.codebook.history
-    assert core.codebook.history.write_atomically is cache.write_atomically
+    assert core.codebook.history.write_atomically is files.write_atomically

@@ -1,13 +1,14 @@
 """AppTest: every page runs on the shipped data; filters, drill-down and transcripts via query parameters;
 escaping and empty states. Exact numbers come from a tiny corpus written here, scored with the tiny codebook.
 """
+import json
 import re
 import shutil
 import sys
 
 import pytest
-
 from support import DATA, ROOT, run_app
+
 from core.views.filters import Filters
 from dashboard.frame.context import chart_key
 
@@ -164,7 +165,7 @@ def test_clicking_a_bar_drills_into_its_quotes(tiny):
 
 def test_clicking_a_heatmap_cell_drills_into_theme_and_occupation(tiny):
     at = tiny()
-    at.session_state[chart_key("heatmap", Filters(), 0)] = {
+    at.session_state[chart_key("by_occupation", Filters(), 0)] = {
         "selection": {"points": [{"customdata": ["accuracy", "education"]}], "point_indices": [0], "box": [],
                       "lasso": []}}
     at.run()
@@ -255,3 +256,14 @@ def test_bad_url_values_are_dropped():
                              "sort": ["random"], "hit": ["x"]}, Choices(("it",), ("speed",), {"region": ["EU"]}))
     shown = (view["occupation"], view["attr"], view["min_hits"], view["sort"], view["hit"])
     assert shown == ([], {}, 1, "transcript", None)
+
+
+def test_the_overview_makes_the_plain_figures_clickable(tiny):
+    prevalence, heatmap, together = (json.loads(chart.proto.spec) for chart in tiny().get("plotly_chart"))
+    assert prevalence["layout"]["clickmode"] == "event+select"
+    assert "click for its quotes" in prevalence["data"][0]["hovertemplate"]
+    cells, targets = heatmap["data"]
+    assert (cells["type"], cells["hoverinfo"], targets["type"]) == ("heatmap", "skip", "scatter")
+    assert len(targets["customdata"]) == len(cells["x"]) * len(cells["y"])
+    assert targets["customdata"][0] == cells["customdata"][0][0] and "click" in targets["hovertemplate"]
+    assert "clickmode" not in together["layout"] and len(together["data"]) == 1  # co-occurrence: not clickable

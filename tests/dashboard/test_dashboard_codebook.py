@@ -8,7 +8,6 @@ import sys
 
 import pytest
 import yaml
-
 from support import ROOT, run_app
 from workbench_data import CODEBOOK, LABELS_A, LABELS_B, TRANSCRIPTS
 

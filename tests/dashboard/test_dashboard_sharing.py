@@ -1,10 +1,16 @@
 """AppTest: the sharing toolbar on every page, presentation mode (present=1) and on-screen redaction."""
+import re
 import sys
 
 import pytest
-
 from sharing_corpus import CODEBOOK, write_corpus
 from support import ROOT, run_app
+
+from core import analyse, load_codebook
+from core.share.exports import chart_tables, quotes_table
+from core.share.report import build_report
+from core.views.filters import Filters, prepare
+from core.views.snapshot import snapshot
 
 APP = str(ROOT / "dashboard" / "app.py")
 PAGES = ["overview", "quotes", "transcript"]
@@ -26,6 +32,13 @@ def app(monkeypatch, tmp_path, corpus):
     def run(page="overview", **query):
         return run_app(page, **query)
     return run
+
+
+@pytest.fixture(scope="module")
+def analysed(corpus, tmp_path_factory):
+    codebook = load_codebook(CODEBOOK)
+    analysis = analyse([corpus], codebook=codebook, cache_dir=tmp_path_factory.mktemp("cache"))
+    return analysis, prepare(analysis.transcripts, analysis.themes, analysis.hits, codebook.theme_ids)
 
 
 def html_of(at) -> str:
@@ -109,3 +122,28 @@ def test_the_redaction_switch_masks_quotes_and_goes_into_the_url(app):
 def test_redact_0_turns_masking_off_while_presenting(app):
     at = app("transcript", transcript="it_1", present="1", redact="0")
     assert at.toggle(key="w_redact").value is False and "jane.doe@acme.org" in html_of(at)
+
+
+# ---------------------------------------------------------------- one filtered view for every face
+@pytest.mark.parametrize("query, filters, selection", [
+    ({}, Filters(), {}),
+    ({"occupation": "education"}, Filters(occupations=("education",)), {}),
+    ({"attr_region": "Asia"}, Filters(attributes=(("region", ("Asia",)),)), {}),
+    ({"q": "backups"}, Filters(search="backups"), {}),
+    ({"theme": "accuracy"}, Filters(themes=("accuracy",)), {}),
+    ({"min_hits": "2"}, Filters(min_hits=2), {}),
+    ({"sel_theme": "accuracy", "sel_occupation": "it_software"}, Filters(),
+     {"theme": "accuracy", "occupation": "it_software"}),
+])
+def test_the_pages_the_exports_and_the_report_count_the_same(app, analysed, query, filters, selection):
+    view = snapshot(*analysed, filters, **selection)
+    at = app("quotes", **query)
+    line = next(m.value for m in at.markdown if " quotes** from " in m.value)
+    on_page = int(re.search(r"\*\*([\d,]+) quotes\*\*", line).group(1))
+    matching = next(m.value for m in at.sidebar.markdown if "transcripts match" in m.value)
+    assert on_page == len(view.quotes()) == len(quotes_table(view))
+    assert matching.startswith(f"**{view.n}** of")
+    assert any(f"n = {view.n}" in c.value for c in at.caption)  # the export menu's statement of the view
+    report = build_report(view)
+    assert f"<b>n = {view.n:,}</b>" in report
+    assert chart_tables(view)["prevalence"]["n"].eq(view.n).all()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import DATA
 
 from core import analyse
 from core.engine import cache
-from support import DATA
 
 TABLES = ("transcripts", "themes", "hits")
 
@@ -80,7 +80,8 @@ def test_a_damaged_cache_entry_is_rebuilt_with_a_warning(corruption, tiny_codebo
         assert len(warnings) == 1 and "\n" not in warnings[0], again.report.problems
     third = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)  # healed: served again
     assert third.cached == "results" and not [p for p in third.report.problems if "damaged" in p.message]
-    assert again.text(clean.transcripts["transcript_id"].iloc[0]) == clean.text(clean.transcripts["transcript_id"].iloc[0])
+    first = clean.transcripts["transcript_id"].iloc[0]
+    assert again.text(first) == clean.text(first)
 
 
 def test_a_shard_damaged_after_the_check_is_rebuilt_while_scoring(tiny_codebook, tmp_path, monkeypatch):

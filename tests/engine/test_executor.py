@@ -97,17 +97,24 @@ def test_sessions_previewing_different_edits_at_once_get_their_own_results(many,
     monkeypatch.setattr(rescore, "PARALLEL_SHARDS", 2)
     with LocalProcesses(2) as pool:
         for executor in (None, pool):
-            results: dict[int, object] = {}
-            barrier = threading.Barrier(len(books))
+            results = _at_once(lambda book, executor=executor: corpus.score(book, base=base, executor=executor),
+                               books)
+            for got, expected in zip(results, alone):
+                _same(got, expected)
 
-            def preview(i: int, executor=executor) -> None:
-                barrier.wait()
-                results[i] = corpus.score(books[i], base=base, executor=executor)
 
-            threads = [threading.Thread(target=preview, args=(i,)) for i in range(len(books))]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            for i, expected in enumerate(alone):
-                _same(results[i], expected)
+def _at_once(function, items: list) -> list:
+    """function(item) for every item, each in its own thread, all released at the same moment."""
+    results: list = [None] * len(items)
+    barrier = threading.Barrier(len(items))
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = function(items[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(items))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

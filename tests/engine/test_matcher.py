@@ -4,8 +4,8 @@ from hypothesis import strategies as st
 
 from core.codebook.model import parse_codebook
 from core.engine.corpus import SpeakerConfig, build_shard
-from core.ingest.loaders import LoadReport, RawTranscript
 from core.engine.matcher import TermIndex, VocabularyMatcher, find_matches, inflections
+from core.ingest.loaders import LoadReport, RawTranscript
 from core.ingest.text import words
 
 SPEAKERS = SpeakerConfig(("AI",), ("User",), ("participant",))

@@ -1,8 +1,8 @@
 import pandas as pd
+from support import DATA, ROOT
+
 from core import analyse, parse_codebook
 from core.engine.pipeline import SHARD_SIZE
-
-from support import DATA, ROOT
 
 
 def many_transcripts_csv(path, n):
@@ -108,10 +108,10 @@ def test_shard_texts_are_the_texts_read_whether_or_not_the_file_bytes_are_kept(t
     table = tmp_path / "mixed.csv"
     table.write_bytes("transcript_id,text\n"
                       "plain,User: café — fine\n"
-                      "crlf,\"User: line one\r\nline two\"\n".encode("utf-8"))
+                      "crlf,\"User: line one\r\nline two\"\n".encode())
     only_plain = tmp_path / "plain"
     only_plain.mkdir()
-    (only_plain / "t.csv").write_bytes("transcript_id,text\nsolo,User: naïve ’quotes’\n".encode("utf-8"))
+    (only_plain / "t.csv").write_bytes("transcript_id,text\nsolo,User: naïve ’quotes’\n".encode())
     book = load_codebook(ROOT / "config" / "codebook.yaml")
     mixed = analyse([table], codebook=book, cache_dir=tmp_path / "cache", workers=1)  # some texts repaired
     assert mixed.text("plain") == "User: café — fine"

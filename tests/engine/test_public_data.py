@@ -1,7 +1,7 @@
 """Optional: the public data set, when ../shared/data/anthropic-interviewer is there."""
-from core import analyse
-
 from support import PUBLIC_DATA, needs_public_data
+
+from core import analyse
 
 
 @needs_public_data

@@ -1,11 +1,11 @@
 import pytest
 
 from core import analyse, parse_codebook
-from core.engine.pipeline import speakers_for
 from core.engine.corpus import build_shard
-from core.ingest.loaders import LoadReport, RawTranscript
 from core.engine.matcher import TermIndex, VocabularyMatcher
+from core.engine.pipeline import speakers_for
 from core.engine.scoring import score_shard
+from core.ingest.loaders import LoadReport, RawTranscript
 
 BOOK = """name: s
 settings: {{scope: {scope}, min_hits: 1}}

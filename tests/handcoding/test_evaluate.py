@@ -3,15 +3,27 @@ import shutil
 
 import pytest
 import yaml
-
-from core.handcoding.agreement import cohen_kappa, quote_precision, review_queue, sweep_summary, term_precision, \
-    threshold_sweep
-from core.handcoding.evaluate import Labels, LabelsError, TranscriptLabel, evaluate, read_labels
-from core.handcoding.labels import (QuoteMark, mark_quote, mark_transcript, read_quote_marks, render_labels, unmark_quote,
-                             unmark_transcript)
-
 from support import ROOT
 from workbench_data import LABELS_A, LABELS_B, WORKBENCH, workbench
+
+from core.handcoding.agreement import (
+    cohen_kappa,
+    quote_precision,
+    review_queue,
+    sweep_summary,
+    term_precision,
+    threshold_sweep,
+)
+from core.handcoding.evaluate import Labels, LabelsError, TranscriptLabel, evaluate, read_labels
+from core.handcoding.labels import (
+    QuoteMark,
+    mark_quote,
+    mark_transcript,
+    read_quote_marks,
+    render_labels,
+    unmark_quote,
+    unmark_transcript,
+)
 
 BENCHMARK_LABELS = sorted((ROOT / "benchmarks" / "labels").glob("*.yaml"))
 
@@ -24,6 +36,16 @@ def test_transcript_labels_give_precision_recall_and_f1_per_theme():
     assert table.loc["accuracy", ["tp", "fp", "fn", "tn"]].tolist() == [1, 1, 0, 1]
     assert table.loc["accuracy", "precision"] == 0.5 and table.loc["accuracy", "recall"] == 1.0
     assert table.loc["scheduling", "f1"] == 1.0 and result.occupation_accuracy == 1.0
+
+
+def test_macro_averages_are_the_means_over_themes():
+    _, scored = workbench()
+    result = evaluate(scored.transcripts, scored.themes, read_labels(LABELS_A), scored.codebook.theme_ids)
+    averages = result.macro_averages()
+    assert averages == pytest.approx({column: result.themes[column].mean() for column in ("precision", "recall", "f1")})
+    assert averages["f1"] == result.macro_f1
+    empty = evaluate(scored.transcripts, scored.themes, Labels("nobody", {}), [])
+    assert empty.macro_averages() == {"precision": 0.0, "recall": 0.0, "f1": 0.0} and empty.macro_f1 == 0.0
 
 
 def test_read_labels_ignores_the_quotes_list_and_read_quote_marks_reads_it():
@@ -184,8 +206,9 @@ def test_marks_create_a_missing_labels_file(tmp_path):
 
 
 def test_cli_evaluate_prints_every_report(tmp_path, capsys):
-    from core.cli.main import main
     from workbench_data import CODEBOOK, TRANSCRIPTS
+
+    from core.cli.main import main
     assert main(["evaluate", "--labels", str(LABELS_A), str(LABELS_B), "--codebook", str(CODEBOOK), "--data",
                  str(TRANSCRIPTS), "--cache-dir", str(tmp_path), "--sweep", "80,88", "--queue", "2"]) == 0
     out = capsys.readouterr().out

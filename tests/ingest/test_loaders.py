@@ -1,10 +1,9 @@
 import json
 
 import pandas as pd
+from support import DATA
 
 from core.ingest.loaders import LoadOptions, LoadReport, read_metadata, read_transcripts
-
-from support import DATA
 
 
 def load(*paths, options=LoadOptions()):

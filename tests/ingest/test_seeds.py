@@ -1,9 +1,8 @@
 """The two interviews Themescope started from, as golden cases for the default codebook."""
 import pytest
+from support import SEEDS
 
 from core import analyse
-
-from support import SEEDS
 
 
 @pytest.fixture(scope="module")

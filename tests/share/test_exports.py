@@ -7,13 +7,13 @@ import time
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-
 from sharing_corpus import CODEBOOK, write_corpus
 
 from core import analyse, load_codebook
-from core.share.exports import EXPORTERS, QUOTE_COLUMNS, chart_tables, csv_bytes, quotes_table, snapshot, xlsx_bytes
+from core.share.exports import EXPORTERS, QUOTE_COLUMNS, chart_tables, csv_bytes, quotes_table, xlsx_bytes
 from core.share.images import IMAGE_SCALE, IMAGE_WIDTH, ChartImageError, find_browser, render_chart_images
 from core.views.filters import Filters, prepare
+from core.views.snapshot import snapshot
 
 
 @pytest.fixture(scope="module")

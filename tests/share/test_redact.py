@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.views.quotes import Span, highlight_html
 from core.share.redact import FILL, find_personal_details, mask_of, redact, redactor
+from core.views.quotes import Span, highlight_html
 
 
 @pytest.mark.parametrize("text, detail, kind", [

@@ -5,16 +5,14 @@ import json
 import re
 
 import numpy as np
-
 import pytest
-
 from sharing_corpus import CODEBOOK, write_corpus
 
 from core import ThemescopeError, analyse, load_codebook
-from core.share.exports import snapshot
-from core.share.report import build_report
 from core.cli.report import add_report_command
+from core.share.report import build_report
 from core.views.filters import Filters, prepare
+from core.views.snapshot import snapshot
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,23 @@
-"""core.views.filters: filtering and aggregation behind the dashboard, on tiny hand-made tables and the shipped data."""
+"""core.views.filters and core.views.aggregates: filtering and aggregation behind every face, on tiny hand-made
+tables and the shipped data."""
 import numpy as np
 import pandas as pd
 import pytest
-
 from support import ROOT
+
 from core import analyse
-from core.views.filters import (MISSING, Filters, cooccurrence, filterable_attributes, headline, hit_sentences,
-                        occupation_theme, page_of, prepare, prevalence, quote_context, quote_hit_mask, quotes,
-                        raised_matrix, search_mask, transcript_mask)
+from core.views.aggregates import cooccurrence, headline, occupation_theme, prevalence
+from core.views.filters import (
+    MISSING,
+    Filters,
+    filterable_attributes,
+    prepare,
+    quote_hit_mask,
+    raised_matrix,
+    search_mask,
+    transcript_mask,
+)
+from core.views.quotes import TurnBounds, cut_quote, hit_sentences, page_of, quotes
 
 THEMES = ["speed", "risk"]
 
@@ -91,7 +101,20 @@ def test_headline(data):
     f, raised, mask = view(data, occupations=("it",))
     numbers = headline(data, mask, raised, THEMES)
     assert numbers["transcripts"] == 3 and numbers["total"] == 4 and numbers["raising_any"] == 2
-    assert numbers["top_theme"] == "speed" and numbers["hits"] == 5
+    assert numbers["raising_any_share"] == pytest.approx(2 / 3)
+    assert numbers["top_theme"] == "speed" and numbers["hits"] == 5 and numbers["top_share"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("filters, share", [({}, 0.75), ({"themes": ("risk",)}, 1.0), ({"min_hits": 3}, 0.25)])
+def test_headline_shares(data, filters, share):
+    f, raised, mask = view(data, **filters)
+    assert headline(data, mask, raised, f.themes_in_view(THEMES))["raising_any_share"] == pytest.approx(share)
+
+
+def test_headline_of_an_empty_view_has_zero_shares(data):
+    f, raised, mask = view(data, occupations=("legal",), themes=("speed",))
+    numbers = headline(data, mask, raised, THEMES)
+    assert (numbers["transcripts"], numbers["raising_any_share"], numbers["top_share"]) == (0, 0.0, 0.0)
 
 
 def test_quotes_follow_filters_selection_and_sort(data):
@@ -133,16 +156,16 @@ def test_filterable_attributes_skip_identifiers_and_sort_numbers():
     assert filterable_attributes(table) == {"team": ["2", "10", MISSING]}
 
 
-def test_quote_context_and_sentences_on_the_shipped_data(default_codebook, tmp_path):
+def test_cut_quotes_and_sentences_on_the_shipped_data(default_codebook, tmp_path):
     analysis = analyse([ROOT / "data" / "demo"], codebook=default_codebook, cache_dir=tmp_path)
     hits = analysis.hits[analysis.hits["transcript_id"] == "demo_001"].head(5)
     sentences = hit_sentences(hits, analysis.text, analysis.turns)
-    text, turns = analysis.text("demo_001"), analysis.turns("demo_001")
+    text, bounds = analysis.text("demo_001"), TurnBounds.of(analysis.turns("demo_001"))
     for hit, sentence in zip(hits.itertuples(), sentences):
-        where = quote_context(text, turns, hit.turn, hit.start, hit.end)
-        assert text[where.sentence_start:where.sentence_end] == sentence
-        assert hit.matched_text in sentence
-        assert where.turn_start <= where.sentence_start < where.sentence_end <= where.turn_end
+        quote = cut_quote(text, bounds, hit.turn, hit.start, hit.end)
+        assert quote.of(text) == sentence
+        assert text[hit.start:hit.end] == hit.matched_text and quote.start <= hit.start < hit.end <= quote.end
+        assert quote.turn_start <= quote.start < quote.end <= quote.turn_end
 
 
 def test_prepare_on_the_shipped_data_matches_the_theme_table(default_codebook, tmp_path):

@@ -2,11 +2,10 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
+from workbench_data import TRANSCRIPTS, edited, workbench
 
 from core import analyse, parse_codebook
-from core.workbench.diff import QUOTE_COLUMNS, diff_scores, preview
-
-from workbench_data import TRANSCRIPTS, edited, workbench
+from core.workbench.diff import QUOTE_COLUMNS, changed_rows, diff_scores, preview
 
 ALLOW_CALENDER = ("terms: [schedule, calendar]", "terms: [schedule, {term: calendar, allow: [calender]}]")
 DROP_FEAR = ("      - fear\n      - double check", "      - double check")
@@ -91,9 +90,19 @@ def test_diff_scores_without_sentences_and_the_report_lines():
     assert 'w1 scheduling [calendar] "calender" (100): I keep a calender and I double check' in text
 
 
+def test_changed_rows_keep_only_what_moved():
+    corpus, scored = workbench()
+    change = preview(corpus, scored, corpus.score(edited(*ALLOW_CALENDER), base=scored).codebook)
+    assert changed_rows(change.themes)["theme"].tolist() == ["scheduling"]
+    assert changed_rows(change.themes.iloc[:0]).empty
+    nothing = preview(corpus, scored, scored.codebook)
+    assert changed_rows(nothing.themes).empty and changed_rows(nothing.occupations).empty
+
+
 def test_cli_diff_prints_tables_and_quotes(tmp_path, capsys):
-    from core.cli.main import main
     from workbench_data import CODEBOOK
+
+    from core.cli.main import main
     new = tmp_path / "new.yaml"
     new.write_text(CODEBOOK.read_text().replace(*ALLOW_CALENDER))
     assert main(["diff", str(CODEBOOK), str(new), "--data", str(TRANSCRIPTS), "--cache-dir", str(tmp_path / "c")]) == 0
@@ -138,7 +147,7 @@ def test_preview_cuts_sentences_for_the_first_quotes_only(monkeypatch):
     corpus, scored = workbench()
     change = preview(corpus, scored, edited(*ALLOW_CALENDER))
     assert change.gained["sentence"].tolist() == [""]
-    core.workbench.diff.fill_sentences(change.gained, corpus.sentence)
+    core.workbench.diff.fill_sentences(change.gained, corpus.text, corpus.turns)
     assert change.gained["sentence"].tolist() == ["I keep a calender and I double check every deprecated tool."]
 
 

@@ -1,12 +1,11 @@
 from dataclasses import replace
 
 import pytest
+from workbench_data import CODEBOOK, edited, workbench
 
 from core import parse_codebook
 from core.workbench.lint import ERROR, RULES, WARNING, lint, lint_summary
 from core.workbench.terms import term_report
-
-from workbench_data import CODEBOOK, edited, workbench
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +29,24 @@ def test_each_finding_names_the_rule_and_codebook_line(findings, rule, severity,
     assert len(found) == 1, [str(f) for f in findings]
     assert (found[0].severity, found[0].file, found[0].line, found[0].column) == \
         (severity, str(CODEBOOK), line, column)
+
+
+@pytest.mark.parametrize("code, rules", [
+    ("art", ["silent-theme", "unused-term"]),
+    ("accuracy", ["shared-term", "unused-term", "broad-term"]),   # also named by worry's shared term
+    ("worry", ["shared-term"]),
+    ("education", ["shared-occupation-term"]),
+    ("it_software", ["shared-occupation-term"]),
+    ("scheduling", ["broad-term"]),
+])
+def test_each_finding_names_its_code(findings, code, rules):
+    assert sorted(f.rule for f in findings if f.about(code)) == sorted(rules)
+
+
+def test_the_code_of_a_shared_term_is_where_it_is_listed_again(findings):
+    shared = next(f for f in findings if f.rule == "shared-term")
+    assert (shared.code, shared.related) == ("worry", ("accuracy",))
+    assert {f.code for f in findings if f.rule == "silent-theme"} == {"art"}
 
 
 def test_findings_are_errors_first_and_nothing_else_is_reported(findings):
@@ -69,8 +86,9 @@ def test_a_codebook_without_text_still_lints_without_lines():
 
 # ---------------------------------------------------------------- the CLI twin
 def test_cli_lint_prints_findings_and_exits_1_on_errors(tmp_path, capsys):
-    from core.cli.main import main
     from workbench_data import TRANSCRIPTS
+
+    from core.cli.main import main
     code = main(["lint", "--codebook", str(CODEBOOK), "--data", str(TRANSCRIPTS), "--cache-dir", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
@@ -81,8 +99,9 @@ def test_cli_lint_prints_findings_and_exits_1_on_errors(tmp_path, capsys):
 @pytest.mark.parametrize("options, code", [(["--rule", "unused-term"], 0), (["--rule", "unused-term", "--strict"], 1),
                                            (["--rule", "no-such-rule"], 2)])
 def test_cli_lint_exit_codes(tmp_path, capsys, options, code):
-    from core.cli.main import main
     from workbench_data import TRANSCRIPTS
+
+    from core.cli.main import main
     assert main(["lint", "--codebook", str(CODEBOOK), "--data", str(TRANSCRIPTS), "--cache-dir", str(tmp_path),
                  *options]) == code
     if code == 2:

@@ -1,10 +1,16 @@
 import pytest
+from workbench_data import edited, workbench
 
 from core.codebook.model import Term
-from core.workbench.terms import match_kind, near_misses, term_list, term_report, threshold_change, typo_similarity, \
-    with_threshold
-
-from workbench_data import edited, workbench
+from core.workbench.terms import (
+    match_kind,
+    near_misses,
+    term_list,
+    term_report,
+    threshold_change,
+    typo_similarity,
+    with_threshold,
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +60,7 @@ def test_variants_carry_similarity_counts_and_how_they_matched(report, term, var
 
 
 def test_report_lines_show_variants_most_frequent_first(report):
-    line = next(l for l in report.lines() if " schedule " in l)
+    line = next(one for one in report.lines() if " schedule " in one)
     assert "schedule 100 x2, schedules 94.1 x1" in line and "2 ( 67%)" in line
 
 
@@ -103,8 +109,9 @@ def test_match_kind_and_typo_similarity(term, matched, kind, typo):
 
 
 def test_cli_terms_prints_counts_variants_near_misses_and_a_threshold_change(tmp_path, capsys):
-    from core.cli.main import main
     from workbench_data import CODEBOOK, TRANSCRIPTS
+
+    from core.cli.main import main
     assert main(["terms", "--codebook", str(CODEBOOK), "--data", str(TRANSCRIPTS), "--cache-dir", str(tmp_path),
                  "--threshold", "87"]) == 0
     out = capsys.readouterr().out
@@ -119,8 +126,9 @@ def test_cli_terms_prints_counts_variants_near_misses_and_a_threshold_change(tmp
     ("accuracy", 2, "deny", "      - hallucinate\n", "      - {term: hallucinate, deny: [calender]}\n"),
 ])
 def test_add_variant_edits_only_that_term(code, index, to, before, after):
-    from core.codebook.edits import add_variant
     from workbench_data import CODEBOOK
+
+    from core.codebook.edits import add_variant
     text = CODEBOOK.read_text()
     result = add_variant(text, "theme", code, index, "calender", to=to)
     assert result == text.replace(before, after)
@@ -150,7 +158,8 @@ THEMES = "themes:\n  - id: a\n    label: A\n    description: d\n    terms: [x]\n
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("name: x\nsettings:\n  threshold: 88   # why\n" + THEMES, "name: x\nsettings:\n  threshold: 85   # why\n" + THEMES),
+    ("name: x\nsettings:\n  threshold: 88   # why\n" + THEMES,
+     "name: x\nsettings:\n  threshold: 85   # why\n" + THEMES),
     ("name: x\nsettings:\n  scope: all\n" + THEMES, "name: x\nsettings:\n  threshold: 85\n  scope: all\n" + THEMES),
     ("name: x\n" + THEMES, "name: x\nsettings:\n  threshold: 85\n" + THEMES),
 ])

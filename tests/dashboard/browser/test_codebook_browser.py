@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from pw import screenshot, settle
 
 from core.codebook.history import list_versions

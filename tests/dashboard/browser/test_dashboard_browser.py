@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from pw import matching_count, path, query, screenshot, settle
 
 from core import analyse, load_codebook

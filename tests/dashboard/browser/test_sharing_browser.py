@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-
 from pw import query, screenshot, settle
 
 from core import analyse, load_codebook
-from core.share.exports import QUOTE_COLUMNS, attribute_columns, chart_tables, quotes_table, snapshot
+from core.share.exports import QUOTE_COLUMNS, attribute_columns, chart_tables, quotes_table
 from core.share.images import IMAGE_SCALE, IMAGE_WIDTH, find_browser
 from core.views.filters import Filters, prepare
+from core.views.snapshot import snapshot
 
 ROOT_DIR = Path(__file__).resolve().parents[3]
 VIEW = "/?occupation=it_software&occupation=education&min_hits=2"

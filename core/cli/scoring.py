@@ -1,0 +1,165 @@
+"""`themescope score`, `validate`, `download` and `dashboard`: scoring a corpus and everything around it.
+
+    themescope score --data transcripts.csv --text-column body --out results
+    themescope dashboard --data transcripts.csv --text-column body
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.cli.options import (
+    DEFAULT_CODEBOOK,
+    PROJECT_ROOT,
+    add_data_options,
+    analyse_arguments,
+    app_arguments,
+    output_folder,
+    write_failed,
+)
+from core.errors import UsageError
+
+
+def add_commands(commands) -> None:
+    _add_score(commands)
+    _add_validate(commands)
+    _add_download(commands)
+    _add_dashboard(commands)
+
+
+# ---------------------------------------------------------------- score
+def _add_score(commands) -> None:
+    parser = commands.add_parser("score", help="score transcripts against a codebook and write tables")
+    add_data_options(parser)
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the output tables")
+    parser.add_argument("--workers", type=int, help="processes to use (default: up to 2)")
+    parser.set_defaults(run=run_score)
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from core.codebook.model import load_codebook
+    from core.engine.pipeline import analyse
+    from core.views.aggregates import prevalence_by_occupation
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: needs at least 1 process", hint="e.g. --workers 2")
+    out = output_folder(args.out)  # before the scoring: a bad --out should not cost a whole run
+    codebook = load_codebook(args.codebook)
+    with _progress_bar() as bar:
+        analysis = analyse(codebook=codebook, **analyse_arguments(args), workers=args.workers,
+                           on_progress=bar.update)
+    write_tables(analysis, out)
+    for line in analysis.report.lines():
+        print(line, file=sys.stderr)
+    print(f"{len(analysis.transcripts):,} transcripts, {len(analysis.hits):,} hits "
+          f"(cache: {analysis.cached}); tables in {out}/")
+    if not analysis.transcripts.empty:
+        print("\nShare of transcripts raising each theme, by occupation:")
+        print(_format_prevalence(prevalence_by_occupation(analysis.transcripts, analysis.themes)))
+    return 0 if len(analysis.transcripts) else 1
+
+
+def write_tables(analysis, out: Path) -> None:
+    """transcripts/themes/hits as CSV and parquet, and the load report as text; OutputError when a write
+    fails."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("transcripts", "themes", "hits"):
+            table = getattr(analysis, name)
+            table.to_csv(out / f"{name}.csv", index=False)
+            table.to_parquet(out / f"{name}.parquet", index=False)
+        (out / "load_report.txt").write_text("\n".join(analysis.report.lines()) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise write_failed(out, exc) from None
+
+
+def _format_prevalence(table) -> str:
+    shown = table.copy()
+    for column in shown.columns[1:]:
+        shown[column] = (shown[column] * 100).round().astype(int).astype(str) + "%"
+    return shown.to_string()
+
+
+class _progress_bar:
+    """A tqdm bar on a terminal, nothing otherwise (logs stay clean)."""
+
+    def __enter__(self):
+        from tqdm import tqdm
+        self.bar = tqdm(unit=" transcripts", disable=not sys.stderr.isatty(), file=sys.stderr)
+        return self.bar
+
+    def __exit__(self, *exc):
+        self.bar.close()
+
+
+# ---------------------------------------------------------------- validate
+def _add_validate(commands) -> None:
+    parser = commands.add_parser("validate", help="check a codebook; exit 1 when it has errors")
+    parser.add_argument("file", nargs="?", default=str(DEFAULT_CODEBOOK))
+    parser.set_defaults(run=run_validate)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from core.codebook.model import load_codebook, validate_file
+
+    problems = validate_file(args.file)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(problems)} problem(s) in {args.file}", file=sys.stderr)
+        return 1
+    print(load_codebook(args.file).summary())
+    print(f"{args.file}: valid")
+    return 0
+
+
+# ---------------------------------------------------------------- download
+def _add_download(commands) -> None:
+    parser = commands.add_parser("download", help="fetch the public Anthropic Interviewer data set (CC-BY)")
+    parser.add_argument("--out", default="public-data", metavar="DIR")
+    parser.add_argument("--url", help="base URL of the three CSVs (default: the data set on Hugging Face)")
+    parser.add_argument("--force", action="store_true", help="download again even if the files are there")
+    parser.set_defaults(run=run_download)
+
+
+def run_download(args: argparse.Namespace) -> int:
+    from core.ingest.download import download_dataset
+
+    output_folder(args.out)
+    files = download_dataset(args.out, base_url=args.url, force=args.force,
+                             on_file=lambda name, size: print(f"  {name}: {size:,} bytes"))
+    print(f"{len(files)} files in {args.out}/ (Anthropic Interviewer, CC-BY). Score them with:\n"
+          f"  themescope score --data {args.out} --out results")
+    return 0
+
+
+# ---------------------------------------------------------------- dashboard
+def _add_dashboard(commands) -> None:
+    parser = commands.add_parser("dashboard", help="open the interactive dashboard")
+    add_data_options(parser)
+    parser.add_argument("--labels", action="append", metavar="FILE", help="hand-coding labels: marks go to "
+                        "the first (default labels.yaml beside the codebook); later files are other coders'")
+    parser.add_argument("--port", type=int, default=8501)
+    parser.add_argument("--address", default="localhost")
+    parser.set_defaults(run=run_dashboard)
+
+
+def dashboard_command(args: argparse.Namespace) -> list[str]:
+    """The `streamlit run` command line: errors in the browser show Themescope's own short message only
+    (client.showErrorDetails none: no tracebacks, whatever the folder it starts from), the data options
+    follow the `--`."""
+    app = PROJECT_ROOT / "dashboard" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+               "--server.address", args.address, "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal", "--client.showErrorDetails", "none", "--", *app_arguments(args)]
+    for path in args.labels or []:
+        command += ["--labels", str(Path(path).resolve())]
+    return command
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    import subprocess
+
+    print(f"Themescope dashboard: http://{args.address}:{args.port}", file=sys.stderr)
+    return subprocess.call(dashboard_command(args))

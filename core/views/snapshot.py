@@ -1,0 +1,91 @@
+"""The one filtered view every face uses: the dashboard's pages, the exports and the HTML report.
+
+    view = snapshot(analysis, prepare(...), Filters(occupations=("legal",)), theme="speed")
+    view.n, view.headline()["raising_any_share"], len(view.quotes())
+
+A `ViewSnapshot` holds an analysis, its filters, what they keep (transcripts and quotes) and the Quotes
+page's drill-down selection; `snapshot()` is the only place filters are applied.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.engine.pipeline import Analysis
+from core.views.aggregates import headline, prevalence
+from core.views.figures import Chart, overview_charts
+from core.views.filters import (
+    Filters,
+    ViewData,
+    describe_filters,
+    quote_hit_mask,
+    raised_matrix,
+    search_mask,
+    transcript_mask,
+)
+from core.views.quotes import hit_sentences, quotes
+
+
+@dataclass(eq=False)
+class ViewSnapshot:
+    """One filtered view of an analysis: the filters, what they keep, and the quotes' drill-down."""
+
+    analysis: Analysis
+    data: ViewData
+    filters: Filters
+    raised: np.ndarray        # transcripts x themes
+    mask: np.ndarray          # transcripts passing the filters
+    themes: list[str]         # themes in view
+    keep: np.ndarray          # hits that are quotes in view
+    theme: str | None = None  # the quotes' selection, as on the Quotes page
+    occupation: str | None = None
+    sort: str = "transcript"
+
+    @property
+    def n(self) -> int:
+        return int(self.mask.sum())
+
+    def label(self, code_id: str) -> str:
+        return self.analysis.codebook.label_of(code_id)
+
+    def describe(self) -> str:
+        return describe_filters(self.filters, self.label, theme=self.theme, occupation=self.occupation)
+
+    def headline(self) -> dict:
+        """`aggregates.headline` of this view."""
+        return headline(self.data, self.mask, self.raised, self.themes)
+
+    def prevalence(self) -> pd.DataFrame:
+        """`aggregates.prevalence` of this view: its themes, the most raised first."""
+        return prevalence(self.data, self.mask, self.raised, self.themes)
+
+    def quotes(self, *, theme: str | None = None, occupation: str | None = None) -> pd.DataFrame:
+        """The quotes in view, narrowed to the drill-down selection (or to `theme`/`occupation` given here),
+        in the view's sort order."""
+        return quotes(self.data, self.keep, theme=theme or self.theme, occupation=occupation or self.occupation,
+                      sort=self.sort)
+
+    def charts(self) -> list[Chart]:
+        return overview_charts(self.data, self.mask, self.raised, self.themes, self.label)
+
+
+def snapshot(analysis: Analysis, data: ViewData, filters: Filters, *, sentences: pd.Series | None = None,
+             theme: str | None = None, occupation: str | None = None, sort: str = "transcript") -> ViewSnapshot:
+    """Apply `filters` to prepared data. `sentences` (from `hit_sentences`: the dashboard caches it) is only
+    needed with a search and is computed when not given.
+
+    snapshot(analysis, data, Filters(occupations=("legal",))).n
+    12
+    """
+    raised = raised_matrix(data, filters.min_hits)
+    themes = filters.themes_in_view(data.theme_ids)
+    searched = matching_text = None
+    if filters.search:
+        if sentences is None:
+            sentences = hit_sentences(data.hits, analysis.text, analysis.turns)
+        searched, matching_text = search_mask(data, raised, themes, sentences, filters.search)
+    mask = transcript_mask(data, filters, raised, searched)
+    keep = quote_hit_mask(data, mask, raised, themes, matching_text=matching_text)
+    return ViewSnapshot(analysis, data, filters, raised, mask, themes, keep, theme, occupation, sort)

@@ -1,0 +1,109 @@
+"""Every command that reads transcripts takes the same data options, declared once in core/cli/options.py:
+a table whose columns are not called transcript_id/text loads with --id-column/--text-column everywhere."""
+import sys
+
+import pytest
+from support import DATA
+
+from core.cli.main import build_parser, main
+from core.cli.options import analyse_arguments
+from core.cli.scoring import dashboard_command
+from core.ingest.loaders import LoadOptions
+from dashboard.frame.loading import Sources, sources_from_argv
+
+CODEBOOK = DATA / "tiny_codebook.yaml"
+ROWS = {"it_1": "I'm a sysadmin and I double check every script. My calendar is full.",
+        "it_2": "Sysadmin here. I schedule backups and I double check logs.",
+        "edu_1": "I am a teacher. In the classroom I fear misinformation."}
+
+
+@pytest.fixture
+def renamed(tmp_path):
+    """A CSV whose id and text columns are `respondent` and `body`."""
+    table = tmp_path / "renamed.csv"
+    table.write_text("respondent,body\n" + "".join(f'{k},"User: {v}"\n' for k, v in ROWS.items()))
+    return table
+
+
+@pytest.fixture
+def labels(tmp_path):
+    path = tmp_path / "labels.yaml"
+    path.write_text("coder: me\ntranscripts:\n  it_1: {present: [accuracy, scheduling]}\n"
+                    "  edu_1: {present: [worry]}\n")
+    return path
+
+
+def command_line(command: str, renamed, tmp_path, labels) -> list[str]:
+    data = ["--data", str(renamed), "--id-column", "respondent", "--text-column", "body", "--cache-dir",
+            str(tmp_path / "cache")]
+    return {"score": ["score", *data, "--codebook", str(CODEBOOK), "--out", str(tmp_path / "out")],
+            "report": ["report", *data, "--codebook", str(CODEBOOK), "--out", str(tmp_path / "r.html")],
+            "lint": ["lint", *data, "--codebook", str(CODEBOOK)],
+            "terms": ["terms", *data, "--codebook", str(CODEBOOK)],
+            "diff": ["diff", str(CODEBOOK), str(CODEBOOK), *data],
+            "evaluate": ["evaluate", "--labels", str(labels), *data, "--codebook", str(CODEBOOK), "--queue", "0"],
+            }[command]
+
+
+@pytest.mark.parametrize("command, printed", [
+    ("score", "3 transcripts"), ("report", "3 of 3 transcripts"), ("lint", "on 3 transcripts"),
+    ("terms", "double check"), ("diff", "on 3 transcripts"), ("evaluate", "(coder me)"),
+])
+def test_every_command_reads_a_table_with_other_column_names(command, printed, renamed, tmp_path, labels, capsys):
+    assert main(command_line(command, renamed, tmp_path, labels)) in (0, 1)  # lint: 1 = findings
+    captured = capsys.readouterr()
+    assert printed in captured.out, captured.err
+    assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("command", ["score", "report", "terms"])
+def test_without_the_column_options_the_same_table_loads_nothing(command, renamed, tmp_path, labels, capsys):
+    argv = [w for w in command_line(command, renamed, tmp_path, labels)
+            if w not in ("--id-column", "respondent", "--text-column", "body")]
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code in (1, 2) and "3 transcripts" not in captured.out
+
+
+def test_the_data_options_become_the_arguments_of_analyse(tmp_path):
+    args = build_parser().parse_args(["report", "--data", "a.csv", "--data", "b", "--metadata", "m.csv",
+                                      "--id-column", "rid", "--text-column", "body", "--no-cache", "--out", "r"])
+    assert analyse_arguments(args) == {"paths": ["a.csv", "b"], "metadata": ["m.csv"],
+                                       "options": LoadOptions("rid", "body"), "cache_dir": None,
+                                       "use_cache": False}
+
+
+def test_diff_takes_the_data_options_but_two_codebooks_instead_of_codebook():
+    args = build_parser().parse_args(["diff", "old.yaml", "new.yaml", "--text-column", "body"])
+    assert (args.old, args.new, args.text_column) == ("old.yaml", "new.yaml", "body")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["diff", "old.yaml", "new.yaml", "--codebook", "x.yaml"])
+
+
+def test_dashboard_passes_the_data_options_to_the_app(tmp_path):
+    args = build_parser().parse_args(["dashboard", "--data", str(tmp_path / "t.csv"), "--codebook",
+                                      str(CODEBOOK), "--id-column", "rid", "--text-column", "body",
+                                      "--cache-dir", str(tmp_path / "c"), "--labels", str(tmp_path / "l.yaml")])
+    command = dashboard_command(args)
+    assert command[command.index("--client.showErrorDetails") + 1] == "none"
+    app_argv = command[command.index("--") + 1:]
+    assert sources_from_argv(app_argv) == Sources((str(tmp_path / "t.csv"),), (), str(CODEBOOK), "rid", "body",
+                                                  str(tmp_path / "c"), True)
+    assert app_argv[-2:] == ["--labels", str(tmp_path / "l.yaml")]
+
+
+def test_the_dashboard_loads_a_table_with_other_column_names(renamed, tmp_path, monkeypatch):
+    from support import run_app
+    monkeypatch.setattr(sys, "argv", ["app.py", "--data", str(renamed), "--codebook", str(CODEBOOK),
+                                      "--id-column", "respondent", "--text-column", "body",
+                                      "--cache-dir", str(tmp_path / "cache")])
+    at = run_app("overview")
+    assert any("**3 transcripts loaded**" in m.value for m in at.sidebar.markdown)
+    assert (tmp_path / "cache").is_dir()  # --cache-dir reached the engine
+
+
+def test_evaluate_accepts_labels_as_one_list_or_repeated():
+    parse = build_parser().parse_args
+    assert parse(["evaluate", "--labels", "a", "b", "c"]).labels == ["a", "b", "c"]
+    assert parse(["evaluate", "--labels", "a", "--labels", "b", "--labels", "c"]).labels == ["a", "b", "c"]
+    assert parse(["evaluate", "--labels", "a", "b", "--labels", "c"]).labels == ["a", "b", "c"]
