@@ -19,3 +19,12 @@ def default_codebook():
 @pytest.fixture
 def cache_dir(tmp_path):
     return tmp_path / "cache"
+
+
+@pytest.fixture(autouse=True)
+def _streamlit_error_details():
+    """The shipped .streamlit/config.toml hides error details from users; tests need to read them."""
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")
+    yield

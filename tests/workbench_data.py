@@ -2,7 +2,7 @@
 
 Three transcripts (tests/data/workbench/transcripts) and a codebook built to trip every lint rule: a silent
 theme (`art`), a term under two themes (`double check`), a term under two occupations (`teacher`), unused
-terms, broad terms, and a near miss (`calender`, 87.5 against `calendar` at threshold 88).
+terms, broad terms, and a near miss (`calandar`, 87.5 against `calendar` at threshold 88).
 """
 from __future__ import annotations
 

@@ -61,11 +61,11 @@ def run_score(args: argparse.Namespace) -> int:
 
 
 def write_tables(analysis, out: Path) -> None:
-    """transcripts/themes/hits as CSV and parquet, and the load report as text; OutputError when a write
-    fails."""
+    """transcripts/themes/hits/cancelled (hits a negator or hedge cancelled, with the reason) as CSV and
+    parquet, and the load report as text; OutputError when a write fails."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name in ("transcripts", "themes", "hits"):
+        for name in ("transcripts", "themes", "hits", "cancelled"):
             table = getattr(analysis, name)
             table.to_csv(out / f"{name}.csv", index=False)
             table.to_parquet(out / f"{name}.parquet", index=False)

@@ -1,8 +1,9 @@
-"""`themescope lint`, `terms`, `diff` and `evaluate`: the codebook workbench's command-line twins.
+"""`themescope lint`, `terms`, `diff`, `evaluate` and `suggest`: the codebook workbench's command-line twins.
 
     themescope lint --data transcripts --strict
     themescope diff old.yaml new.yaml --data transcripts
     themescope evaluate --labels mine.yaml theirs.yaml --sweep 80,85,90
+    themescope suggest --labels mine.yaml --theme coding --top 10
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def add_commands(commands) -> None:
     _add_terms(commands)
     _add_diff(commands)
     _add_evaluate(commands)
+    _add_suggest(commands)
 
 
 def scored_corpus(args: argparse.Namespace, codebook):
@@ -137,6 +139,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from core.handcoding.agreement import cohen_kappa, quote_precision, review_queue, sweep_summary, threshold_sweep
     from core.handcoding.evaluate import evaluate, read_labels
     from core.handcoding.labels import read_quote_marks
+    from core.views.quotes import quotes_of_analysis
 
     thresholds = parse_thresholds(args.sweep) if args.sweep else []  # checked before the long part
     codebook = load_codebook(args.codebook)
@@ -145,17 +148,57 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(f"labels: {', '.join(args.labels)} (coder {labels.coder})")
     print("\n".join(evaluate(scored.transcripts, scored.themes, labels, codebook.theme_ids).lines()))
     print(f"\nquote precision ({len(marks):,} marked quotes):")
-    print(_rounded(quote_precision(scored.hits, marks, codebook.theme_ids)).to_string(index=False))
+    quotes = quotes_of_analysis(scored)  # what every page counts as a quote
+    print(_rounded(quote_precision(quotes, marks, codebook.theme_ids)).to_string(index=False))
     _print_agreement(args.labels, codebook.theme_ids, read_labels, cohen_kappa)
     if thresholds:
         sweep = threshold_sweep(corpus, scored, labels, marks, thresholds)
         print("\nby threshold (macro averages over themes):")
         print(_rounded(sweep_summary(sweep)).to_string())
     if args.queue:
-        queue = review_queue(scored.hits, scored.themes, marks, codebook).head(args.queue)
+        queue = review_queue(quotes, scored.themes, marks, codebook).head(args.queue)
         print("\nreview next (most likely wrong first):")
         print(queue[["transcript_id", "theme", "term", "matched_text", "start", "end", "doubt", "reasons"]]
               .to_string(index=False))
+    return 0
+
+
+# ---------------------------------------------------------------- suggest
+def _add_suggest(commands) -> None:
+    parser = commands.add_parser("suggest", help="words and phrases that separate transcripts coded present "
+                                 "from those coded absent: candidate terms, per theme")
+    parser.add_argument("--labels", nargs="+", action="extend", required=True, metavar="FILE",
+                        help="labels files: --labels A B, or --labels A --labels B")
+    add_data_options(parser)
+    parser.add_argument("--theme", action="append", metavar="ID", help="only this theme (repeatable)")
+    parser.add_argument("--top", type=int, default=10, metavar="N", help="suggestions per theme (default 10)")
+    parser.add_argument("--min-support", type=int, default=3, metavar="N",
+                        help="coded-present transcripts a candidate must occur in (default 3)")
+    parser.set_defaults(run=run_suggest)
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    """Per theme, a table of candidate terms: z (log-odds ratio with an informative prior), coded-present and
+    coded-absent transcripts holding it, corpus transcripts holding it, coded transcripts it would newly add
+    (right and wrong) and example quotes."""
+    from core.codebook.model import load_codebook
+    from core.handcoding.evaluate import read_labels
+    from core.workbench.suggest import suggest_terms
+
+    for option, value in (("--top", args.top), ("--min-support", args.min_support)):
+        if value < 1:
+            raise UsageError(f"{option} {value}: must be 1 or more", hint=f"e.g. {option} 5")
+    codebook = load_codebook(args.codebook)
+    unknown = [t for t in args.theme or [] if t not in codebook.theme_ids]
+    if unknown:  # checked before the long part
+        raise UsageError(f"--theme: no theme {', '.join(unknown)} in {args.codebook}",
+                         hint=f"use one of {', '.join(codebook.theme_ids)}")
+    labels = read_labels(*args.labels)
+    corpus, scored = scored_corpus(args, codebook)
+    print(f"labels: {', '.join(args.labels)} (coder {labels.coder}); {len(labels.missed)} missed passages")
+    for found in suggest_terms(corpus, scored, labels, themes=args.theme, top=args.top,
+                               min_support=args.min_support):
+        print("\n" + "\n".join(found.lines()))
     return 0
 
 

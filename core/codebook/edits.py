@@ -2,6 +2,7 @@
 
     text = add_variant(text, "theme", "accuracy_trust", 0, "halucinate", to="allow")
     text = set_setting(text, "threshold", 85)
+    text = add_term(text, "theme", "coding", "pull request")
 
 Only the one term's node changes: a plain term `- hallucinate` becomes `- {term: hallucinate, allow:
 [halucinate]}`; a term already written as a mapping gets the word added to its list. Comments, order and
@@ -35,6 +36,56 @@ def add_variant(text: str, kind: str, code_id: str, term_index: int, variant: st
     edited = text[:node.start_mark.index] + _flow(spec) + text[node.end_mark.index:]
     parse_codebook(edited, source=source)  # never hand back a codebook that does not validate
     return edited
+
+
+def add_term(text: str, kind: str, code_id: str, term: str, *, source: str = "<edit>") -> str:
+    """The codebook text with `term` added at the end of one code's `terms:` list, written the way the list
+    is (a new `- term` line in a block list, `, term` in a flow list). Raises CodebookError when the code
+    has no `terms:` list, already has the term, or the edit would not validate.
+
+    >>> add_term("name: x\\nthemes:\\n- id: t\\n  label: T\\n  description: d\\n  terms: [a]\\n", "theme", "t", "b c")
+    'name: x\\nthemes:\\n- id: t\\n  label: T\\n  description: d\\n  terms: [a, b c]\\n'
+    """
+    terms = _terms_node(text, kind, code_id, source)
+    written = [yaml.safe_load(text[n.start_mark.index:n.end_mark.index]) for n in terms.value]
+    if term.strip().lower() in {str(_term_spec(w).get("term", "")).strip().lower() for w in written}:
+        raise CodebookError([Problem(source, f"`{term}` is already a term of {kind} `{code_id}`",
+                                     hint="nothing to add; preview the codebook to see what it matches")])
+    rendered = _flow_scalar(term)
+    if terms.flow_style or not terms.value:
+        at = terms.end_mark.index - 1  # just before the closing bracket
+        edited = text[:at] + (", " if terms.value else "") + rendered + text[at:]
+    else:
+        edited = _after_last_item(text, terms.value[-1], rendered)
+    parse_codebook(edited, source=source)
+    return edited
+
+
+def _terms_node(text: str, kind: str, code_id: str, source: str):
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    codes = _child(root, SECTIONS[kind])
+    for code in codes.value if isinstance(codes, yaml.SequenceNode) else []:
+        identifier = _child(code, "id")
+        terms = _child(code, "terms")
+        if identifier is not None and identifier.value == code_id and isinstance(terms, yaml.SequenceNode):
+            return terms
+    raise CodebookError([Problem(source, f"{kind} `{code_id}` has no `terms:` list to add to",
+                                 hint=f"add `terms: []` under {kind} `{code_id}`, or reload the codebook")])
+
+
+def _after_last_item(text: str, last, rendered: str) -> str:
+    """A new block-list item on the line after the last one, with the same `- ` prefix (a comment at the
+    end of the last item's line stays there)."""
+    line_start = text.rfind("\n", 0, last.start_mark.index) + 1
+    prefix = text[line_start:last.start_mark.index]
+    if prefix.strip() != "-":
+        prefix = " " * (last.start_mark.column - 2) + "- "
+    end = last.end_mark.index
+    if end == 0 or text[end - 1] != "\n":
+        newline = text.find("\n", end)
+        end = len(text) if newline < 0 else newline + 1
+    insert = ("" if text[:end].endswith("\n") else "\n") + f"{prefix}{rendered}\n"
+    return text[:end] + insert + text[end:]
 
 
 def set_setting(text: str, key: str, value, *, source: str = "<edit>") -> str:

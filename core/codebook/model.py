@@ -17,6 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.codebook.titles import JobTitles, load_job_titles
 from core.errors import CodebookError, Problem
 from core.ingest.text import words
 
@@ -81,6 +82,20 @@ class OccupationSettingsSpec(_Strict):
     first_turns: int = Field(default=6, ge=1)
     min_score: float = Field(default=1.0, ge=0)
     max_hits_per_term: int = Field(default=1, ge=1)
+    titles: str = "job_titles.yaml"  # beside the codebook; "" = keyword evidence only
+
+
+# Words that cancel a following hit of a theme with `negation: true` in the same clause (core/engine/negation.py)
+DEFAULT_NEGATORS = ("not", "no", "never", "nobody", "nothing", "neither", "nor", "without", "cannot",
+                    "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "won't", "wouldn't",
+                    "can't", "couldn't", "shouldn't", "haven't", "hasn't", "hadn't",
+                    "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "wont", "wouldnt", "cant", "couldnt",
+                    "havent", "hasnt")
+# Phrases that play the concern down as a negator denies it: "I wouldn't say I'm worried", "not really"
+DEFAULT_HEDGES = ("wouldn't say", "would not say", "wouldn't call", "not really", "don't really",
+                  "doesn't really", "didn't really", "not particularly", "not especially", "not overly", "not too",
+                  "not that", "not so", "not very", "not terribly", "not exactly", "not much", "hardly", "barely",
+                  "scarcely")
 
 
 class SettingsSpec(_Strict):
@@ -90,9 +105,9 @@ class SettingsSpec(_Strict):
     fuzzy_min_length: int = Field(default=5, ge=1)
     speakers: SpeakerSpec = SpeakerSpec()
     occupation: OccupationSettingsSpec = OccupationSettingsSpec()
-    negators: list[str] = ["not", "no", "never", "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't",
-                           "won't", "can't", "cannot", "wouldn't", "shouldn't", "haven't", "hardly", "without"]
+    negators: list[str] = list(DEFAULT_NEGATORS)
     negation_window: int = Field(default=3, ge=1, le=10)
+    hedges: list[str] = list(DEFAULT_HEDGES)
 
 
 class CodebookSpec(_Strict):
@@ -150,8 +165,10 @@ class Settings:
     occupation_first_turns: int = 6
     occupation_min_score: float = 1.0
     occupation_max_hits_per_term: int = 1
+    occupation_titles: str = ""  # the job-title file as resolved ("" when none is read)
     negators: tuple[str, ...] = ()
     negation_window: int = 3
+    hedges: tuple[tuple[str, ...], ...] = ()  # each hedge as its words: ("wouldn't", "say")
 
 
 @dataclass(frozen=True)
@@ -172,6 +189,8 @@ class Codebook:
     source: str = "<string>"
     content_hash: str = ""
     text: str = field(default="", repr=False, compare=False)
+    job_titles: JobTitles | None = field(default=None, repr=False)  # compared by its content hash
+    notes: tuple[Problem, ...] = field(default=(), compare=False)  # warnings for the load report
 
     @property
     def theme_ids(self) -> list[str]:
@@ -397,8 +416,31 @@ def _code(spec: ThemeSpec | OccupationSpec) -> Code:
                 negation=getattr(spec, "negation", False))
 
 
+def _job_titles(spec: CodebookSpec, source: str) -> tuple[JobTitles | None, tuple[Problem, ...]]:
+    """The job-title lexicon named by settings.occupation.titles, relative to the codebook's folder. A codebook
+    given as text alone (source "<string>") has no folder: it reads no lexicon. A missing file is a warning,
+    not an error: occupations then come from keyword evidence only."""
+    name = spec.settings.occupation.titles.strip()
+    if not name or source == "<string>":
+        return None, ()
+    path = Path(source).parent / name
+    if not path.is_file():
+        return None, (Problem(str(path), "job-title file not found: occupations come from keyword evidence only",
+                              key="settings.occupation.titles",
+                              hint="put job_titles.yaml beside the codebook, or set `titles: \"\"` to go without"),)
+    return load_job_titles(path, [o.id for o in spec.occupations] + ["other"]), ()
+
+
+def _content_hash(text: str, titles: JobTitles | None) -> str:
+    """The codebook's text, and the lexicon's when there is one: either edit gives new results."""
+    if titles is None:
+        return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(f"{text}\0job_titles:{titles.content_hash}".encode()).hexdigest()
+
+
 def _build(spec: CodebookSpec, source: str, text: str) -> Codebook:
     s = spec.settings
+    titles, notes = _job_titles(spec, source)
     settings = Settings(threshold=s.threshold, scope=s.scope, min_hits=s.min_hits,
                         fuzzy_min_length=s.fuzzy_min_length,
                         interviewer_labels=tuple(s.speakers.interviewer),
@@ -406,12 +448,15 @@ def _build(spec: CodebookSpec, source: str, text: str) -> Codebook:
                         occupation_first_turns=s.occupation.first_turns,
                         occupation_min_score=s.occupation.min_score,
                         occupation_max_hits_per_term=s.occupation.max_hits_per_term,
+                        occupation_titles=titles.source if titles else "",
                         negators=tuple(w for n in s.negators for w in words(n)),
-                        negation_window=s.negation_window)
+                        negation_window=s.negation_window,
+                        hedges=tuple(tuple(words(h)) for h in s.hedges if words(h)))
     return Codebook(name=spec.name, version=spec.version, description=spec.description, settings=settings,
                     themes=tuple(_code(t) for t in spec.themes),
                     occupations=tuple(_code(o) for o in spec.occupations),
-                    source=source, content_hash=hashlib.sha256(text.encode()).hexdigest(), text=text)
+                    source=source, content_hash=_content_hash(text, titles), text=text, job_titles=titles,
+                    notes=notes)
 
 
 def validate_file(path: str | Path) -> list[Problem]:

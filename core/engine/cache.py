@@ -32,7 +32,7 @@ ENV_CACHE_DIR = "THEMESCOPE_CACHE"
 class DamagedCache(Exception):
     """A cache entry that cannot be read as written (truncated, junk, missing parts): it is discarded and
     rebuilt, with a one-line warning in the load report, never a traceback."""
-RESULT_TABLES = ("transcripts", "themes", "hits")
+RESULT_TABLES = ("transcripts", "themes", "hits", "cancelled")  # the tables of results.Analysis
 
 
 def default_cache_dir() -> Path:

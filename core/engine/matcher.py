@@ -1,8 +1,9 @@
 """Finding where codebook terms occur: fuzzy at the word level, exact and vectorised at the token level.
 
 Speed comes from never comparing sentences with terms. Each distinct word of the corpus is compared once
-with the distinct term words (rapidfuzz `process.cdist`, plus dictionary look-ups for inflections); the
-result, which word may stand for which term word and how similar it is, is remembered across shards. Hits
+with the distinct term words (rapidfuzz `process.cdist`, plus dictionary look-ups for inflections and
+spelling variants); a typo is never a different real English word (`core.engine.lexicon`). The result,
+which word may stand for which term word and how similar it is, is remembered across shards. Hits
 are then found with numpy over the shard's word-id arrays: positions whose word can start a term, then,
 word by word, whether the following tokens can continue it.
 """
@@ -16,6 +17,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from core.codebook.model import Code, Codebook, Term
+from core.engine import lexicon
 from core.engine.corpus import Shard
 
 THEME, OCCUPATION, EXCLUDE_THEME, EXCLUDE_OCCUPATION = 0, 1, 2, 3
@@ -23,28 +25,6 @@ KIND_NAMES = {THEME: "theme", OCCUPATION: "occupation", EXCLUDE_THEME: "exclude"
 
 
 # ---------------------------------------------------------------- word-level rules
-def inflections(word: str) -> set[str]:
-    """Regular inflections of an English word (not derivations): plural/3rd person, -ed, -ing, -ly.
-
-    >>> sorted(inflections("schedule"))
-    ['scheduled', 'schedulely', 'schedules', 'scheduling', 'schedulings']
-    >>> sorted(inflections("study"))
-    ['studied', 'studies', 'studying', 'studyly']
-    """
-    if word.endswith("e"):
-        stem = word[:-1]                                   # schedule -> schedul+ing
-        return {word + "s", word + "d", word + "ly", stem + "ing", stem + "ings"}
-    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
-        stem = word[:-1]                                   # study -> studies, studied
-        return {stem + "ies", stem + "ied", word + "ing", word + "ly"}
-    stems = {word}
-    if 3 <= len(word) <= 5 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
-        stems.add(word + word[-1])                         # plan -> plann+ing, plann+ed
-    forms = {stem + suffix for stem in stems for suffix in ("ed", "ing", "ings")}
-    forms |= {word + ("es" if word.endswith(("s", "x", "z", "ch", "sh")) else "s"), word + "ly"}
-    return forms
-
-
 @dataclass(frozen=True)
 class WordRule:
     """How one term word matches corpus words (one per distinct word + options)."""
@@ -72,9 +52,9 @@ class WordRule:
         if self.is_glob:
             return 100.0 if candidate.startswith(self.word[:-1]) else None
         score = fuzz.ratio(candidate, self.word)
-        if candidate in inflections(self.word):
+        if candidate in lexicon.regular_forms(self.word):
             return score
-        if self._may_be_typo(candidate) and score >= self.threshold:
+        if self._may_be_typo(candidate) and score >= self.threshold and lexicon.accepted(self.word, candidate):
             return score
         return None
 
@@ -146,7 +126,7 @@ class VocabularyMatcher:
 
     >>> from core.codebook.model import parse_codebook
     >>> book = parse_codebook("name: x\\nthemes:\\n- {id: t, label: T, description: d, terms: [deprecated]}")
-    >>> VocabularyMatcher(TermIndex(book)).matches_of("depreciated")
+    >>> VocabularyMatcher(TermIndex(book)).matches_of("depreceated")
     ((0, 95.23809523809523),)
     """
 
@@ -154,11 +134,11 @@ class VocabularyMatcher:
         self.index = index
         self.known: dict[str, tuple[tuple[int, float], ...]] = {}
         rules = index.rules
-        self._direct: dict[str, list[int]] = {}  # the word itself, allowed variants, inflections
+        self._direct: dict[str, list[int]] = {}  # the word, allowed variants, inflections, spelling variants
         for slot, rule in enumerate(rules):
             forms = set(rule.allow)
             if not rule.is_glob:
-                forms |= {rule.word} | (set() if rule.exact else inflections(rule.word))
+                forms |= {rule.word} | (set() if rule.exact else lexicon.regular_forms(rule.word))
             for form in forms - set(rule.deny):
                 self._direct.setdefault(form, []).append(slot)
         self._globs = [(slot, rule.word[:-1]) for slot, rule in enumerate(rules) if rule.is_glob]
@@ -211,7 +191,8 @@ class VocabularyMatcher:
                 word, slot = candidates[i], slots[j]
                 rule = rules[slot]
                 score = float(fuzz.ratio(word, rule.word))  # exact float, not the float32 copy
-                if score >= rule.threshold and rule._may_be_typo(word) and slot not in found[word]:
+                if score >= rule.threshold and rule._may_be_typo(word) and slot not in found[word] \
+                        and lexicon.accepted(rule.word, word):
                     found[word][slot] = score
 
 

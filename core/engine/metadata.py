@@ -27,6 +27,7 @@ def metadata_files(paths: list[str], metadata) -> list[Path]:
 def with_metadata(transcripts: pd.DataFrame, files: list[Path], report: LoadReport,
                   codebook: Codebook) -> pd.DataFrame:
     """Merge metadata tables by transcript id: their columns become attributes, their occupations win."""
+    report.problems += codebook.notes  # a missing job-title file: said once here, so it is kept with cached results
     tables = [t for t in (read_metadata(f, report) for f in files) if not t.empty]
     if not tables or transcripts.empty:
         return transcripts
@@ -47,8 +48,8 @@ def with_metadata(transcripts: pd.DataFrame, files: list[Path], report: LoadRepo
 
 
 def override_occupations(transcripts: pd.DataFrame, given: pd.Series) -> pd.DataFrame:
-    """`given` (transcript id -> occupation) replaces the inferred occupation, with evidence "metadata" and
-    confidence 1: the one rule for "a metadata occupation wins"."""
+    """`given` (transcript id -> occupation) replaces the inferred occupation, with evidence "metadata",
+    confidence 1, source "metadata" and no doubt: the one rule for "a metadata occupation wins"."""
     rows = transcripts["transcript_id"].isin(given.index).to_numpy()
     if not rows.any():
         return transcripts
@@ -56,6 +57,11 @@ def override_occupations(transcripts: pd.DataFrame, given: pd.Series) -> pd.Data
     transcripts.loc[rows, "occupation"] = transcripts.loc[rows, "transcript_id"].map(given).to_numpy()
     transcripts.loc[rows, "occupation_evidence"] = METADATA
     transcripts.loc[rows, "occupation_confidence"] = 1.0
+    transcripts.loc[rows, "occupation_source"] = METADATA
+    transcripts.loc[rows, "occupation_uncertain"] = False
+    for offset in ("occupation_start", "occupation_end"):
+        if offset in transcripts:
+            transcripts.loc[rows, offset] = -1
     return transcripts
 
 

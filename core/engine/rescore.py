@@ -85,7 +85,8 @@ class CachedCorpus:
     def _full(self, codebook: Codebook, base: Analysis | None, executor: Executor | None) -> Analysis:
         scores = self._score_codebook(codebook, executor)
         return scores if base is None else base.with_tables(
-            codebook, _keep_metadata_occupations(scores.transcripts, base), scores.themes, scores.hits)
+            codebook, _keep_metadata_occupations(scores.transcripts, base), scores.themes, scores.hits,
+            cancelled=scores.cancelled)
 
     def _incremental(self, codebook: Codebook, base: Analysis, executor: Executor | None) -> Analysis:
         changed_ids = changed_themes(base.codebook, codebook)
@@ -94,7 +95,8 @@ class CachedCorpus:
         if not changed and not occupations_changed:
             kept = set(codebook.theme_ids)
             return base.with_tables(codebook, base.transcripts, base.themes[base.themes["theme"].isin(kept)],
-                                    base.hits[base.hits["theme"].isin(kept)])
+                                    base.hits[base.hits["theme"].isin(kept)],
+                                    cancelled=base.cancelled[base.cancelled["theme"].isin(kept)])
         if len(changed) == len(codebook.themes) and occupations_changed:
             return self._full(codebook, base, executor)
         partial = self._score_codebook(replace(codebook, themes=tuple(changed),
@@ -103,9 +105,11 @@ class CachedCorpus:
         reused = set(codebook.theme_ids) - {theme.id for theme in changed}
         themes = _merged_in_fresh_order(base.themes, partial.themes, reused, codebook, self.transcript_ids)
         hits = _merged_in_fresh_order(base.hits, partial.hits, reused, codebook, self.transcript_ids, "start")
+        cancelled = _merged_in_fresh_order(base.cancelled, partial.cancelled, reused, codebook, self.transcript_ids,
+                                           "start")
         transcripts = _keep_metadata_occupations(partial.transcripts, base) if occupations_changed \
             else base.transcripts
-        return base.with_tables(codebook, transcripts, themes, hits)
+        return base.with_tables(codebook, transcripts, themes, hits, cancelled=cancelled)
 
     def _score_from_files(self, codebook: Codebook, executor: Executor | None) -> Analysis:
         """Scope or speaker labels changed: the transcripts must be split into tokens again."""
@@ -155,7 +159,8 @@ def occupations_differ(before: Codebook, after: Codebook) -> bool:
     def used(book: Codebook) -> tuple:
         s = book.settings
         return (book.occupations, s.threshold, s.fuzzy_min_length, s.interviewer_labels, s.participant_labels,
-                s.occupation_first_turns, s.occupation_min_score, s.occupation_max_hits_per_term)
+                s.occupation_first_turns, s.occupation_min_score, s.occupation_max_hits_per_term,
+                s.occupation_titles, book.job_titles)  # the lexicon compares by its content hash
     return used(before) != used(after)
 
 
@@ -165,7 +170,7 @@ def _as_scored(theme, settings) -> tuple:
     return (theme, s.scope, s.fuzzy_min_length, s.interviewer_labels, s.participant_labels,
             s.threshold if theme.threshold is None else None,
             s.min_hits if theme.min_hits is None else None,
-            (s.negators, s.negation_window) if theme.negation else None)
+            (s.negators, s.negation_window, s.hedges) if theme.negation else None)
 
 
 PARALLEL_SHARDS = 8  # below this, sending shards to workers costs more than it saves

@@ -1,4 +1,4 @@
-"""The engine's one result type: a codebook with the three tables it gives on a corpus, and where they came from.
+"""The engine's one result type: a codebook with the four tables it gives on a corpus, and where they came from.
 
     analysis = analyse(["data"], codebook=book)
     analysis.themes.groupby("theme")["present"].mean()
@@ -21,7 +21,19 @@ if TYPE_CHECKING:
     from core.engine.cache import TranscriptStore
 
 HIT_COLUMNS = ["transcript_id", "turn", "speaker", "theme", "term", "matched_text", "start", "end", "similarity"]
-TABLES = ("transcripts", "themes", "hits")
+HIT_TYPES = ["str", "int32", "str", "str", "str", "str", "int32", "int32", "float64"]
+CANCELLED_COLUMNS = [*HIT_COLUMNS, "reason"]
+TABLES = ("transcripts", "themes", "hits", "cancelled")
+
+
+def empty_hits(columns: list[str] = HIT_COLUMNS) -> pd.DataFrame:
+    """A hits table (or, with CANCELLED_COLUMNS, a cancelled table) with no rows and the columns' types."""
+    types = dict(zip(CANCELLED_COLUMNS, [*HIT_TYPES, "str"]))
+    return pd.DataFrame({column: pd.Series(dtype=types[column]) for column in columns})
+
+
+def empty_cancelled() -> pd.DataFrame:
+    return empty_hits(CANCELLED_COLUMNS)
 
 
 @dataclass
@@ -29,7 +41,9 @@ class Analysis:
     """transcripts: one row per transcript (occupation, its evidence and confidence, words, attributes);
     themes: one row per transcript x theme (hits, score, per_1k_words, present); hits: one row per hit
     (HIT_COLUMNS). The rest says where they came from: the load report, the cache key, what the cache
-    already had ("results", "shards" or "none"), the data paths and the store of texts and turns."""
+    already had ("results", "shards" or "none"), the data paths and the store of texts and turns. Last,
+    cancelled: the hits a negator or hedge cancelled (HIT_COLUMNS + reason, 'negated by “don't”'); they never
+    count in `themes` (a keyword with a default, so constructions that predate it keep working)."""
 
     codebook: Codebook
     transcripts: pd.DataFrame
@@ -40,17 +54,20 @@ class Analysis:
     cached: str = "none"
     data_paths: list[str] = field(default_factory=list)
     store: TranscriptStore | None = field(default=None, repr=False)  # texts and turns, read lazily
+    cancelled: pd.DataFrame = field(default_factory=empty_cancelled)
 
     @classmethod
     def concat(cls, parts: list[Analysis]) -> Analysis:
         """The parts' tables one after the other (parts of one corpus, scored with one codebook)."""
         tables = [pd.concat([getattr(p, name) for p in parts], ignore_index=True) for name in TABLES]
-        return cls(parts[0].codebook, *tables)
+        return cls(parts[0].codebook, **dict(zip(TABLES, tables)))
 
     def with_tables(self, codebook: Codebook, transcripts: pd.DataFrame, themes: pd.DataFrame,
-                    hits: pd.DataFrame) -> Analysis:
+                    hits: pd.DataFrame, *, cancelled: pd.DataFrame | None = None) -> Analysis:
         """The same corpus (report, paths, store) scored with another codebook."""
+        cancelled = empty_cancelled() if cancelled is None else cancelled
         return replace(self, codebook=codebook, transcripts=transcripts, themes=themes, hits=hits,
+                       cancelled=cancelled,
                        key=f"{self.key}+{codebook.content_hash[:16]}" if self.key else "", cached="none")
 
     @property

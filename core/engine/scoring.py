@@ -20,7 +20,9 @@ from core.engine.matcher import (
     VocabularyMatcher,
     find_matches,
 )
-from core.engine.results import HIT_COLUMNS, Analysis
+from core.engine.negation import NegationRules
+from core.engine.occupation import Decision, KeywordChoice, decide, self_descriptions, titles_index
+from core.engine.results import Analysis, empty_cancelled, empty_hits
 
 SCOPE_ROLES = {"participant": ("participant",), "interviewer": ("interviewer",),
                "all": ("interviewer", "participant")}
@@ -31,10 +33,11 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> A
     located = locate_matches(shard, index, find_matches(shard, index, matcher))
     settings = index.codebook.settings
     theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
-    theme_hits = _drop_negated(theme_hits, shard, index)
+    theme_hits, cancelled = _split_negated(theme_hits, shard, index)
     words = np.sum([shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope]], axis=0)
     return Analysis(index.codebook, transcripts=_transcript_rows(shard, index, occupation_hits(shard, located, index)),
-                    themes=_theme_rows(shard, index, theme_hits, words), hits=_hit_rows(shard, index, theme_hits))
+                    themes=_theme_rows(shard, index, theme_hits, words), hits=_hit_rows(shard, index, theme_hits),
+                    cancelled=_cancelled_rows(shard, index, cancelled))
 
 
 def occupation_hits(shard: Shard, located: pd.DataFrame, index: TermIndex) -> pd.DataFrame:
@@ -117,23 +120,48 @@ def _drop_overlaps(hits: pd.DataFrame, index: TermIndex) -> pd.DataFrame:
     return hits.iloc[kept[np.lexsort((code[kept], token[kept]))]]  # back in text order
 
 
-def _drop_negated(hits: pd.DataFrame, shard: Shard, index: TermIndex) -> pd.DataFrame:
-    """For themes with `negation: true`, a hit preceded by a negator ("not", "don't", ...) within the
-    negation window of the same turn does not count: "I'm not worried about my job"."""
+def _split_negated(hits: pd.DataFrame, shard: Shard, index: TermIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """For themes with `negation: true`: the hits that count, and those a negator or hedge in the same
+    clause cancels ("I'm not worried about my job"), with a `reason` column (rules: core/engine/negation.py)."""
     negating = [t.id for t in index.codebook.themes if t.negation]
     settings = index.codebook.settings
-    if hits.empty or not negating or not settings.negators:
-        return hits
-    negators = set(settings.negators)
-    negator_word = np.array([word in negators for word in shard.vocab])  # per word id, not per token
+    if hits.empty or not negating or not (settings.negators or settings.hedges):
+        return hits, hits.iloc[:0].assign(reason=pd.Series(dtype="str"))
+    rules = NegationRules(frozenset(settings.negators), settings.hedges)
+    suspects = np.flatnonzero(_near_a_canceller(hits, shard, rules, settings.negation_window)
+                              & hits["code"].isin(negating).to_numpy())
+    places = zip(*(hits[column].to_numpy()[suspects].tolist() for column in ("doc", "turn", "token")))
+    reasons = [_cancel_reason(shard, rules, settings.negation_window, doc, turn, token) for doc, turn, token in places]
+    cancelled = np.zeros(len(hits), dtype=bool)
+    cancelled[suspects[[r is not None for r in reasons]]] = True
+    why = pd.Series([r for r in reasons if r is not None], dtype="str")
+    return hits[~cancelled], hits[cancelled].assign(reason=why.to_numpy())
+
+
+def _near_a_canceller(hits: pd.DataFrame, shard: Shard, rules: NegationRules, window: int) -> np.ndarray:
+    """Whether a negator or a hedge's first word stands within `window` words before each hit in its turn:
+    a vectorised sieve, so the clause rules run in Python only on the few hits that need them."""
+    # a hedge holding a negator ("would not say") is found by its negator, which stands nearer the hit
+    starters = rules.negators | {hedge[0] for hedge in rules.hedges if not rules.negators.intersection(hedge)}
+    starter_word = np.array([word in starters for word in shard.vocab])  # per word id, not per token
     token = hits["token"].to_numpy()
     turn_first = shard.turn_token_start[hits["turn"].to_numpy()]
-    negated = np.zeros(len(hits), dtype=bool)
-    for back in range(1, settings.negation_window + 1):
+    near = np.zeros(len(hits), dtype=bool)
+    for back in range(1, window + 1):
         before = token - back
-        negated |= (before >= turn_first) & negator_word[shard.token_word[np.maximum(before, 0)]]
-    negated &= hits["code"].isin(negating).to_numpy()
-    return hits[~negated]
+        near |= (before >= turn_first) & starter_word[shard.token_word[np.maximum(before, 0)]]
+    return near
+
+
+def _cancel_reason(shard: Shard, rules: NegationRules, window: int, doc: int, turn: int, token: int) -> str | None:
+    """Why the hit at `token` is cancelled, from the words (and the text between them) before it in its turn."""
+    first = max(int(shard.turn_token_start[turn]), token - window)
+    word_ids = shard.token_word[first:token + 1].tolist()
+    starts = shard.token_start[first:token + 1].tolist()
+    ends = [start + len(shard.vocab[w]) for start, w in zip(starts, word_ids)]
+    text = shard.texts[doc]
+    gaps = [text[end:next_start] for end, next_start in zip(ends[:-1], starts[1:])]
+    return rules.cancelled_by([shard.vocab[w] for w in word_ids[:-1]], gaps, shard.vocab[word_ids[-1]])
 
 
 def cap_per_term(hits: pd.DataFrame, cap: int) -> pd.DataFrame:
@@ -178,10 +206,16 @@ def _theme_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame, words: np.nd
         "present": (score >= min_hits - 1e-9).ravel().astype(np.int8)})
 
 
+def _cancelled_rows(shard: Shard, index: TermIndex, cancelled: pd.DataFrame) -> pd.DataFrame:
+    """The cancelled hits as hit rows with the reason each was cancelled."""
+    if cancelled.empty:
+        return empty_cancelled()
+    return _hit_rows(shard, index, cancelled).assign(reason=pd.array(cancelled["reason"].to_numpy(), dtype="str"))
+
+
 def _hit_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:
     if hits.empty:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(HIT_COLUMNS, ["str", "int32", "str", "str",
-                             "str", "str", "int32", "int32", "float64"])})
+        return empty_hits()
     docs, starts, ends = hits["doc"].to_numpy(), hits["start"].to_numpy(), hits["end"].to_numpy()
     texts = shard.texts
     return pd.DataFrame({
@@ -203,23 +237,44 @@ def _text_column(values: list[str], picks: np.ndarray):
 
 def _transcript_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:
     """One row per transcript: occupation with its evidence and confidence, participant words, attributes."""
-    occupation, evidence, confidence = _choose_occupations(len(shard), index, hits)
-    rows = pd.DataFrame({"transcript_id": shard.ids, "source": shard.sources, "occupation": occupation,
-                         "occupation_evidence": evidence, "occupation_confidence": confidence,
-                         "participant_words": shard.words_by_role("participant")})
+    decisions = _choose_occupations(shard, index, hits)
+    rows = pd.DataFrame({"transcript_id": shard.ids, "source": shard.sources,
+                         "occupation": [d.occupation for d in decisions],
+                         "occupation_evidence": [d.evidence for d in decisions],
+                         "occupation_confidence": np.array([d.confidence for d in decisions], dtype=np.float64),
+                         "participant_words": shard.words_by_role("participant"),  # the columns above: as before
+                         "occupation_source": [d.source for d in decisions],
+                         "occupation_uncertain": np.array([d.uncertain for d in decisions], dtype=bool),
+                         "occupation_start": np.array([d.start for d in decisions], dtype=np.int64),
+                         "occupation_end": np.array([d.end for d in decisions], dtype=np.int64)})
     if not any(shard.attributes):
         return rows
     attributes = pd.DataFrame.from_records(shard.attributes, index=rows.index)
     return pd.concat([rows, attributes.drop(columns=rows.columns, errors="ignore")], axis=1)
 
 
-def _choose_occupations(n_docs: int, index: TermIndex, hits: pd.DataFrame) -> tuple[list, list, list]:
+def _choose_occupations(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> list[Decision]:
+    """Per transcript: the occupation the participant gives in their own words (through the job-title
+    lexicon), checked against keyword evidence, or keyword evidence alone (`core.engine.occupation.decide`)."""
+    keywords = [KeywordChoice(*choice) for choice in zip(*_keyword_occupations(len(shard), index, hits))]
+    titles = index.codebook.job_titles
+    if titles is None:
+        found: list[list] = [[] for _ in range(len(shard))]
+    else:
+        all_turns = pd.DataFrame({"turn": np.arange(len(shard.turn_doc))})
+        window = occupation_window(shard, all_turns, index.codebook.settings.occupation_first_turns)["turn"]
+        found = self_descriptions(shard, window.to_numpy(), titles_index(titles))
+    return [decide(described, keyword, text) for described, keyword, text in zip(found, keywords, shard.texts)]
+
+
+def _keyword_occupations(n_docs: int, index: TermIndex, hits: pd.DataFrame) -> tuple[list, list, list, list]:
     """Per transcript: the occupation with the highest weighted evidence (ties: the strongest single term,
-    then the codebook's order), `other` below settings.occupation_min_score; its evidence terms; and its
-    share of all occupation evidence. Scores are summed with numpy, one row per transcript."""
+    then the codebook's order), `other` below settings.occupation_min_score; its evidence terms; its
+    share of all occupation evidence; and its weighted evidence. Scores are summed with numpy, one row per
+    transcript."""
     occupations = [o.id for o in index.codebook.occupations]
     if not occupations or hits.empty:
-        return ["other"] * n_docs, [""] * n_docs, [0.0] * n_docs
+        return ["other"] * n_docs, [""] * n_docs, [0.0] * n_docs, [0.0] * n_docs
     rank_of_category = np.array([occupations.index(c) if c in occupations else -1
                                  for c in hits["code"].cat.categories], dtype=np.int64)
     rank = rank_of_category[hits["code"].cat.codes.to_numpy()]
@@ -237,7 +292,8 @@ def _choose_occupations(n_docs: int, index: TermIndex, hits: pd.DataFrame) -> tu
     chosen_score = np.where(chosen >= 0, score[np.arange(n_docs), np.maximum(chosen, 0)], 0.0)
     confidence = [round(s / t, 3) if t else 0.0 for s, t in zip(chosen_score.tolist(), total.tolist())]
     names = [occupations[c] if c >= 0 else "other" for c in chosen.tolist()]
-    return names, _evidence_of(n_docs, index, doc, hits["entry"].to_numpy(), rank, chosen), confidence
+    return (names, _evidence_of(n_docs, index, doc, hits["entry"].to_numpy(), rank, chosen), confidence,
+            chosen_score.tolist())
 
 
 def _evidence_of(n_docs: int, index: TermIndex, doc: np.ndarray, entry: np.ndarray, rank: np.ndarray,

@@ -1,18 +1,23 @@
 """How far to trust the codebook: precision from marked quotes, agreement between coders, how precision and
 recall move with the threshold, and which quotes to check next.
 
-    quote_precision(analysis.hits, read_quote_marks("labels.yaml"), codebook.theme_ids)
+    found = quotes_of_analysis(analysis)   # one row per quote, as the Quotes page counts them
+    quote_precision(found, read_quote_marks("labels.yaml"), codebook.theme_ids)
     cohen_kappa(read_labels("coder_a.yaml"), read_labels("coder_b.yaml"), codebook.theme_ids)
     threshold_sweep(corpus, analysis, labels, marks, [80, 85, 88, 92, 96])
-    review_queue(analysis.hits, analysis.themes, marks, codebook).head(20)
+    review_queue(found, analysis.themes, marks, codebook).head(20)
 
-Transcript-level precision, recall and F1 come from `core.evaluate.evaluate`.
+A mark is made on a hit (transcript, theme, start, end); a quote is marked when one of its hits is, and is
+wrong when any mark on it says so. Given a bare hits table instead of quotes (`analysis.hits`), the same
+functions count and queue hits, and say so ("hits" for "quotes"). Transcript-level precision, recall and F1
+come from `core.evaluate.evaluate`.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
@@ -20,6 +25,7 @@ from core.engine.rescore import CachedCorpus
 from core.engine.results import Analysis
 from core.handcoding.evaluate import Labels, TranscriptLabel, evaluate
 from core.handcoding.labels import QuoteMark
+from core.views.quotes import hits_of_quotes, quotes_of_hits, raising_hits
 from core.workbench.terms import typo_similarity, with_threshold
 
 MARK_KEY = ["transcript_id", "theme", "start", "end"]
@@ -39,26 +45,49 @@ def marked_hits(hits: pd.DataFrame, marks: Iterable[QuoteMark]) -> pd.DataFrame:
     return keyed.merge(table, on=MARK_KEY, how="inner")
 
 
-def quote_precision(hits: pd.DataFrame, marks: Iterable[QuoteMark], theme_ids: list[str]) -> pd.DataFrame:
-    """Per theme: quotes found, marked, marked correct, and precision (correct / marked; NaN when none marked).
+def is_quotes(found: pd.DataFrame) -> bool:
+    """Is `found` a quotes table (`group_quotes`) rather than a table of hits?"""
+    return "hit_starts" in found.columns
 
-    quote_precision(hits, [QuoteMark("t1", "speed", 0, 6, True)], ["speed"])
+
+def hit_rows(found: pd.DataFrame) -> pd.DataFrame:
+    """The hits of `found` (quotes or hits), each with `quote`: the row number it belongs to in `found`."""
+    if is_quotes(found):
+        return hits_of_quotes(found)
+    rows = found.reset_index(drop=True).astype({"start": "int64", "end": "int64"})
+    return rows.assign(quote=np.arange(len(rows)))
+
+
+def quote_verdicts(found: pd.DataFrame, marks: Iterable[QuoteMark]) -> pd.DataFrame:
+    """theme, correct of every marked row of `found` (index: its row number); a wrong mark on any of a
+    quote's hits makes it wrong."""
+    marked = hit_rows(found).merge(marks_table(marks), on=MARK_KEY, how="inner")
+    return marked.groupby("quote").agg(theme=("theme", "first"), correct=("correct", "all"))
+
+
+def quote_precision(found: pd.DataFrame, marks: Iterable[QuoteMark], theme_ids: list[str]) -> pd.DataFrame:
+    """Per theme: quotes found, marked, marked correct, and precision (correct / marked; NaN when none marked).
+    `found` is a quotes table (`quotes_of_analysis`); with a hits table the first column is "hits".
+
+    quote_precision(quotes, [QuoteMark("t1", "speed", 0, 6, True)], ["speed"])
     """
-    marked = marked_hits(hits, marks)
-    found = hits["theme"].value_counts()
-    counts = marked.groupby("theme")["correct"].agg(["size", "sum"])
+    verdicts = quote_verdicts(found, marks)
+    counted = found["theme"].value_counts()
+    counts = verdicts.groupby("theme")["correct"].agg(["size", "sum"])
+    unit = "quotes" if is_quotes(found) else "hits"
     rows = []
     for theme in theme_ids:
         n, correct = (int(counts.loc[theme, "size"]), int(counts.loc[theme, "sum"])) if theme in counts.index \
             else (0, 0)
-        rows.append({"theme": theme, "quotes": int(found.get(theme, 0)), "marked": n, "correct": correct,
+        rows.append({"theme": theme, unit: int(counted.get(theme, 0)), "marked": n, "correct": correct,
                      "precision": correct / n if n else math.nan})
     return pd.DataFrame(rows)
 
 
-def term_precision(hits: pd.DataFrame, marks: Iterable[QuoteMark]) -> pd.DataFrame:
-    """Per theme and term: marked, correct, precision (only terms with at least one marked quote)."""
-    marked = marked_hits(hits, marks)
+def term_precision(found: pd.DataFrame, marks: Iterable[QuoteMark]) -> pd.DataFrame:
+    """Per theme and term: marked, correct, precision (only terms with at least one marked hit); `found` is
+    quotes or hits."""
+    marked = marked_hits(hit_rows(found), marks)
     table = marked.groupby(["theme", "term"], as_index=False)["correct"].agg(marked="size", correct="sum")
     table["precision"] = table["correct"] / table["marked"]
     return table
@@ -113,7 +142,8 @@ def threshold_sweep(corpus: CachedCorpus, scored: Analysis, labels: Labels | Non
     parts = []
     for threshold in thresholds:
         at = corpus.score(with_threshold(scored.codebook, threshold), base=scored)
-        table = quote_precision(at.hits, marks, theme_ids).rename(columns={"precision": "quote_precision"})
+        found = quotes_of_hits(raising_hits(at.hits, at.themes), corpus.text, corpus.turns)
+        table = quote_precision(found, marks, theme_ids).rename(columns={"precision": "quote_precision"})
         if labels is not None:
             result = evaluate(at.transcripts, at.themes, labels, theme_ids).themes
             table = table.merge(result[["theme", "precision", "recall", "f1"]], on="theme")
@@ -134,18 +164,21 @@ TYPO_DOUBT_PER_POINT = 1 / 25         # a typo match at similarity 88 adds 0.48,
 SINGLE_HIT_DOUBT = 0.25               # a lone quote decides its theme's presence on its own
 
 
-def review_queue(hits: pd.DataFrame, themes: pd.DataFrame, marks: Iterable[QuoteMark],
+def review_queue(found: pd.DataFrame, themes: pd.DataFrame, marks: Iterable[QuoteMark],
                  codebook: Codebook) -> pd.DataFrame:
-    """Unmarked quotes, the ones most likely wrong first, with a `doubt` score and the `reasons` for it.
+    """Unmarked quotes (rows of `found`: quotes, or hits), the ones most likely wrong first, with a `doubt`
+    score and the `reasons` for it; a quote with a marked hit is done.
 
     doubt = (1 - the term's measured precision, smoothed towards 1/2) + (100 - similarity) / 25 of the least
-    similar word that matched as a typo (inflections and exact words add nothing) + 0.25 when the quote is
-    its theme's only hit in the transcript (so a wrong one flips the transcript).
+    similar word that matched as a typo (inflections and exact words add nothing) + 0.25 when the hit is
+    its theme's only hit in the transcript (so a wrong one flips the transcript); a quote's doubt is that of
+    its most doubtful hit.
     """
     marks = list(marks)
-    done = marks_table(marks).set_index(MARK_KEY).index
-    queue = hits[~hits.set_index(MARK_KEY).index.isin(done)].copy()
-    precision = term_precision(hits, marks)
+    hits = hit_rows(found)
+    marked = hits.set_index(MARK_KEY).index.isin(marks_table(marks).set_index(MARK_KEY).index)
+    queue = hits[~hits["quote"].isin(hits.loc[marked, "quote"])].reset_index(drop=True)
+    precision = term_precision(found, marks)
     queue = queue.merge(precision[["theme", "term", "marked", "correct"]], on=["theme", "term"], how="left")
     queue[["marked", "correct"]] = queue[["marked", "correct"]].fillna(0)
     term_doubt = 1 - (queue["correct"] + PRIOR_CORRECT) / (queue["marked"] + PRIOR_MARKED)
@@ -155,9 +188,10 @@ def review_queue(hits: pd.DataFrame, themes: pd.DataFrame, marks: Iterable[Quote
                       + single * SINGLE_HIT_DOUBT).round(3)
     queue["reasons"] = [_reasons(row, similarity, lone)
                         for row, similarity, lone in zip(queue.itertuples(), typo, single)]
-    queue = queue.sort_values(["doubt", "transcript_id", "start"], ascending=[False, True, True],
-                              ignore_index=True)
-    return queue.drop(columns=["marked", "correct"])
+    worst = queue.sort_values("doubt", ascending=False, kind="stable").drop_duplicates("quote")
+    rows = found.reset_index(drop=True).iloc[worst["quote"].to_numpy()].assign(
+        doubt=worst["doubt"].to_numpy(), reasons=worst["reasons"].to_numpy())
+    return rows.sort_values(["doubt", "transcript_id", "start"], ascending=[False, True, True], ignore_index=True)
 
 
 def _typo_similarities(queue: pd.DataFrame, codebook: Codebook) -> list[float | None]:

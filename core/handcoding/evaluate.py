@@ -10,7 +10,7 @@ A transcript's `absent` list is optional: without it, every theme not listed as 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -27,23 +27,41 @@ class TranscriptLabel:
 
 
 @dataclass(frozen=True)
+class MissedPassage:
+    """A passage the codebook missed: text[start:end] of the transcript is evidence of the theme, so the
+    theme is present in that transcript (counted for recall, and a positive example for suggestions)."""
+
+    transcript: str
+    theme: str
+    start: int
+    end: int
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return self.transcript, self.theme, self.start, self.end
+
+
+@dataclass(frozen=True)
 class Labels:
     coder: str
     transcripts: dict[str, TranscriptLabel]
     source: str = ""
+    missed: tuple[MissedPassage, ...] = ()  # the `missed:` lists of the files, each passage once
 
 
 def read_labels(*paths: str | Path) -> Labels:
     """Read and merge label files (a later file's entry for the same id wins)."""
     merged: dict[str, TranscriptLabel] = {}
+    missed: dict[tuple, MissedPassage] = {}
     coders = []
     for path in paths:
         data = load_labels_document(Path(path))
         coders.append(str(data.get("coder", Path(path).stem)))
         for transcript_id, entry in (data.get("transcripts") or {}).items():
             merged[str(transcript_id)] = _label(entry or {}, Path(path), transcript_id)
+        missed |= {passage.key: passage for passage in missed_passages(data, Path(path))}
     return Labels(coder="+".join(dict.fromkeys(coders)), transcripts=merged,
-                  source=", ".join(map(str, paths)))
+                  source=", ".join(map(str, paths)), missed=tuple(missed.values()))
 
 
 def load_labels_document(path: Path) -> dict:
@@ -57,9 +75,9 @@ def load_labels_document(path: Path) -> dict:
         raise LabelsError(str(Problem(str(path), f"invalid YAML: {getattr(exc, 'problem', exc)}",
                                       line=mark.line + 1 if mark else None))) from None
     if not isinstance(document, dict) or not isinstance(document.get("transcripts") or {}, dict) \
-            or not isinstance(document.get("quotes") or [], list):
-        raise LabelsError(str(Problem(str(path), "labels need a `transcripts:` mapping and an optional "
-                                      "`quotes:` list", hint="see benchmarks/labels/README.md")))
+            or not isinstance(document.get("quotes") or [], list) or not isinstance(document.get("missed") or [], list):
+        raise LabelsError(str(Problem(str(path), "labels need a `transcripts:` mapping and optional "
+                                      "`quotes:` and `missed:` lists", hint="see benchmarks/labels/README.md")))
     return document
 
 
@@ -71,6 +89,55 @@ def _label(entry: dict, path: Path, transcript_id) -> TranscriptLabel:
                            absent=None if absent is None else frozenset(absent))
 
 
+# ---------------------------------------------------------------- missed passages (the `missed:` list)
+MISSED_KEYS = ("transcript", "theme", "start", "end")
+MISSED_COLUMNS = ["theme", "transcript_id", "start", "end", "found_now"]
+
+
+def missed_passages(document: dict, path: Path) -> list[MissedPassage]:
+    """The `missed:` list of a labels document; LabelsError naming the file, line and fix for a bad entry."""
+    entries = document.get("missed") or []
+    lines = _item_lines(path, "missed") if entries else []
+    return [_missed(entry, path, lines[n] if n < len(lines) else None) for n, entry in enumerate(entries)]
+
+
+def _missed(entry, path: Path, line: int | None) -> MissedPassage:
+    problem = _missed_problem(entry)
+    if problem:
+        raise LabelsError(str(Problem(str(path), problem, line=line, key="missed",
+                                      hint="write {transcript: ID, theme: ID, start: N, end: N}")))
+    return MissedPassage(str(entry["transcript"]), str(entry["theme"]), entry["start"], entry["end"])
+
+
+def _missed_problem(entry) -> str | None:
+    if not isinstance(entry, dict):
+        return "a missed passage must be a mapping"
+    lacking = [k for k in MISSED_KEYS if k not in entry]
+    if lacking:
+        return "missed passage without " + ", ".join(lacking)
+    if not all(isinstance(entry[k], int) and not isinstance(entry[k], bool) for k in ("start", "end")):
+        return "missed passage start and end must be whole numbers"
+    if not 0 <= entry["start"] < entry["end"]:
+        return "missed passage start must be below its end (character offsets, from 0)"
+    return None
+
+
+def _item_lines(path: Path, key: str) -> list[int]:
+    """The line of each item of a top-level list, for error messages."""
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    items = next((v for k, v in root.value if k.value == key), None) if isinstance(root, yaml.MappingNode) else None
+    return [item.start_mark.line + 1 for item in items.value] if isinstance(items, yaml.SequenceNode) else []
+
+
+def missed_table(labels: Labels, present: pd.Series, known: set[str]) -> pd.DataFrame:
+    """MISSED_COLUMNS: every missed passage in the data, per theme, and whether the codebook now finds the
+    theme in that transcript (`present`: transcript_id -> set of themes found)."""
+    rows = [(m.theme, m.transcript, m.start, m.end, m.theme in present.get(m.transcript, set()))
+            for m in labels.missed if m.transcript in known]
+    return pd.DataFrame(rows, columns=MISSED_COLUMNS).sort_values(["theme", "transcript_id", "start"],
+                                                                  ignore_index=True)
+
+
 @dataclass
 class Evaluation:
     n: int
@@ -79,6 +146,7 @@ class Evaluation:
     themes: pd.DataFrame       # theme, tp, fp, fn, tn, precision, recall, f1
     macro_f1: float
     missing: list[str]
+    missed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MISSED_COLUMNS))
 
     def macro_averages(self) -> dict[str, float]:
         """Precision, recall and F1 averaged over the themes (0.0 each with no theme): the numbers the
@@ -99,6 +167,9 @@ class Evaluation:
         wrong = self.occupations[self.occupations["expected"] != self.occupations["predicted"]]
         if len(wrong):
             out += ["", "occupation disagreements:", wrong.to_string(index=False)]
+        if len(self.missed):
+            out += ["", f"passages the codebook missed ({len(self.missed)}; counted as the theme present):",
+                    self.missed.to_string(index=False)]
         return out
 
 
@@ -114,11 +185,17 @@ def evaluate(transcripts: pd.DataFrame, themes: pd.DataFrame, labels: Labels, th
     right = with_occupation["expected"] == with_occupation["predicted"]
     accuracy = float(right.mean()) if len(with_occupation) else 0.0
     present = themes[themes["present"] == 1].groupby("transcript_id")["theme"].agg(set)
-    rows = [_theme_counts(theme, ids, labels, present) for theme in theme_ids]
+    rows = [_theme_counts(theme, ids, labels, present, _missed_in(labels, theme, known)) for theme in theme_ids]
     table = pd.DataFrame(rows)
     return Evaluation(n=len(ids), occupation_accuracy=accuracy, occupations=occupations, themes=table,
                       macro_f1=macro_averages(table)["f1"],
-                      missing=[i for i in labels.transcripts if i not in known])
+                      missing=[i for i in labels.transcripts if i not in known],
+                      missed=missed_table(labels, present, known))
+
+
+def _missed_in(labels: Labels, theme: str, known: set[str]) -> set[str]:
+    """Transcripts in the data with a missed passage of the theme: the theme is present there."""
+    return {m.transcript for m in labels.missed if m.theme == theme and m.transcript in known}
 
 
 def macro_averages(themes: pd.DataFrame) -> dict[str, float]:
@@ -130,12 +207,12 @@ def macro_averages(themes: pd.DataFrame) -> dict[str, float]:
     return {column: float(themes[column].mean()) if len(themes) else 0.0 for column in ("precision", "recall", "f1")}
 
 
-def _theme_counts(theme: str, ids: list[str], labels: Labels, present: pd.Series) -> dict:
+def _theme_counts(theme: str, ids: list[str], labels: Labels, present: pd.Series, missed: set[str]) -> dict:
     tp = fp = fn = tn = 0
-    for transcript_id in ids:
-        label = labels.transcripts[transcript_id]
+    for transcript_id in [*ids, *sorted(missed - set(ids))]:  # a missed passage codes a transcript by itself
+        label = labels.transcripts.get(transcript_id)
         predicted = theme in present.get(transcript_id, set())
-        if theme in label.present:
+        if transcript_id in missed or label is None or theme in label.present:  # None: only a missed passage
             expected = True
         elif label.absent is None or theme in label.absent:
             expected = False

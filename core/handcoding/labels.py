@@ -11,6 +11,11 @@ The format (benchmarks/labels/README.md) is the one `core.evaluate.read_labels` 
         absent: [job_anxiety]
     quotes:
       - {transcript: work_0121, theme: coding, start: 812, end: 818, correct: true}
+    missed:
+      - {transcript: work_0121, theme: job_anxiety, start: 1502, end: 1577}
+
+`missed:` lists passages the codebook did not find but a coder says show the theme (read into
+`Labels.missed` by `read_labels`, so `evaluate` counts the theme present there).
 
 Writes are atomic (temporary file + rename) and re-render the whole file in this canonical layout, which
 keeps every other entry, key and value, and leaves files already in this layout byte for byte the same.
@@ -18,15 +23,17 @@ YAML comments are not kept.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from core.errors import Problem
 from core.files import write_atomically
-from core.handcoding.evaluate import LabelsError, load_labels_document
+from core.handcoding.evaluate import LabelsError, MissedPassage, load_labels_document, read_labels
 
 QUOTE_KEYS = ("transcript", "theme", "start", "end", "correct")
 
@@ -153,6 +160,55 @@ def _write_quotes(path: Path, key: tuple, entry: dict | None, coder: str | None)
     write_atomically(path, render_labels(document).encode("utf-8"))
 
 
+# ---------------------------------------------------------------- missed passages
+def read_missed(*paths: str | Path) -> list[MissedPassage]:
+    """Every missed passage in the files, each once (files without `missed:` give none)."""
+    return list(read_labels(*paths).missed) if paths else []
+
+
+def locate_passage(text: str, turns: pd.DataFrame, passage: str) -> tuple[int, int]:
+    """The (start, end) offsets of the first place a participant turn says `passage` (case and runs of white
+    space ignored, so a passage copied from the page is found). LabelsError when no participant turn does.
+
+    >>> turns = pd.DataFrame({"speaker": ["interviewer", "participant"], "start": [0, 12], "end": [12, 40]})
+    >>> locate_passage("AI: Worry?\\n\\nUser: I fear  for my job.", turns, "fear for my JOB")
+    (20, 36)
+    """
+    words = passage.split()
+    if not words:
+        raise LabelsError("no passage given", hint="paste the words the codebook missed, as the transcript has them")
+    pattern = re.compile(r"\s+".join(map(re.escape, words)), re.IGNORECASE)
+    for turn in turns[turns["speaker"] == "participant"].itertuples():
+        found = pattern.search(text, int(turn.start), int(turn.end))
+        if found:
+            return found.span()
+    raise LabelsError(f"“{passage[:60]}” is not in what the participant says in this transcript",
+                      hint="copy the words from one participant turn (interviewer turns never count)")
+
+
+def mark_missed(path: str | Path, passage: MissedPassage, *, coder: str | None = None) -> None:
+    """Add a passage the codebook missed (once: the same transcript, theme and span is not added twice)."""
+    if not 0 <= passage.start < passage.end:
+        raise LabelsError(f"a missed passage needs 0 <= start < end, not {passage.start}..{passage.end}",
+                          hint="select a passage of at least one character")
+    entry = {"transcript": passage.transcript, "theme": passage.theme, "start": passage.start, "end": passage.end}
+    _write_missed(Path(path), passage.key, entry, coder)
+
+
+def unmark_missed(path: str | Path, passage: MissedPassage) -> None:
+    """Remove a missed passage, if it is there."""
+    if Path(path).exists():
+        _write_missed(Path(path), passage.key, None, None)
+
+
+def _write_missed(path: Path, key: tuple, entry: dict | None, coder: str | None) -> None:
+    document: dict = load_labels_document(path) if path.exists() else {"coder": coder or path.stem, "transcripts": {}}
+    kept = [m for m in document.get("missed") or []
+            if (str(m.get("transcript")), str(m.get("theme")), m.get("start"), m.get("end")) != key]
+    document["missed"] = kept + ([entry] if entry else [])
+    write_atomically(path, render_labels(document).encode("utf-8"))
+
+
 def _merged(values, *, add: list[str], remove: list[str]) -> list[str]:
     kept = [v for v in values or [] if v not in remove]
     return kept + [v for v in add if v not in kept]
@@ -161,7 +217,7 @@ def _merged(values, *, add: list[str], remove: list[str]) -> list[str]:
 # ---------------------------------------------------------------- the canonical layout
 def render_labels(document: dict) -> str:
     """The labels file text: top-level keys in their order, transcripts as block mappings with flow lists,
-    quotes one per line."""
+    quotes and missed passages one per line."""
     out = []
     for key, value in document.items():
         if key == "transcripts":
@@ -169,9 +225,9 @@ def render_labels(document: dict) -> str:
             for transcript_id, entry in (value or {}).items():
                 out.append(f"  {_scalar(str(transcript_id))}:" + ("" if entry else " {}"))
                 out += [f"    {_scalar(k)}: {_scalar(v)}" for k, v in (entry or {}).items()]
-        elif key == "quotes":
-            out.append("quotes:" + ("" if value else " []"))
-            out += [f"  - {_scalar(q)}" for q in value]
+        elif key in ("quotes", "missed"):  # one flow mapping per line: a new mark is a one-line diff
+            out.append(f"{key}:" + ("" if value else " []"))
+            out += [f"  - {_scalar(q)}" for q in value or []]
         else:
             out.append(f"{_scalar(key)}: {_scalar(value)}")
     return "\n".join(out) + "\n"

@@ -27,11 +27,15 @@ from core import __version__
 from core.engine.pipeline import Analysis
 from core.share.redact import redactor
 from core.views.filters import CORE_COLUMNS, ViewData
-from core.views.quotes import cut_quotes
+from core.views.quotes import quote_of
 from core.views.snapshot import ViewSnapshot
 
+# One row per quote (`core.views.quotes.group_quotes`): `hits` is how many hits of the theme the quote holds,
+# `term` and `matched_text` list them all ("; " between), `similarity` is the lowest, `start`/`end` are where
+# the quote is in the transcript.
 QUOTE_COLUMNS = ["transcript_id", "theme", "theme_label", "occupation", "occupation_label", "turn", "speaker",
-                 "quote", "term", "matched_text", "similarity", "start", "end"]
+                 "quote", "hits", "term", "matched_text", "similarity", "start", "end"]
+LIST_SEPARATOR = "; "
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?\d[\d,.]*%?")
 # Control characters an XLSX file cannot hold (openpyxl refuses them); tabs and line breaks are fine.
@@ -40,8 +44,8 @@ _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # ---------------------------------------------------------------- tables
 def quotes_table(view: ViewSnapshot, *, redact: bool = True) -> pd.DataFrame:
-    """One row per quote in view: QUOTE_COLUMNS, then the transcript's attributes (`quote` is the sentence
-    around the hit, as on the Quotes page).
+    """One row per quote in view (the rows the Quotes page shows as cards): QUOTE_COLUMNS, then the
+    transcript's attributes (`quote` is the sentence holding the quote's hits, as on the Quotes page).
 
     quotes_table(view).columns[:4].tolist()
     ['transcript_id', 'theme', 'theme_label', 'occupation']
@@ -54,24 +58,25 @@ def quotes_table(view: ViewSnapshot, *, redact: bool = True) -> pd.DataFrame:
         "occupation": chosen["occupation"].to_numpy(),
         "occupation_label": [view.label(o) for o in chosen["occupation"]],
         "turn": chosen["turn"].to_numpy(), "speaker": chosen["speaker"].to_numpy(), "quote": sentence,
-        "term": chosen["term"].to_numpy(), "matched_text": matched,
-        "similarity": chosen["similarity"].round(1).to_numpy(), "start": chosen["start"].to_numpy(),
-        "end": chosen["end"].to_numpy()})
+        "hits": chosen["hits"].to_numpy(),
+        "term": [LIST_SEPARATOR.join(dict.fromkeys(terms)) for terms in chosen["terms"]],
+        "matched_text": matched, "similarity": chosen["similarity"].round(1).to_numpy(),
+        "start": chosen["quote_start"].to_numpy(), "end": chosen["quote_end"].to_numpy()})
     attributes = _attributes(view.data, chosen["doc"].to_numpy(), redact)
     return pd.concat([table, attributes], axis=1)
 
 
-def _quoted_text(analysis: Analysis, hits: pd.DataFrame, show: Callable[[str], str]) -> tuple[list, list]:
-    """The quote and the matched words of every hit, from the shown (maybe redacted) text; the quote is cut
-    from the original text, so it is the same stretch with or without redaction."""
-    sentences, matched = [""] * len(hits), [""] * len(hits)
-    starts, ends = hits["start"].to_numpy(), hits["end"].to_numpy()
-    text_before, shown = None, ""
-    for position, text, quote in cut_quotes(hits, analysis.text, analysis.turns):
-        if text is not text_before:  # the hits come one transcript after another
-            text_before, shown = text, show(text)
-        sentences[position] = quote.of(shown)
-        matched[position] = shown[int(starts[position]):int(ends[position])]
+def _quoted_text(analysis: Analysis, quotes: pd.DataFrame, show: Callable[[str], str]) -> tuple[list, list]:
+    """The sentence and the matched words of every quote, from the shown (maybe redacted) text; the
+    quote's place was cut from the original text, so it is the same stretch with or without redaction."""
+    sentences, matched = [], []
+    shown_of: dict[str, str] = {}  # each transcript read (and redacted) once
+    for row in quotes.itertuples():
+        if row.transcript_id not in shown_of:
+            shown_of[row.transcript_id] = show(analysis.text(row.transcript_id))
+        shown = shown_of[row.transcript_id]
+        sentences.append(quote_of(row).of(shown))
+        matched.append(LIST_SEPARATOR.join(shown[int(s):int(e)] for s, e in zip(row.hit_starts, row.hit_ends)))
     return sentences, matched
 
 
@@ -108,16 +113,28 @@ def _with_labels(table: pd.DataFrame, label_of: Callable[[str], str]) -> pd.Data
     return table
 
 
-def about_rows(view: ViewSnapshot, *, redact: bool, now: datetime | None = None) -> list[tuple[str, str]]:
-    """What an export is: filters, counts, codebook (name, version, content hash), redaction, time."""
+def about_rows(view: ViewSnapshot, *, redact: bool, now: datetime | None = None,
+               in_file: str = "Quotes in this file") -> list[tuple[str, str]]:
+    """What an export is: filters, counts, codebook (name, version, content hash), redaction, time.
+    `in_file` names the count of `view.quotes()` (the rows of the quotes sheet)."""
     book, report = view.analysis.codebook, view.analysis.report
     now = now or datetime.now(UTC)
     return [("Exported", now.strftime("%Y-%m-%d %H:%M UTC")), ("Themescope", __version__),
             ("Filters", view.describe()), ("Transcripts matching", f"{view.n:,} of {view.data.size:,}"),
-            ("Quotes in view", f"{int(view.keep.sum()):,}"),
+            *quote_count_rows(view, in_file),
             ("Codebook", f"{book.name}, version {book.version}"), ("Codebook SHA-256", book.content_hash),
             ("Data files", f"{len(report.loaded)} ({report.total:,} transcripts loaded)"),
             ("Personal details", "masked (emails, phone numbers, URLs, @handles)" if redact else "NOT masked")]
+
+
+def quote_count_rows(view: ViewSnapshot, in_file: str) -> list[tuple[str, str]]:
+    """The quotes of the view as the file holds them (the drill-down selection), and the whole view's
+    count beside it when the selection narrows it, each labelled for what it counts."""
+    rows = [(in_file, f"{len(view.quotes()):,}")]
+    if view.narrowed:
+        rows.append(("Quotes in the whole view (without the Quotes page's selection)",
+                     f"{len(view.quotes(selection=False)):,}"))
+    return rows
 
 
 # ---------------------------------------------------------------- file formats

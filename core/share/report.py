@@ -20,7 +20,7 @@ from core import __version__
 from core.share.exports import about_rows, chart_tables
 from core.share.redact import redactor
 from core.views.figures import theme_colours
-from core.views.quotes import Span, TurnBounds, cut_quote, quote_html
+from core.views.quotes import Span, quote_html, quote_of
 from core.views.snapshot import ViewSnapshot
 
 QUOTES_PER_THEME = 3
@@ -100,38 +100,46 @@ def _quotes_section(view: ViewSnapshot, redact: bool, per_theme: int) -> str:
              "closest matches first" + (f", {html.escape(view.label(view.occupation))} only" if view.occupation
                                         else "") + ".</p>"]
     for theme in shown_themes:
-        chosen = top_quotes(view, theme, per_theme)
-        if chosen.empty:
+        of_theme = view.quotes(theme=theme)
+        if of_theme.empty:
             continue
-        parts.append(f"<h3>{html.escape(view.label(theme))}</h3>")
-        parts += [_quote_html(view, hit, show, colours.get(theme, "#ffe58f")) for hit in chosen.itertuples()]
+        chosen = best_quotes(of_theme, per_theme)
+        parts.append(f'<h3>{html.escape(view.label(theme))} <span class="meta" data-quotes="{len(of_theme)}">'
+                     f"· {len(of_theme):,} quotes from {of_theme['doc'].nunique():,} transcripts</span></h3>")
+        parts += [_quote_html(view, quote, show, colours.get(theme, "#ffe58f")) for quote in chosen.itertuples()]
     return "\n".join(parts)
 
 
 def top_quotes(view: ViewSnapshot, theme: str, count: int) -> pd.DataFrame:
-    """The best `count` quotes of a theme in view: exact matches first, one per transcript."""
-    chosen = view.quotes(theme=theme)
-    chosen = chosen.sort_values(["similarity", "doc", "start"], ascending=[False, True, True], kind="stable")
+    """The best `count` quotes of a theme in view (rows of `view.quotes`): exact matches first (by a quote's
+    lowest similarity), one per transcript."""
+    return best_quotes(view.quotes(theme=theme), count)
+
+
+def best_quotes(quotes: pd.DataFrame, count: int) -> pd.DataFrame:
+    """The first `count` of quotes by lowest similarity (highest first), one per transcript."""
+    chosen = quotes.sort_values(["similarity", "doc", "start"], ascending=[False, True, True], kind="stable")
     return chosen.drop_duplicates("doc").head(count)
 
 
-def _quote_html(view: ViewSnapshot, hit, show, colour: str) -> str:
-    text = view.analysis.text(hit.transcript_id)
-    quote = cut_quote(text, TurnBounds.of(view.analysis.turns(hit.transcript_id)), hit.turn, hit.start, hit.end)
-    shown = show(text)  # same length as the text: the quote's offsets hold
-    matched = shown[int(hit.start):int(hit.end)]
-    span = Span(int(hit.start), int(hit.end), colour, f"{hit.term} \u2192 {matched}")
-    body = quote_html(shown, quote, [span])
-    similarity = "exact" if hit.similarity >= 100 else f"similarity {hit.similarity:.0f}"
-    return (f'<div class="quote">{body}<div class="why">{html.escape(hit.transcript_id)}, turn {int(hit.turn)} · '
-            f"{html.escape(view.label(hit.occupation))} · matched <code>{html.escape(hit.term)}</code> "
-            f"&rarr; <code>{html.escape(matched)}</code> ({similarity})</div></div>")
+def _quote_html(view: ViewSnapshot, quote, show, colour: str) -> str:
+    shown = show(view.analysis.text(quote.transcript_id))  # same length as the text: the quote's offsets hold
+    matched = [shown[int(s):int(e)] for s, e in zip(quote.hit_starts, quote.hit_ends)]
+    spans = [Span(int(s), int(e), colour, f"{term} \u2192 {words}")
+             for s, e, term, words in zip(quote.hit_starts, quote.hit_ends, quote.terms, matched)]
+    body = quote_html(shown, quote_of(quote), spans)
+    similarity = "exact" if quote.similarity >= 100 else f"similarity {quote.similarity:.0f}"
+    why = ", ".join(f"<code>{html.escape(term)}</code> &rarr; <code>{html.escape(words)}</code>"
+                    for term, words in dict.fromkeys(zip(quote.terms, matched)))
+    return (f'<div class="quote">{body}<div class="why">{html.escape(quote.transcript_id)}, turn '
+            f"{int(quote.turn)} · {html.escape(view.label(quote.occupation))} · matched {why} ({similarity})"
+            "</div></div>")
 
 
 def _data_section(view: ViewSnapshot, redact: bool, now: datetime) -> str:
     report, book = view.analysis.report, view.analysis.codebook
     about = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                    for k, v in about_rows(view, redact=redact, now=now))
+                    for k, v in about_rows(view, redact=redact, now=now, in_file="Quotes in this view"))
     files = "".join(f"<tr><td>{html.escape(_file_name(f))}</td><td>{n:,}</td></tr>"
                     for f, n in report.loaded.items())
     problems = (f"{len(report.problems)} file(s) or row(s) skipped or changed while loading."

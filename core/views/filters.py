@@ -22,6 +22,7 @@ import pandas as pd
 
 # Columns every transcripts table has; any other column is an attribute (from the data or the metadata).
 CORE_COLUMNS = ("transcript_id", "source", "occupation", "occupation_evidence", "occupation_confidence",
+                "occupation_source", "occupation_uncertain", "occupation_start", "occupation_end",
                 "participant_words")
 MAX_ATTRIBUTE_VALUES = 30  # a column with more distinct values is an identifier or a number, not a facet
 MISSING = "(missing)"
@@ -34,6 +35,7 @@ class Filters:
     A transcript *raises* a theme when the codebook marks it present and it has at least `min_hits` hits.
     With `themes` chosen, only transcripts raising one of them match, and only those themes are shown.
     `search` keeps transcripts with a quote (of a theme in view) containing the text, case-insensitively.
+    `certain_only` leaves out transcripts whose occupation is flagged uncertain.
     """
 
     occupations: tuple[str, ...] = ()
@@ -41,6 +43,7 @@ class Filters:
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     min_hits: int = 1
     search: str = ""
+    certain_only: bool = False
 
     def themes_in_view(self, theme_ids: Iterable[str]) -> list[str]:
         chosen = set(self.themes)
@@ -58,6 +61,9 @@ class ViewData:
     hits: pd.DataFrame                 # the hits, plus `doc`, `theme_index` and `occupation`
     attributes: dict[str, list[str]] = field(default_factory=dict)   # facet column -> its values
     attribute_values: dict[str, np.ndarray] = field(default_factory=dict)  # facet column -> value per doc
+    # `core.views.quotes.hit_passages` of `hits`, cut once on first use (`snapshot.passages_of`) and kept
+    # with the prepared data, so counting and listing quotes never cuts a sentence twice
+    passages: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def size(self) -> int:
@@ -174,6 +180,9 @@ def transcript_mask(data: ViewData, filters: Filters, raised: np.ndarray,
     mask = np.ones(data.size, bool)
     if filters.occupations:
         mask &= data.transcripts["occupation"].isin(filters.occupations).to_numpy()
+    if filters.certain_only and "occupation_uncertain" in data.transcripts:
+        uncertain = data.transcripts["occupation_uncertain"].astype("boolean").fillna(True)  # unknown: doubtful
+        mask &= ~uncertain.to_numpy(dtype=bool)
     for column, values in filters.attributes:
         if values and column in data.attribute_values:
             mask &= np.isin(data.attribute_values[column], list(values))
@@ -228,6 +237,8 @@ def describe_filters(filters: Filters, label_of: Callable[[str], str], *, theme:
         parts.append(f"at least {filters.min_hits} hits per theme")
     if filters.search:
         parts.append(f"quotes containing “{filters.search}”")
+    if filters.certain_only:
+        parts.append("uncertain occupations left out")
     if theme or occupation:
         chosen = " in ".join(label_of(c) for c in (theme, occupation) if c)
         parts.append(f"quotes of {chosen}")

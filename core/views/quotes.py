@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # the quotes list takes prepared data; filters does not need this module at run time
+    from core.engine.results import Analysis
     from core.views.filters import ViewData
 
 # A sentence ends at . ! ? (optionally followed by quotes/brackets) and white space, or at a blank line.
@@ -131,13 +132,11 @@ def cut_quotes(hits: pd.DataFrame, text_of: Callable[[str], str],
                turns_of: Callable[[str], pd.DataFrame]) -> Iterator[tuple[int, str, Quote]]:
     """(position in `hits`, its transcript's text, its quote) of every hit; each transcript is read once,
     in the order of the hits table (hits need transcript_id, turn, start and end)."""
-    positions = np.arange(len(hits))
+    turns, starts, ends = (hits[c].to_numpy() for c in ("turn", "start", "end"))
     for transcript_id, rows in hits.groupby("transcript_id", sort=False).indices.items():
         text, bounds = text_of(transcript_id), TurnBounds.of(turns_of(transcript_id))
-        part = hits.iloc[rows]
-        for position, turn, start, end in zip(positions[rows], part["turn"].tolist(), part["start"].tolist(),
-                                              part["end"].tolist()):
-            yield int(position), text, cut_quote(text, bounds, turn, start, end)
+        for position in rows.tolist():
+            yield position, text, cut_quote(text, bounds, turns[position], starts[position], ends[position])
 
 
 def hit_sentences(hits: pd.DataFrame, text_of: Callable[[str], str],
@@ -149,18 +148,134 @@ def hit_sentences(hits: pd.DataFrame, text_of: Callable[[str], str],
     return pd.Series(sentences, index=hits.index, dtype=object)
 
 
+# ---------------------------------------------------------------- hits -> quotes
+# A quote is one (transcript, theme, passage): the passage `cut_quote` cuts around a hit, holding every hit of
+# that theme inside it. Two hits of one theme in one sentence are one quote; hits of two themes in one
+# sentence are two quotes. Every page, export, the report, the preview and hand coding count quotes this way.
+QUOTE_KEY = ["transcript_id", "theme", "quote_start", "quote_end"]
+PASSAGE_COLUMNS = ["quote_start", "quote_end", "turn_start", "turn_end"]
+HIT_LISTS = {"hit_starts": "start", "hit_ends": "end", "terms": "term", "matched_texts": "matched_text"}
+
+
+def hit_passages(hits: pd.DataFrame, text_of: Callable[[str], str],
+                 turns_of: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+    """PASSAGE_COLUMNS of every hit (the bounds of its `cut_quote`), aligned with `hits`."""
+    bounds = np.zeros((len(hits), 4), dtype=np.int64)
+    for position, _, quote in cut_quotes(hits, text_of, turns_of):
+        bounds[position] = (quote.start, quote.end, quote.turn_start, quote.turn_end)
+    return pd.DataFrame(bounds, columns=PASSAGE_COLUMNS, index=hits.index)
+
+
+def group_quotes(hits: pd.DataFrame, passages: pd.DataFrame) -> pd.DataFrame:
+    """One row per quote from hits and their `hit_passages` (aligned): the columns of the quote's first hit
+    (`start`, `end`, `term`, `matched_text`: the anchor a link or a mark uses), PASSAGE_COLUMNS, `hits` (how
+    many), `similarity` (the lowest of its hits) and the lists `hit_starts`, `hit_ends`, `terms`,
+    `matched_texts` (its hits in text order). Rows come in QUOTE_KEY order.
+
+    >>> hits = pd.DataFrame({"transcript_id": ["t"] * 3, "turn": [1] * 3, "theme": ["a", "a", "b"],
+    ...     "term": ["x", "y", "x"], "matched_text": ["x", "y", "x"], "start": [9, 3, 3], "end": [10, 4, 4],
+    ...     "similarity": [90.0, 100.0, 100.0]})
+    >>> passages = pd.DataFrame({"quote_start": [0] * 3, "quote_end": [12] * 3, "turn_start": [0] * 3,
+    ...     "turn_end": [20] * 3})
+    >>> group_quotes(hits, passages)[["theme", "hits", "similarity", "terms"]].to_dict("list")
+    {'theme': ['a', 'b'], 'hits': [2, 1], 'similarity': [90.0, 100.0], 'terms': [['y', 'x'], ['x']]}
+    """
+    table = pd.concat([hits.drop(columns=PASSAGE_COLUMNS, errors="ignore"), passages], axis=1)
+    table = table.sort_values([*QUOTE_KEY, "start", "end"], kind="stable", ignore_index=True)
+    first = _first_of_each_quote(table)
+    quotes = table.loc[first].reset_index(drop=True)
+    starts = np.flatnonzero(first)
+    quotes["hits"] = np.diff(np.append(starts, len(table)))
+    if len(table):
+        quotes["similarity"] = np.minimum.reduceat(table["similarity"].to_numpy(float), starts)
+    bounds = list(zip(starts.tolist(), np.append(starts[1:], len(table)).tolist()))
+    for listed, column in HIT_LISTS.items():
+        values = table[column].tolist() if column in table else [""] * len(table)
+        quotes[listed] = pd.Series([values[a:b] for a, b in bounds], dtype=object)
+    return quotes
+
+
+def _first_of_each_quote(table: pd.DataFrame) -> np.ndarray:
+    """Boolean per row of a QUOTE_KEY-sorted table: does a new quote start here?"""
+    first = np.ones(len(table), dtype=bool)
+    if len(table) > 1:
+        same = np.ones(len(table) - 1, dtype=bool)
+        for column in QUOTE_KEY:
+            values = table[column].to_numpy()
+            same &= values[1:] == values[:-1]
+        first[1:] = ~same
+    return first
+
+
+def quotes_of_hits(hits: pd.DataFrame, text_of: Callable[[str], str],
+                   turns_of: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+    """`group_quotes` of hits, cutting their passages here (each transcript read once)."""
+    return group_quotes(hits, hit_passages(hits, text_of, turns_of))
+
+
+def raising_hits(hits: pd.DataFrame, themes: pd.DataFrame, min_hits: int = 1) -> pd.DataFrame:
+    """The hits that can be quotes: those in a transcript that raises their theme (the codebook marks it
+    present and it has at least `min_hits` hits). A hit in a transcript below the theme's minimum is no
+    evidence of the theme and is left out of every quote count (the one presence rule for quotes).
+
+    >>> hits = pd.DataFrame({"transcript_id": ["a", "b"], "theme": ["x", "x"]})
+    >>> themes = pd.DataFrame({"transcript_id": ["a", "b"], "theme": ["x", "x"], "hits": [1, 1],
+    ...                        "present": [1, 0]})
+    >>> raising_hits(hits, themes)["transcript_id"].tolist()
+    ['a']
+    """
+    raised = themes.loc[(themes["present"] == 1) & (themes["hits"] >= max(int(min_hits), 1)),
+                        ["transcript_id", "theme"]]
+    keys = pd.MultiIndex.from_frame(hits[["transcript_id", "theme"]].astype(object))
+    return hits.loc[keys.isin(pd.MultiIndex.from_frame(raised.astype(object)))]
+
+
+def quotes_of_analysis(analysis: Analysis, *, min_hits: int = 1) -> pd.DataFrame:
+    """Every quote of an analysis (`group_quotes` of its `raising_hits`): what the Quotes page lists without
+    filters, and what the preview and hand coding count."""
+    return quotes_of_hits(raising_hits(analysis.hits, analysis.themes, min_hits), analysis.text, analysis.turns)
+
+
+def hits_of_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
+    """The hits inside quotes (the inverse of `group_quotes`): transcript_id, theme, start, end, term,
+    matched_text and `quote`, the row number of its quote in `quotes`.
+
+    >>> q = pd.DataFrame({"transcript_id": ["t"], "theme": ["a"], "hits": [2], "hit_starts": [[1, 5]],
+    ...                   "hit_ends": [[3, 7]], "terms": [["x", "y"]], "matched_texts": [["x", "y"]]})
+    >>> hits_of_quotes(q)[["start", "term", "quote"]].values.tolist()
+    [[1, 'x', 0], [5, 'y', 0]]
+    """
+    counts = quotes["hits"].to_numpy(np.int64) if len(quotes) else np.zeros(0, np.int64)
+    table: dict[str, np.ndarray | list] = {"transcript_id": np.repeat(quotes["transcript_id"].to_numpy(), counts),
+             "theme": np.repeat(quotes["theme"].to_numpy(), counts)}
+    for listed, column in HIT_LISTS.items():
+        table[column] = [value for values in quotes[listed] for value in values]
+    table["quote"] = np.repeat(np.arange(len(quotes)), counts)
+    return pd.DataFrame(table).astype({"start": "int64", "end": "int64"})
+
+
+def quote_spans(quote, colour: str, title: str = "") -> list[Span]:
+    """A highlight for every hit of a quote (a row of `group_quotes`), all in its theme's colour."""
+    return [Span(int(s), int(e), colour, title) for s, e in zip(quote.hit_starts, quote.hit_ends)]
+
+
+def quote_of(row) -> Quote:
+    """The `Quote` (passage and turn bounds) of a row of `group_quotes`."""
+    return Quote(int(row.quote_start), int(row.quote_end), int(row.turn_start), int(row.turn_end))
+
+
 # ---------------------------------------------------------------- the quotes of a view
-def quotes(data: ViewData, keep: np.ndarray, *, theme: str | None = None, occupation: str | None = None,
-           sort: str = "transcript") -> pd.DataFrame:
-    """The hits kept by `quote_hit_mask`, narrowed to one theme and/or occupation, sorted by one of
-    QUOTE_SORTS; columns of the hits table plus doc, theme_index and occupation."""
+def quotes(data: ViewData, keep: np.ndarray, passages: pd.DataFrame, *, theme: str | None = None,
+           occupation: str | None = None, sort: str = "transcript") -> pd.DataFrame:
+    """The quotes (`group_quotes`) of the hits kept by `quote_hit_mask`, narrowed to one theme and/or
+    occupation, sorted by one of QUOTE_SORTS. `passages` is `hit_passages` of `data.hits` (aligned)."""
     keep = keep.copy()
     if theme is not None:
         keep &= data.hits["theme_index"].to_numpy() == (data.theme_ids.index(theme) if theme in data.theme_ids else -1)
     if occupation is not None:
         keep &= data.hits["occupation"].to_numpy() == occupation
-    chosen = data.hits.loc[keep]
-    return chosen.sort_values(QUOTE_SORTS.get(sort, QUOTE_SORTS["transcript"]), kind="stable")
+    chosen = group_quotes(data.hits.loc[keep], passages.loc[keep])
+    return chosen.sort_values(QUOTE_SORTS.get(sort, QUOTE_SORTS["transcript"]), kind="stable", ignore_index=True)
 
 
 def transcript_hits(data: ViewData, doc: int, theme_ids: Iterable[str]) -> pd.DataFrame:

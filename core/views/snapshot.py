@@ -25,7 +25,7 @@ from core.views.filters import (
     search_mask,
     transcript_mask,
 )
-from core.views.quotes import hit_sentences, quotes
+from core.views.quotes import hit_passages, hit_sentences, quotes
 
 
 @dataclass(eq=False)
@@ -38,7 +38,7 @@ class ViewSnapshot:
     raised: np.ndarray        # transcripts x themes
     mask: np.ndarray          # transcripts passing the filters
     themes: list[str]         # themes in view
-    keep: np.ndarray          # hits that are quotes in view
+    keep: np.ndarray          # hits in view (inside the quotes in view; `quotes()` groups them)
     theme: str | None = None  # the quotes' selection, as on the Quotes page
     occupation: str | None = None
     sort: str = "transcript"
@@ -61,11 +61,20 @@ class ViewSnapshot:
         """`aggregates.prevalence` of this view: its themes, the most raised first."""
         return prevalence(self.data, self.mask, self.raised, self.themes)
 
-    def quotes(self, *, theme: str | None = None, occupation: str | None = None) -> pd.DataFrame:
-        """The quotes in view, narrowed to the drill-down selection (or to `theme`/`occupation` given here),
-        in the view's sort order."""
-        return quotes(self.data, self.keep, theme=theme or self.theme, occupation=occupation or self.occupation,
-                      sort=self.sort)
+    def quotes(self, *, theme: str | None = None, occupation: str | None = None,
+               selection: bool = True) -> pd.DataFrame:
+        """The quotes in view (`core.views.quotes.group_quotes`: one row per quote, all its hits in it), narrowed
+        to the drill-down selection (or to `theme`/`occupation` given here; none with `selection=False`), in
+        the view's sort order. A quote is only ever a hit's passage in a transcript raising its theme."""
+        if selection:
+            theme, occupation = theme or self.theme, occupation or self.occupation
+        return quotes(self.data, self.keep, passages_of(self.data, self.analysis), theme=theme,
+                      occupation=occupation, sort=self.sort)
+
+    @property
+    def narrowed(self) -> bool:
+        """Does the drill-down selection narrow the quotes of the view?"""
+        return bool(self.theme or self.occupation)
 
     def charts(self) -> list[Chart]:
         return overview_charts(self.data, self.mask, self.raised, self.themes, self.label)
@@ -89,3 +98,10 @@ def snapshot(analysis: Analysis, data: ViewData, filters: Filters, *, sentences:
     mask = transcript_mask(data, filters, raised, searched)
     keep = quote_hit_mask(data, mask, raised, themes, matching_text=matching_text)
     return ViewSnapshot(analysis, data, filters, raised, mask, themes, keep, theme, occupation, sort)
+
+
+def passages_of(data: ViewData, analysis: Analysis) -> pd.DataFrame:
+    """`hit_passages` of every hit of `data`, cut on first use and kept with it (see `ViewData.passages`)."""
+    if data.passages is None:
+        data.passages = hit_passages(data.hits, analysis.text, analysis.turns)
+    return data.passages

@@ -5,7 +5,10 @@
     change.themes            # per theme: transcripts and quotes before, after, gained, lost
     change.gained.head()     # the quotes the edit adds, with their sentences
 
-A quote is the same quote before and after when its transcript, theme and character span are the same.
+A quote is what every page counts (`core.views.quotes.group_quotes`: a transcript's passage holding one or more
+hits of one theme), only in transcripts raising its theme (`raising_hits`); it is the same quote before and
+after when its transcript, theme and passage are the same. So `quotes_after - quotes_before` of a theme is the
+change of its count on the Quotes page without filters.
 """
 from __future__ import annotations
 
@@ -18,11 +21,23 @@ import pandas as pd
 from core.codebook.model import Codebook
 from core.engine.rescore import CachedCorpus, changed_themes
 from core.engine.results import Analysis
-from core.views.quotes import cut_quotes
+from core.views.quotes import (
+    PASSAGE_COLUMNS,
+    QUOTE_KEY,
+    cut_quotes,
+    group_quotes,
+    hit_passages,
+    raising_hits,
+)
 
-QUOTE_KEY = ["transcript_id", "start", "theme", "end"]  # a quote's identity, in the order a fresh run sorts by
+DIFF_KEY = [QUOTE_KEY[0], QUOTE_KEY[2], QUOTE_KEY[1], QUOTE_KEY[3]]  # a quote's identity: transcript,
+# passage start, theme, passage end (a compact integer key; see `_shared_keys`)
+# One row per quote: its first hit's term, matched text, start and end; `hits` and `terms` hold them all, and
+# `similarity` is the lowest.
 QUOTE_COLUMNS = ["transcript_id", "occupation", "theme", "term", "matched_text", "similarity", "turn", "start",
-                 "end", "sentence"]
+                 "end", "hits", "terms", "hit_starts", "hit_ends", "quote_start", "quote_end", "turn_start", "turn_end",
+                 "sentence"]
+HIT_KEY = ["transcript_id", "turn", "start", "end"]  # a hit's passage depends on these only
 TextOf = Callable[[str], str]
 TurnsOf = Callable[[str], pd.DataFrame]
 
@@ -49,8 +64,9 @@ class CodebookDiff:
                "per occupation:", _as_text(changed_rows(self.occupations), "occupation")]
         for title, table in (("gained", self.gained), ("lost", self.lost)):
             out += ["", f"quotes {title}: {len(table):,}"]
-            out += [f"  {row.transcript_id} {row.theme} [{row.term}] \"{row.matched_text}\" "
-                    f"({row.similarity:g}): {row.sentence}" for row in table.head(quotes).itertuples()]
+            out += [f"  {row.transcript_id} {row.theme} [{', '.join(dict.fromkeys(row.terms))}] "
+                    f"\"{row.matched_text}\" ({row.similarity:g}): {row.sentence}"
+                    for row in table.head(quotes).itertuples()]
             if len(table) > quotes:
                 out.append(f"  ... and {len(table) - quotes:,} more")
         return out
@@ -79,13 +95,19 @@ def fill_sentences(quotes: pd.DataFrame, text_of: TextOf, turns_of: TurnsOf, *, 
         quotes.loc[rows.index, "sentence"] = sentences
 
 
-def diff_scores(before: Analysis, after: Analysis) -> CodebookDiff:
-    """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`)."""
+def diff_scores(before: Analysis, after: Analysis, *, text_of: TextOf | None = None,
+                turns_of: TurnsOf | None = None, known_passages: pd.DataFrame | None = None) -> CodebookDiff:
+    """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`); `text_of` and
+    `turns_of` (default: `before`'s) give the texts the quotes' passages are cut from. `known_passages`
+    (HIT_KEY and PASSAGE_COLUMNS of hits already cut, e.g. the dashboard's view of `before`) spares cutting
+    them again: cutting every hit is most of a preview's time on a large corpus."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
+    quotes_before, quotes_after = _quotes_of(before, after, text_of or before.text, turns_of or before.turns,
+                                             known_passages)
     gained_quotes, lost_quotes = (_as_quotes(rows, scored) for rows, scored in
-                                  zip(_rows_only_in_each(after.hits, before.hits, differ, QUOTE_KEY, order),
+                                  zip(_rows_only_in_each(quotes_after, quotes_before, differ, DIFF_KEY, order),
                                       (after, before)))
     gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
                                 zip(_rows_only_in_each(after.present, before.present, differ,
@@ -95,12 +117,30 @@ def diff_scores(before: Analysis, after: Analysis) -> CodebookDiff:
     themes["transcripts_after"] = _count_by(after.present, "theme", theme_ids)
     themes["transcripts_gained"] = _count_by(gained_pairs, "theme", theme_ids)
     themes["transcripts_lost"] = _count_by(lost_pairs, "theme", theme_ids)
-    themes["quotes_before"] = _count_by(before.hits, "theme", theme_ids)
-    themes["quotes_after"] = _count_by(after.hits, "theme", theme_ids)
+    themes["quotes_before"] = _count_by(quotes_before, "theme", theme_ids)
+    themes["quotes_after"] = _count_by(quotes_after, "theme", theme_ids)
     themes["quotes_gained"] = _count_by(gained_quotes, "theme", theme_ids)
     themes["quotes_lost"] = _count_by(lost_quotes, "theme", theme_ids)
     occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_quotes, lost_quotes)
     return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
+
+
+def _quotes_of(before: Analysis, after: Analysis, text_of: TextOf, turns_of: TurnsOf,
+               known: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The quotes of both scorings (hits in transcripts raising their theme, grouped by passage). A hit's
+    passage depends only on HIT_KEY, so the hits both scorings share (or `known` has) are cut once."""
+    hits = [raising_hits(scored.hits, scored.themes) for scored in (before, after)]
+    distinct = pd.concat(hits, ignore_index=True)[HIT_KEY].drop_duplicates(ignore_index=True)
+    cut = known[[*HIT_KEY, *PASSAGE_COLUMNS]].drop_duplicates(HIT_KEY) if known is not None else distinct.iloc[:0]
+    missing = distinct.merge(cut[HIT_KEY], on=HIT_KEY, how="left", indicator=True)
+    missing = missing[missing["_merge"].eq("left_only").to_numpy()].drop(columns="_merge").reset_index(drop=True)
+    fresh = pd.concat([missing, hit_passages(missing, text_of, turns_of)], axis=1)
+    cut = pd.concat([cut, fresh], ignore_index=True) if len(cut) else fresh
+    quotes = []
+    for rows in hits:
+        passages = rows[HIT_KEY].merge(cut, on=HIT_KEY, how="left").drop(columns=HIT_KEY)
+        quotes.append(group_quotes(rows.reset_index(drop=True), passages))
+    return quotes[0], quotes[1]
 
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:

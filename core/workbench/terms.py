@@ -17,7 +17,8 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from core.codebook.model import Code, Codebook, Term
-from core.engine.matcher import TermIndex, VocabularyMatcher, WordRule, find_matches, inflections
+from core.engine import lexicon
+from core.engine.matcher import TermIndex, VocabularyMatcher, WordRule, find_matches
 from core.engine.rescore import CachedCorpus
 from core.engine.results import Analysis
 from core.engine.scoring import locate_matches, occupation_hits
@@ -108,39 +109,66 @@ def occupation_term_hits(corpus: CachedCorpus, codebook: Codebook) -> pd.DataFra
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
-def match_kind(term: Term, matched_text: str) -> str:
-    """How a hit's words matched the term's: "exact" (each word itself, an allowed variant or a `*`
-    prefix), "inflection" (at least one inflected form, no typo) or "typo" (at least one fuzzy match).
+KIND_ORDER = ("exact", "inflection", "spelling variant", "derived form", "typo")  # the weakest word names a hit
 
-    >>> match_kind(Term("deprecated", ("deprecated",)), "depreciated")
+
+def match_kind(term: Term, matched_text: str) -> str:
+    """How a hit's words matched the term's, named by its loosest word (core.engine.lexicon's kinds):
+    "exact" (each word itself, an allowed variant or a `*` prefix), "inflection", "spelling variant",
+    "derived form" or "typo".
+
+    >>> match_kind(Term("organize", ("organize",)), "organised")
+    'spelling variant'
+    >>> match_kind(Term("research", ("research",)), "reserch")
     'typo'
     """
-    if typo_similarity(term, matched_text) is not None:
-        return "typo"
-    pairs = zip(term.words, words(matched_text))
-    return "inflection" if any(got in inflections(want) for want, got in pairs) else "exact"
+    kinds = [word_kind(term, want, got) for want, got in zip(term.words, words(matched_text))]
+    return max(kinds, key=KIND_ORDER.index, default="exact")
+
+
+def word_kind(term: Term, want: str, got: str) -> str:
+    """How one word of a hit matched one word of its term (an allowed word or a `*` prefix is "exact")."""
+    if got in term.allow or (want.endswith("*") and got.startswith(want[:-1])):
+        return "exact"
+    kind = lexicon.variant_kind(want, got)
+    return kind if kind in KIND_ORDER else "typo"  # "real word": only ever matched through `allow`
 
 
 def typo_similarity(term: Term, matched_text: str) -> float | None:
     """The lowest similarity among the hit's words that matched as typos; None when none did (a phrase's
     own similarity may be that of an inflection, which says nothing about a typo)."""
     scores = [fuzz.ratio(got, want) for want, got in zip(term.words, words(matched_text))
-              if not _matches_without_typo(term, want, got)]
+              if word_kind(term, want, got) == "typo"]
     return round(min(scores), 1) if scores else None
 
 
-def _matches_without_typo(term: Term, want: str, got: str) -> bool:
-    return (got == want or got in term.allow or (want.endswith("*") and got.startswith(want[:-1]))
-            or got in inflections(want))
+def variant_audit(analysis: Analysis) -> tuple[dict[str, int], list[tuple[str, str, str]]]:
+    """Hits per kind of match, and every (term, matched text, word) where a hit's word matched as a typo
+    although it is a different real English word (the matcher's guard makes this list empty)."""
+    terms = {(theme.id, term.text): term for theme in analysis.codebook.themes for term in theme.terms}
+    kinds: dict[str, int] = {}
+    wrong = []
+    counts = analysis.hits.groupby(["theme", "term", "matched_text"]).size()
+    for (theme, term_text, matched), count in counts.items():
+        term = terms[(theme, term_text)]
+        kind = match_kind(term, matched)
+        kinds[kind] = kinds.get(kind, 0) + int(count)
+        wrong += [(term_text, matched, got) for want, got in zip(term.words, words(matched))
+                  if word_kind(term, want, got) == "typo" and lexicon.is_real_word(got)]
+    return kinds, wrong
 
 
 # ---------------------------------------------------------------- near misses
 def near_misses(corpus: CachedCorpus, codebook: Codebook, *, window: float = 10) -> pd.DataFrame:
-    """Corpus words that fall short of a term word's typo threshold by less than `window` points, most
-    similar first: kind, code, term_index, term, term_word, variant, similarity, threshold, tokens, transcripts.
+    """Corpus words a term word does not match but nearly does, most similar first: kind, code, term_index,
+    term, term_word, variant, similarity, threshold, reason, frequency, suggest, tokens, transcripts.
 
-    Only words that could be typos count (same first letter, at least `fuzzy_min_length` letters); words a
-    term already matches (its inflections, allowed variants) and denied words are left out.
+    `reason` is "below threshold" (less than `window` points under the typo threshold) or "real word" (over
+    the threshold, but a different English word: `frequency` is its Zipf frequency in English). `suggest`
+    is "allow" when the corpus says the word is likely a typo all the same: it is rare in English and used
+    at most a twentieth as often as the term word in this corpus. Only words that could be typos count
+    (same first letter, at least `fuzzy_min_length` letters); words a term already matches and denied
+    words are left out.
     """
     index = TermIndex(codebook)
     matcher = VocabularyMatcher(index)
@@ -148,16 +176,27 @@ def near_misses(corpus: CachedCorpus, codebook: Codebook, *, window: float = 10)
     candidates = [w for w in vocabulary["word"] if w]
     matcher.learn(candidates)
     found = _near_words(index, matcher, candidates, window)
-    columns = ["kind", "code", "term_index", "term", "term_word", "variant", "similarity", "threshold", "tokens",
-               "transcripts"]
+    columns = ["kind", "code", "term_index", "term", "term_word", "variant", "similarity", "threshold", "reason",
+               "frequency", "suggest", "tokens", "transcripts"]
     if not found:
         return pd.DataFrame(columns=columns)
     table = pd.DataFrame(found, columns=["slot", "variant", "similarity"])
     uses = _slot_uses(index)
     table = table.merge(uses, on="slot").merge(vocabulary, left_on="variant", right_on="word")
     table["threshold"] = [index.rules[s].threshold for s in table["slot"]]
+    table["reason"] = np.where(table["similarity"] >= table["threshold"], "real word", "below threshold")
+    table["frequency"] = [round(lexicon.frequency(w), 2) for w in table["variant"]]
+    uses_of = dict(zip(vocabulary["word"], vocabulary["tokens"]))
+    rare_here = [uses_of.get(word, 0) * TYPO_RATIO <= uses_of.get(term_word, 0)
+                 for word, term_word in zip(table["variant"], table["term_word"])]
+    likely_typo = (table["reason"] == "real word") & (table["frequency"] < RARE_ZIPF) & np.array(rare_here, bool)
+    table["suggest"] = np.where(likely_typo, "allow", "")
     return (table.sort_values(["similarity", "tokens"], ascending=False, ignore_index=True)
             .reindex(columns=columns))
+
+
+RARE_ZIPF = 3.0    # a real word rarer than this in English (about once per million words)...
+TYPO_RATIO = 20    # ...used at most a twentieth as often as the term word here is more likely a typo
 
 
 def _near_words(index: TermIndex, matcher: VocabularyMatcher, candidates: list[str],
@@ -196,10 +235,10 @@ def _group_by_first_letter(index: TermIndex, slots: list[int]) -> dict[str, list
 
 
 def _is_near_miss(rule: WordRule, slot: int, word: str, matcher: VocabularyMatcher, window: float) -> bool:
+    """Just under the threshold, or over it but refused as a different real word."""
     if word in rule.deny or any(s == slot for s, _ in matcher.known[word]):
         return False  # denied on purpose, or already a match
-    similarity = fuzz.ratio(word, rule.word)
-    return rule._may_be_typo(word) and rule.threshold - window <= similarity < rule.threshold
+    return rule._may_be_typo(word) and rule.threshold - window <= fuzz.ratio(word, rule.word)
 
 
 def _slot_uses(index: TermIndex) -> pd.DataFrame:

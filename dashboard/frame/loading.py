@@ -114,7 +114,10 @@ def codebook_for(path: str) -> tuple[Codebook | None, CodebookError | None]:
     """The codebook to use and the error of the file as it is now, if any. On error, the last codebook
     that loaded from this path in this process (or None)."""
     raw = _read(path)
-    loaded = _codebook(path, _stamp(raw), raw)
+    last = _last_good_codebooks().get(path)
+    titles = last.settings.occupation_titles if last is not None and last.settings.occupation_titles else \
+        str(Path(path).parent / "job_titles.yaml")
+    loaded = _codebook(path, f"{_stamp(raw)}|{file_stamp(titles)}", raw)  # an edit of the title file counts too
     if isinstance(loaded, CodebookError):
         return _last_good_codebooks().get(path), loaded
     _last_good_codebooks()[path] = loaded

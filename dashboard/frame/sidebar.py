@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import Analysis, CodebookError
+from core.engine.occupation import source_counts
 from dashboard.frame.context import PageContext
 from dashboard.frame.state import MAX_MIN_HITS, copy_widget, seed, set_view
 
@@ -38,6 +39,19 @@ def data_summary(analysis: Analysis) -> None:
         st.markdown(f"**Codebook:** {book.name}, version {book.version} (`{book.content_hash[:12]}`): "
                     f"{len(book.themes)} themes, {len(book.occupations)} occupation groups, scope "
                     f"`{book.settings.scope}`.  \nResults: {origin}.")
+        occupation_summary(analysis)
+
+
+def occupation_summary(analysis: Analysis) -> None:
+    """Where the occupations come from, so a reader knows how many rest on weak evidence."""
+    counts = source_counts(analysis.transcripts)
+    if not counts:
+        return
+    titles = analysis.codebook.job_titles
+    lexicon = f"{len(titles):,} job titles" if titles is not None else "no job-title file (keywords only)"
+    st.markdown(f"**Occupations:** {counts['self-description']:,} from the participant's own job description, "
+                f"{counts['keywords']:,} from keywords, {counts['metadata']:,} from metadata, "
+                f"{counts['none']:,} with no evidence; **{counts['uncertain']:,} uncertain**. ({lexicon})")
 
 
 def _where(problem) -> str:
@@ -64,6 +78,9 @@ def filters(context: PageContext) -> None:
                     help="A transcript raises a theme when the theme has at least this many hits in it.")
     st.text_input("Search in quotes", key=seed("w_q", view["q"]), on_change=copy_widget, args=("q",),
                   placeholder="e.g. deadline", help="Keeps transcripts with a quote containing this text.")
+    st.toggle("Leave out uncertain occupations", key=seed("w_certain", view.get("certain", False)),
+              on_change=copy_widget, args=("certain",),
+              help="Drops transcripts whose occupation rests on weak or conflicting evidence.")
     st.button("Clear filters", on_click=clear_filters, icon=":material/filter_alt_off:", width="stretch")
 
 
@@ -76,7 +93,8 @@ def _copy_attribute(column: str) -> None:
 def clear_filters() -> None:
     for key in [k for k in st.session_state if str(k).startswith("w_attr_")]:
         del st.session_state[key]
-    set_view(occupation=[], theme=[], attr={}, min_hits=1, q="", sel_theme=None, sel_occupation=None, qpage=1)
+    set_view(occupation=[], theme=[], attr={}, min_hits=1, q="", sel_theme=None, sel_occupation=None, qpage=1,
+             certain=False)
 
 
 def codebook_problems(error: CodebookError, *, keeping: bool) -> None:

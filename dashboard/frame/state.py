@@ -19,8 +19,9 @@ ATTRIBUTE_PREFIX = "attr_"
 MAX_MIN_HITS = 50
 DEFAULTS = {"occupation": [], "theme": [], "attr": {}, "min_hits": 1, "q": "", "sel_theme": None,
             "sel_occupation": None, "sort": "transcript", "qpage": 1, "transcript": None, "hit": None,
-            "present": False, "redact": None}
-FLAGS = ("present", "redact")  # on/off values, written 1/0 in the URL; redact None = the mode's default
+            "present": False, "redact": None, "certain": False}
+# on/off values, written 1/0 in the URL; redact None = the mode's default; certain = leave out uncertain occupations
+FLAGS = ("present", "redact", "certain")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def view_from_params(params: Mapping[str, list[str]], choices: Choices) -> dict:
     view["hit"] = int(hit) if hit.isdigit() else None
     view["present"] = _flag(params, "present") or False
     view["redact"] = _flag(params, "redact")
+    view["certain"] = _flag(params, "certain") or False
     return view
 
 
@@ -83,7 +85,7 @@ def redacting(view: Mapping) -> bool:
 def filters_of(view: Mapping) -> Filters:
     attributes = tuple((column, tuple(values)) for column, values in sorted(view["attr"].items()) if values)
     return Filters(tuple(view["occupation"]), tuple(view["theme"]), attributes, int(view["min_hits"]),
-                   view["q"].strip())
+                   view["q"].strip(), certain_only=bool(view.get("certain", False)))
 
 
 def fresh_view() -> dict:

@@ -7,6 +7,7 @@ from dashboard.frame import page as frame
 from dashboard.workbench import agreement as agreement_view
 from dashboard.workbench import editor
 from dashboard.workbench import session as workbench
+from dashboard.workbench import suggest as suggest_view
 from dashboard.workbench import terms as terms_view
 
 sources = loading.sources_from_argv()
@@ -54,3 +55,4 @@ if check_tab.open:
         if workbench.unsaved(workbench.current_edit(sources.codebook)):
             st.caption(SAVED_ONLY)
         agreement_view.render(page)
+        suggest_view.render(page)

@@ -1,12 +1,15 @@
-"""Quotes: every matching participant passage, why it matched, and a link to the exact spot in its transcript."""
+"""Quotes: every matching participant passage, why it matched, and a link to the exact spot in its transcript.
+
+A card is a quote (core.views.quotes.group_quotes): one passage of one transcript with every hit of its theme
+in it highlighted, counted the same as the exports, the report, the preview and hand coding."""
 import html
 
 import streamlit as st
 
-from core.views.quotes import TurnBounds, cut_quote, page_of
+from core.views.quotes import Span, page_of, quote_of
 from dashboard.frame import context
 from dashboard.frame import page as frame
-from dashboard.frame.passages import hit_spans, quote_html
+from dashboard.frame.passages import quote_html
 from dashboard.frame.state import copy_widget, seed, set_view
 from dashboard.workbench import marking
 
@@ -19,6 +22,10 @@ view, data = page.view, page.data
 st.title("Quotes")
 context.stop_when_nothing_matches(page)
 
+QUOTE_RULE = ("A quote is one sentence of a transcript with every match of its theme in it highlighted. Only "
+              "transcripts that raise the theme (present, with at least the minimum hits) give quotes: a match "
+              "in a transcript below the minimum is in no count, here or in the exports, the report, the "
+              "codebook preview and hand coding.")
 ALL = ""  # the "no selection" entry of a select box (None would show as an empty placeholder)
 themes = [ALL, *page.themes_in_view]  # the frame drops a selection the filters no longer allow
 occupations = [ALL, *sorted(set(data.transcripts["occupation"].to_numpy()[page.mask]), key=page.label)]
@@ -47,38 +54,46 @@ else:
 table = page.snapshot.quotes()  # the same quotes as the exports of this view
 st.markdown(f"**{len(table):,} quotes** from **{table['doc'].nunique():,} transcripts**"
             + (f" containing “{html.escape(page.filters.search)}”" if page.filters.search else ""))
+st.caption(QUOTE_RULE)
 if table.empty:
     st.info("No quotes for this selection: pick another theme or occupation, or loosen the filters.")
     st.stop()
 shown, number, pages = page_of(table, view["qpage"], PAGE_SIZE)
 
 
-def why_it_matched(hit, text: str) -> str:
-    matched = text[int(hit.start):int(hit.end)]  # from the shown text: masked when redacting
-    similarity = "exact" if hit.similarity >= 100 else f"similarity {hit.similarity:.0f}"
+def matched_words(quote, text: str) -> list[tuple[str, str]]:
+    """(term, matched words) of every hit of a quote, the words from the shown text (masked when redacting)."""
+    return [(term, text[int(s):int(e)]) for term, s, e in zip(quote.terms, quote.hit_starts, quote.hit_ends)]
+
+
+def why_it_matched(quote, text: str) -> str:
+    similarity = "exact" if quote.similarity >= 100 else f"lowest similarity {quote.similarity:.0f}"
+    matches = ", ".join(f"<code>{html.escape(term)}</code> &rarr; <code>{html.escape(words)}</code>"
+                        for term, words in dict.fromkeys(matched_words(quote, text)))
     return (f'<div style="color:#555;font-size:0.85rem;margin-top:4px">'
-            f'<b>{html.escape(page.label(hit.theme))}</b> &middot; {html.escape(page.label(hit.occupation))} '
-            f'&middot; {html.escape(hit.transcript_id)}, turn {int(hit.turn)} &middot; why it matched: '
-            f'<code>{html.escape(hit.term)}</code> &rarr; <code>{html.escape(matched)}</code> '
-            f'({similarity})</div>')
+            f'<b>{html.escape(page.label(quote.theme))}</b> &middot; {html.escape(page.label(quote.occupation))} '
+            f'&middot; {html.escape(quote.transcript_id)}, turn {int(quote.turn)} &middot; why it matched: '
+            f'{matches} ({similarity})</div>')
 
 
-def show_quote(hit) -> None:
-    text = page.text(hit.transcript_id)  # same length as the original: the offsets hold
-    where = cut_quote(text, TurnBounds.of(page.analysis.turns(hit.transcript_id)), hit.turn, hit.start, hit.end)
-    spans = hit_spans(table.loc[[hit.Index]], page.colours, page.label, text)
+def show_quote(quote) -> None:
+    text = page.text(quote.transcript_id)  # same length as the original: the offsets hold
+    colour, label = page.colours.get(quote.theme, "#ffe58f"), page.label(quote.theme)
+    spans = [Span(int(s), int(e), colour, f"{label}: {term} \u2192 {words}")
+             for (term, words), s, e in zip(matched_words(quote, text), quote.hit_starts, quote.hit_ends)]
+    where = quote_of(quote)
     with st.container(border=True):
-        st.html(quote_html(text, where, spans) + why_it_matched(hit, text))
+        st.html(quote_html(text, where, spans) + why_it_matched(quote, text))
         link, turn = st.columns([1, 3])
         link.page_link(context.TRANSCRIPT, label="Open in transcript", icon=":material/open_in_new:",
-                       query_params=page.link(transcript=hit.transcript_id, hit=int(hit.start)))
+                       query_params=page.link(transcript=quote.transcript_id, hit=int(quote.start)))
         with turn.expander("The whole turn"):
             st.html(quote_html(text, where, spans, whole_turn=True))
-        marking.quote_control(page, hit)  # right / wrong for its theme, to the labels file
+        marking.quote_control(page, quote)  # right / wrong for its theme (on its first hit), to the labels file
 
 
-for hit in shown.itertuples():
-    show_quote(hit)
+for quote in shown.itertuples():
+    show_quote(quote)
 
 previous, status, following = st.columns([1, 2, 1])
 previous.button("Previous", disabled=number <= 1, on_click=set_view, kwargs={"qpage": number - 1},

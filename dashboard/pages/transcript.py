@@ -3,12 +3,13 @@ import html
 
 import streamlit as st
 
-from core.views.quotes import transcript_hits
+from core.engine.occupation import evidence_span
+from core.views.quotes import Span, highlight_html, transcript_hits
 from dashboard.frame import context
 from dashboard.frame import page as frame
 from dashboard.frame.passages import hit_spans, legend_html, scroll_script, transcript_html
 from dashboard.frame.state import copy_widget, seed, set_view
-from dashboard.workbench import marking
+from dashboard.workbench import marking, missed
 
 MAX_OPTIONS = 2_000  # a select box with more entries is slow to send and useless to scroll
 
@@ -55,19 +56,43 @@ if current not in matching:
 doc = data.doc_of(current)
 row = data.transcripts.iloc[doc]
 facts = {"Occupation": page.label(row["occupation"]),
-         "Evidence": f"{row['occupation_evidence'] or 'none'} (confidence {row['occupation_confidence']:.0%})",
+         "Occupation from": f"{row.get('occupation_source', 'keywords')}, confidence {row['occupation_confidence']:.0%}"
+                            + (", uncertain" if bool(row.get("occupation_uncertain", False)) else ""),
          "Participant words": f"{int(row['participant_words']):,}",
          **{column.replace("_", " ").capitalize(): data.attribute_values[column][doc] for column in data.attributes}}
 st.html(" &nbsp;·&nbsp; ".join(f"<b>{html.escape(k)}:</b> {html.escape(page.shown(str(v)))}"
                                for k, v in facts.items()))
 
+
+
+def occupation_evidence_html(row, text: str) -> str:
+    """The participant's sentence with their job title highlighted (escaped), or the keyword evidence."""
+    start, end = int(row.get("occupation_start", -1)), int(row.get("occupation_end", -1))
+    if 0 <= start < end <= len(text):
+        first, last = evidence_span(text, start, end)
+        return highlight_html(text[first:last], [Span(start, end, "#ffe58f", "job title")], offset=first)
+    return html.escape(page.shown(str(row["occupation_evidence"] or "none")))
+
+
+st.html(f"<b>Occupation evidence:</b> {occupation_evidence_html(row, page.text(current))}")
 hits = transcript_hits(data, doc, page.themes_in_view)
 counts = hits["theme"].value_counts().reindex(page.themes_in_view).dropna().astype(int)
 st.html(legend_html(counts.to_dict(), page.colours, page.label))
 marking.transcript_control(page, current)  # themes present / absent, to the labels file
+missed.missed_control(page, current)  # a passage the codebook missed, to the labels file
+
+
+
+def cancelled_spans(transcript_id: str) -> list[Span]:
+    """Hits a negator or hedge cancelled, greyed; the tooltip says why they are not counted."""
+    cancelled = page.analysis.cancelled
+    mine = cancelled[(cancelled["transcript_id"] == transcript_id) & cancelled["theme"].isin(page.themes_in_view)]
+    return [Span(int(c.start), int(c.end), "#e4e4e4", f"not counted: {c.reason}") for c in mine.itertuples()]
+
 
 text = page.text(current)  # masked when redacting; offsets hold
-st.html(transcript_html(text, page.analysis.turns(current), hit_spans(hits, page.colours, page.label, text),
+st.html(transcript_html(text, page.analysis.turns(current),
+                        hit_spans(hits, page.colours, page.label, text) + cancelled_spans(current),
                         target=view["hit"]))
 if view["hit"] is not None:
     st.html(scroll_script(view["hit"]), unsafe_allow_javascript=True)  # our script, no transcript text

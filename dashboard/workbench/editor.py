@@ -11,7 +11,8 @@ import streamlit as st
 
 from core import CodebookError, Problem
 from core.codebook.history import draft_path, list_versions, restore_version, save_codebook
-from core.views.quotes import Span, TurnBounds, cut_quote, quote_html
+from core.views.quotes import Span, quote_html, quote_of
+from core.views.snapshot import passages_of
 from core.workbench.diff import changed_rows
 from dashboard.frame.context import PageContext
 from dashboard.workbench import session as workbench
@@ -123,7 +124,9 @@ def run_preview(page: PageContext, edit: dict) -> None:
         return
     with st.status("Scoring the edit on the cached corpus...", expanded=False) as box:
         started = time.perf_counter()
-        diff, after = workbench.preview(page.analysis, checked)
+        known = pd.concat([page.data.hits[["transcript_id", "turn", "start", "end"]],
+                           passages_of(page.data, page.analysis)], axis=1)  # the quotes the pages have cut
+        diff, after = workbench.preview(page.analysis, checked, known)
         seconds = time.perf_counter() - started
         box.update(label=f"Preview ready in {seconds:.2f} s", state="complete")
     st.session_state[workbench.PREVIEW] = workbench.Preview(workbench.digest(edit["text"]), page.analysis.key,
@@ -177,19 +180,18 @@ def quote_list(page: PageContext, quotes: pd.DataFrame, title: str, colour: str)
 
 
 def _quote_html(page: PageContext, row, colour: str) -> str:
-    """The quote's sentence with the hit highlighted by its offsets (never by searching its words, which
-    can occur twice in a sentence)."""
+    """The quote's sentence with each of its hits highlighted by its offsets (never by searching its words,
+    which can occur twice in a sentence)."""
     transcript_id = str(row.transcript_id)
-    quote = cut_quote(page.analysis.text(transcript_id), TurnBounds.of(page.analysis.turns(transcript_id)),
-                      int(row.turn), int(row.start), int(row.end))
     text = page.text(transcript_id)  # masked when redacting: same length, the offsets hold
-    matched = text[int(row.start):int(row.end)]
-    body = quote_html(text, quote, [Span(int(row.start), int(row.end), colour, f"{row.term} \u2192 {matched}")])
+    spans = [Span(int(s), int(e), colour, f"{term} \u2192 {text[int(s):int(e)]}")
+             for s, e, term in zip(row.hit_starts, row.hit_ends, row.terms)]
+    body = quote_html(text, quote_of(row), spans)
+    terms = ", ".join(f"<code>{html.escape(str(term))}</code>" for term in dict.fromkeys(row.terms))
     return (f'<div style="border:1px solid #e6e6e6;border-radius:6px;padding:6px 10px;margin:4px 0">'
             f'<div style="font-size:0.8rem;color:#555"><b>{html.escape(page.label(row.theme))}</b> &middot; '
             f'{html.escape(page.label(row.occupation)) if isinstance(row.occupation, str) else ""} &middot; '
-            f'{html.escape(str(row.transcript_id))} &middot; <code>{html.escape(str(row.term))}</code> '
-            f'({row.similarity:.0f})</div>{body}</div>')
+            f'{html.escape(str(row.transcript_id))} &middot; {terms} ({row.similarity:.0f})</div>{body}</div>')
 
 
 # ---------------------------------------------------------------- versions and drafts

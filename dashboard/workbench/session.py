@@ -139,12 +139,14 @@ class Preview:
     seconds: float
 
 
-def preview(analysis: Analysis, codebook: Codebook) -> tuple[CodebookDiff, Analysis]:
+def preview(analysis: Analysis, codebook: Codebook,
+            passages: pd.DataFrame | None = None) -> tuple[CodebookDiff, Analysis]:
     """The edit scored on the cached corpus (only the themes it touched) and diffed with the saved results.
-    Quote sentences are cut when listed (`sentence_of`): an edit may gain thousands of quotes."""
+    `passages`: the quotes the page has already cut (cutting every hit again is most of a preview's time);
+    texts come from the corpus in memory."""
     corpus, before = corpus_of(analysis), analysis
     after = corpus.score(codebook, base=before)
-    return diff_scores(before, after), after
+    return diff_scores(before, after, text_of=corpus.text, turns_of=corpus.turns, known_passages=passages), after
 
 
 def sentence_of(analysis: Analysis, row) -> str:

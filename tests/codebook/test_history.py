@@ -39,7 +39,7 @@ def test_an_invalid_save_goes_to_the_draft_and_never_becomes_active(codebook_pat
     assert codebook_path.read_text() == VALID and list_versions(codebook_path) == []
     assert str(result.problems[0]) == (f"{codebook_path}:4:3: unknown key `treshold` (at `settings.treshold`). "
                                        "Fix: did you mean `threshold`? allowed keys: threshold, scope, min_hits, "
-                                       "fuzzy_min_length, speakers, occupation, negators, negation_window")
+                                       "fuzzy_min_length, speakers, occupation, negators, negation_window, hedges")
 
 
 def test_a_valid_save_clears_an_outdated_draft(codebook_path):

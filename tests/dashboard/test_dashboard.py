@@ -160,7 +160,7 @@ def test_clicking_a_bar_drills_into_its_quotes(tiny):
     assert not at.exception
     assert at.title[0].value == "Quotes"
     assert at.selectbox(key="w_sel_theme").value == "worry"
-    assert quote_counts(at) == (3, 2)
+    assert quote_counts(at) == (2, 2)  # a card is a quote: edu_2's "fear" and "misinformation" are one (3 hits)
 
 
 def test_clicking_a_heatmap_cell_drills_into_theme_and_occupation(tiny):

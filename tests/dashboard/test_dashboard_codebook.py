@@ -97,14 +97,14 @@ def test_validate_says_valid(open_page):
 
 
 def test_preview_lists_the_quotes_gained_and_lost(open_page):
-    at = edit(open_page(), "threshold: 88", "threshold: 85")  # `calender` (87.5) now matches `calendar`
+    at = edit(open_page(), "threshold: 88", "threshold: 85")  # `calandar` (87.5) now matches `calendar`
     at = edit(at, "      - fear\n", "")                        # and `fear` no longer counts for worry
     press(at, "cb-preview")
     text = markdown(at)
     assert "**Quotes gained: 1**" in text and "**Quotes lost: 1**" in text
     body = html_of(at)
     gained = body[body.index('data-testid="cb-quotes-gained"'):body.index('data-testid="cb-quotes-lost"')]
-    assert re.search(r"<mark[^>]*>calender</mark>", gained) and "Scheduling" in gained
+    assert re.search(r"<mark[^>]*>calandar</mark>", gained) and "Scheduling" in gained
     lost = body[body.index('data-testid="cb-quotes-lost"'):]
     assert re.search(r"<mark[^>]*>fear</mark>", lost) and "Worry" in lost
     per_theme = at.table[0].value
@@ -163,7 +163,7 @@ def test_the_term_report_lists_terms_variants_lint_and_near_misses(open_page):
     text = markdown(at)
     assert "**Terms** (12) on 3 transcripts" in text and "**Near misses** (1)" in text
     terms = at.dataframe[1].value
-    assert "depreciated 95.2" in terms.loc[terms["term"] == "deprecated", "variants"].iloc[0]
+    assert "depreceated 95.2" in terms.loc[terms["term"] == "deprecated", "variants"].iloc[0]
     lint = at.dataframe[0].value
     assert {"silent-theme", "shared-term", "shared-occupation-term"} <= set(lint["rule"])
     assert lint["line"].notna().all() and lint["column"].notna().all()
@@ -172,11 +172,11 @@ def test_the_term_report_lists_terms_variants_lint_and_near_misses(open_page):
 def test_one_click_puts_a_near_miss_on_the_allow_list_as_an_unsaved_edit(open_page, files):
     at = open_tab(open_page(), "Terms")
     options = at.selectbox(key="cb-variant").options
-    assert options[0].startswith("calender \u2192 calendar")
+    assert options[0].startswith("calandar \u2192 calendar")
     press(at, "cb-allow")
     assert files[0].read_text() == CODEBOOK.read_text()  # not saved
     at = open_tab(at, "Edit and preview")
-    assert "{term: calendar, allow: [calender]}" in at.text_area(key="cb_editor").value
+    assert "{term: calendar, allow: [calandar]}" in at.text_area(key="cb_editor").value
     press(at, "cb-preview")
     assert "**Quotes gained: 1**" in markdown(at)
 

@@ -24,7 +24,7 @@ def _same(one, other) -> None:
 def many(tmp_path_factory):
     """760 transcripts in one CSV: four shards."""
     folder = tmp_path_factory.mktemp("many")
-    words = ["calendar", "calender", "deprecated", "double check", "fear", "teacher", "sysadmin"]
+    words = ["calendar", "calandar", "deprecated", "double check", "fear", "teacher", "sysadmin"]
     texts = [f"AI: Tell me.\nUser: I {words[i % 7]} the calendar {i} times, {words[(i * 3) % 7]} or not."
              for i in range(760)]
     path = folder / "many.csv"

@@ -4,7 +4,8 @@ from hypothesis import strategies as st
 
 from core.codebook.model import parse_codebook
 from core.engine.corpus import SpeakerConfig, build_shard
-from core.engine.matcher import TermIndex, VocabularyMatcher, find_matches, inflections
+from core.engine.lexicon import inflections
+from core.engine.matcher import TermIndex, VocabularyMatcher, find_matches
 from core.ingest.loaders import LoadReport, RawTranscript
 from core.ingest.text import words
 
@@ -32,7 +33,8 @@ def matched_words(terms_yaml: str, text: str, settings: str = "") -> list[str]:
 
 
 @pytest.mark.parametrize("term, text, expected", [
-    ("deprecated", "it used a depreciated call", ["depreciated"]),
+    ("deprecated", "it used a depreciated call", []),  # a real word: a typo only on the allow list
+    ("{term: deprecated, allow: [depreciated]}", "it used a depreciated call", ["depreciated"]),
     ("schedule", "scheduling and schedules", ["scheduling", "schedules"]),
     ("tone", "one of them", []),
     ("fear", "far away", []),
@@ -73,7 +75,8 @@ def test_glob_prefix():
 
 
 def test_threshold_controls_typos():
-    assert matched_words("[deprecated]", "depreciated", settings="settings: {threshold: 96}\n") == []
+    assert matched_words("[deprecated]", "depreceated", settings="settings: {threshold: 96}\n") == []
+    assert matched_words("[deprecated]", "depreceated", settings="settings: {threshold: 95}\n") == ["depreceated"]
 
 
 def test_inflections_are_inflections_only():

@@ -24,6 +24,7 @@ from core.handcoding.labels import (
     unmark_quote,
     unmark_transcript,
 )
+from core.views.quotes import quotes_of_analysis
 
 BENCHMARK_LABELS = sorted((ROOT / "benchmarks" / "labels").glob("*.yaml"))
 
@@ -64,12 +65,15 @@ def test_a_malformed_quote_mark_names_file_line_and_fix():
                                  "correct: true}")
 
 
+# Quotes, not hits: w1's "double check" and "deprecated" share one Accuracy sentence and w2's "calendar" and
+# "schedule" one Scheduling sentence (3 and 4 when each hit was counted).
 @pytest.mark.parametrize("theme, quotes, marked, correct, precision", [
-    ("accuracy", 3, 2, 1, 0.5), ("worry", 2, 1, 0, 0.0), ("scheduling", 4, 1, 1, 1.0), ("art", 0, 0, 0, math.nan),
+    ("accuracy", 2, 2, 1, 0.5), ("worry", 2, 1, 0, 0.0), ("scheduling", 3, 1, 1, 1.0), ("art", 0, 0, 0, math.nan),
 ])
 def test_quote_precision_per_theme_from_marked_quotes(theme, quotes, marked, correct, precision):
     _, scored = workbench()
-    table = quote_precision(scored.hits, read_quote_marks(LABELS_A), scored.codebook.theme_ids).set_index("theme")
+    table = quote_precision(quotes_of_analysis(scored), read_quote_marks(LABELS_A),
+                            scored.codebook.theme_ids).set_index("theme")
     found = table.loc[theme]
     assert found[["quotes", "marked", "correct"]].tolist() == [quotes, marked, correct]
     assert found["precision"] == pytest.approx(precision, nan_ok=True)
@@ -78,12 +82,28 @@ def test_quote_precision_per_theme_from_marked_quotes(theme, quotes, marked, cor
 def test_marks_of_quotes_the_codebook_no_longer_finds_are_not_counted():
     _, scored = workbench()
     stale = [QuoteMark("w1", "accuracy", 0, 4, False)]
-    assert quote_precision(scored.hits, stale, ["accuracy"])["marked"].tolist() == [0]
+    assert quote_precision(quotes_of_analysis(scored), stale, ["accuracy"])["marked"].tolist() == [0]
+
+
+def test_a_hits_table_is_counted_as_hits_and_labelled_so():
+    _, scored = workbench()
+    table = quote_precision(scored.hits, read_quote_marks(LABELS_A), ["accuracy"])
+    assert table.columns.tolist()[:2] == ["theme", "hits"] and table["hits"].tolist() == [3]
+
+
+def test_a_wrong_mark_on_any_hit_makes_its_quote_wrong():
+    _, scored = workbench()
+    found = quotes_of_analysis(scored)  # w1's accuracy quote holds "double check" (89-101) and "deprecated"
+    deprecated = found.loc[(found["transcript_id"] == "w1") & (found["theme"] == "accuracy"), "hit_starts"].iloc[0]
+    marks = [QuoteMark("w1", "accuracy", 89, 101, True), QuoteMark("w1", "accuracy", deprecated[1],
+                                                                    deprecated[1] + 10, False)]
+    table = quote_precision(found, marks, ["accuracy"])
+    assert table[["quotes", "marked", "correct"]].values.tolist() == [[2, 1, 0]]
 
 
 def test_term_precision_lists_marked_terms_only():
     _, scored = workbench()
-    table = term_precision(scored.hits, read_quote_marks(LABELS_A))
+    table = term_precision(quotes_of_analysis(scored), read_quote_marks(LABELS_A))
     assert table.values.tolist() == [["accuracy", "deprecated", 1, 0, 0.0], ["accuracy", "double check", 1, 1, 1.0],
                                      ["scheduling", "schedule", 1, 1, 1.0], ["worry", "double check", 1, 0, 0.0]]
 
@@ -121,29 +141,34 @@ def test_threshold_sweep_moves_recall_and_quotes_with_the_threshold():
     corpus, scored = workbench()
     sweep = threshold_sweep(corpus, scored, read_labels(LABELS_A), read_quote_marks(LABELS_A), [80, 88, 96])
     scheduling = sweep[sweep["theme"] == "scheduling"].set_index("threshold")
-    assert scheduling["quotes"].tolist() == [5, 4, 4]      # at 80 `calender` counts too
+    # quotes: w2's "calendar" and "schedule" are one (5, 4, 4 hits); at 80 `calandar` counts too
+    assert scheduling["quotes"].tolist() == [4, 3, 3]
     assert scheduling["precision"].tolist() == [pytest.approx(2 / 3), 1.0, 1.0]  # w1 is not coded scheduling
     accuracy = sweep[sweep["theme"] == "accuracy"].set_index("threshold")
-    assert accuracy.loc[96, "quotes"] == 2 and accuracy.loc[96, "quote_precision"] == 1.0  # depreciated gone
+    # depreceated gone; w1's "double check" and "deprecated" are one quote (2 hits)
+    assert accuracy.loc[96, "quotes"] == 1 and accuracy.loc[96, "quote_precision"] == 1.0
     summary = sweep_summary(sweep)
-    assert list(summary.index) == [80.0, 88.0, 96.0] and summary.loc[96.0, "quotes"] == 8
+    assert list(summary.index) == [80.0, 88.0, 96.0] and summary.loc[96.0, "quotes"] == 6  # 8 hits
 
 
 def test_review_queue_puts_the_most_doubtful_unmarked_quotes_first():
     _, scored = workbench()
-    queue = review_queue(scored.hits, scored.themes, read_quote_marks(LABELS_A), scored.codebook)
-    assert queue[["transcript_id", "theme", "matched_text", "doubt"]].values.tolist() == [
-        ["w1", "accuracy", "deprecated", 0.667], ["w1", "worry", "fear", 0.5], ["w2", "scheduling", "calendar", 0.5],
-        ["w2", "scheduling", "schedule", 0.333], ["w3", "scheduling", "schedules", 0.333]]
-    assert queue.loc[0, "reasons"] == "term precision 0/1"
+    queue = review_queue(quotes_of_analysis(scored), scored.themes, read_quote_marks(LABELS_A), scored.codebook)
+    # a row per quote: w1's accuracy quote is done (its "double check" is marked), w2's "calendar" and
+    # "schedule" are one quote, as doubtful as its most doubtful hit
+    assert queue[["transcript_id", "theme", "matched_text", "hits", "doubt"]].values.tolist() == [
+        ["w1", "worry", "fear", 1, 0.5], ["w2", "scheduling", "calendar", 2, 0.5],
+        ["w3", "scheduling", "schedules", 1, 0.333]]
+    assert queue.loc[2, "reasons"] == "term precision 1/1"
 
 
 def test_review_queue_raises_typos_and_lone_hits():
     _, scored = workbench()
-    queue = review_queue(scored.hits, scored.themes, [], scored.codebook).set_index(["transcript_id", "theme", "start"])
-    depreciated = queue.loc[("w2", "accuracy", 100)]
-    assert depreciated["doubt"] == pytest.approx(0.5 + 4.8 / 25 + 0.25, abs=1e-3)
-    assert depreciated["reasons"] == "term not yet checked; typo match 95.2; only hit of its theme here"
+    queue = review_queue(quotes_of_analysis(scored), scored.themes, [], scored.codebook).set_index(
+        ["transcript_id", "theme", "start"])
+    depreceated = queue.loc[("w2", "accuracy", 100)]
+    assert depreceated["doubt"] == pytest.approx(0.5 + 4.8 / 25 + 0.25, abs=1e-3)
+    assert depreceated["reasons"] == "term not yet checked; typo match 95.2; only hit of its theme here"
 
 
 # ---------------------------------------------------------------- writing labels
@@ -216,4 +241,7 @@ def test_cli_evaluate_prints_every_report(tmp_path, capsys):
     assert "quote precision (4 marked quotes):" in out
     assert "agreement (Cohen's kappa) coder-a" in out and "coder-b" in out
     assert "by threshold (macro averages over themes):" in out
-    assert "review next (most likely wrong first):" in out and "term precision 0/1" in out
+    # the queue lists quotes: the one unmarked "double check" hit shares its sentence (its quote) with a marked
+    # hit, so it is no longer queued, and unchecked terms come first
+    assert "review next (most likely wrong first):" in out and "term not yet checked" in out
+    assert "double check" not in out.split("review next")[1]

@@ -117,19 +117,27 @@ def test_headline_of_an_empty_view_has_zero_shares(data):
     assert (numbers["transcripts"], numbers["raising_any_share"], numbers["top_share"]) == (0, 0.0, 0.0)
 
 
+def own_passages(data):
+    """Every hit its own passage: these synthetic hits have no text to cut sentences from."""
+    hits = data.hits
+    return pd.DataFrame({"quote_start": hits["start"], "quote_end": hits["end"], "turn_start": hits["start"],
+                         "turn_end": hits["end"]})
+
+
 def test_quotes_follow_filters_selection_and_sort(data):
     f, raised, mask = view(data, min_hits=2)
     keep = quote_hit_mask(data, mask, raised, THEMES)
-    assert sorted(set(quotes(data, keep)["transcript_id"])) == ["a", "c"]  # b's single speed hit is not enough
-    speed = quotes(data, keep, theme="speed", sort="fuzziest")
+    # b's single speed hit is not enough
+    assert sorted(set(quotes(data, keep, own_passages(data))["transcript_id"])) == ["a", "c"]
+    speed = quotes(data, keep, own_passages(data), theme="speed", sort="fuzziest")
     assert speed["similarity"].tolist() == [98.0, 99.0, 100.0]
-    assert quotes(data, keep, occupation="legal")["theme"].unique().tolist() == ["risk"]
+    assert quotes(data, keep, own_passages(data), occupation="legal")["theme"].unique().tolist() == ["risk"]
 
 
 def test_theme_filter_limits_quotes_to_those_themes(data):
     f, raised, mask = view(data, themes=("risk",))
     keep = quote_hit_mask(data, mask, raised, f.themes_in_view(THEMES))
-    assert set(quotes(data, keep)["theme"]) == {"risk"}
+    assert set(quotes(data, keep, own_passages(data))["theme"]) == {"risk"}
 
 
 def test_search_keeps_transcripts_with_a_matching_quote(data):
@@ -140,7 +148,7 @@ def test_search_keeps_transcripts_with_a_matching_quote(data):
     mask = transcript_mask(data, f, raised, searched)
     assert data.transcripts["transcript_id"][mask].tolist() == ["c"]
     keep = quote_hit_mask(data, mask, raised, THEMES, matching_text=matching)
-    assert set(quotes(data, keep)["transcript_id"]) == {"c"}
+    assert set(quotes(data, keep, own_passages(data))["transcript_id"]) == {"c"}
 
 
 def test_page_of_clamps_the_page():

@@ -7,7 +7,7 @@ from workbench_data import TRANSCRIPTS, edited, workbench
 from core import analyse, parse_codebook
 from core.workbench.diff import QUOTE_COLUMNS, changed_rows, diff_scores, preview
 
-ALLOW_CALENDER = ("terms: [schedule, calendar]", "terms: [schedule, {term: calendar, allow: [calender]}]")
+ALLOW_CALANDAR = ("terms: [schedule, calendar]", "terms: [schedule, {term: calendar, allow: [calandar]}]")
 DROP_FEAR = ("      - fear\n      - double check", "      - double check")
 DROP_SYSADMIN = ("terms: [sysadmin, teacher]", "terms: [teacher]")
 
@@ -21,15 +21,16 @@ def test_an_unchanged_codebook_changes_nothing():
 
 def test_an_allowed_variant_gains_a_transcript_and_a_quote_with_its_sentence():
     corpus, scored = workbench()
-    change = preview(corpus, scored, edited(*ALLOW_CALENDER))
+    change = preview(corpus, scored, edited(*ALLOW_CALANDAR))
     themes = change.themes.set_index("theme")
-    assert themes.loc["scheduling"].tolist() == [2, 3, 1, 0, 4, 5, 1, 0]
+    # quotes, not hits: w2's "calendar" and "schedule" share one sentence, one quote (4 and 5 hits)
+    assert themes.loc["scheduling"].tolist() == [2, 3, 1, 0, 3, 4, 1, 0]
     assert themes.drop(index="scheduling")[["transcripts_gained", "quotes_gained", "quotes_lost"]].sum().sum() == 0
     assert list(change.gained.columns) == QUOTE_COLUMNS
     quote = change.gained.iloc[0]
     assert (quote["transcript_id"], quote["occupation"], quote["theme"], quote["term"], quote["matched_text"],
-            quote["start"], quote["end"]) == ("w1", "education", "scheduling", "calendar", "calender", 74, 82)
-    assert quote["sentence"] == "I keep a calender and I double check every deprecated tool."
+            quote["start"], quote["end"]) == ("w1", "education", "scheduling", "calendar", "calandar", 74, 82)
+    assert quote["sentence"] == "I keep a calandar and I double check every deprecated tool."
 
 
 def test_a_removed_term_loses_its_quote_but_not_a_transcript_still_covered():
@@ -52,7 +53,7 @@ def test_per_occupation_counts_follow_moved_transcripts():
 
 def test_gains_are_counted_under_the_occupation_of_the_transcript():
     corpus, scored = workbench()
-    table = preview(corpus, scored, edited(*ALLOW_CALENDER)).occupations.set_index("occupation")
+    table = preview(corpus, scored, edited(*ALLOW_CALANDAR)).occupations.set_index("occupation")
     assert table.loc["education", ["theme_transcripts_gained", "quotes_gained"]].tolist() == [1, 1]
     assert table.drop(index="education")["quotes_gained"].sum() == 0
 
@@ -68,7 +69,7 @@ def test_removed_and_added_themes_count_as_lost_and_gained():
     assert themes.loc["art", ["transcripts_before", "transcripts_after"]].tolist() == [0, 0]
 
 
-@pytest.mark.parametrize("edit", [ALLOW_CALENDER, DROP_FEAR, DROP_SYSADMIN, ("threshold: 88", "threshold: 80"),
+@pytest.mark.parametrize("edit", [ALLOW_CALANDAR, DROP_FEAR, DROP_SYSADMIN, ("threshold: 88", "threshold: 80"),
                                   ("name: Workbench test codebook", "name: Renamed")])
 def test_preview_scoring_equals_a_fresh_run_of_the_edited_codebook(edit):
     corpus, scored = workbench()
@@ -82,17 +83,17 @@ def test_preview_scoring_equals_a_fresh_run_of_the_edited_codebook(edit):
 
 def test_diff_scores_without_sentences_and_the_report_lines():
     corpus, scored = workbench()
-    after = corpus.score(edited(*ALLOW_CALENDER), base=scored)
+    after = corpus.score(edited(*ALLOW_CALANDAR), base=scored)
     change = diff_scores(scored, after)
     assert change.gained["sentence"].tolist() == [""]
     text = "\n".join(preview(corpus, scored, after.codebook).lines(quotes=5))
     assert "per theme:" in text and "scheduling" in text and "quotes gained: 1" in text
-    assert 'w1 scheduling [calendar] "calender" (100): I keep a calender and I double check' in text
+    assert 'w1 scheduling [calendar] "calandar" (100): I keep a calandar and I double check' in text
 
 
 def test_changed_rows_keep_only_what_moved():
     corpus, scored = workbench()
-    change = preview(corpus, scored, corpus.score(edited(*ALLOW_CALENDER), base=scored).codebook)
+    change = preview(corpus, scored, corpus.score(edited(*ALLOW_CALANDAR), base=scored).codebook)
     assert changed_rows(change.themes)["theme"].tolist() == ["scheduling"]
     assert changed_rows(change.themes.iloc[:0]).empty
     nothing = preview(corpus, scored, scored.codebook)
@@ -104,11 +105,11 @@ def test_cli_diff_prints_tables_and_quotes(tmp_path, capsys):
 
     from core.cli.main import main
     new = tmp_path / "new.yaml"
-    new.write_text(CODEBOOK.read_text().replace(*ALLOW_CALENDER))
+    new.write_text(CODEBOOK.read_text().replace(*ALLOW_CALANDAR))
     assert main(["diff", str(CODEBOOK), str(new), "--data", str(TRANSCRIPTS), "--cache-dir", str(tmp_path / "c")]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{CODEBOOK} -> {new} on 3 transcripts\nper theme:")
-    assert "quotes gained: 1\n  w1 scheduling [calendar] \"calender\" (100): I keep a calender" in out
+    assert "quotes gained: 1\n  w1 scheduling [calendar] \"calandar\" (100): I keep a calandar" in out
     assert "quotes lost: 0" in out
 
 
@@ -145,10 +146,10 @@ def test_preview_cuts_sentences_for_the_first_quotes_only(monkeypatch):
     import core.workbench.diff
     monkeypatch.setattr(core.workbench.diff, "SENTENCES", 0)
     corpus, scored = workbench()
-    change = preview(corpus, scored, edited(*ALLOW_CALENDER))
+    change = preview(corpus, scored, edited(*ALLOW_CALANDAR))
     assert change.gained["sentence"].tolist() == [""]
     core.workbench.diff.fill_sentences(change.gained, corpus.text, corpus.turns)
-    assert change.gained["sentence"].tolist() == ["I keep a calender and I double check every deprecated tool."]
+    assert change.gained["sentence"].tolist() == ["I keep a calandar and I double check every deprecated tool."]
 
 
 def test_the_merge_fallback_for_huge_keys_gives_the_same_diff(monkeypatch):

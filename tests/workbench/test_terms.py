@@ -1,6 +1,7 @@
 import pytest
 from workbench_data import edited, workbench
 
+from core import analyse, parse_codebook
 from core.codebook.model import Term
 from core.workbench.terms import (
     match_kind,
@@ -49,7 +50,7 @@ def test_term_report_lists_every_term_in_codebook_order(report):
 
 
 @pytest.mark.parametrize("term, variant, similarity, hits, match", [
-    ("deprecated", "depreciated", 95.2, 1, "typo"),
+    ("deprecated", "depreceated", 95.2, 1, "typo"),
     ("deprecated", "deprecated", 100.0, 1, "exact"),
     ("schedule", "schedules", 94.1, 1, "inflection"),
     ("schedule", "schedule", 100.0, 2, "exact"),
@@ -68,12 +69,12 @@ def test_near_misses_find_corpus_words_just_under_the_threshold():
     corpus, scored = workbench()
     misses = near_misses(corpus, scored.codebook, window=10)
     assert misses[["code", "term_index", "term", "variant", "similarity", "threshold", "tokens", "transcripts"]] \
-        .values.tolist() == [["scheduling", 1, "calendar", "calender", 87.5, 88.0, 1, 1]]
+        .values.tolist() == [["scheduling", 1, "calendar", "calandar", 87.5, 88.0, 1, 1]]
 
 
 def test_near_misses_leave_out_denied_words_and_a_narrow_window_finds_none():
     corpus, scored = workbench()
-    denied = edited("terms: [schedule, calendar]", "terms: [schedule, {term: calendar, deny: [calender]}]")
+    denied = edited("terms: [schedule, calendar]", "terms: [schedule, {term: calendar, deny: [calandar]}]")
     assert near_misses(corpus, denied).empty
     assert near_misses(corpus, scored.codebook, window=0.4).empty
 
@@ -96,12 +97,13 @@ def test_with_threshold_overrides_every_level_and_changes_the_hash():
 
 
 @pytest.mark.parametrize("term, matched, kind, typo", [
-    (Term("deprecated", ("deprecated",)), "depreciated", "typo", 95.2),
+    (Term("deprecated", ("deprecated",)), "depreceated", "typo", 95.2),
     (Term("schedule", ("schedule",)), "Scheduling", "inflection", None),
     (Term("verif*", ("verif*",)), "verifying", "exact", None),
     (Term("double check", ("double", "check")), "double-check", "exact", None),
-    (Term("write reports", ("write", "reports")), "writing report", "typo", 92.3),
-    (Term("calendar", ("calendar",), allow=frozenset({"calender"})), "calender", "exact", None),
+    (Term("write reports", ("write", "reports")), "writing report", "inflection", None),
+    (Term("write reports", ("write", "reports")), "writing reprots", "typo", 85.7),
+    (Term("calendar", ("calendar",), allow=frozenset({"calandar"})), "calandar", "exact", None),
 ])
 def test_match_kind_and_typo_similarity(term, matched, kind, typo):
     assert match_kind(term, matched) == kind
@@ -115,22 +117,22 @@ def test_cli_terms_prints_counts_variants_near_misses_and_a_threshold_change(tmp
     assert main(["terms", "--codebook", str(CODEBOOK), "--data", str(TRANSCRIPTS), "--cache-dir", str(tmp_path),
                  "--threshold", "87"]) == 0
     out = capsys.readouterr().out
-    assert "deprecated 100 x1, depreciated 95.2 x1" in out
-    assert "near misses (within 10 points of the threshold): 1" in out and "calender" in out
+    assert "deprecated 100 x1, depreceated 95.2 x1" in out
+    assert "near misses (within 10 points of the threshold): 1" in out and "calandar" in out
     assert "with every threshold at 87:" in out
 
 
 # ---------------------------------------------------------------- one click: a variant onto a term's list
 @pytest.mark.parametrize("code, index, to, before, after", [
-    ("scheduling", 1, "allow", "terms: [schedule, calendar]", "terms: [schedule, {term: calendar, allow: [calender]}]"),
-    ("accuracy", 2, "deny", "      - hallucinate\n", "      - {term: hallucinate, deny: [calender]}\n"),
+    ("scheduling", 1, "allow", "terms: [schedule, calendar]", "terms: [schedule, {term: calendar, allow: [calandar]}]"),
+    ("accuracy", 2, "deny", "      - hallucinate\n", "      - {term: hallucinate, deny: [calandar]}\n"),
 ])
 def test_add_variant_edits_only_that_term(code, index, to, before, after):
     from workbench_data import CODEBOOK
 
     from core.codebook.edits import add_variant
     text = CODEBOOK.read_text()
-    result = add_variant(text, "theme", code, index, "calender", to=to)
+    result = add_variant(text, "theme", code, index, "calandar", to=to)
     assert result == text.replace(before, after)
 
 
@@ -139,11 +141,11 @@ def test_add_variant_moves_a_word_between_lists_and_the_preview_shows_the_gain()
     from core.codebook.edits import add_variant
     from core.workbench.diff import preview
     corpus, scored = workbench()
-    denied = add_variant(scored.codebook.text, "theme", "scheduling", 1, "calender", to="deny")
-    allowed = add_variant(denied, "theme", "scheduling", 1, "calender", to="allow")
-    assert "{term: calendar, allow: [calender]}" in allowed and "deny: [calender]" not in allowed
+    denied = add_variant(scored.codebook.text, "theme", "scheduling", 1, "calandar", to="deny")
+    allowed = add_variant(denied, "theme", "scheduling", 1, "calandar", to="allow")
+    assert "{term: calendar, allow: [calandar]}" in allowed and "deny: [calandar]" not in allowed
     change = preview(corpus, scored, parse_codebook(allowed))
-    assert change.gained["matched_text"].tolist() == ["calender"]
+    assert change.gained["matched_text"].tolist() == ["calandar"]
 
 
 def test_add_variant_to_a_missing_term_says_so():
@@ -169,3 +171,21 @@ def test_set_setting_changes_only_that_setting(text, expected):
     assert set_setting(text, "threshold", 85.0) == expected
     with pytest.raises(CodebookError, match="less than or equal to 100"):
         set_setting(text, "threshold", 120)
+
+
+def test_a_rejected_real_word_is_a_near_miss_with_its_frequency_and_the_corpus_suggests_allowing_it(tmp_path):
+    import pandas as pd
+
+    from core.engine.rescore import CachedCorpus
+
+    texts = [f"AI: Go on.\nUser: That call is deprecated, version {i}." for i in range(25)]
+    texts += ["AI: And?\nUser: The old call was depreciated years ago.", "AI: More?\nUser: My selling days."]
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"transcript_id": [f"t{i}" for i in range(len(texts))], "text": texts}).to_csv(path, index=False)
+    book = parse_codebook("name: x\nthemes:\n- {id: acc, label: A, description: d, terms: [deprecated, spelling]}")
+    corpus = CachedCorpus.of(analyse([path], codebook=book, cache_dir=tmp_path / "cache"))
+    misses = near_misses(corpus, book, window=10).set_index("variant")
+    assert misses.loc["depreciated", "reason"] == "real word" and misses.loc["depreciated", "suggest"] == "allow"
+    assert 0 < misses.loc["depreciated", "frequency"] < 3
+    assert misses.loc["selling", "reason"] == "real word" and misses.loc["selling", "suggest"] == ""  # common
+    assert misses.loc["selling", "frequency"] > 4

@@ -27,11 +27,11 @@ def test_edit_preview_save_in_the_browser(page, workbench_server):
     settle(page)
     editor = page.locator("[data-testid=stTextArea] textarea")
     assert editor.input_value() == original
-    editor.fill(original.replace("threshold: 88", "threshold: 85"))  # `calender` (87.5) now matches
+    editor.fill(original.replace("threshold: 88", "threshold: 85"))  # `calandar` (87.5) now matches
     page.get_by_role("button", name="Preview", exact=True).click()
     settle(page)
     page.get_by_text("Quotes gained: 1").wait_for(timeout=10_000)
-    assert page.locator('[data-testid="cb-quotes-gained"] mark').first.inner_text() == "calender"
+    assert page.locator('[data-testid="cb-quotes-gained"] mark').first.inner_text() == "calandar"
     assert "unsaved edit" in page.get_by_test_id("stTextArea").inner_text()
     screenshot(page, "codebook-preview")
 

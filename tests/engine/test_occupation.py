@@ -1,0 +1,175 @@
+"""The occupation from the participant's own job description, keyword fallback, the uncertain flag, and the
+metadata rule. All sentences are made up."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from support import ROOT
+
+from core import analyse, load_codebook
+from core.engine.corpus import build_shard
+from core.engine.metadata import override_occupations
+from core.engine.occupation import (
+    KeywordChoice,
+    decide,
+    describe_clause,
+    evidence_span,
+    self_descriptions,
+    source_counts,
+    titles_index,
+)
+from core.engine.pipeline import ShardScorer, speakers_for
+from core.ingest.loaders import LoadReport, RawTranscript
+
+OPENING = "Assistant: Any questions before we start?\nUser: No, go ahead.\nAssistant: What do you do?\n"
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_codebook(ROOT / "config" / "codebook.yaml")
+
+
+def scored(book, answers: dict[str, str]) -> pd.DataFrame:
+    """The transcripts table of made-up interviews, one participant answer each."""
+    raws = [RawTranscript(tid, OPENING + f"User: {answer}\nAssistant: Thanks.\n", "made-up.txt", {})
+            for tid, answer in answers.items()]
+    shard = build_shard(raws, speakers_for(book), LoadReport())
+    return ShardScorer(book).score(shard).transcripts.set_index("transcript_id")
+
+
+@pytest.mark.parametrize(("answer", "group"), [
+    ("I'm a registered nurse on a cardiac ward.", "healthcare"),
+    ("I am an elementary school teacher.", "education"),
+    ("I work as a Restaurant Manager so I plan shifts.", "other"),
+    ("I work in a contact center and answer calls all day.", "admin_support"),
+    ("My role is senior paralegal at a small practice.", "legal"),
+    ("My job is production coordinator on a TV series.", "film_vfx_media"),
+    ("As a sysadmin, I keep the servers patched.", "it_software"),
+    ("I've been a mechanical engineer for 12 years.", "engineering"),
+    ("I teach chemistry to teenagers.", "education"),
+    ("I look after patients in a care home.", "healthcare"),
+    ("I run a restaurant with my brother.", "other"),
+    ("I'm in charge of data entry for a small firm.", "admin_support"),
+    ("I'm a freelance copywriter.", "writing_editing"),
+    ("I'm a lead UX designer.", "design_arts"),
+    ("I'm a junior data engineer.", "it_software"),
+    ("I'm a short film screenwriter.", "writing_editing"),          # the head noun is the job
+    ("I'm a manager at a dental practice.", "healthcare"),          # a generic role defers to the trade
+    ("I am an accountant at a hospital.", "business_finance"),      # the title beats the workplace
+    ("I work in IT for a bank.", "it_software"),                    # IT in capitals is the trade
+    ("I work in elementary schools across the district.", "education"),  # plural
+])
+def test_self_descriptions_in_many_phrasings_map_to_their_group(book, answer, group):
+    row = scored(book, {"t": answer}).loc["t"]
+    assert (row["occupation"], row["occupation_source"]) == (group, "self-description")
+
+
+def test_evidence_is_the_sentence_and_offsets_point_at_the_title(book):
+    answer = "Well. I'm a senior software engineer at a bank. I use AI daily."
+    table = scored(book, {"t": answer})
+    row = table.loc["t"]
+    text = OPENING + f"User: {answer}\nAssistant: Thanks.\n"
+    assert text[row["occupation_start"]:row["occupation_end"]] == "software engineer"
+    assert row["occupation_evidence"] == "I'm a senior software engineer at a bank."
+
+
+def test_a_self_description_spread_over_later_answers_is_found(book):
+    raws = [RawTranscript("t", OPENING + "User: I mostly use it for email.\nAssistant: And your work?\n"
+                          "User: Oh, I am a pharmacist.\nAssistant: Thanks.\n", "made-up.txt", {})]
+    shard = build_shard(raws, speakers_for(book), LoadReport())
+    row = ShardScorer(book).score(shard).transcripts.iloc[0]
+    assert (row["occupation"], row["occupation_source"]) == ("healthcare", "self-description")
+
+
+def test_talk_about_the_ai_is_not_a_self_description(book):
+    index = titles_index(book.job_titles)
+    text = "I use it as a research assistant and I do some research on prices."
+    raws = [RawTranscript("t", OPENING + f"User: {text}\n", "made-up.txt", {})]
+    shard = build_shard(raws, speakers_for(book), LoadReport())
+    participant_turns = [i for i, role in enumerate(shard.turn_role) if role == 1]
+    assert self_descriptions(shard, pd.Series(participant_turns).to_numpy(), index) == [[]]
+
+
+def test_keyword_evidence_is_the_fallback(book):
+    row = scored(book, {"t": "Mostly debugging python scripts and reviewing pull requests on github."}).loc["t"]
+    assert row["occupation_source"] == "keywords" and row["occupation"] == "it_software"
+    assert row["occupation_start"] == -1
+
+
+def test_no_evidence_is_other_with_source_none_and_uncertain(book):
+    row = scored(book, {"t": "Happy to help, ask away."}).loc["t"]
+    assert (row["occupation"], row["occupation_source"], bool(row["occupation_uncertain"])) == ("other", "none", True)
+    assert row["occupation_confidence"] == 0.0
+
+
+def test_disagreeing_evidence_is_flagged_uncertain_not_hidden():
+    keywords = KeywordChoice("it_software", "python x3; sql", share=0.9, score=4.0)
+    index_found = []  # a strong self-description naming another group
+    from core.engine.occupation import SelfDescription
+    index_found.append(SelfDescription("education", 6, 13, strength=3, phrase_words=1))
+    decision = decide(index_found, keywords, "I'm a teacher who codes")
+    assert (decision.occupation, decision.source, decision.uncertain) == ("education", "self-description", True)
+    assert decision.confidence < 0.95
+
+
+def test_a_weak_cue_gives_way_to_clear_keywords():
+    from core.engine.occupation import SelfDescription
+    keywords = KeywordChoice("it_software", "sysadmin; servers", share=1.0, score=3.0)
+    found = [SelfDescription("education", 12, 18, strength=2, phrase_words=1)]  # "I work at a school"
+    decision = decide(found, keywords, "I work at a school")
+    assert (decision.occupation, decision.source, decision.uncertain) == ("it_software", "keywords", True)
+
+
+def test_agreeing_evidence_is_confident(book):
+    row = scored(book, {"t": "I'm a software developer; I write python code and review pull requests."}).loc["t"]
+    assert row["occupation_confidence"] >= 0.9 and not row["occupation_uncertain"]
+
+
+def test_longest_phrase_wins_and_modifiers_are_ignored(book):
+    index = titles_index(book.job_titles)
+    text = "senior medical writer for a journal"
+    assert describe_clause(text, 0, len(text), index, 3).group == "writing_editing"
+
+
+def test_metadata_still_wins(book):
+    table = scored(book, {"t": "I am a nurse."}).reset_index()
+    given = override_occupations(table, pd.Series({"t": "legal"}))
+    row = given.iloc[0]
+    assert (row["occupation"], row["occupation_source"], bool(row["occupation_uncertain"])) == \
+        ("legal", "metadata", False)
+    assert row["occupation_start"] == -1 and row["occupation_evidence"] == "metadata"
+
+
+def test_source_counts_summarise_the_table(book):
+    table = scored(book, {"a": "I am a nurse.", "b": "Ask away.", "c": "I debug python scripts on github."})
+    counts = source_counts(table)
+    assert counts["self-description"] == 1 and counts["none"] == 1 and counts["keywords"] == 1
+    assert counts["uncertain"] >= 1
+
+
+def test_evidence_span_drops_the_speaker_label():
+    text = "User: I'm a baker"
+    start = text.index("baker")
+    assert evidence_span(text, start, start + 5) == (6, len(text))
+
+
+def test_a_codebook_without_a_title_file_uses_keywords_and_warns(tmp_path):
+    (tmp_path / "book.yaml").write_bytes((ROOT / "config" / "codebook.yaml").read_bytes())
+    book = load_codebook(tmp_path / "book.yaml")
+    assert book.job_titles is None and "job-title file not found" in book.notes[0].message
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.txt").write_text(OPENING + "User: I am a nurse.\n")
+    analysis = analyse([tmp_path / "data"], codebook=book, cache_dir=tmp_path / "cache")
+    assert analysis.transcripts["occupation_source"].iloc[0] != "self-description"
+    assert any("job-title file not found" in p.message for p in analysis.report.problems)
+
+
+def test_the_title_file_is_part_of_the_codebook_hash(tmp_path):
+    (tmp_path / "book.yaml").write_bytes((ROOT / "config" / "codebook.yaml").read_bytes())
+    (tmp_path / "job_titles.yaml").write_text("healthcare: [nurse]\n")
+    first = load_codebook(tmp_path / "book.yaml")
+    (tmp_path / "job_titles.yaml").write_text("healthcare: [nurse, midwife]\n")
+    second = load_codebook(tmp_path / "book.yaml")
+    assert first.content_hash != second.content_hash and first != second
+    from core.engine.rescore import occupations_differ
+    assert occupations_differ(first, second)
