@@ -34,6 +34,9 @@ _STRONG_CUE = (rf"\b(?:(?:{_TITLE_CUES})\s+(?:(?:currently|now|also|still|just|a
                r"|my\s+(?:current\s+|day\s+|main\s+)?(?:role|job|title|position|profession|occupation|job\s+title)"
                r"\s+(?:is|as)\s+(?:an?\s|the\s)?"
                r"|(?:in|with)\s+my\s+(?:current\s+)?(?:role|job|position|capacity)\s+as\s+(?:an?\s|the\s)?)")
+_ACTIVITIES = ("teach|tutor|run|own|manage|lead|supervise|oversee|look|care|write|edit|design|develop|build|sell"
+               "|research|study|coordinate|produce|handle|practice|practise|translate|interpret|counsel|coach|train"
+               "|repair|fix|install|clean|drive|cook|bake|serve|moderate|work|freelance|consult|specialize|specialise")
 _MEDIUM_CUE = (r"\b(?:i\s+(?:currently\s+|mainly\s+|mostly\s+|also\s+|primarily\s+)?"
                r"(?=(?:work\s+(?:in|at|for|with|on)|teach|tutor|run|own|manage|lead|supervise|oversee|look\s+after"
                r"|care\s+for|write|edit|design|develop|build|sell|research|study|coordinate|produce|handle"
@@ -154,17 +157,69 @@ def cues(text: str, start: int, end: int):
 
 def self_descriptions(shard: Shard, turns: np.ndarray, index: TitleIndex) -> list[list[SelfDescription]]:
     """Per transcript, every self-description found in the given turns (the participant's first turns),
-    in text order."""
+    in text order. Where a cue may start is found on the shard's word ids with numpy (`cue_candidates`);
+    the cue regex is tried only there, never scanned over the text."""
     found: list[list[SelfDescription]] = [[] for _ in range(len(shard))]
     texts = shard.texts
-    for turn in turns.tolist():
+    turn_of, offset = cue_candidates(shard, turns)
+    position, last_turn = -1, -1
+    for turn, start in zip(turn_of.tolist(), offset.tolist()):
         doc = int(shard.turn_doc[turn])
-        text, start, end = texts[doc], int(shard.turn_start[turn]), int(shard.turn_end[turn])
-        for cue in cues(text, start, end):
-            described = describe_clause(text, cue.end(), end, index, STRONG if cue.group("strong") else MEDIUM)
-            if described is not None:
-                found[doc].append(described)
+        text, end = texts[doc], int(shard.turn_end[turn])
+        if turn == last_turn and start < position:
+            continue  # inside the cue just read
+        cue = CUE.match(text, start, end)
+        if cue is None:
+            continue
+        position, last_turn = cue.end(), turn
+        described = describe_clause(text, cue.end(), end, index, STRONG if cue.group("strong") else MEDIUM)
+        if described is not None:
+            found[doc].append(described)
     return found
+
+
+# A cue's first word, and the second words it may be followed by (None: any). Every cue of CUE begins with
+# one of these pairs, so only these token positions are tried.
+_CUE_PAIRS: dict[str, frozenset[str] | None] = {
+    "i'm": None, "im": None, "i've": None,
+    "i": frozenset({"am", "m", "have", "was", "worked", "serve", "currently", "mainly", "mostly", "also",
+                    "primarily", "now", *_ACTIVITIES.split("|")}),
+    "my": frozenset({"current", "day", "main", "role", "job", "title", "position", "profession", "occupation"}),
+    "as": frozenset({"a", "an", "the"}), "in": frozenset({"my"}), "with": frozenset({"my"}),
+    "work": frozenset({"as"}), "works": frozenset({"as"}), "working": frozenset({"as"}), "employed": frozenset({"as"}),
+}
+
+
+def cue_candidates(shard: Shard, turns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(turn, character offset) of every word pair in the given turns that may begin a cue, in text order."""
+    ids = {word: number for number, word in enumerate(shard.vocab)}
+    first = np.zeros(len(shard.vocab), dtype=bool)
+    any_second = np.zeros(len(shard.vocab), dtype=bool)
+    pairs = []
+    for word, seconds in _CUE_PAIRS.items():
+        if word in ids:
+            first[ids[word]] = True
+            if seconds is None:
+                any_second[ids[word]] = True
+            else:
+                pairs += [ids[word] * len(shard.vocab) + ids[second] for second in seconds if second in ids]
+    turns = np.asarray(turns, dtype=np.int64)
+    begin = shard.turn_token_start[turns]
+    lengths = np.maximum(shard.turn_token_start[turns + 1] - begin - 1, 0)  # less the BREAK after each turn
+    positions = _ranges(begin, lengths)
+    turn_of = np.repeat(turns, lengths)
+    words = shard.token_word[positions]
+    keep = first[words]
+    positions, turn_of, words = positions[keep], turn_of[keep], words[keep]
+    following = shard.token_word[positions + 1].astype(np.int64)  # a BREAK (0) ends every turn
+    keep = any_second[words] | np.isin(words.astype(np.int64) * len(shard.vocab) + following, pairs)
+    return turn_of[keep], shard.token_start[positions[keep]]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """start, start+1, ..., start+length-1 for every pair, concatenated."""
+    total = int(lengths.sum())
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
 
 
 # ---------------------------------------------------------------- deciding, with keyword evidence

@@ -11,6 +11,8 @@ codebook preview show exactly what the engine matched, and transcript text can n
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import html
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -189,10 +191,24 @@ def group_quotes(hits: pd.DataFrame, passages: pd.DataFrame) -> pd.DataFrame:
     if len(table):
         quotes["similarity"] = np.minimum.reduceat(table["similarity"].to_numpy(float), starts)
     bounds = list(zip(starts.tolist(), np.append(starts[1:], len(table)).tolist()))
-    for listed, column in HIT_LISTS.items():
-        values = table[column].tolist() if column in table else [""] * len(table)
-        quotes[listed] = pd.Series([values[a:b] for a, b in bounds], dtype=object)
+    with _collector_paused():
+        for listed, column in HIT_LISTS.items():
+            values = table[column].tolist() if column in table else [""] * len(table)
+            quotes[listed] = pd.Series([values[a:b] for a, b in bounds], dtype=object)
     return quotes
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Making tens of thousands of small lists sets off Python's cycle collector every 700 of them, and each
+    run walks every object of a large heap: 8x the time of making the lists. They hold no cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _first_of_each_quote(table: pd.DataFrame) -> np.ndarray:

@@ -72,10 +72,14 @@ class CodebookDiff:
         return out
 
 
-def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> CodebookDiff:
+def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook, *,
+            known_passages: pd.DataFrame | None = None) -> CodebookDiff:
     """Score `codebook` on the corpus (reusing `before` for unchanged themes) and diff the two; the first
-    SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`)."""
-    change = diff_scores(before, corpus.score(codebook, base=before))
+    SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`).
+    Texts come from the corpus in memory; `known_passages` (see `diff_scores`) spares cutting the quotes a
+    page has cut already."""
+    change = diff_scores(before, corpus.score(codebook, base=before), text_of=corpus.text, turns_of=corpus.turns,
+                         known_passages=known_passages)
     for table in (change.gained, change.lost):
         fill_sentences(table, corpus.text, corpus.turns, limit=SENTENCES)
     return change
