@@ -32,6 +32,14 @@ def _result(cache_dir: Path, name: str) -> Path:
     return next((cache_dir / "results").glob(f"*/{name}"))
 
 
+def _drop_cached_results(cache_dir: Path) -> None:
+    """Keep the shards, drop the results: the next run scores the cached shards again."""
+    for results in (cache_dir / "results").iterdir():
+        for file in results.iterdir():
+            file.unlink()
+        results.rmdir()
+
+
 def _grow_header(path: Path) -> None:
     """A header naming an array longer than the file holds (the bytes were cut after it was written)."""
     line, rest = path.read_bytes().split(b"\n", 1)
@@ -88,10 +96,7 @@ def test_a_shard_damaged_after_the_check_is_rebuilt_while_scoring(tiny_codebook,
     """The check reads headers only: a shard whose arrays disagree is caught when it is loaded."""
     cache_dir = tmp_path / "cache"
     clean = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)
-    for results in (cache_dir / "results").iterdir():
-        for file in results.iterdir():
-            file.unlink()
-        results.rmdir()
+    _drop_cached_results(cache_dir)
     real = cache.load_shard
     calls = []
 
@@ -111,10 +116,7 @@ def test_a_shard_damaged_after_the_check_is_rebuilt_while_scoring(tiny_codebook,
 def test_a_read_only_cache_folder_still_gives_results(tiny_codebook, tmp_path):
     cache_dir = tmp_path / "cache"
     clean = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)
-    for results in (cache_dir / "results").iterdir():
-        for file in results.iterdir():
-            file.unlink()
-        results.rmdir()
+    _drop_cached_results(cache_dir)
     (cache_dir / "results").chmod(0o500)
     try:
         again = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)
