@@ -90,3 +90,7 @@ class OutputError(ThemescopeError):
 
 class CacheError(ThemescopeError):
     """A results cache that cannot be used (not writable, damaged beyond what a recompute repairs)."""
+
+
+class FileLockError(ThemescopeError):
+    """A file that stayed locked by another writer (another session, process or thread) past the time limit."""

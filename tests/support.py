@@ -1,6 +1,7 @@
 """Paths and markers shared by the tests (imported as `support`, since every folder's conftest is `conftest`)."""
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -33,3 +34,18 @@ def run_app(page: str = "overview", **query):
         at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
+
+
+def race(scripts: list[str]) -> None:
+    """Run the scripts, each in its own Python process, starting their work at the same moment; each must succeed.
+    (Subprocesses, not a multiprocessing pool: after an AppTest, `__main__` is the dashboard script, which a
+    spawned pool worker would run again.)"""
+    children = [subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for script in scripts]
+    assert all(child.stdout.readline().strip() == "ready" for child in children)
+    for child in children:
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    for child in children:
+        _, errors = child.communicate(timeout=120)
+        assert child.returncode == 0, errors

@@ -6,6 +6,12 @@
     list_versions("config/codebook.yaml")           # newest first
     restore_version("config/codebook.yaml", versions[1])
 
+Saves never overwrite someone else's: an editor passes `expected=text_hash(base)`, the hash of the text its
+edit began from. If the file holds anything else by the time of the save (another session saved, an outside
+editor wrote), nothing is written and the result carries a `Conflict` with the three texts, so the
+researcher chooses. The check, the history copy and the write happen under the file's lock
+(`core.files.locked`), so of several saves begun from the same text exactly one succeeds.
+
 History files are named `<stem>-<UTC time>-<first 12 hex of sha256>.yaml`, so they sort by time and a
 version's content can be checked against its name.
 """
@@ -19,7 +25,7 @@ from pathlib import Path
 
 from core.codebook.model import Codebook, parse_codebook
 from core.errors import CodebookError, Problem
-from core.files import write_atomically
+from core.files import locked, write_atomically
 
 HISTORY_FOLDER = ".history"
 TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
@@ -39,12 +45,42 @@ class Version:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """A save refused because the file changed since the edit began: the three texts to merge from."""
+
+    yours: str            # the text that was to be saved
+    theirs: str           # the file's text now
+    base: str | None      # the text the edit began from, when the caller gave it
+
+
+@dataclass(frozen=True)
 class SaveResult:
     saved: bool                        # the text is now the active codebook
     path: Path                         # where the text went: the codebook or its draft
     codebook: Codebook | None = None   # the validated codebook when saved
     previous: Version | None = None    # where the replaced text was kept
     problems: list[Problem] = field(default_factory=list)
+    conflict: Conflict | None = None   # set when the file changed since the edit began; nothing was written
+
+
+def text_hash(text: str) -> str:
+    """The sha256 (hex) of a codebook text, as `save_codebook(expected=...)` compares it.
+
+    >>> text_hash("")[:12]
+    'e3b0c44298fc'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def current_text(path: str | Path) -> str:
+    """The file's text as an editor shows it ("" for a missing file): a UTF-8 byte-order mark dropped and line
+    ends read as newlines, so a file saved with CRLF or a BOM still matches the text an edit began from."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return ""
+    text = data.decode("utf-8-sig", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def history_folder(codebook_path: str | Path) -> Path:
@@ -57,11 +93,15 @@ def draft_path(codebook_path: str | Path) -> Path:
     return path.with_name(f"{path.stem}.draft{path.suffix or '.yaml'}")
 
 
-def save_codebook(path: str | Path, text: str) -> SaveResult:
+def save_codebook(path: str | Path, text: str, *, expected: str | None = None,
+                  base_text: str | None = None) -> SaveResult:
     """Validate `text` and make it the active codebook at `path`, keeping the text it replaces in history.
 
     An invalid text is written to the draft file instead and the active codebook is left as it is; a valid
     save removes an outdated draft. Every write is atomic: a crash leaves the old file or the new one whole.
+    `expected`: `text_hash` of the text the edit began from (`base_text`, if given, is that text). When the
+    file's text differs from it (and from `text`), nothing is written: the result is not saved and carries a
+    `conflict` and a problem saying so. None saves whatever the file holds.
     """
     path = Path(path)
     try:
@@ -70,10 +110,20 @@ def save_codebook(path: str | Path, text: str) -> SaveResult:
         draft = draft_path(path)
         write_atomically(draft, text.encode("utf-8"))
         return SaveResult(False, draft, problems=exc.problems)
-    previous = keep_version(path) if path.exists() else None
-    write_atomically(path, text.encode("utf-8"))
-    draft_path(path).unlink(missing_ok=True)
+    with locked(path):
+        theirs = current_text(path)
+        if expected is not None and text_hash(theirs) != expected and theirs != text:
+            return _conflict(path, text, theirs, base_text)
+        previous = keep_version(path) if path.exists() else None
+        write_atomically(path, text.encode("utf-8"))
+        draft_path(path).unlink(missing_ok=True)
     return SaveResult(True, path, codebook, previous)
+
+
+def _conflict(path: Path, yours: str, theirs: str, base: str | None) -> SaveResult:
+    problem = Problem(str(path), "not saved: someone else saved this codebook since your edit began",
+                      hint="compare your text with theirs, then take theirs or save yours over it")
+    return SaveResult(False, path, problems=[problem], conflict=Conflict(yours, theirs, base))
 
 
 def keep_version(path: str | Path) -> Version:
@@ -103,6 +153,8 @@ def list_versions(path: str | Path) -> list[Version]:
     return sorted(versions, key=lambda v: v.saved_at, reverse=True)
 
 
-def restore_version(path: str | Path, version: Version) -> SaveResult:
-    """Make an earlier version active again (the text it replaces goes to history, like any save)."""
-    return save_codebook(path, version.text())
+def restore_version(path: str | Path, version: Version, *, expected: str | None = None,
+                    base_text: str | None = None) -> SaveResult:
+    """Make an earlier version active again (the text it replaces goes to history, like any save; `expected`
+    and `base_text` as for save_codebook)."""
+    return save_codebook(path, version.text(), expected=expected, base_text=base_text)

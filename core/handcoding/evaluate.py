@@ -10,6 +10,8 @@ A transcript's `absent` list is optional: without it, every theme not listed as 
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,12 +66,32 @@ def read_labels(*paths: str | Path) -> Labels:
                   source=", ".join(map(str, paths)), missed=tuple(missed.values()))
 
 
+LABELS_MAX_BYTES = 20_000_000  # ~200,000 marks; a labels file past this is not a hand-coding file
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: a mark rereads the whole file
+
+
 def load_labels_document(path: Path) -> dict:
-    """A labels file as plain data ({} for an empty file), or LabelsError naming the file and line."""
+    """A labels file as plain data ({} for an empty file), or LabelsError naming the file and line.
+    Refuses YAML anchors and aliases (a few lines of them expand to billions of entries when a mark rewrites
+    the file) and files over LABELS_MAX_BYTES."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = _labels_text(path)
     except OSError as exc:
         raise LabelsError(str(Problem(str(path), f"cannot read labels: {exc.strerror}"))) from None
+    except UnicodeDecodeError:
+        raise LabelsError(str(Problem(str(path), "the labels file is not UTF-8 text")),
+                          hint="save it as UTF-8") from None
+    known = RECENT_LABELS.get(text)
+    if known is None:
+        known = _parsed_labels(text, path)
+        RECENT_LABELS.put(text, known)
+    return known
+
+
+def _parsed_labels(text: str, path: Path) -> dict:
+    try:
+        _refuse_aliases(text, path)
+        document = yaml.load(text, Loader=_LOADER) or {}  # a safe loader: no tags, no code
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise LabelsError(str(Problem(str(path), f"invalid YAML: {getattr(exc, 'problem', exc)}",
@@ -79,6 +101,63 @@ def load_labels_document(path: Path) -> dict:
         raise LabelsError(str(Problem(str(path), "labels need a `transcripts:` mapping and optional "
                                       "`quotes:` and `missed:` lists", hint="see benchmarks/labels/README.md")))
     return document
+
+
+class RecentLabels:
+    """The documents of the last few labels texts read or written in this process, keyed by the whole text
+    (so a file changed by anyone is never served stale). Every mark re-reads the file the previous mark has
+    just written, and parsing the YAML is most of a mark's time. Documents are copied in and out, so no two
+    callers (sessions, threads) ever share one."""
+
+    def __init__(self, size: int = 8):
+        self._documents: OrderedDict[str, dict] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> dict | None:
+        with self._lock:
+            document = self._documents.get(text)
+            if document is not None:
+                self._documents.move_to_end(text)
+        return None if document is None else _copied(document)
+
+    def put(self, text: str, document: dict) -> None:
+        """Remember `document` as what `text` reads as (a writer passes the document it rendered as text)."""
+        copied = _copied(document)
+        with self._lock:
+            self._documents[text] = copied
+            self._documents.move_to_end(text)
+            while len(self._documents) > self._size:
+                self._documents.popitem(last=False)
+
+
+def _copied(value):
+    """A copy of plain YAML data (mappings and lists copied, scalars shared: they are immutable)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+RECENT_LABELS = RecentLabels()
+
+
+def _labels_text(path: Path) -> str:
+    size = path.stat().st_size
+    if size > LABELS_MAX_BYTES:
+        raise LabelsError(str(Problem(str(path), f"the labels file is {size:,} bytes, more than the "
+                                      f"{LABELS_MAX_BYTES:,} a labels file may be")),
+                          hint="split it into several labels files, or check that it is a labels file at all")
+    return path.read_text(encoding="utf-8")
+
+
+def _refuse_aliases(text: str, path: Path) -> None:
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise LabelsError(str(Problem(str(path), "YAML anchors and aliases (& and *) are not allowed in labels",
+                                          line=event.start_mark.line + 1, column=event.start_mark.column + 1)),
+                              hint="write each mark out in full")
 
 
 def _label(entry: dict, path: Path, transcript_id) -> TranscriptLabel:

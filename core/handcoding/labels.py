@@ -20,11 +20,20 @@ The format (benchmarks/labels/README.md) is the one `core.evaluate.read_labels` 
 Writes are atomic (temporary file + rename) and re-render the whole file in this canonical layout, which
 keeps every other entry, key and value, and leaves files already in this layout byte for byte the same.
 YAML comments are not kept.
+
+Concurrent marks all land: every write reads, changes and writes the file while holding its lock
+(`core.files.locked`), so two sessions (threads of the dashboard's process) or two processes marking at the
+same moment each change the file the other has just written, instead of both rewriting the same old copy.
+Lock and re-read is enough here: a labels file is small (load_labels_document refuses files over 20 MB),
+so reading and rewriting it whole under the lock takes milliseconds (the text a mark has just written is
+not even parsed again: `RECENT_LABELS` keeps its document); an append-only log with compaction would only pay
+off for files far larger than hand coding produces.
 """
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +41,8 @@ import pandas as pd
 import yaml
 
 from core.errors import Problem
-from core.files import write_atomically
-from core.handcoding.evaluate import LabelsError, MissedPassage, load_labels_document, read_labels
+from core.files import locked, write_atomically
+from core.handcoding.evaluate import RECENT_LABELS, LabelsError, MissedPassage, load_labels_document, read_labels
 
 QUOTE_KEYS = ("transcript", "theme", "start", "end", "correct")
 
@@ -94,7 +103,7 @@ def _quote_problem(entry) -> str | None:
 
 def _quote_lines(path: Path) -> list[int]:
     """The line of each item of the `quotes:` list, for error messages."""
-    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     quotes = next((v for k, v in root.value if k.value == "quotes"), None) \
         if isinstance(root, yaml.MappingNode) else None
     return [item.start_mark.line + 1 for item in quotes.value] if isinstance(quotes, yaml.SequenceNode) else []
@@ -110,34 +119,32 @@ def mark_transcript(path: str | Path, transcript_id: str, *, present: Iterable[s
     absent just removes it from `present`.
     """
     path = Path(path)
-    document: dict = load_labels_document(path) if path.exists() else {"coder": coder or path.stem}
-    transcripts: dict = document.get("transcripts") or {}
-    entry = dict(transcripts.get(transcript_id) or {"present": [], "absent": []})
     present, absent = list(present), list(absent)
-    entry["present"] = _merged(entry.get("present"), add=present, remove=absent)
-    if "absent" in entry:
-        entry["absent"] = _merged(entry.get("absent"), add=absent, remove=present)
-    if occupation is not None:  # occupation first, as in the hand-written files
-        entry = {"occupation": occupation} | {k: v for k, v in entry.items() if k != "occupation"}
-    transcripts[transcript_id] = entry
-    document["transcripts"] = transcripts
-    write_atomically(path, render_labels(document).encode("utf-8"))
+
+    def change(document: dict) -> None:
+        transcripts: dict = document.get("transcripts") or {}
+        entry = dict(transcripts.get(transcript_id) or {"present": [], "absent": []})
+        entry["present"] = _merged(entry.get("present"), add=present, remove=absent)
+        if "absent" in entry:
+            entry["absent"] = _merged(entry.get("absent"), add=absent, remove=present)
+        if occupation is not None:  # occupation first, as in the hand-written files
+            entry = {"occupation": occupation} | {k: v for k, v in entry.items() if k != "occupation"}
+        transcripts[transcript_id] = entry
+        document["transcripts"] = transcripts
+    _update_labels(path, change, new={"coder": coder or path.stem})
 
 
 def unmark_transcript(path: str | Path, transcript_id: str) -> bool:
     """Take back the coding of a whole transcript (its themes and occupation; quote marks stay).
     Returns whether there was one."""
-    path = Path(path)
-    if not path.exists():
-        return False
-    document = load_labels_document(path)
-    transcripts = document.get("transcripts") or {}
-    if transcript_id not in transcripts:
-        return False
-    del transcripts[transcript_id]
-    document["transcripts"] = transcripts
-    write_atomically(path, render_labels(document).encode("utf-8"))
-    return True
+    def change(document: dict) -> bool:
+        transcripts = document.get("transcripts") or {}
+        if transcript_id not in transcripts:
+            return False
+        del transcripts[transcript_id]
+        document["transcripts"] = transcripts
+        return True
+    return _update_labels(Path(path), change, new=None)
 
 
 def mark_quote(path: str | Path, mark: QuoteMark, *, coder: str | None = None) -> None:
@@ -153,11 +160,30 @@ def unmark_quote(path: str | Path, transcript: str, theme: str, start: int, end:
 
 
 def _write_quotes(path: Path, key: tuple, entry: dict | None, coder: str | None) -> None:
-    document: dict = load_labels_document(path) if path.exists() else {"coder": coder or path.stem, "transcripts": {}}
-    quotes = [q for q in document.get("quotes") or []
-              if (str(q.get("transcript")), str(q.get("theme")), q.get("start"), q.get("end")) != key]
-    document["quotes"] = quotes + ([entry] if entry else [])
-    write_atomically(path, render_labels(document).encode("utf-8"))
+    def change(document: dict) -> None:
+        quotes = [q for q in document.get("quotes") or []
+                  if (str(q.get("transcript")), str(q.get("theme")), q.get("start"), q.get("end")) != key]
+        document["quotes"] = quotes + ([entry] if entry else [])
+    _update_labels(path, change, new={"coder": coder or path.stem, "transcripts": {}})
+
+
+def _update_labels(path: Path, change: Callable[[dict], bool | None], *, new: dict | None) -> bool:
+    """Read the labels file, `change` the document in place and write it back, all under the file's lock so
+    no concurrent mark is lost (module docstring). `change` returns False when there is nothing to write;
+    `new` is the document of a file that does not exist yet (None: a missing file stays missing).
+    Returns whether the file was written."""
+    if new is None and not path.exists():
+        return False  # before taking the lock, which would create the folder
+    with locked(path):
+        if not path.exists() and new is None:
+            return False
+        document = load_labels_document(path) if path.exists() else new
+        if document is None or change(document) is False:
+            return False
+        text = render_labels(document)
+        write_atomically(path, text.encode("utf-8"))
+        RECENT_LABELS.put(text, document)  # the next mark reads this text back: skip parsing it again
+        return True
 
 
 # ---------------------------------------------------------------- missed passages
@@ -197,16 +223,15 @@ def mark_missed(path: str | Path, passage: MissedPassage, *, coder: str | None =
 
 def unmark_missed(path: str | Path, passage: MissedPassage) -> None:
     """Remove a missed passage, if it is there."""
-    if Path(path).exists():
-        _write_missed(Path(path), passage.key, None, None)
+    _write_missed(Path(path), passage.key, None, None)
 
 
 def _write_missed(path: Path, key: tuple, entry: dict | None, coder: str | None) -> None:
-    document: dict = load_labels_document(path) if path.exists() else {"coder": coder or path.stem, "transcripts": {}}
-    kept = [m for m in document.get("missed") or []
-            if (str(m.get("transcript")), str(m.get("theme")), m.get("start"), m.get("end")) != key]
-    document["missed"] = kept + ([entry] if entry else [])
-    write_atomically(path, render_labels(document).encode("utf-8"))
+    def change(document: dict) -> None:
+        kept = [m for m in document.get("missed") or []
+                if (str(m.get("transcript")), str(m.get("theme")), m.get("start"), m.get("end")) != key]
+        document["missed"] = kept + ([entry] if entry else [])
+    _update_labels(path, change, new={"coder": coder or path.stem, "transcripts": {}} if entry else None)
 
 
 def _merged(values, *, add: list[str], remove: list[str]) -> list[str]:
@@ -239,5 +264,17 @@ def _scalar(value) -> str:
         return "[" + ", ".join(map(_scalar, value)) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_scalar(k)}: {_scalar(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return _dumped_text(value) if isinstance(value, str) else _dumped(value)
+
+
+def _dumped(value) -> str:
     text = yaml.safe_dump(value, default_flow_style=True, width=10**9, allow_unicode=True)
     return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
+# ids and themes repeat on every line, and every mark re-renders the whole file: dump each text once
+_dumped_text = functools.lru_cache(maxsize=4096)(_dumped)

@@ -1,16 +1,26 @@
 """The Codebook page's editor: the YAML in a text area, Validate (problems pinned to line and column),
 Preview (what the unsaved edit would change against the saved codebook), Save (atomic, earlier versions
-kept, an invalid text kept as a draft) and the earlier versions to browse and restore."""
+kept, an invalid text kept as a draft, never over a text someone else saved meanwhile: then the three texts
+and a choice) and the earlier versions to browse and restore."""
 from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from core import CodebookError, Problem
-from core.codebook.history import draft_path, list_versions, restore_version, save_codebook
+from core import CodebookError, Problem, ThemescopeError
+from core.codebook.history import (
+    Conflict,
+    SaveResult,
+    draft_path,
+    list_versions,
+    restore_version,
+    save_codebook,
+    text_hash,
+)
 from core.views.quotes import Span, quote_html, quote_of
 from core.views.snapshot import passages_of
 from core.workbench.diff import changed_rows
@@ -30,7 +40,10 @@ def render_notice() -> None:
 def editor(path: str) -> dict:
     """The text area and the state of the edit; returns the edit."""
     edit = workbench.current_edit(path)
-    if workbench.changed_on_disk(edit):
+    conflict = st.session_state.get(workbench.CONFLICT)
+    if conflict is not None:
+        conflict_view(path, edit, conflict)
+    elif workbench.changed_on_disk(edit):
         st.warning("**The codebook file changed on disk** since you began this edit (an outside editor?). "
                    "Your text is kept; load the file's text to drop your edit.", icon=":material/sync_problem:")
         st.button("Load the file's text (drop my edit)", on_click=_load_file, args=(path,), key="cb-load-file")
@@ -63,16 +76,57 @@ def actions(edit: dict) -> str | None:
 
 
 def _save(path: str) -> None:
-    text = st.session_state[workbench.EDIT]["text"]
-    result = save_codebook(path, text)
+    edit = st.session_state[workbench.EDIT]
+    text = edit["text"]
+    _report(path, text, lambda: save_codebook(path, text, expected=workbench.expected_hash(edit),
+                                              base_text=edit["base"]))
+
+
+def _report(path: str, text: str, save: Callable[[], SaveResult]) -> None:
+    """Run the save and say what it did: saved, refused for a conflict (the merge view shows), kept as a
+    draft, or could not run (another writer held the file too long)."""
+    try:
+        result = save()
+    except ThemescopeError as problem:
+        workbench.notify("warning", f"Not saved: {problem}." + (f" {problem.hint.capitalize()}." if problem.hint
+                                                                  else ""))
+        return
     if result.saved:
         workbench.set_text(text, base=text)
         kept = f" The previous version is kept as `{result.previous.path.name}`." if result.previous else ""
         workbench.notify("success", f"Saved `{path}`: the dashboard now uses it.{kept}")
+    elif result.conflict is not None:
+        st.session_state[workbench.CONFLICT] = result.conflict
     else:
         st.session_state["_codebook_save_problems"] = result.problems
         workbench.notify("warning", f"Not saved: the text has {len(result.problems)} problem(s), listed below. "
                          f"It is kept as a draft in `{result.path}`; the active codebook is unchanged.")
+
+
+# ---------------------------------------------------------------- a save refused: the merge view
+def conflict_view(path: str, edit: dict, conflict: Conflict) -> None:
+    """The refused save: a warning, the three texts in tabs (st.code shows them as plain text) and the choice."""
+    st.warning("**Someone else saved the codebook since you began.** Nothing was saved: your edit is still "
+               "here and their text is the active codebook. Compare the texts, then choose.",
+               icon=":material/sync_problem:")
+    yours, theirs, base = st.tabs(["Yours", "Theirs (the file now)", "Where you began"])
+    yours.code(edit["text"], language="yaml", line_numbers=True, height=300)
+    theirs.code(conflict.theirs, language="yaml", line_numbers=True, height=300)
+    base.code(conflict.base if conflict.base is not None else "(not known)", language="yaml",
+              line_numbers=True, height=300)
+    take, overwrite = st.columns(2)
+    take.button("Take theirs (drop my edit)", key="cb-take-theirs", on_click=_load_file, args=(path,),
+                icon=":material/download:", width="stretch")
+    overwrite.button("Save mine over theirs", key="cb-save-over", on_click=_save_over, args=(path, conflict),
+                     icon=":material/save:", width="stretch",
+                     help="Their text goes to the earlier versions, like any text a save replaces")
+
+
+def _save_over(path: str, conflict: Conflict) -> None:
+    """Save the edit over the text the researcher has just seen (refused again if that changed too)."""
+    text = st.session_state[workbench.EDIT]["text"]
+    _report(path, text, lambda: save_codebook(path, text, expected=text_hash(conflict.theirs),
+                                              base_text=conflict.theirs))
 
 
 def problems(error: CodebookError, text: str) -> None:
@@ -228,11 +282,19 @@ def _load_version(version) -> None:
 
 
 def _restore(path: str, version) -> None:
-    result = restore_version(path, version)
+    edit = st.session_state[workbench.EDIT]
+    try:
+        result = restore_version(path, version, expected=workbench.expected_hash(edit), base_text=edit["base"])
+    except ThemescopeError as problem:  # another writer held the file too long
+        workbench.notify("warning", f"Not restored: {problem}.")
+        return
     if result.saved:
         text = workbench.file_text(path)
         workbench.set_text(text, base=text)
         workbench.notify("success", f"Restored `{version.path.name}`: it is the active codebook again.")
+    elif result.conflict is not None:
+        workbench.notify("warning", f"Not restored: someone else saved `{path}` since this page last read it. "
+                         "Look at their text, then restore again if you still want to.")
     else:
         workbench.notify("warning", f"`{version.path.name}` does not validate any more; kept as a draft in "
                          f"`{result.path}`.")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.errors import ThemescopeError
 from core.handcoding.evaluate import Labels, LabelsError, read_labels
 from core.handcoding.labels import (
     QuoteMark,
@@ -25,7 +26,9 @@ from core.handcoding.labels import (
 )
 from dashboard.frame import loading
 from dashboard.frame.context import PageContext
+from dashboard.frame.errors import show_error
 
+NOT_SAVED = "_labels_not_saved"  # a write refused in a callback, shown on the next run
 VERDICTS = {True: ":material/check: right", False: ":material/close: wrong"}
 
 
@@ -64,6 +67,7 @@ def quote_control(page: PageContext, hit, *, key_prefix: str = "qm") -> None:
     if page.presenting:
         return
     path = my_labels_path()
+    show_not_saved()
     _, marks, error = read(path)
     if error:
         st.caption(f"Hand coding is off: {error}")
@@ -81,9 +85,26 @@ def quote_control(page: PageContext, hit, *, key_prefix: str = "qm") -> None:
 def _mark_quote(widget: str, path: str, key_of: tuple, term: str) -> None:
     verdict = st.session_state[widget]
     if verdict is None:
-        unmark_quote(path, *key_of)
+        _write(unmark_quote, path, *key_of)
     else:
-        mark_quote(path, QuoteMark(*key_of, correct=bool(verdict), term=term))
+        _write(mark_quote, path, QuoteMark(*key_of, correct=bool(verdict), term=term))
+
+
+def _write(write, *args, **kwargs) -> bool:
+    """A labels write from a button: a refused or locked file is a message on the next run, never a crash."""
+    try:
+        write(*args, **kwargs)
+        return True
+    except ThemescopeError as error:
+        st.session_state[NOT_SAVED] = error
+        return False
+
+
+def show_not_saved() -> None:
+    """The last labels write that could not be made, once."""
+    error = st.session_state.pop(NOT_SAVED, None)
+    if error is not None:
+        show_error(error, context="Your mark was not saved")
 
 
 # ---------------------------------------------------------------- transcripts
@@ -112,13 +133,14 @@ def transcript_control(page: PageContext, transcript_id: str) -> None:
                               format_func=page.label, key=f"hc-present-{transcript_id}")
             job = st.selectbox("Occupation", occupations, index=occupations.index(occupation),
                                format_func=page.label, key=f"hc-occupation-{transcript_id}")
-            if st.form_submit_button("Save my coding", icon=":material/save:"):
-                mark_transcript(path, transcript_id, present=chosen,
-                                absent=[t for t in page.data.theme_ids if t not in chosen], occupation=job)
+            if st.form_submit_button("Save my coding", icon=":material/save:") and _write(
+                    mark_transcript, path, transcript_id, present=chosen,
+                    absent=[t for t in page.data.theme_ids if t not in chosen], occupation=job):
                 st.success(f"Saved to `{path}`.", icon=":material/check_circle:")
+            show_not_saved()
         st.caption(f"Saved to `{path}` (the benchmarks/labels format). Pre-filled with "
                    + ("your earlier coding." if coded else "what the codebook found: correct it, then save."))
         if coded:
             st.button("Remove my coding of this transcript", icon=":material/undo:", key=f"hc-remove-{transcript_id}",
-                      on_click=unmark_transcript, args=(path, transcript_id),
+                      on_click=_write, args=(unmark_transcript, path, transcript_id),
                       help="It counts as not coded again: left out of recall, F1 and agreement")

@@ -4,18 +4,20 @@ switches, and the cached corpus, term report and lint the Codebook page reads (a
 The edit lives in `st.session_state[EDIT]` (a widget's own value is dropped when its page is left) as
 {"path", "base", "text"}: `base` is the file's text the edit started from. While there is no unsaved edit
 the editor follows the file, so an edit made in an outside editor shows on the next interaction.
+Save passes `text_hash(base)` as the text it expects to replace: if the file holds anything else by then, core
+refuses and the refused save's `Conflict` waits in `st.session_state[CONFLICT]` until the researcher chooses.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from core import Analysis, Codebook, CodebookError, Problem, parse_codebook
 from core.codebook.edits import add_variant
+from core.codebook.history import current_text, text_hash
 from core.engine.rescore import CachedCorpus
 from core.views.quotes import TurnBounds, cut_quote
 from core.workbench.diff import CodebookDiff, diff_scores
@@ -27,13 +29,15 @@ EDIT = "_codebook_edit"     # the researcher's text (see module docstring)
 EDITOR = "cb_editor"        # the text area's key, seeded from EDIT on every run
 PREVIEW = "_codebook_preview"
 NOTICE = "_codebook_notice"  # what the last button did, shown once on the next run
+CONFLICT = "_codebook_conflict"  # a save refused because the file changed since the edit began
 
 
 # ---------------------------------------------------------------- the edit
 def file_text(path: str) -> str:
+    """The file's text as core compares it when saving (so `base` hashes the same), "" when unreadable."""
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        return current_text(path)
+    except OSError:
         return ""
 
 
@@ -66,8 +70,14 @@ def set_text(text: str, *, base: str | None = None) -> None:
     """From a callback: put `text` in the editor (an unsaved edit unless it equals the file)."""
     edit = st.session_state[EDIT]
     edit["text"] = text
-    if base is not None:
+    if base is not None:  # a new starting point ends any conflict about the old one
         edit["base"] = base
+        st.session_state.pop(CONFLICT, None)
+
+
+def expected_hash(edit: dict) -> str:
+    """What Save expects the file to hold: the text the edit began from."""
+    return text_hash(edit["base"])
 
 
 def notify(kind: str, message: str) -> None:

@@ -249,6 +249,23 @@ def test_marking_a_quote_writes_the_labels_file(open_page, files):
     assert yaml.safe_load(files[1].read_text())["quotes"] == []
 
 
+def test_a_mark_the_labels_file_refuses_is_a_message_not_a_crash(open_page, files, monkeypatch):
+    from core.errors import FileLockError
+    from dashboard.workbench import marking
+
+    at = open_page("quotes", sel_theme="scheduling")
+
+    def held(*args, **kwargs):
+        raise FileLockError("labels.yaml is being written by another session", hint="try again in a moment")
+
+    monkeypatch.setattr(marking, "mark_quote", held)
+    control = next(g for g in at.button_group if g.key.startswith("qm-w2|scheduling|"))
+    control.set_value(True).run()
+    assert not at.exception, at.exception
+    assert any("Your mark was not saved" in e.value and "try again" in e.value for e in at.error)
+    assert not files[1].exists() or "quotes" not in (yaml.safe_load(files[1].read_text()) or {})
+
+
 def test_marking_a_transcript_writes_present_and_absent(open_page, files):
     at = open_page("transcript", transcript="w1")
     at.pills(key="hc-present-w1").set_value(["accuracy"])
@@ -284,3 +301,61 @@ def test_the_preview_compares_with_the_hand_coding(open_page, tmp_path):
     shutil.copy(LABELS_A, mine)
     at = press(edit(open_page("codebook", "--labels", mine), "threshold: 88", "threshold: 85"), "cb-preview")
     assert "Against your hand coding" in markdown(at)
+
+
+# ---------------------------------------------------------------- saves that never overwrite
+def _saved_elsewhere(at, files):
+    """An edit begun on the page, then someone else saves the codebook, then Save."""
+    at = edit(at, "threshold: 88", "threshold: 85")
+    theirs = files[0].read_text().replace('version: "w1"', 'version: "w7"')
+    files[0].write_text(theirs)
+    return press(at, "cb-save"), theirs
+
+
+def test_a_save_after_someone_else_saved_shows_the_conflict_and_overwrites_nothing(open_page, files):
+    at, theirs = _saved_elsewhere(open_page(), files)
+    assert files[0].read_text() == theirs and not list_versions(files[0])
+    assert "Someone else saved the codebook since you began" in at.warning[0].value
+    assert not any("Saved" in s.value for s in at.success)
+    yours, their_code, base = (c.value for c in at.code[:3])  # the three tabs (st.code drops the last newline)
+    assert "threshold: 85" in yours and 'version: "w1"' in yours
+    assert their_code == theirs.rstrip("\n")
+    assert base == CODEBOOK.read_text().rstrip("\n")
+    assert "threshold: 85" in at.text_area(key="cb_editor").value  # the researcher's text is kept
+
+
+def test_take_theirs_drops_the_edit_and_ends_the_conflict(open_page, files):
+    at, theirs = _saved_elsewhere(open_page(), files)
+    at = press(at, "cb-take-theirs")
+    assert at.text_area(key="cb_editor").value == theirs
+    assert not any("Someone else saved" in w.value for w in at.warning)
+    assert files[0].read_text() == theirs
+
+
+def test_save_mine_over_theirs_saves_and_keeps_theirs_in_history(open_page, files):
+    at, theirs = _saved_elsewhere(open_page(), files)
+    at = press(at, "cb-save-over")
+    assert "threshold: 85" in files[0].read_text() and 'version: "w1"' in files[0].read_text()
+    assert list_versions(files[0])[0].text() == theirs
+    assert "Saved" in at.success[0].value
+    assert not any("Someone else saved" in w.value for w in at.warning)
+
+
+def test_save_mine_over_theirs_is_refused_again_when_the_file_changed_once_more(open_page, files):
+    at, theirs = _saved_elsewhere(open_page(), files)
+    again = theirs.replace('version: "w7"', 'version: "w8"')
+    files[0].write_text(again)
+    at = press(at, "cb-save-over")
+    assert files[0].read_text() == again
+    assert "Someone else saved the codebook since you began" in at.warning[0].value
+    assert at.code[1].value == again.rstrip("\n")
+
+
+def test_a_restore_never_overwrites_a_save_the_page_has_not_shown(open_page, files):
+    at = press(edit(open_page(), 'version: "w1"', 'version: "w2"'), "cb-save")
+    newer = files[0].read_text().replace('version: "w2"', 'version: "w9"')
+    files[0].write_text(newer)  # saved elsewhere after this page last read the file
+    at = press(at, "cb-version-restore")
+    assert files[0].read_text() == newer
+    assert "Not restored" in at.warning[0].value
+    assert 'version: "w9"' in at.text_area(key="cb_editor").value  # the page now shows their text
