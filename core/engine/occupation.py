@@ -49,9 +49,6 @@ _MEDIUM_CUE = (r"\b(?:i\s+(?:currently\s+|mainly\s+|mostly\s+|also\s+|primarily\
 # personal assistant" are about the AI.
 _CLAUSE_AS = r"(?:^|(?<=[.!?:\n])|(?<=[.!?:]\s))\s*as\s+(?:an?\s|the\s)"
 CUE = re.compile(rf"(?P<strong>{_STRONG_CUE}|{_CLAUSE_AS})|(?P<medium>{_MEDIUM_CUE})", re.IGNORECASE)
-# Every cue starts with one of these words. Scanning for them first is 10x faster than trying CUE's many
-# branches at every character; CUE is then tried only where one of them stands.
-CUE_START = re.compile(r"(?<![\w'’])(?:i|my|as|in|with|works?|working|employed)\b", re.IGNORECASE)
 # A clause ends at punctuation or where a new clause starts ("..., so I", "and I", "which", "because").
 CLAUSE_END = re.compile(r"[.!?;:,()\n]|\s(?:and|but|so|or)\s+(?:i|we|my|it)\b|\s(?:because|which|where|who|"
                         r"that|when|while|since|although|though|if|so|but|using|to\s+(?!a\b))\b", re.IGNORECASE)
@@ -141,18 +138,6 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
                 best_rank = rank
             break  # the longest phrase starting here; shorter ones inside it are part of it
     return best
-
-
-def cues(text: str, start: int, end: int):
-    """The self-description cues in text[start:end], in order, none overlapping."""
-    position = start
-    for candidate in CUE_START.finditer(text, start, end):
-        if candidate.start() < position:
-            continue
-        cue = CUE.match(text, candidate.start(), end)
-        if cue is not None:
-            position = cue.end()
-            yield cue
 
 
 def self_descriptions(shard: Shard, turns: np.ndarray, index: TitleIndex) -> list[list[SelfDescription]]:
