@@ -101,15 +101,17 @@ def _add_validate(commands) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from core.codebook.model import load_codebook, validate_file
+    from core.codebook.model import load_codebook
+    from core.errors import CodebookError
 
-    problems = validate_file(args.file)
-    if problems:
-        for problem in problems:
+    try:
+        codebook = load_codebook(args.file)  # read and validated once
+    except CodebookError as error:
+        for problem in error.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(problems)} problem(s) in {args.file}", file=sys.stderr)
+        print(f"{len(error.problems)} problem(s) in {args.file}", file=sys.stderr)
         return 1
-    print(load_codebook(args.file).summary())
+    print(codebook.summary())
     print(f"{args.file}: valid")
     return 0
 
