@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.codebook.titles import JobTitles, load_job_titles
+from core.codebook.titles import JobTitles, load_job_titles, utf8_text
 from core.errors import CodebookError, Problem
 from core.ingest.text import words
 
@@ -244,18 +244,7 @@ def load_codebook(path: str | Path) -> Codebook:
 
 def codebook_from_bytes(raw: bytes, *, source: str) -> Codebook:
     """Validate a codebook file's bytes (see load_codebook): for a caller that has read the file already."""
-    path = source
-    if len(raw) > MAX_CODEBOOK_BYTES:
-        raise CodebookError([Problem(str(path), f"the file is {len(raw):,} bytes, over the "
-                                     f"{MAX_CODEBOOK_BYTES:,}-byte limit for a codebook",
-                                     hint="split it or remove data pasted into it")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise CodebookError([Problem(str(path), "the file is not UTF-8 text", line=line,
-                                     hint="save it as UTF-8")]) from None
-    return parse_codebook(text, source=str(path))
+    return parse_codebook(utf8_text(raw, source, limit=MAX_CODEBOOK_BYTES, what="a codebook"), source=source)
 
 
 def parse_codebook(text: str, *, source: str = "<string>") -> Codebook:

@@ -80,14 +80,22 @@ def load_job_titles(path: str | Path, group_ids: list[str]) -> JobTitles:
     except OSError as exc:
         raise CodebookError([Problem(str(path), f"cannot read the job titles: {exc.strerror or exc}",
                                      hint="check settings.occupation.titles")]) from None
-    if len(raw) > MAX_TITLES_BYTES:
-        raise CodebookError([Problem(str(path), f"the file is over the {MAX_TITLES_BYTES:,}-byte limit",
-                                     hint="split the lexicon or remove data pasted into it")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CodebookError([Problem(str(path), "the file is not UTF-8 text", hint="save it as UTF-8")]) from None
+    text = utf8_text(raw, str(path), limit=MAX_TITLES_BYTES, what="job titles")
     return parse_job_titles(text, group_ids, source=str(path))
+
+
+def utf8_text(raw: bytes, source: str, *, limit: int, what: str) -> str:
+    """The text of a codebook or job-title file's bytes; CodebookError when it is over `limit` bytes or not
+    UTF-8 (naming the line of the first bad byte)."""
+    if len(raw) > limit:
+        raise CodebookError([Problem(source, f"the file is {len(raw):,} bytes, over the {limit:,}-byte limit "
+                                     f"for {what}", hint="split it or remove data pasted into it")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CodebookError([Problem(source, "the file is not UTF-8 text", line=line,
+                                     hint="save it as UTF-8")]) from None
 
 
 def parse_job_titles(text: str, group_ids: list[str], *, source: str = "<string>") -> JobTitles:
