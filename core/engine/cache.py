@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.engine.corpus import Shard
+from core.errors import CacheError
 from core.files import write_atomically
 from core.ingest.loaders import LoadReport
 
@@ -65,8 +67,21 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
+def fingerprint(file: Path) -> tuple[int, int, int, int] | None:
+    """What changes whenever a file's bytes do: its size and modification time, and also the inode's change
+    time (which, unlike the modification time, no program can set back) and the inode (a file replaced by a
+    rename). None when the file cannot be looked at."""
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
 class FileHashes:
-    """sha256 of file contents, remembered by (path, size, mtime) in the cache folder."""
+    """sha256 of file contents, remembered by path and `fingerprint` in the cache folder."""
+
+    MAX_ENTRIES = 20_000  # the oldest are forgotten past this: a memo only saves time
 
     def __init__(self, cache_dir: Path):
         self.path = cache_dir / "file-hashes.json"
@@ -78,17 +93,59 @@ class FileHashes:
         self.changed = False
 
     def of(self, file: Path) -> str:
-        stat = file.stat()
-        key = f"{file.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+        """The file's content hash; for a file that cannot be read, a key naming why (the loader reports it
+        and a later run, when it can be read, gets another key)."""
+        mark = fingerprint(file)
+        if mark is None:
+            return f"unreadable:{file}"
+        key = f"{file.resolve()}|" + "|".join(map(str, mark))
         if key not in self.memo:
-            self.memo[key] = content_hash(file, stat.st_size)
+            try:
+                self.memo[key] = content_hash(file, mark[1])
+            except OSError as error:
+                return f"unreadable:{file}:{error.strerror}"
             self.changed = True
         return self.memo[key]
 
     def save(self) -> None:
         if self.changed:
+            kept = dict(list(self.memo.items())[-self.MAX_ENTRIES:])
             with contextlib.suppress(OSError):  # a memo only saves time: the next run hashes the files again
-                write_atomically(self.path, json.dumps(self.memo).encode())
+                write_atomically(self.path, json.dumps(kept).encode())
+
+
+class CacheUnwritable(Exception):
+    """A shard folder that could not be written (a full disk, a folder made read-only during the run)."""
+
+    def __init__(self, folder: Path, reason: str):
+        super().__init__(f"{folder}: {reason}")
+        self.folder, self.reason = folder, reason
+
+
+class FilesChanged(Exception):
+    """Data files changed while a run read them: what was read may mix old and new content."""
+
+    def __init__(self, files: list[str]):
+        super().__init__(", ".join(files))
+        self.files = files
+
+
+@dataclass(frozen=True)
+class Watch:
+    """The data files of a run and their fingerprints, taken before anything is hashed or read; `check`
+    after reading raises FilesChanged when a file changed, appeared or went away in between."""
+
+    marks: dict[str, tuple | None]
+
+    @classmethod
+    def of(cls, files: list[Path]) -> Watch:
+        return cls({str(file): fingerprint(file) for file in files})
+
+    def check(self, files: list[Path]) -> None:
+        now = Watch.of(files).marks
+        changed = sorted(name for name in self.marks.keys() | now.keys() if self.marks.get(name) != now.get(name))
+        if changed:
+            raise FilesChanged(changed)
 
 
 HASH_PART_BYTES = 64 << 20  # files larger than this are hashed in parts, two at a time
@@ -119,26 +176,67 @@ _ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end", "tu
 
 def save_shard(shard: Shard, folder: Path, number: int, *, utf8: bytes | None = None) -> None:
     """Arrays and texts in one array bundle (texts as one UTF-8 buffer: reading it back is one decode and a
-    slice per transcript), ids and attributes in a .parquet. `utf8`: that buffer, when the caller has it."""
+    slice per transcript), ids and attributes in a .parquet, and the size and sha256 of both in a .sums file
+    (checked when the shard is read). `utf8`: that buffer, when the caller has it."""
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {name: getattr(shard, name) for name in _ARRAYS}
     text = utf8 if utf8 is not None else "".join(shard.texts).encode("utf-8", errors="surrogatepass")
     vocab = "\n".join(shard.vocab).encode("utf-8", errors="surrogatepass")
-    write_arrays(folder / f"shard-{number:05d}.arrays", vocab=np.frombuffer(vocab, dtype=np.uint8),
-                 text=np.frombuffer(text, dtype=np.uint8), text_length=np.array([len(t) for t in shard.texts]),
-                 **arrays)
+    sums = {"arrays": write_arrays(_shard_file(folder, number, "arrays"),
+                                   vocab=np.frombuffer(vocab, dtype=np.uint8),
+                                   text=np.frombuffer(text, dtype=np.uint8),
+                                   text_length=np.array([len(t) for t in shard.texts]), **arrays)}
     table = pa.table({"id": shard.ids, "source": shard.sources,
                       "attributes": [json.dumps(a, default=str) if a else "{}" for a in shard.attributes]})
-    pq.write_table(table, folder / f"shard-{number:05d}.parquet", write_statistics=False)
+    sums["parquet"] = _write_checked(_shard_file(folder, number, "parquet"), _parquet_bytes(table))
+    _shard_file(folder, number, "sums").write_text(json.dumps(sums))
+
+
+def _shard_file(folder: Path, number: int, kind: str) -> Path:
+    return folder / f"shard-{number:05d}.{kind}"
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    # no column statistics: the cache is always read whole, and min/max of 3 million strings took 0.15 s
+    pq.write_table(table, sink, write_statistics=False)
+    return sink.getvalue().to_pybytes()
+
+
+def _write_checked(path: Path, data: bytes) -> list:
+    """Write `data` and return its [size, sha256], the checksum a reader verifies."""
+    path.write_bytes(data)
+    return [len(data), hashlib.sha256(data).hexdigest()]
+
+
+def verify(path: Path, expected) -> None:
+    """ValueError unless the file has the [size, sha256] it was written with."""
+    if not (isinstance(expected, list) and len(expected) == 2):
+        raise ValueError(f"{path.name}: no checksum recorded")
+    if path.stat().st_size != expected[0]:
+        raise ValueError(f"{path.name}: {path.stat().st_size:,} bytes, written with {expected[0]:,}")
+    with path.open("rb") as handle:
+        if hashlib.file_digest(handle, "sha256").hexdigest() != expected[1]:
+            raise ValueError(f"{path.name}: its bytes changed since it was written (checksum)")
+
+
+def shard_sums(folder: Path, number: int) -> dict:
+    sums = json.loads(_shard_file(folder, number, "sums").read_text())
+    if not isinstance(sums, dict):
+        raise ValueError("shard checksums are not a table")
+    return sums
 
 
 def load_shard(folder: Path, number: int) -> Shard:
     """A shard as `save_shard` wrote it; DamagedCache when its files are not what was written."""
     try:
-        arrays = read_arrays(folder / f"shard-{number:05d}.arrays")
+        sums = shard_sums(folder, number)
+        for kind in ("arrays", "parquet"):
+            verify(_shard_file(folder, number, kind), sums.get(kind))
+        arrays = read_arrays(_shard_file(folder, number, "arrays"))
         fields = {name: arrays[name] for name in _ARRAYS}
         vocab = arrays["vocab"].tobytes().decode("utf-8", errors="surrogatepass").split("\n")
-        table = pq.read_table(folder / f"shard-{number:05d}.parquet").to_pydict()
+        table = pq.read_table(_shard_file(folder, number, "parquet")).to_pydict()
         shard = Shard(ids=table["id"], sources=table["source"], texts=_texts(arrays),
                       attributes=[json.loads(a) for a in table["attributes"]], vocab=vocab, **fields)
     except (OSError, ValueError, KeyError, TypeError, UnicodeError, pa.ArrowException) as error:
@@ -172,15 +270,20 @@ def _texts(arrays) -> list[str]:
 _BUNDLE_MAGIC = b"themescope-arrays-1 "
 
 
-def write_arrays(path: Path, **arrays: np.ndarray) -> None:
+def write_arrays(path: Path, **arrays: np.ndarray) -> list:
+    """Write an array bundle; returns its [size, sha256], hashed from the bytes as they are written."""
     header, offset = {}, 0
     for name, array in arrays.items():
         header[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
         offset += array.nbytes
+    checksum = hashlib.sha256()
+    first = _BUNDLE_MAGIC + json.dumps(header).encode() + b"\n"
+    parts: list[bytes | memoryview] = [first, *(np.ascontiguousarray(a).data for a in arrays.values())]
     with path.open("wb") as handle:
-        handle.write(_BUNDLE_MAGIC + json.dumps(header).encode() + b"\n")
-        for array in arrays.values():
-            handle.write(np.ascontiguousarray(array).data)
+        for part in parts:
+            handle.write(part)
+            checksum.update(part)
+    return [len(first) + offset, checksum.hexdigest()]
 
 
 def read_arrays(path: Path, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
@@ -246,28 +349,35 @@ def shards_intact(folder: Path, report: LoadReport) -> bool:
 
 
 def _check_shard_files(folder: Path, number: int) -> None:
+    """Cheap checks only (this runs before every cached run): each file is there with the size it was written
+    with and a readable header. Checksums are verified when a shard is read (`load_shard`, the store)."""
     try:
-        with (folder / f"shard-{number:05d}.arrays").open("rb") as handle:
+        sums = shard_sums(folder, number)
+        for kind in ("arrays", "parquet"):
+            size = _shard_file(folder, number, kind).stat().st_size
+            if not isinstance(sums.get(kind), list) or sums[kind][0] != size:
+                raise ValueError(f"{kind} file is {size:,} bytes, not as written")
+        with _shard_file(folder, number, "arrays").open("rb") as handle:
             if not handle.readline().startswith(_BUNDLE_MAGIC):
                 raise ValueError("not an array bundle")
-        read_arrays(folder / f"shard-{number:05d}.arrays", ("turn_doc",))
-        pq.read_metadata(folder / f"shard-{number:05d}.parquet")
-    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as error:
+        read_arrays(_shard_file(folder, number, "arrays"), ("turn_doc",))
+        pq.read_metadata(_shard_file(folder, number, "parquet"))
+    except (OSError, ValueError, KeyError, TypeError, IndexError, pa.ArrowException) as error:
         raise DamagedCache(f"shard {number}: {type(error).__name__}: {error}") from None
 
 
 # ---------------------------------------------------------------- results
 def save_results(folder: Path, tables: dict[str, pd.DataFrame], info: dict, report: LoadReport) -> None:
-    """Keep a run's tables; a cache folder that cannot be written (read-only, full) is a warning in `report`:
-    the results were computed and are returned all the same."""
+    """Keep a run's tables, with the size and sha256 of each in info.json; a cache folder that cannot be
+    written (read-only, full) is a warning in `report`: the results were computed and are returned all the same."""
     staging = None
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-        for name in RESULT_TABLES:
-            # no column statistics: the cache is always read whole, and min/max of 3 million strings took 0.15 s
-            tables[name].to_parquet(staging / f"{name}.parquet", index=False, write_statistics=False)
-        (staging / "info.json").write_text(json.dumps(info, default=str))
+        sums = {name: _write_checked(staging / f"{name}.parquet",
+                                     _parquet_bytes(pa.Table.from_pandas(tables[name], preserve_index=False)))
+                for name in RESULT_TABLES}
+        (staging / "info.json").write_text(json.dumps({**info, "tables": sums}, default=str))
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(staging, folder)
     except OSError as error:
@@ -278,14 +388,15 @@ def save_results(folder: Path, tables: dict[str, pd.DataFrame], info: dict, repo
 
 
 def load_results(folder: Path, report: LoadReport) -> tuple[dict[str, pd.DataFrame], dict] | None:
-    """A run's tables and info, None when they are not cached; a damaged entry is removed, with a warning in
-    `report`, and None returned so the results are computed again."""
+    """A run's tables and info, None when they are not cached; a damaged entry (unreadable, or a table whose
+    bytes are not those written) is removed, with a warning in `report`, and None returned so the results are
+    computed again."""
     if not (folder / "info.json").exists():
         return None
     try:
         info = json.loads((folder / "info.json").read_text())
-        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in RESULT_TABLES}
         _check_info(info)
+        tables = {name: _read_checked(folder / f"{name}.parquet", info["tables"][name]) for name in RESULT_TABLES}
         return tables, info
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as error:
         report.add(folder, f"damaged cache entry discarded and rebuilt ({type(error).__name__}: {error})")
@@ -293,11 +404,22 @@ def load_results(folder: Path, report: LoadReport) -> tuple[dict[str, pd.DataFra
         return None
 
 
+def _read_checked(path: Path, expected) -> pd.DataFrame:
+    """A table read from the very bytes whose checksum was verified (no second read that could differ)."""
+    data = path.read_bytes()
+    if not (isinstance(expected, list) and len(expected) == 2) or len(data) != expected[0] \
+            or hashlib.sha256(data).hexdigest() != expected[1]:
+        raise ValueError(f"{path.name}: its bytes are not those written (checksum)")
+    return pq.read_table(pa.BufferReader(data)).to_pandas()
+
+
 def _check_info(info) -> None:
     loaded, problems = info["report"]["loaded"], info["report"]["problems"]
     if not isinstance(loaded, dict) or not isinstance(problems, list) or not all(
             isinstance(p, dict) and {"file", "message"} <= p.keys() for p in problems):
         raise ValueError("info.json is not a load report")
+    if not isinstance(info["tables"], dict):
+        raise ValueError("info.json has no table checksums")
 
 
 _TURN_ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end")
@@ -327,7 +449,7 @@ class TranscriptStore:
             marker = complete_shards(self.folder) or {"shards": 0}
             self._where = {}
             for number in range(marker["shards"]):
-                ids = pq.read_table(self.folder / f"shard-{number:05d}.parquet", columns=["id"])["id"].to_pylist()
+                ids = pq.read_table(self._verified(number, "parquet"), columns=["id"])["id"].to_pylist()
                 self._where.update({transcript_id: (number, row) for row, transcript_id in enumerate(ids)})
         return self._where
 
@@ -338,12 +460,27 @@ class TranscriptStore:
         if number not in self._shard_cache:
             if len(self._shard_cache) >= 4:  # keep memory flat on very large corpora
                 self._shard_cache.pop(next(iter(self._shard_cache)))
-            arrays = read_arrays(self.folder / f"shard-{number:05d}.arrays",
-                                 ("text", "text_length", *_TURN_ARRAYS))
+            arrays = self._verified_arrays(number)
             texts = _texts(arrays)
             turns = {name: np.array(arrays[name]) for name in _TURN_ARRAYS}
             self._shard_cache[number] = (texts, turns)
         return self._shard_cache[number]
+
+    def _verified_arrays(self, number: int) -> dict[str, np.ndarray]:
+        return read_arrays(self._verified(number, "arrays"), ("text", "text_length", *_TURN_ARRAYS))
+
+    def _verified(self, number: int, kind: str) -> Path:
+        """A shard file, once its checksum is verified. A damaged shard loses its folder's completion
+        marker, so the next run builds the folder again, and is a CacheError for this one."""
+        path = _shard_file(self.folder, number, kind)
+        try:
+            verify(path, shard_sums(self.folder, number).get(kind))
+            return path
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            (self.folder / "complete.json").unlink(missing_ok=True)
+            raise CacheError(f"{path}: the cached texts are damaged ({error})",
+                             hint="run again (reload the page): the cache entry is rebuilt from the data files") \
+                from None
 
     def text(self, transcript_id: str) -> str:
         """The repaired text of a transcript (KeyError when it is not in this analysis)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from core.engine.matcher import TermIndex, VocabularyMatcher
 from core.engine.metadata import metadata_files, with_metadata
 from core.engine.results import Analysis
 from core.engine.scoring import SCOPE_ROLES, score_shard
-from core.errors import Problem
+from core.errors import CacheError, DataError, Problem
 from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_transcripts
 
 SHARD_SIZE = 250        # small first shards get every core busy early on a small corpus...
@@ -47,36 +47,104 @@ def analyse(paths: Iterable[str | Path], *, codebook: Codebook, metadata=None,
             on_progress: Callable[[int], None] | None = None) -> Analysis:
     """Load, score and summarise transcripts; see the module docstring. `executor` runs the shards (the
     caller owns it); without one, a pool of `workers` processes (default: up to 2) is started for this call
-    when the corpus is more than one small shard."""
-    folders = [str(p) for p in paths]
-    cache_dir = Path(cache_dir) if cache_dir is not None else cache.default_cache_dir()
-    report, notes = LoadReport(), LoadReport()  # notes: what happened to the cache, never kept in it
-    use_cache = use_cache and _cache_usable(cache_dir, notes)
-    corpus_key = _corpus_key(folders, codebook, options, cache_dir, report) if use_cache else ""
-    metadata = metadata_files(folders, metadata)
-    result_key = cache.digest(corpus_key, codebook.content_hash, [_file_key(m, cache_dir) for m in metadata])
-    result_folder = cache_dir / "results" / result_key
-    store = cache.TranscriptStore(cache_dir / "corpus" / corpus_key) if use_cache else cache.TranscriptStore.temporary()
-    hit = cache.load_results(result_folder, notes) if use_cache and cache.shards_intact(store.folder, notes) \
-        else None
-    if hit is not None:
-        tables, info = hit
-        return Analysis(codebook, tables["transcripts"], tables["themes"], tables["hits"],
-                        _report_from(info, notes), result_key, "results", folders, store,
-                        cancelled=tables["cancelled"])
-    run = ScoringRun(folders, codebook, options, report, store.folder, notes)
-    scores, cached = run.score_all(executor, workers, on_progress)
-    transcripts = with_metadata(scores.transcripts, metadata, report, codebook)
-    if transcripts.empty and not report.problems:
-        report.add(", ".join(folders) or "(no paths)", "no transcripts found", hint="point --data at transcripts")
-    if use_cache:
-        cache.save_results(result_folder, {"transcripts": transcripts, "themes": scores.themes, "hits": scores.hits,
-                                           "cancelled": scores.cancelled},
-                           {"report": report.to_dict(), "codebook": codebook.content_hash}, notes)
-    report.problems += notes.problems
-    analysis = Analysis(codebook, transcripts, scores.themes, scores.hits, report, result_key, cached, folders, store,
-                        cancelled=scores.cancelled)
+    when the corpus is more than one small shard.
+
+    A data file that changes while it is read (a copy or an export still being written) would give results
+    that mix old and new content: the run is repeated once, and a file that changes again is a DataError."""
+    run = _Run([str(p) for p in paths], codebook, metadata, options,
+               Path(cache_dir) if cache_dir is not None else cache.default_cache_dir(), use_cache)
+    try:
+        return _once_or_uncached(run, executor, workers, on_progress)
+    except cache.FilesChanged:
+        pass  # what was read is gone from the cache: read the files again
+    try:
+        return _once_or_uncached(run, executor, workers, on_progress)
+    except cache.FilesChanged as changed:
+        raise DataError(f"{changed.files[0]}: changed while it was being read, twice in a row",
+                        hint="run again once the file is completely written (is a copy or an export "
+                             "still going on?)") from None
+
+
+def _once_or_uncached(run: _Run, executor, workers, on_progress) -> Analysis:
+    """A run; when the cache folder cannot take the shards (full, or made read-only during the run), the same
+    run without the cache, saying so."""
+    try:
+        return run.once(executor, workers, on_progress)
+    except cache.CacheUnwritable as error:
+        if not run.use_cache:
+            raise _no_room(error) from None
+        reason = error.reason
+    try:
+        analysis = replace(run, use_cache=False).once(executor, workers, on_progress)
+    except cache.CacheUnwritable as error:
+        raise _no_room(error) from None
+    analysis.report.add(run.cache_dir, f"cache folder not usable ({reason}): results computed without it",
+                        hint="free some space or pass --cache-dir with a writable folder")
     return analysis
+
+
+def _no_room(error: cache.CacheUnwritable) -> CacheError:
+    return CacheError(f"{error.folder}: the working files of this run cannot be written ({error.reason})",
+                      hint="free some space in the temporary folder, or point TMPDIR at a larger one")
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One `analyse` call's inputs, so that it can be run again when a file changed under it."""
+
+    folders: list[str]
+    codebook: Codebook
+    metadata: object
+    options: LoadOptions
+    cache_dir: Path
+    use_cache: bool
+
+    def once(self, executor, workers, on_progress) -> Analysis:
+        codebook, folders, cache_dir = self.codebook, self.folders, self.cache_dir
+        report, notes = LoadReport(), LoadReport()  # notes: what happened to the cache, never kept in it
+        metadata = metadata_files(folders, self.metadata)
+        watched = [*data_files(folders, LoadReport()), *metadata]
+        watch = cache.Watch.of(watched)
+        use_cache = self.use_cache and _cache_usable(cache_dir, notes)
+        hashes = cache.FileHashes(cache_dir)
+        corpus_key = _corpus_key(watched[:len(watched) - len(metadata)], codebook, self.options, hashes) \
+            if use_cache else ""
+        result_key = cache.digest(corpus_key, codebook.content_hash, [_file_key(m, hashes) for m in metadata])
+        if use_cache:
+            hashes.save()
+        result_folder = cache_dir / "results" / result_key
+        store = cache.TranscriptStore(cache_dir / "corpus" / corpus_key) if use_cache \
+            else cache.TranscriptStore.temporary()
+        hit = cache.load_results(result_folder, notes) if use_cache and cache.shards_intact(store.folder, notes) \
+            else None
+        if hit is not None:
+            tables, info = hit
+            return Analysis(codebook, tables["transcripts"], tables["themes"], tables["hits"],
+                            _report_from(info, notes), result_key, "results", folders, store,
+                            cancelled=tables["cancelled"])
+        run = ScoringRun(folders, codebook, self.options, report, store.folder, notes)
+        scores, cached = run.score_all(executor, workers, on_progress)
+        transcripts = with_metadata(scores.transcripts, metadata, report, codebook)
+        _check_unchanged(watch, folders, metadata, store.folder if cached == "none" else None)
+        if transcripts.empty and not report.problems:
+            report.add(", ".join(folders) or "(no paths)", "no transcripts found", hint="point --data at transcripts")
+        if use_cache:
+            cache.save_results(result_folder, {"transcripts": transcripts, "themes": scores.themes,
+                                               "hits": scores.hits, "cancelled": scores.cancelled},
+                               {"report": report.to_dict(), "codebook": codebook.content_hash}, notes)
+        report.problems += notes.problems
+        return Analysis(codebook, transcripts, scores.themes, scores.hits, report, result_key, cached, folders,
+                        store, cancelled=scores.cancelled)
+
+
+def _check_unchanged(watch: cache.Watch, folders: list[str], metadata: list[Path], built: Path | None) -> None:
+    """FilesChanged when a file changed since the run looked at it; shards it built from them are removed."""
+    try:
+        watch.check([*data_files(folders, LoadReport()), *metadata])
+    except cache.FilesChanged:
+        if built is not None:
+            shutil.rmtree(built, ignore_errors=True)
+        raise
 
 
 def _cache_usable(cache_dir: Path, report: LoadReport) -> bool:
@@ -89,16 +157,13 @@ def _cache_usable(cache_dir: Path, report: LoadReport) -> bool:
         return False
 
 
-def _corpus_key(paths, codebook, options, cache_dir: Path, report: LoadReport) -> str:
-    hashes = cache.FileHashes(cache_dir)
-    files = [(str(f.resolve()), hashes.of(f)) for f in data_files(paths, LoadReport())]
-    hashes.save()
-    return cache.digest(cache.code_version(), files, options.__dict__, speakers_for(codebook).__dict__,
-                        SHARD_SIZE, LARGE_SHARD_SIZE, SMALL_SHARDS)
+def _corpus_key(files: list[Path], codebook, options, hashes: cache.FileHashes) -> str:
+    return cache.digest(cache.code_version(), [(str(f.resolve()), hashes.of(f)) for f in files], options.__dict__,
+                        speakers_for(codebook).__dict__, SHARD_SIZE, LARGE_SHARD_SIZE, SMALL_SHARDS)
 
 
-def _file_key(path: Path, cache_dir: Path) -> str:
-    return cache.FileHashes(cache_dir).of(path) if path.is_file() else f"missing:{path}"
+def _file_key(path: Path, hashes: cache.FileHashes) -> str:
+    return hashes.of(path) if path.is_file() else f"missing:{path}"
 
 
 def _report_from(info: dict, warnings: LoadReport) -> LoadReport:
@@ -189,11 +254,15 @@ class ScoringRun:
     def score_all(self, executor: Executor | None, workers: int | None,
                   on_progress: Callable[[int], None] | None) -> tuple[Analysis, str]:
         try:
-            return self._score_all(executor, workers, on_progress)
-        except cache.DamagedCache as damage:  # a shard went bad after it was checked: build them again
-            self.notes.add(self.folder, f"damaged cache entry discarded and rebuilt ({damage})")
+            try:
+                return self._score_all(executor, workers, on_progress)
+            except cache.DamagedCache as damage:  # a shard went bad after it was checked: build them again
+                self.notes.add(self.folder, f"damaged cache entry discarded and rebuilt ({damage})")
+                shutil.rmtree(self.folder, ignore_errors=True)
+                return self._score_all(executor, workers, on_progress)
+        except OSError as error:  # reading problems are in the report: an OSError here is a shard not written
             shutil.rmtree(self.folder, ignore_errors=True)
-            return self._score_all(executor, workers, on_progress)
+            raise cache.CacheUnwritable(self.folder, error.strerror or str(error)) from None
 
     def _score_all(self, executor, workers, on_progress) -> tuple[Analysis, str]:
         cached = "shards" if cache.complete_shards(self.folder) is not None else "none"

@@ -2,16 +2,20 @@
 are the same as from a clean cache; never a traceback."""
 from __future__ import annotations
 
+import errno
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from support import DATA
 
 from core import analyse
-from core.engine import cache
+from core.engine import cache, pipeline
+from core.errors import CacheError, DataError
 
 TABLES = ("transcripts", "themes", "hits")
 
@@ -48,6 +52,27 @@ def _grow_header(path: Path) -> None:
     path.write_bytes(b"themescope-arrays-1 " + json.dumps(header).encode() + b"\n" + rest)
 
 
+def _rewrite_table(path: Path, change: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    """The file stays a readable parquet table: only its checksum can tell."""
+    change(pd.read_parquet(path)).to_parquet(path, index=False)
+
+
+def _edit_json(path: Path, change: Callable[[dict], object]) -> None:
+    value = json.loads(path.read_text())
+    change(value)
+    path.write_text(json.dumps(value))
+
+
+def _shuffle_array(path: Path, name: str) -> None:
+    """Reverse one array of a bundle in place: the same size and a valid header, other bytes."""
+    line, rest = path.read_bytes().split(b"\n", 1)
+    spec = json.loads(line[len(b"themescope-arrays-1 "):])[name]
+    size = int(np.prod(spec["shape"])) * np.dtype(spec["dtype"]).itemsize
+    start = spec["offset"]
+    values = np.frombuffer(rest[start:start + size], dtype=spec["dtype"])[::-1]
+    path.write_bytes(line + b"\n" + rest[:start] + values.tobytes() + rest[start + size:])
+
+
 CORRUPTIONS: dict[str, Callable[[Path], None]] = {
     "shard arrays truncated": lambda c: _truncate(_shard(c, "arrays")),
     "shard arrays junk": lambda c: _shard(c, "arrays").write_bytes(b"\x00junk" * 100),
@@ -66,6 +91,13 @@ CORRUPTIONS: dict[str, Callable[[Path], None]] = {
     "results hits truncated": lambda c: _truncate(_result(c, "hits.parquet")),
     "results transcripts deleted": lambda c: _result(c, "transcripts.parquet").unlink(),
     "results themes junk": lambda c: _result(c, "themes.parquet").write_bytes(b"PAR1junkPAR1"),
+    "shard checksums junk": lambda c: _shard(c, "sums").write_text("nonsense"),
+    "shard checksums deleted": lambda c: _shard(c, "sums").unlink(),
+    "shard checksums wrong shape": lambda c: _shard(c, "sums").write_text(json.dumps(["arrays", 1])),
+    "shard ids reordered (a valid table)": lambda c: _rewrite_table(_shard(c, "parquet"), lambda t: t[::-1]),
+    "results hits row dropped (a valid table)": lambda c: _rewrite_table(_result(c, "hits.parquet"),
+                                                                         lambda t: t.iloc[1:]),
+    "results info without checksums": lambda c: _edit_json(_result(c, "info.json"), lambda i: i.pop("tables")),
     "file hashes junk": lambda c: (c / "file-hashes.json").write_text("nonsense"),
     "file hashes wrong shape": lambda c: (c / "file-hashes.json").write_text(json.dumps(["a", "b"])),
     "file hashes wrong values": lambda c: (c / "file-hashes.json").write_text(json.dumps({"x": 1})),
@@ -124,3 +156,122 @@ def test_a_read_only_cache_folder_still_gives_results(tiny_codebook, tmp_path):
         (cache_dir / "results").chmod(0o700)
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(again, name), getattr(clean, name), check_dtype=False)
+
+
+def test_the_matrix_has_at_least_twenty_corruptions():
+    assert len(CORRUPTIONS) >= 20
+
+
+def test_word_ids_shuffled_in_a_shard_do_not_change_the_counts(tiny_codebook, tmp_path):
+    """The arrays stay valid and the same size; before checksums, re-scoring them changed the hit count."""
+    cache_dir = tmp_path / "cache"
+    clean = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)
+    _drop_cached_results(cache_dir)
+    _shuffle_array(_shard(cache_dir, "arrays"), "token_word")
+    again = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir, workers=1)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(clean, name), check_dtype=False)
+    assert [p for p in again.report.problems if "checksum" in p.message]
+
+
+def test_cached_texts_that_changed_are_an_error_and_rebuilt_on_the_next_run(tiny_codebook, tmp_path):
+    """Results served from the cache, texts read lazily: a text whose bytes changed is never shown."""
+    cache_dir = tmp_path / "cache"
+    clean = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)
+    _shuffle_array(_shard(cache_dir, "arrays"), "text")
+    served = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)
+    first = clean.transcripts["transcript_id"].iloc[0]
+    with pytest.raises(CacheError, match="damaged"):
+        served.text(first)
+    healed = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)
+    assert healed.cached == "none" and healed.text(first) == clean.text(first)
+
+
+@pytest.mark.parametrize("failure", [errno.ENOSPC, errno.EROFS])
+def test_a_full_or_read_only_cache_folder_runs_without_the_cache(failure, tiny_codebook, tmp_path, monkeypatch):
+    """Runs as root ignore file modes, so the failing write is simulated where the cache writes."""
+    clean = analyse([DATA / "folder"], codebook=tiny_codebook, use_cache=False)
+    cache_dir = tmp_path / "cache"
+    real = cache._write_checked
+
+    def refuse_inside_the_cache(path, data):
+        if cache_dir in path.parents:
+            raise OSError(failure, os.strerror(failure))
+        return real(path, data)
+
+    monkeypatch.setattr(cache, "_write_checked", refuse_inside_the_cache)
+    again = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir, workers=1)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(clean, name), check_dtype=False)
+    notes = [p for p in again.report.problems if "cache folder not usable" in p.message]
+    assert len(notes) == 1 and os.strerror(failure) in notes[0].message
+    assert again.text(clean.transcripts["transcript_id"].iloc[0])
+
+
+def test_no_space_even_for_the_working_files_is_a_clear_error(tiny_codebook, tmp_path, monkeypatch):
+    def refuse(path, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(cache, "_write_checked", refuse)
+    with pytest.raises(CacheError, match="No space left") as caught:
+        analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=tmp_path / "cache", workers=1)
+    assert "TMPDIR" in caught.value.hint
+
+
+def _rewritten_after_reading(monkeypatch, file: Path, texts: list[str]) -> list[int]:
+    """Each read of the data (while the run is going on) is followed by a write of the next of `texts` into
+    `file`, as a copy still in progress would; returns the list of reads so far."""
+    real, reads = pipeline.read_transcripts, []
+
+    def reading_while_written(paths, report, options):
+        yield from real(paths, report, options)
+        reads.append(1)
+        if len(reads) <= len(texts):
+            file.write_text(texts[len(reads) - 1])
+
+    monkeypatch.setattr(pipeline, "read_transcripts", reading_while_written)
+    return reads
+
+
+def test_a_file_rewritten_while_it_is_read_is_read_again(tiny_codebook, tmp_path, monkeypatch):
+    """The tester's case: a file rewritten during `score` left results mixing old and new content, cached
+    under the old file's hash. Now the run sees the change, drops what it built and reads the file again."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text("User: I worry about deadlines.\nAI: Why?\nUser: Deadlines.\n")
+    calls = _rewritten_after_reading(monkeypatch, data / "a.txt", ["User: Now it is about something else.\n"])
+    cache_dir = tmp_path / "cache"
+    first = analyse([data], codebook=tiny_codebook, cache_dir=cache_dir, workers=1)
+    assert len(calls) == 2 and "something else" in first.text(first.transcripts["transcript_id"].iloc[0])
+    monkeypatch.undo()
+    fresh = analyse([data], codebook=tiny_codebook, use_cache=False)
+    served = analyse([data], codebook=tiny_codebook, cache_dir=cache_dir)
+    assert served.cached == "results"
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(served, name), getattr(fresh, name), check_dtype=False)
+
+
+def test_a_file_that_keeps_changing_is_a_clear_error(tiny_codebook, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text("User: first words\n")
+    _rewritten_after_reading(monkeypatch, data / "a.txt", [f"User: words of write {n}\n" for n in range(5)])
+    with pytest.raises(DataError, match="changed while it was being read") as caught:
+        analyse([data], codebook=tiny_codebook, cache_dir=tmp_path / "cache", workers=1)
+    assert "a.txt" in str(caught.value) and caught.value.hint
+    assert not list((tmp_path / "cache" / "corpus").glob("*/complete.json"))  # nothing mixed was kept
+
+
+def test_a_file_restored_to_its_old_size_and_time_is_hashed_again(tiny_codebook, tmp_path):
+    """The hash memo is keyed on the inode change time too, which no program can set back."""
+    data = tmp_path / "data"
+    data.mkdir()
+    file = data / "a.txt"
+    file.write_text("User: I worry about deadlines.\n")
+    stat = file.stat()
+    first = analyse([data], codebook=tiny_codebook, cache_dir=tmp_path / "cache")
+    file.write_text("User: I adore my job, no worry.\n"[:len("User: I worry about deadlines.\n")])
+    os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert file.stat().st_size == stat.st_size
+    second = analyse([data], codebook=tiny_codebook, cache_dir=tmp_path / "cache")
+    assert second.key != first.key and second.cached == "none"
