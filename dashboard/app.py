@@ -14,13 +14,15 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from dashboard.frame import errors, state  # noqa: E402
+from dashboard.frame import errors, identity, state  # noqa: E402
 
 st.set_page_config(page_title="Themescope", page_icon=":material/forum:", layout="wide")
+identity.require_sign_in()  # sign-in configured: an anonymous visitor sees the sign-in screen only
 page = st.navigation([
     st.Page(HERE / "pages" / "overview.py", title="Overview", icon=":material/bar_chart:", default=True),
     st.Page(HERE / "pages" / "quotes.py", title="Quotes", icon=":material/format_quote:"),
     st.Page(HERE / "pages" / "transcript.py", title="Transcript", icon=":material/article:"),
+    st.Page(HERE / "pages" / "compare.py", title="Compare groups", icon=":material/compare_arrows:"),
     st.Page(HERE / "pages" / "codebook.py", title="Codebook", icon=":material/edit_note:"),
 ], position="top" if state.presenting() else "sidebar")  # presenting hides the sidebar
 with errors.unexpected_errors_shown_briefly(page.title):  # every page: a message, never a traceback

@@ -21,12 +21,17 @@ needs_public_data = pytest.mark.skipif(not PUBLIC_DATA.exists(),
 APP = str(ROOT / "dashboard" / "app.py")
 
 
-def run_app(page: str = "overview", **query):
+def run_app(page: str = "overview", *, secrets: dict | None = None, user: dict | None = None, **query):
     """An AppTest of the dashboard that has run `page` (after the frame's first run on Overview), with the
-    given query parameters; fails on any exception the app raised."""
+    given query parameters; fails on any exception the app raised. `secrets` and `user`: what st.secrets and
+    st.user hold (sign-in configured, and who is signed in)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=60)
+    if secrets is not None:
+        at.secrets.update(secrets)
+    if user is not None:
+        at.user = user
     for key, value in query.items():
         at.query_params[key] = value
     at.run()

@@ -19,7 +19,8 @@ ALLOWED = {
     "share": {"ingest", "codebook", "engine", "views"},
     "workbench": {"ingest", "codebook", "engine", "views"},
     "handcoding": {"ingest", "codebook", "engine", "views", "workbench"},
-    "cli": {"ingest", "codebook", "engine", "views", "share", "workbench", "handcoding"},
+    "access": set(),
+    "cli": {"ingest", "codebook", "engine", "views", "share", "workbench", "handcoding", "access"},
 }
 
 

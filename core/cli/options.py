@@ -35,6 +35,8 @@ def add_data_options(parser: argparse.ArgumentParser, *, codebook: bool = True) 
                        help="column of a table holding the transcript id (default: transcript_id)")
     group.add_argument("--text-column", default="text", metavar="NAME",
                        help="column of a table holding the transcript text (default: text)")
+    group.add_argument("--attributes", type=column_names, metavar="A,B,C", help="table columns to keep as "
+                       "attributes (filters), comma-separated (default: the first 50 besides the id and text)")
     group.add_argument("--cache-dir", metavar="DIR", help="where results are cached (default "
                        ".themescope-cache, or $THEMESCOPE_CACHE)")
     group.add_argument("--no-cache", action="store_true", help="compute everything afresh, store nothing")
@@ -44,14 +46,23 @@ def analyse_arguments(args: argparse.Namespace) -> dict:
     """The data options as keyword arguments of `analyse` (all but the codebook).
 
     analyse_arguments(parser.parse_args(["score", "--data", "a.csv", "--text-column", "body"]))
-    {'paths': ['a.csv'], 'metadata': None, 'options': LoadOptions(id_column='transcript_id', text_column='body'),
-     'cache_dir': None, 'use_cache': True}
+    {'paths': ['a.csv'], 'metadata': None, 'options': LoadOptions(id_column='transcript_id', text_column='body',
+     attributes=None), 'cache_dir': None, 'use_cache': True}
     """
     from core.ingest.loaders import LoadOptions
 
     return {"paths": args.data or [str(DEFAULT_DATA)], "metadata": args.metadata,
-            "options": LoadOptions(args.id_column, args.text_column), "cache_dir": args.cache_dir,
+            "options": LoadOptions(args.id_column, args.text_column, args.attributes), "cache_dir": args.cache_dir,
             "use_cache": not args.no_cache}
+
+
+def column_names(text: str) -> tuple[str, ...]:
+    """--attributes a,b,c as a tuple of names (spaces around a name dropped; "" keeps no attribute).
+
+    >>> column_names("region, wave,,team")
+    ('region', 'wave', 'team')
+    """
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def app_arguments(args: argparse.Namespace) -> list[str]:
@@ -64,6 +75,8 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
         words += ["--metadata", str(Path(path).resolve())]
     words += ["--codebook", str(Path(args.codebook).resolve()), "--id-column", args.id_column,
               "--text-column", args.text_column]
+    if args.attributes is not None:
+        words += ["--attributes", ",".join(args.attributes)]
     if args.cache_dir:
         words += ["--cache-dir", str(Path(args.cache_dir).resolve())]
     if args.no_cache:

@@ -142,6 +142,9 @@ def _add_dashboard(commands) -> None:
     add_data_options(parser)
     parser.add_argument("--labels", action="append", metavar="FILE", help="hand-coding labels: marks go to "
                         "the first (default labels.yaml beside the codebook); later files are other coders'")
+    parser.add_argument("--roles", metavar="FILE", help="who may do what once sign-in is configured ([auth] in "
+                        ".streamlit/secrets.toml): emails and groups -> viewer, coder, editor or admin "
+                        "(default config/roles.yaml; without sign-in there is one user with every role)")
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--address", default="localhost")
     parser.set_defaults(run=run_dashboard)
@@ -157,11 +160,18 @@ def dashboard_command(args: argparse.Namespace) -> list[str]:
                "--client.toolbarMode", "minimal", "--client.showErrorDetails", "none", "--", *app_arguments(args)]
     for path in args.labels or []:
         command += ["--labels", str(Path(path).resolve())]
+    if getattr(args, "roles", None):
+        command += ["--roles", str(Path(args.roles).resolve())]
     return command
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
     import subprocess
+
+    from core.access import load_roles
+
+    if args.roles:
+        load_roles(args.roles)  # a broken roles file named now, with its line, not found later by a user
 
     print(f"Themescope dashboard: http://{args.address}:{args.port}", file=sys.stderr)
     return subprocess.call(dashboard_command(args))

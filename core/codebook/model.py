@@ -23,6 +23,10 @@ from core.ingest.text import words
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 MAX_CODEBOOK_BYTES = 5_000_000
+# Beyond these a codebook stops being readable and the dashboard's pages (charts, tables, the legend) grow
+# past what a browser takes in one message; both apply to themes and occupation groups alike.
+MAX_THEMES = 200
+MAX_TERMS = 20_000  # terms and exclusions of every theme and occupation group together
 # libyaml's safe loader when PyYAML was built with it (10x faster, same marks); the pure-Python one otherwise
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Scope = Literal["participant", "interviewer", "all"]
@@ -248,8 +252,11 @@ def codebook_from_bytes(raw: bytes, *, source: str) -> Codebook:
 
 
 def parse_codebook(text: str, *, source: str = "<string>") -> Codebook:
-    """Validate codebook YAML text and build the Codebook (see load_codebook)."""
+    """Validate codebook YAML text and build the Codebook (see load_codebook). The same limits apply as to a
+    file, so whatever `load_codebook` refuses never validates here (and is never saved as active)."""
+    _check_size(text, source)
     document, marks = _read_yaml(text, source)
+    _check_counts(document, source, marks)
     try:
         spec = CodebookSpec.model_validate(document)
     except ValidationError as exc:
@@ -260,7 +267,51 @@ def parse_codebook(text: str, *, source: str = "<string>") -> Codebook:
     return _build(spec, source, text)
 
 
-def _read_yaml(text: str, source: str) -> tuple[object, dict]:
+def _check_size(text: str, source: str) -> None:
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > MAX_CODEBOOK_BYTES:
+        raise CodebookError([Problem(source, f"the codebook is {size:,} bytes, over the {MAX_CODEBOOK_BYTES:,}-byte "
+                                     "limit for a codebook", hint="split it or remove data pasted into it")])
+
+
+def _check_counts(document: dict, source: str, marks: dict) -> None:
+    """Refuse more than MAX_THEMES themes (or occupation groups) or MAX_TERMS terms, before the schema check
+    spends time on them; the problem points at the first entry over the limit."""
+    problems = []
+    for section in ("themes", "occupations"):
+        codes = document.get(section)
+        if isinstance(codes, list) and len(codes) > MAX_THEMES:
+            line, col = _where(marks, (section, MAX_THEMES))
+            problems.append(Problem(source, f"{len(codes):,} {section}, over the limit of {MAX_THEMES:,}", line, col,
+                                    f"{section}.{MAX_THEMES}", "merge related entries or split the codebook "
+                                    "into several; the limit is MAX_THEMES in core/codebook/model.py"))
+    over = _first_term_over_limit(document)
+    if over is not None:
+        count, path = over
+        line, col = _where(marks, path)
+        problems.append(Problem(source, f"{count:,} terms, over the limit of {MAX_TERMS:,}", line, col,
+                                ".".join(map(str, path)), "remove rarely matching terms (see the term report) "
+                                "or split the codebook; the limit is MAX_TERMS in core/codebook/model.py"))
+    if problems:
+        raise CodebookError(problems)
+
+
+def _first_term_over_limit(document: dict) -> tuple[int, tuple] | None:
+    """(the number of terms, the path of the first term past MAX_TERMS) or None when within the limit."""
+    count, first = 0, None
+    for section in ("themes", "occupations"):
+        codes = document.get(section)
+        for index, code in enumerate(codes if isinstance(codes, list) else ()):
+            for key in ("terms", "exclude"):
+                entries = code.get(key) if isinstance(code, dict) else None
+                if isinstance(entries, list):
+                    if first is None and count + len(entries) > MAX_TERMS:
+                        first = (section, index, key, MAX_TERMS - count)
+                    count += len(entries)
+    return (count, first) if first is not None else None
+
+
+def _read_yaml(text: str, source: str) -> tuple[dict, dict]:
     """Safe YAML: refuses aliases (billion-laughs) and tags; returns the data and a path -> (line, col) map."""
     try:
         for event in yaml.parse(text, Loader=YAML_LOADER):

@@ -482,6 +482,16 @@ class TranscriptStore:
                              hint="run again (reload the page): the cache entry is rebuilt from the data files") \
                 from None
 
+    @property
+    def shard_count(self) -> int:
+        return (complete_shards(self.folder) or {"shards": 0})["shards"]
+
+    def shard_tokens(self, number: int) -> tuple[list[str], dict[str, np.ndarray]]:
+        """The ids of a shard's transcripts and its vocabulary, turn and token arrays (checksums verified)."""
+        ids = pq.read_table(self._verified(number, "parquet"), columns=["id"])["id"].to_pylist()
+        return ids, read_arrays(self._verified(number, "arrays"),
+                                ("vocab", "token_word", "token_start", "turn_token_start", *_TURN_ARRAYS))
+
     def text(self, transcript_id: str) -> str:
         """The repaired text of a transcript (KeyError when it is not in this analysis)."""
         number, row = self._index()[transcript_id]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.ingest.loaders import LoadReport, read_metadata
+from core.ingest.loaders import LoadReport, folder_metadata_files, read_metadata
 
 METADATA = "metadata"  # the occupation_evidence of an occupation given by a metadata table
 
@@ -20,7 +20,7 @@ METADATA = "metadata"  # the occupation_evidence of an occupation given by a met
 def metadata_files(paths: list[str], metadata) -> list[Path]:
     """The metadata tables to merge: those given, plus any metadata*.csv inside the data folders."""
     given = [] if metadata is None else [metadata] if isinstance(metadata, (str, Path)) else list(metadata)
-    found = [f for p in map(Path, paths) if p.is_dir() for f in sorted(p.rglob("metadata*.csv"))]
+    found = [f for p in map(Path, paths) if p.is_dir() for f in folder_metadata_files(p)]
     return list(dict.fromkeys(Path(f) for f in [*given, *found]))
 
 

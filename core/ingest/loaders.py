@@ -4,10 +4,17 @@ Loaders are small functions registered by file suffix. They yield `RawTranscript
 problem in a `LoadReport` (file, row or id, what is wrong, what was done) instead of stopping: one bad file
 or row never keeps the rest from loading. Tables are read in chunks, so a large file never sits in memory
 whole.
+
+Inputs are bounded: folders are walked within `core.ingest.sources`' limits (depth, links, compressed files
+capped), a transcript longer than MAX_TRANSCRIPT_CHARS is left out, and a table keeps at most
+MAX_ATTRIBUTE_COLUMNS columns as attributes unless `LoadOptions.attributes` names them. Each limit reached is
+a problem in the report naming the file (and row) and the limit.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +25,15 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from core.errors import Problem
+from core.ingest.sources import (
+    DecompressedTooLarge,
+    archive_problem,
+    data_suffix,
+    folder_files,
+    is_archive,
+    is_compressed,
+    open_data,
+)
 from core.ingest.text import repair_text
 from core.ingest.turns import strip_header
 
@@ -28,6 +44,8 @@ CSV_BLOCK_BYTES = 2 << 20  # Arrow parses a CSV this many bytes at a time (8 MB 
 MAX_CSV_BLOCK_BYTES = 1 << 30  # a block this large holds any row Arrow can hold
 Columns = dict[str, list]  # a chunk of a table: column name -> its values, rows in order
 UTF8 = "__utf8__"  # in a chunk: the text column's values as the file's bytes
+MAX_TRANSCRIPT_CHARS = 2_000_000  # 75 times the longest public interview; a 50 MB one kept the dashboard busy minutes
+MAX_ATTRIBUTE_COLUMNS = 50  # every attribute can become a filter: 100,000 columns never rendered
 
 
 @dataclass
@@ -43,10 +61,12 @@ class RawTranscript:
 
 @dataclass(frozen=True)
 class LoadOptions:
-    """How table columns map to transcripts; other columns become attributes."""
+    """How table columns map to transcripts; other columns become attributes (`attributes` names those to
+    keep; None keeps the first MAX_ATTRIBUTE_COLUMNS)."""
 
     id_column: str = "transcript_id"
     text_column: str = "text"
+    attributes: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -91,25 +111,44 @@ def loader(*suffixes: str):
 
 
 def data_files(paths: Iterable[str | Path], report: LoadReport) -> list[Path]:
-    """The loadable files under the given files and folders, in a stable order."""
+    """The loadable files under the given files and folders, in a stable order. Folders are walked within
+    the limits of `core.ingest.sources.folder_files` (depth, links); compressed archives found in them are
+    reported, other files of unknown types ignored (a folder may hold notes and exports)."""
     files = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in LOADERS
-                           and not p.name.startswith(".") and p.name.lower() != "readme.md"
-                           and not _is_metadata(p))
+            found = sorted(_folder_data_files(path, report))
             if not found:
                 report.add(path, "no .txt, .md, .csv, .jsonl or .parquet files in this folder")
             files += found
         elif path.is_file():
-            if path.suffix.lower() in LOADERS:
+            if data_suffix(path) in LOADERS:
                 files.append(path)
+            elif is_archive(path):
+                archive_problem(path, report)
             else:
                 report.add(path, f"unsupported file type {path.suffix or '(none)'}",
                            hint="use .txt/.md transcripts or a .csv/.jsonl/.parquet table")
         else:
             report.add(path, "no such file or folder", hint="check the path")
     return files
+
+
+def _folder_data_files(folder: Path, report: LoadReport) -> Iterator[Path]:
+    for file in folder_files(folder, report):
+        if file.name.startswith("."):
+            continue
+        if data_suffix(file) in LOADERS:
+            if file.name.lower() != "readme.md" and not _is_metadata(file):
+                yield file
+        elif is_archive(file):
+            archive_problem(file, report)
+
+
+def folder_metadata_files(folder: Path) -> list[Path]:
+    """The metadata tables (metadata*.csv) inside a data folder, found by the same bounded walk as its
+    transcripts (whose reading reports the walk's problems, so they are not reported twice)."""
+    return sorted(file for file in folder_files(folder, LoadReport()) if _is_metadata(file))
 
 
 def _is_metadata(path: Path) -> bool:
@@ -128,14 +167,21 @@ def read_transcripts(paths: Iterable[str | Path], report: LoadReport,
     for file in data_files(paths, report):
         loaded = 0
         try:
-            for raw in LOADERS[file.suffix.lower()](file, options, report):
+            for raw in LOADERS[data_suffix(file)](file, options, report):
                 unique = _unique(raw, seen, report)
                 if unique is not None:
                     loaded += 1
                     yield unique
+        except DecompressedTooLarge as exc:
+            report.add(file, f"decompresses to more than {exc.limit:,} bytes (the limit): reading stopped there, "
+                             f"{loaded:,} transcript(s) before it kept", hint="decompress it yourself if it really "
+                             "is that large; otherwise it is damaged or a zip bomb")
+        except PermissionError as exc:
+            report.add(file, f"could not be opened ({exc.strerror}): skipped",
+                       hint="make the file readable (chmod +r), or move it out of the data folder")
         except Exception as exc:  # a reader bug or an unreadable file must not stop the other files
             report.add(file, f"could not be read: {type(exc).__name__}: {exc}",
-                       hint="check that the file is a valid " + file.suffix.lstrip(".").upper())
+                       hint="check that the file is a valid " + data_suffix(file).lstrip(".").upper())
         finally:
             report.count(file, loaded)
 
@@ -184,14 +230,23 @@ def looks_binary(data: bytes) -> bool:
 @loader(*TEXT_SUFFIXES)
 def read_text_file(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
     """One transcript per file; a markdown header's `**Transcript ID:**` names it, else the file name does."""
-    data = file.read_bytes()
+    most = 4 * MAX_TRANSCRIPT_CHARS  # UTF-8 takes at most 4 bytes a character: more bytes is surely too long
+    with open_data(file) as stream:
+        data = stream.read(most + 1)
+    if len(data) > most:
+        _too_long(file, f"more than {most:,} bytes", report)
+        return
     if not data.strip():
         report.add(file, "empty file skipped")
         return
     if looks_binary(data):
         report.add(file, "binary file (not text) skipped", hint="only plain-text transcripts can be read")
         return
-    body, header = strip_header(repair_text(decode_bytes(data, file, report)))
+    text = decode_bytes(data, file, report)
+    if len(text) > MAX_TRANSCRIPT_CHARS:
+        _too_long(file, f"{len(text):,} characters", report)
+        return
+    body, header = strip_header(repair_text(text))
     transcript_id = header.pop("transcript_id", "") or file.stem
     if not body.strip():
         report.add(file, "header but no interview text: skipped")
@@ -199,39 +254,54 @@ def read_text_file(file: Path, options: LoadOptions, report: LoadReport) -> Iter
     yield RawTranscript(transcript_id, body, str(file), dict(header))
 
 
+def _too_long(file: Path, size: str, report: LoadReport, *, row: int | None = None, transcript_id: str = "") -> None:
+    where = f"row {row} ({transcript_id or 'no id'}): " if row is not None else ""
+    report.add(file, f"{where}transcript of {size}, over the limit of {MAX_TRANSCRIPT_CHARS:,} characters: left out",
+               line=row, hint="split it into interviews (or parts) under the limit; is the whole file one interview?")
+
+
 # ---------------------------------------------------------------- tables
 @loader(".csv")
 def read_csv_table(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
-    yield from _table_rows(_csv_chunks(file, options, report), file, options, report, first_row=2)  # 1: header
+    names = _csv_header(file)
+    if not names:
+        report.add(file, "empty file skipped")
+        return
+    attributes = _chosen_attributes(names, file, options, report)
+    if attributes is not None:
+        chunks = _csv_chunks(file, names, [*dict.fromkeys([options.id_column, options.text_column]), *attributes],
+                             options, report)
+        yield from _table_rows(chunks, file, options, report, attributes, first_row=2)  # row 1: the header
 
 
-def _csv_chunks(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[Columns]:
+def _csv_chunks(file: Path, names: list[str], wanted: list[str], options: LoadOptions,
+                report: LoadReport) -> Iterator[Columns]:
     """The table in chunks, parsed by Arrow's C++ reader (about six times faster than pandas on a large
     export). Every column is read as bytes and decoded here, so bytes that are not UTF-8 are reported and
     read as Windows-1252, not fatal; a row with the wrong number of fields is reported and skipped.
 
     Arrow reads in blocks, and a row longer than a block stops it: the file is then read again with blocks
-    sixteen times larger, past the rows already delivered."""
-    names = _csv_header(file)
-    if not names:
-        report.add(file, "empty file skipped")
-        return
+    sixteen times larger, past the rows already delivered. Only the `wanted` columns are converted."""
+    compressed = is_compressed(file)
+    size = MAX_CSV_BLOCK_BYTES if compressed else file.stat().st_size
     delivered, block = 0, CSV_BLOCK_BYTES
     while True:
         try:
-            for columns in _csv_batches(file, names, options, report, block, skip=delivered):
-                delivered += len(columns[names[0]])
-                yield columns
+            with open_data(file) if compressed else contextlib.nullcontext(file) as source:
+                for columns in _csv_batches(source, file, names, wanted, options, report, block, skip=delivered):
+                    delivered += len(columns[options.id_column])
+                    yield columns
             return
         except pa.ArrowInvalid as error:
-            if "straddl" not in str(error) or block >= min(file.stat().st_size, MAX_CSV_BLOCK_BYTES):
+            if "straddl" not in str(error) or block >= min(size, MAX_CSV_BLOCK_BYTES):
                 raise
             block = min(block * 16, MAX_CSV_BLOCK_BYTES)
 
 
-def _csv_batches(file: Path, names: list[str], options: LoadOptions, report: LoadReport, block: int, *,
-                 skip: int) -> Iterator[Columns]:
-    """The rows of the table after the first `skip` (whose problems were reported already)."""
+def _csv_batches(source, file: Path, names: list[str], wanted: list[str], options: LoadOptions,
+                 report: LoadReport, block: int, *, skip: int) -> Iterator[Columns]:
+    """The rows of the table after the first `skip` (whose problems were reported already); `source` is the
+    file's path, or a stream of its bytes when it is compressed."""
     seen = 0
 
     def skip_row(row) -> str:
@@ -242,15 +312,16 @@ def _csv_batches(file: Path, names: list[str], options: LoadOptions, report: Loa
         return "skip"
 
     reader = pa_csv.open_csv(
-        file, read_options=pa_csv.ReadOptions(block_size=block, column_names=names, skip_rows=1),
+        source, read_options=pa_csv.ReadOptions(block_size=block, column_names=names, skip_rows=1),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip_row),
-        convert_options=pa_csv.ConvertOptions(column_types={name: pa.binary() for name in names}))
+        convert_options=pa_csv.ConvertOptions(column_types={name: pa.binary() for name in wanted},
+                                              include_columns=wanted))
     for batch in reader:
         batch, seen = batch.slice(max(0, skip - seen)), seen + batch.num_rows
         if not batch.num_rows:
             continue
-        raw = {name: column.to_pylist() for name, column in zip(names, batch.columns)}
-        ids = raw.get(options.id_column, next(iter(raw.values())))
+        raw = {name: column.to_pylist() for name, column in zip(batch.schema.names, batch.columns)}
+        ids = raw[options.id_column]
         columns = {}
         for name, values in raw.items():
             strict = _utf8(values)
@@ -263,7 +334,7 @@ def _csv_batches(file: Path, names: list[str], options: LoadOptions, report: Loa
 def _csv_header(file: Path) -> list[str]:
     """The column names on the first line, a repeated name numbered as pandas does (x, x.1); [] for an
     empty file. Arrow is told every column is text, so ids such as 007 stay as written."""
-    with file.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+    with io.TextIOWrapper(open_data(file), encoding="utf-8-sig", errors="replace", newline="") as handle:
         names = next(csv.reader(handle), [])
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
@@ -299,7 +370,7 @@ def _decoded(values: list[bytes], ids: list[bytes], file: Path, report: LoadRepo
 @loader(".jsonl")
 def read_jsonl_table(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
     records = []
-    with file.open(encoding="utf-8", errors="replace") as handle:
+    with io.TextIOWrapper(open_data(file), encoding="utf-8", errors="replace") as handle:
         for line_number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
@@ -314,35 +385,62 @@ def read_jsonl_table(file: Path, options: LoadOptions, report: LoadReport) -> It
                 continue
             records.append(record | {"__line__": line_number})
     names = list(dict.fromkeys(name for record in records for name in record))
-    columns = {name: [record.get(name) for record in records] for name in names}
-    yield from _table_rows([columns], file, options, report, first_row=1)
+    attributes = _chosen_attributes([n for n in names if n != "__line__"], file, options, report) if records else None
+    if attributes is not None:
+        wanted = dict.fromkeys([options.id_column, options.text_column, *attributes, "__line__"])
+        columns = {name: [record.get(name) for record in records] for name in wanted}
+        yield from _table_rows([columns], file, options, report, attributes, first_row=1)
 
 
 @loader(".parquet")
 def read_parquet_table(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
     import pyarrow.parquet as pq
 
+    if is_compressed(file):  # parquet compresses its own columns; reading one would mean holding it whole
+        report.add(file, "compressed parquet file not read", hint="decompress it (gunzip) and load the .parquet")
+        return
     parquet = pq.ParquetFile(file)
-    batches = (batch.to_pydict() for batch in parquet.iter_batches(batch_size=CHUNK_ROWS))
-    yield from _table_rows(batches, file, options, report, first_row=1)
+    attributes = _chosen_attributes(parquet.schema_arrow.names, file, options, report)
+    if attributes is not None:
+        wanted = [*dict.fromkeys([options.id_column, options.text_column]), *attributes]
+        batches = (batch.to_pydict() for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=wanted))
+        yield from _table_rows(batches, file, options, report, attributes, first_row=1)
+
+
+def _chosen_attributes(names: list[str], file: Path, options: LoadOptions, report: LoadReport) -> list[str] | None:
+    """The columns kept as attributes: those `options.attributes` names (each one missing reported), else the
+    first MAX_ATTRIBUTE_COLUMNS (reported once when there are more). None, reported, when the id or text
+    column is missing."""
+    if not _has_columns(names, file, options, report):
+        return None
+    others = [name for name in names if name not in (options.id_column, options.text_column)]
+    if options.attributes is not None:
+        missing = [name for name in options.attributes if name not in names]
+        if missing:
+            report.add(file, f"no column(s) {', '.join(missing)} (named by --attributes)",
+                       hint=f"the other columns are: {', '.join(map(str, others[:12]))}")
+        return [name for name in dict.fromkeys(options.attributes) if name in others]
+    if len(others) > MAX_ATTRIBUTE_COLUMNS:
+        report.add(file, f"kept the first {MAX_ATTRIBUTE_COLUMNS:,} of {len(others):,} columns as attributes",
+                   hint="choose them with --attributes a,b,c")
+        return others[:MAX_ATTRIBUTE_COLUMNS]
+    return others
 
 
 def _table_rows(chunks: Iterable[Columns], file: Path, options: LoadOptions, report: LoadReport,
-                *, first_row: int) -> Iterator[RawTranscript]:
+                attributes: list[str], *, first_row: int) -> Iterator[RawTranscript]:
+    """Transcripts from chunks holding (at least) the id, text and `attributes` columns."""
     row = first_row
     for columns in chunks:
         size = len(next(iter(columns.values()), []))
         if not size:
             continue
-        if not _has_columns(list(columns), file, options, report):
-            return
         lines = columns.pop("__line__", None)
         utf8 = columns.pop(UTF8, None)
         names = list(columns)
-        attribute_columns = [c for c in names if c not in (options.id_column, options.text_column)]
         for i, record in enumerate(zip(*columns.values())):
             where = lines[i] if lines is not None else row + i
-            raw = _row_transcript(dict(zip(names, record)), attribute_columns, file, where, options, report,
+            raw = _row_transcript(dict(zip(names, record)), attributes, file, where, options, report,
                                   utf8[i] if utf8 is not None else None)
             if raw is not None:
                 yield raw
@@ -364,6 +462,9 @@ def _row_transcript(values: dict, attribute_columns: list, file: Path, row: int,
     transcript_id = _clean_id(values[options.id_column])
     if not isinstance(text, str) or not text or text.isspace():  # isspace stops at the first letter: no copy
         report.add(file, f"row {row} ({transcript_id or 'no id'}): no text, row skipped", line=row)
+        return None
+    if len(text) > MAX_TRANSCRIPT_CHARS:
+        _too_long(file, f"{len(text):,} characters", report, row=row, transcript_id=transcript_id)
         return None
     if not transcript_id:
         transcript_id = f"{file.stem}_row{row}"
@@ -395,6 +496,11 @@ def read_metadata(path: str | Path, report: LoadReport, id_column: str = "transc
     if id_column not in table.columns:
         report.add(path, f"metadata has no {id_column!r} column: ignored", hint=f"add a {id_column} column")
         return pd.DataFrame()
+    extra = [c for c in table.columns if c not in (id_column, "occupation")]
+    if len(extra) > MAX_ATTRIBUTE_COLUMNS:  # the same bound as a transcripts table's attributes
+        report.add(path, f"kept the first {MAX_ATTRIBUTE_COLUMNS:,} of {len(extra):,} metadata columns as "
+                         "attributes", hint="remove the columns you do not need from the metadata table")
+        table = table.drop(columns=extra[MAX_ATTRIBUTE_COLUMNS:])
     duplicated = table[id_column].duplicated()
     for row in table.index[duplicated]:
         report.add(path, f"row {row + 2}: duplicate id {table.at[row, id_column]!r} in metadata; first row kept",

@@ -10,7 +10,8 @@ into bytes, with personal details masked or not:
 Quotes are redacted on the whole transcript text before the sentence is cut out (`core.redact` keeps the
 length, so the engine's offsets still point at the same words), and the matched text is taken from the
 redacted text too, so a hit inside an email address cannot leak it. Text cells that a spreadsheet would run
-as a formula (starting with = + - @) are written as text.
+as a formula (starting with = + - @) are written as text, and so are column names (an attribute column is
+named by whoever made the metadata table).
 """
 from __future__ import annotations
 
@@ -155,6 +156,7 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(spreadsheet_safe)
+    safe.columns = [spreadsheet_safe(str(column)) for column in safe.columns]  # a column's name is data too
     return safe.to_csv(index=False).encode("utf-8-sig")
 
 
@@ -171,8 +173,8 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], about: list[tuple[str, str]]) ->
         for number, column in enumerate(table.columns):
             sheet.column_dimensions[_column_letter(number)].width = _width(table[column])
         header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=str(column))
+        for column in table.columns:  # a column's name is data too: a text cell, never a formula
+            cell = _xlsx_cell(sheet, str(column), WriteOnlyCell)
             cell.font = Font(bold=True)
             header.append(cell)
         sheet.append(header)

@@ -8,6 +8,7 @@ page's drill-down selection; `snapshot()` is the only place filters are applied.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,8 +101,16 @@ def snapshot(analysis: Analysis, data: ViewData, filters: Filters, *, sentences:
     return ViewSnapshot(analysis, data, filters, raised, mask, themes, keep, theme, occupation, sort)
 
 
+# One `ViewData` serves every session of a dashboard server: without the lock, sessions arriving together
+# would each cut every passage (a second of work each, all holding the one GIL).
+_CUTTING_PASSAGES = threading.Lock()
+
+
 def passages_of(data: ViewData, analysis: Analysis) -> pd.DataFrame:
-    """`hit_passages` of every hit of `data`, cut on first use and kept with it (see `ViewData.passages`)."""
+    """`hit_passages` of every hit of `data`, cut on first use and kept with it (see `ViewData.passages`);
+    cut once even when several threads ask at the same time."""
     if data.passages is None:
-        data.passages = hit_passages(data.hits, analysis.text, analysis.turns)
+        with _CUTTING_PASSAGES:
+            if data.passages is None:
+                data.passages = hit_passages(data.hits, analysis.text, analysis.turns)
     return data.passages

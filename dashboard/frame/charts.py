@@ -6,8 +6,31 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import streamlit as st
+
+from core.views.snapshot import ViewSnapshot
 
 CLICK_HINT = "<br><i>click for its quotes</i>"
+PRESENTING_FONT_SIZE = 16
+
+
+def drawn(view: ViewSnapshot, *, presenting: bool, clickable: tuple[str, ...]) -> list[tuple[str, go.Figure]]:
+    """(name, figure) of the view's overview charts (`ViewSnapshot.charts`) as the Overview draws them: larger
+    type when presenting, the charts named in `clickable` made so. Built once per analysis, filters and mode and
+    shared by every session: building the figures is most of an Overview rerun, and a figure is only read
+    afterwards (`st.plotly_chart` sends a copy)."""
+    return _drawn(view.analysis.key, repr(view.filters), presenting, clickable, view)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)  # few: each rerun's garbage collection walks them
+def _drawn(analysis_key: str, filters: str, presenting: bool, clickable_names: tuple[str, ...],
+           _view: ViewSnapshot) -> list[tuple[str, go.Figure]]:
+    figures = []
+    for chart in _view.charts():
+        if presenting:
+            chart.figure.update_layout(font_size=PRESENTING_FONT_SIZE)
+        figures.append((chart.name, clickable(chart.figure) if chart.name in clickable_names else chart.figure))
+    return figures
 
 
 def clickable(figure: go.Figure) -> go.Figure:

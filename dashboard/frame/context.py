@@ -109,6 +109,15 @@ def build(analysis: Analysis, data: ViewData, view: dict) -> PageContext:
     return PageContext(_valid_selection(shown), view, theme_colours(data.theme_ids))
 
 
+def quotes(page: PageContext) -> pd.DataFrame:
+    """The view's quotes (`ViewSnapshot.quotes`, the same as its exports). Not cached across sessions on
+    purpose: a table holds a Python list per quote and column, which every rerun's garbage collection would
+    walk; the passages under it are cut once per server (`loading.passages_for`)."""
+    shown = page.snapshot
+    loading.passages_for(shown.analysis.key, shown.analysis, shown.data)
+    return shown.quotes()
+
+
 def _valid_selection(shown: ViewSnapshot) -> ViewSnapshot:
     """The snapshot without a drill-down selection its filters no longer allow (a theme out of view, an
     occupation without a matching transcript); the view, hence the URL, drops it too. With nothing matching

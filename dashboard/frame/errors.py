@@ -17,16 +17,18 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from core.errors import ThemescopeError
+from core.errors import CacheError, ThemescopeError
+from dashboard.frame import loading
+from dashboard.frame.text import md_escape
 
 log = logging.getLogger("themescope.dashboard")
 
 
 def show_error(error: ThemescopeError, *, context: str = "") -> None:
     """The message (after `context`, e.g. "The data could not be loaded") and, when it has one, the hint."""
-    text = f"{context}: {error}" if context else str(error)
+    text = f"{context}: {md_escape(error)}" if context else md_escape(error)  # messages quote data
     if error.hint:
-        text += f"\n\n**Fix:** {error.hint}"
+        text += f"\n\n**Fix:** {md_escape(error.hint)}"
     st.error(text, icon=":material/error:")
 
 
@@ -37,6 +39,8 @@ def unexpected_errors_shown_briefly(where: str = "") -> Iterator[None]:
     try:
         yield
     except ThemescopeError as error:
+        if isinstance(error, CacheError):  # the damaged entry is gone: the next run builds the analysis again
+            loading.analysis_for.clear()
         show_error(error)
     except Exception as error:
         error_id = secrets.token_hex(4)

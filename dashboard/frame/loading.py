@@ -6,6 +6,8 @@ the last codebook that loaded from that file stay on screen.
 from __future__ import annotations
 
 import argparse
+import functools
+import gc
 import hashlib
 import os
 import sys
@@ -21,6 +23,7 @@ from core.engine.executor import LocalProcesses
 from core.ingest.loaders import LoadOptions
 from core.views.filters import ViewData, prepare
 from core.views.quotes import hit_sentences
+from core.views.snapshot import passages_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = ROOT / "data"
@@ -38,15 +41,22 @@ class Sources:
     text_column: str = "text"
     cache_dir: str | None = None  # None: the engine's default (.themescope-cache or $THEMESCOPE_CACHE)
     use_cache: bool = True
+    attributes: tuple[str, ...] | None = None  # --attributes: the columns kept as attributes (None: the first 50)
 
     @property
     def options(self) -> LoadOptions:
-        return LoadOptions(self.id_column, self.text_column)
+        return LoadOptions(self.id_column, self.text_column, self.attributes)
 
 
 def sources_from_argv(argv: list[str] | None = None) -> Sources:
     """Options after `streamlit run dashboard/app.py --`, as `themescope dashboard` passes them: --data
-    (repeatable), --metadata, --codebook, --id-column, --text-column, --cache-dir, --no-cache."""
+    (repeatable), --metadata, --codebook, --id-column, --text-column, --cache-dir, --no-cache, --attributes.
+    Parsed once per argument list and working folder: every rerun asks, some controls once per quote shown."""
+    return _parse_sources(tuple(sys.argv[1:] if argv is None else argv), os.getcwd())
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_sources(argv: tuple[str, ...], cwd: str) -> Sources:  # cwd: relative paths resolve against it
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--data", action="append")
     parser.add_argument("--metadata", action="append")
@@ -55,12 +65,15 @@ def sources_from_argv(argv: list[str] | None = None) -> Sources:
     parser.add_argument("--text-column", default="text")
     parser.add_argument("--cache-dir")
     parser.add_argument("--no-cache", action="store_true")
-    args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)[0]
+    parser.add_argument("--attributes")
+    args = parser.parse_known_args(list(argv))[0]
     data = tuple(str(Path(p).resolve()) for p in args.data or [DEFAULT_DATA])
     metadata = tuple(str(Path(p).resolve()) for p in args.metadata or [])
     cache_dir = str(Path(args.cache_dir).resolve()) if args.cache_dir else None
+    attributes = None if args.attributes is None \
+        else tuple(name.strip() for name in args.attributes.split(",") if name.strip())
     return Sources(data, metadata, str(Path(args.codebook).resolve()), args.id_column, args.text_column,
-                   cache_dir, not args.no_cache)
+                   cache_dir, not args.no_cache, attributes)
 
 
 def file_stamp(path: str) -> tuple[int, int]:
@@ -131,21 +144,42 @@ def server_executor() -> LocalProcesses:
     return LocalProcesses()
 
 
+def settled(cached):
+    """`cached` (returned), with every object alive now moved out of the cyclic garbage collector's sight.
+
+    Streamlit collects garbage after every rerun of every session (`runner.postScriptGC`), and a full
+    collection walks every object the process holds: with the analysis, its indexes and the lexicons loaded
+    that took about 65 ms per rerun on the public set (250 ms after a load), holding the GIL the other sessions
+    wait for. What the caches hold lives as long as the server, so it is frozen once, when a cache fills;
+    reference counting still frees it when a cache drops it (unfreezing first lets the one collection here
+    reclaim any cycles)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    return cached
+
+
 @st.cache_resource(show_spinner="Scoring the transcripts (cached after the first time)...", max_entries=4)
 def analysis_for(sources: Sources, stamps: tuple, codebook_hash: str, _codebook: Codebook) -> Analysis:
     """The analysis of the data with a codebook; keyed by the sources (paths and load options), their
     `data_stamps` and the codebook's content hash (the engine's own disk cache then reuses whatever did not
     change)."""
-    return analyse(list(sources.data), codebook=_codebook, metadata=list(sources.metadata) or None,
-                   options=sources.options, cache_dir=sources.cache_dir, use_cache=sources.use_cache,
-                   executor=server_executor())
+    return settled(analyse(list(sources.data), codebook=_codebook, metadata=list(sources.metadata) or None,
+                           options=sources.options, cache_dir=sources.cache_dir, use_cache=sources.use_cache,
+                           executor=server_executor()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def view_data_for(analysis_key: str, _analysis: Analysis) -> ViewData:
-    return prepare(_analysis.transcripts, _analysis.themes, _analysis.hits, _analysis.codebook.theme_ids)
+    return settled(prepare(_analysis.transcripts, _analysis.themes, _analysis.hits, _analysis.codebook.theme_ids))
+
+
+@st.cache_resource(show_spinner="Cutting the quotes (once)...", max_entries=4)
+def passages_for(analysis_key: str, _analysis: Analysis, _data: ViewData) -> pd.DataFrame:
+    """Every hit's passage (`snapshot.passages_of`, kept with the prepared data), cut once per server."""
+    return settled(passages_of(_data, _analysis))
 
 
 @st.cache_resource(show_spinner="Indexing the quotes for search...", max_entries=4)
 def sentences_for(analysis_key: str, _analysis: Analysis, _data: ViewData) -> pd.Series:
-    return hit_sentences(_data.hits, _analysis.text, _analysis.turns)
+    return settled(hit_sentences(_data.hits, _analysis.text, _analysis.turns))

@@ -3,6 +3,7 @@ which escapes it; everything else here is our own markup with escaped labels.
 """
 from __future__ import annotations
 
+import bisect
 import html
 from collections.abc import Callable
 
@@ -41,24 +42,83 @@ def quote_html(text: str, quote: Quote, spans: list[Span], *, whole_turn: bool =
     return f'<div style="font-size:1.02rem;line-height:1.55">{before}{body}{after}</div>'
 
 
-def transcript_html(text: str, turns: pd.DataFrame, spans: list[Span], *, target: int | None = None) -> str:
-    """Every turn, interviewer and participant styled apart, hits highlighted, a marker at `target`."""
+PAGE_CHARS = 50_000  # transcript characters per page: a page stays quick to send and for the browser to draw
+PAGE_TURNS = 200     # turns per page: many short turns cost markup rather than text
+
+
+def page_starts(text: str, turns: pd.DataFrame, spans: list[Span], *, chars: int = PAGE_CHARS,
+                turns_per_page: int = PAGE_TURNS) -> list[int]:
+    """Where each page of a transcript starts (character offsets, ascending). A page holds whole turns up to
+    `chars` characters or `turns_per_page` turns; a longer turn is cut into parts at a space and never inside
+    a highlighted span, so a hit is always drawn whole on one page.
+
+    >>> turns = pd.DataFrame({"start": [0, 10, 20], "end": [9, 19, 60]})
+    >>> page_starts("x" * 60, turns, [], chars=20)
+    [0, 20, 40]
+    """
+    starts: list[int] = []
+    page_start, count = 0, 0
+    spans = sorted(spans, key=lambda s: s.start)
+    for start, end in zip(turns["start"].to_numpy().tolist(), turns["end"].to_numpy().tolist(), strict=True):
+        # a turn that does not fit begins the next page, unless it is long and this page is less than half full
+        overflows = end - page_start > chars and (end - start <= chars or start - page_start > chars // 2)
+        if not starts or count >= turns_per_page or overflows:
+            page_start, count = start, 0
+            starts.append(start)
+        count += 1
+        while end - page_start > chars:
+            page_start, count = _cut(text, page_start, chars, spans), 1
+            starts.append(page_start)
+    return starts or [0]
+
+
+def _cut(text: str, page_start: int, chars: int, spans: list[Span]) -> int:
+    """Where a page that starts at `page_start` ends inside a long turn: after the last space in the page's
+    second half (anywhere, for text without spaces), moved off any span it would split."""
+    limit = page_start + chars
+    space = max(text.rfind(" ", page_start + chars // 2, limit), text.rfind("\n", page_start + chars // 2, limit))
+    cut = space + 1 if space >= 0 else limit
+    for span in spans:
+        if span.start < cut < span.end:
+            cut = span.start if span.start > page_start else span.end
+    return cut
+
+
+def page_holding(starts: list[int], offset: int) -> int:
+    """The 0-based page whose range holds a character offset (the first page for one before it).
+
+    >>> page_holding([0, 100, 250], 100), page_holding([0, 100, 250], 99), page_holding([5], 0)
+    (1, 0, 0)
+    """
+    return max(bisect.bisect_right(starts, offset) - 1, 0)
+
+
+def transcript_html(text: str, turns: pd.DataFrame, spans: list[Span], *, target: int | None = None,
+                    window: tuple[int, int] | None = None) -> str:
+    """The turns inside `window` (start, end offsets; None = all), interviewer and participant styled apart,
+    hits highlighted, a marker at `target`. A turn cut by the window shows its part, marked continued."""
+    first, last = window if window is not None else (0, len(text))
+    starts, ends = turns["start"].to_numpy(), turns["end"].to_numpy()
+    shown = turns.loc[(ends > first) & (starts < last)]
+    spans = sorted((s for s in spans if s.end > first and s.start < last), key=lambda s: s.start)
+    span_starts = [s.start for s in spans]
     blocks = []
-    for turn in turns.itertuples():
-        start, end = int(turn.start), int(turn.end)
-        inside = [s for s in spans if s.end > start and s.start < end]
+    for turn in shown.itertuples():
+        start, end = max(int(turn.start), first), min(int(turn.end), last)
+        inside = [s for s in spans[:bisect.bisect_left(span_starts, end)] if s.end > start]
         if target is not None and start <= target < end:
             body = (highlight_html(text[start:target], inside, offset=start) + TARGET_MARK.format(start=int(target))
                     + highlight_html(text[target:end], inside, offset=target))
         else:
             body = highlight_html(text[start:end], inside, offset=start)
-        blocks.append(_turn_block(int(turn.turn), str(turn.speaker), paragraphs_html(body)))
+        continued = int(turn.start) < first or int(turn.end) > last
+        blocks.append(_turn_block(int(turn.turn), str(turn.speaker), paragraphs_html(body), continued=continued))
     return "\n".join(blocks)
 
 
-def _turn_block(number: int, speaker: str, body: str) -> str:
+def _turn_block(number: int, speaker: str, body: str, *, continued: bool = False) -> str:
     style = SPEAKER_STYLE.get(speaker, SPEAKER_STYLE["interviewer"])
-    name = "Participant" if speaker == "participant" else "Interviewer"
+    name = ("Participant" if speaker == "participant" else "Interviewer") + (" (part)" if continued else "")
     return (f'<div id="turn-{number}" style="{style}padding:8px 14px;margin:6px 0;border-radius:4px;'
             f'line-height:1.55"><div style="font-size:0.75rem;font-weight:600;letter-spacing:0.05em;'
             f'text-transform:uppercase;color:#777;margin-bottom:2px">{name}</div>{body}</div>')

@@ -7,14 +7,17 @@ import streamlit as st
 
 from core import Analysis, CodebookError
 from core.engine.occupation import source_counts
+from dashboard.frame import identity
 from dashboard.frame.context import PageContext
 from dashboard.frame.state import MAX_MIN_HITS, copy_widget, seed, set_view
+from dashboard.frame.text import md_code, md_escape
 
 ATTRIBUTE_TITLES = {"file": "Source file"}
 
 
 def render(context: PageContext) -> None:
     with st.sidebar:
+        identity.account(identity.current_access())
         data_summary(context.analysis)
         st.markdown(f"**{context.snapshot.n:,}** of {context.data.size:,} transcripts match",
                     help="Transcripts passing every filter below; every page counts only these.")
@@ -24,19 +27,20 @@ def render(context: PageContext) -> None:
 def data_summary(analysis: Analysis) -> None:
     """A popover with what was loaded, what was skipped and why, and which codebook scored it."""
     book, report = analysis.codebook, analysis.report
-    label = f"{len(analysis.transcripts):,} transcripts · codebook v{book.version}"
+    label = f"{len(analysis.transcripts):,} transcripts · codebook v{md_escape(book.version)}"
     with st.popover(label, icon=":material/database:", width="stretch"):
         st.markdown(f"**{report.total:,} transcripts loaded** from {len(report.loaded)} file(s)")
         st.dataframe({"file": [Path(f).name for f in report.loaded], "transcripts": list(report.loaded.values())},
                      hide_index=True, height=min(35 * len(report.loaded) + 38, 220))
         if report.problems:
             st.markdown(f"**{len(report.problems)} skipped or changed**")
-            st.markdown("\n".join(f"- `{Path(p.file).name}`{_where(p)}: {p.message}"
-                                  + (f" *(fix: {p.hint})*" if p.hint else "") for p in report.problems[:50]))
+            st.markdown("\n".join(f"- {md_code(Path(p.file).name)}{_where(p)}: {md_escape(p.message)}"
+                                  + (f" *(fix: {md_escape(p.hint)})*" if p.hint else "") for p in report.problems[:50]))
         else:
             st.markdown("Nothing skipped.")
         origin = "loaded from the cache" if analysis.cached == "results" else "scored when the dashboard started"
-        st.markdown(f"**Codebook:** {book.name}, version {book.version} (`{book.content_hash[:12]}`): "
+        st.markdown(f"**Codebook:** {md_escape(book.name)}, version {md_escape(book.version)} "
+                    f"(`{book.content_hash[:12]}`): "
                     f"{len(book.themes)} themes, {len(book.occupations)} occupation groups, scope "
                     f"`{book.settings.scope}`.  \nResults: {origin}.")
         occupation_summary(analysis)
@@ -70,7 +74,7 @@ def filters(context: PageContext) -> None:
                    on_change=copy_widget, args=("theme",), placeholder="All themes",
                    help="Only transcripts raising one of these themes match, and only these themes are shown.")
     for column, values in data.attributes.items():
-        st.multiselect(ATTRIBUTE_TITLES.get(column, column.replace("_", " ").capitalize()), values,
+        st.multiselect(md_escape(ATTRIBUTE_TITLES.get(column, column.replace("_", " ").capitalize())), values,
                        key=seed(f"w_attr_{column}", view["attr"].get(column, [])), on_change=_copy_attribute,
                        args=(column,), placeholder="Any")
     st.number_input("Minimum hits per theme", 1, MAX_MIN_HITS, key=seed("w_min_hits", view["min_hits"]),

@@ -15,8 +15,10 @@ from core.share.exports import EXPORTERS
 from core.share.images import NO_BROWSER, ChartImageError, find_browser, render_chart_images
 from core.views.filters import describe_filters
 from core.views.snapshot import ViewSnapshot
+from dashboard.frame import identity
 from dashboard.frame.context import PageContext
 from dashboard.frame.state import seed, set_view
+from dashboard.frame.text import md_escape
 
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 # Our own markup and script (no data in it). The script avoids "<": the sanitizer empties a script whose
@@ -72,12 +74,13 @@ def render(page: PageContext) -> None:
                   help="Presentation mode: no sidebar or editing controls, larger type, personal details "
                        "masked. The link keeps it (present=1).")
         st.toggle("Mask personal details", key=seed("w_redact", page.redacting), on_change=_toggle_redacting,
+                  disabled=not identity.current_access().permissions.see_unmasked,  # a viewer: always masked
                   help="Masks emails, phone numbers, URLs and @handles in every quote shown. On by default "
                        "when presenting; exports mask them by default either way.")
         export_menu(page)
     if page.presenting:
         st.html(PRESENTATION_CSS)
-        st.markdown(f"**Showing** {describe_filters(page.filters, page.label)} "
+        st.markdown(f"**Showing** {md_escape(describe_filters(page.filters, page.label))} "
                     f"· **n = {page.snapshot.n:,}** of {page.data.size:,} transcripts")
 
 
@@ -97,10 +100,14 @@ def export_menu(page: PageContext) -> None:
             st.caption("No transcript matches the filters: nothing to export.")
             return
         view = page.snapshot  # what the page shows is what the files hold
+        may_unmask = identity.current_access().permissions.see_unmasked
+        if not may_unmask:  # a viewer's files are always masked, whatever the toggle held before
+            st.session_state.pop("export_redact", None)  # so the toggle shows on (its default)
         redact = st.toggle("Mask personal details in the files", value=True, key="export_redact",
+                           disabled=not may_unmask,
                            help="Emails, phone numbers, URLs and @handles in the quotes become [email]███... "
-                                "(on by default for every export).")
-        st.caption(f"The current view: {view.describe()} · n = {view.n:,}")
+                                "(on by default for every export).") or not may_unmask
+        st.caption(f"The current view: {md_escape(view.describe())} · n = {view.n:,}")
         for exporter in EXPORTERS.values():
             st.download_button(exporter.label, data=partial(exporter.make, view, redact=redact),
                                file_name=exporter.file_name, mime=exporter.mime, on_click="ignore",
@@ -124,7 +131,7 @@ def chart_images(view: ViewSnapshot) -> None:
             try:
                 rendered = (wanted, render_chart_images({c.name: c.figure for c in view.charts()}))
             except ChartImageError as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(md_escape(error), icon=":material/error:")
                 return
         st.session_state["_chart_images"] = rendered
     for name, data in rendered[1].items():

@@ -2,7 +2,7 @@
 what each term matches, and check the codebook against your hand coding."""
 import streamlit as st
 
-from dashboard.frame import loading
+from dashboard.frame import identity, loading
 from dashboard.frame import page as frame
 from dashboard.workbench import agreement as agreement_view
 from dashboard.workbench import editor
@@ -10,8 +10,10 @@ from dashboard.workbench import session as workbench
 from dashboard.workbench import suggest as suggest_view
 from dashboard.workbench import terms as terms_view
 
+access = identity.require_sign_in()
 sources = loading.sources_from_argv()
-if loading.codebook_for(sources.codebook)[0] is None:  # nothing loaded yet: still let the researcher fix it
+# nothing loaded yet: still let an editor fix it (other roles get the frame's message)
+if access.permissions.edit_codebook and loading.codebook_for(sources.codebook)[0] is None:
     st.title("Codebook")
     editor.render_notice()
     edit = editor.editor(sources.codebook)
@@ -29,7 +31,10 @@ if page.presenting:
 
 edit_tab, terms_tab, check_tab = st.tabs(["Edit and preview", "Terms", "Hand-coding check"], key="cb-tab",
                                          on_change="rerun")
-if edit_tab.open:
+if edit_tab.open and not access.permissions.edit_codebook:  # viewers and coders: the saved text, read only
+    with edit_tab:
+        editor.read_only(sources.codebook, access.role)
+elif edit_tab.open:
     with edit_tab:
         editor.render_notice()
         edit = editor.editor(sources.codebook)

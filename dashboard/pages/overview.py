@@ -4,6 +4,7 @@ import streamlit as st
 from dashboard.frame import charts, context
 from dashboard.frame import page as frame
 from dashboard.frame.state import params_from_view, set_view
+from dashboard.frame.text import md_escape
 
 PLOT_CONFIG = {"displayModeBar": False}
 
@@ -22,15 +23,11 @@ def drill_into(event) -> None:
     st.switch_page(context.QUOTES, query_params=params_from_view(page.view))
 
 
-def chart(drawn, *, clickable: bool = True) -> None:
+def chart(name: str, figure, *, clickable: bool = True) -> None:
     """One of the view's charts (the report's and the image exports' figures), clickable or not."""
-    key = context.chart_key(drawn.name, page.filters, st.session_state.get("_clicks", 0))
-    figure = drawn.figure
-    if page.presenting:
-        figure.update_layout(font_size=16)
+    key = context.chart_key(name, page.filters, st.session_state.get("_clicks", 0))
     if clickable:
-        drill_into(st.plotly_chart(charts.clickable(figure), key=key, on_select="rerun", selection_mode="points",
-                                   config=PLOT_CONFIG))
+        drill_into(st.plotly_chart(figure, key=key, on_select="rerun", selection_mode="points", config=PLOT_CONFIG))
     else:
         st.plotly_chart(figure, key=key, config=PLOT_CONFIG)
 
@@ -42,21 +39,22 @@ first.metric("Transcripts matching", f"{numbers['transcripts']:,}", help=f"of {n
 second.metric("Raise at least one theme", f"{numbers['raising_any_share']:.0%}")
 third.metric("Themes per transcript", f"{numbers['themes_per_transcript']:.1f}", help="mean, themes in view")
 fourth.metric("Most raised theme", f"{numbers['top_share']:.0%}",
-              delta=page.label(numbers["top_theme"]) if numbers["top_theme"] else "none", delta_color="off",
+              delta=md_escape(page.label(numbers["top_theme"])) if numbers["top_theme"] else "none", delta_color="off",
               delta_arrow="off")
 
 st.subheader("How many participants raise each theme")
 st.caption(f"Share of the {numbers['transcripts']:,} matching transcripts raising each theme, with its 95% "
            "interval. **Click a bar** to read its quotes.")
-shares, by_occupation, together = page.snapshot.charts()
-chart(shares)
+shares, by_occupation, together = charts.drawn(page.snapshot, presenting=page.presenting,
+                                               clickable=("prevalence", "by_occupation"))
+chart(*shares)
 
 st.subheader("By occupation")
 st.caption("Share of each occupation's matching transcripts raising each theme; * marks occupations with "
            "fewer than 5 transcripts (read with care). **Click a cell** for its quotes.")
-chart(by_occupation)
+chart(*by_occupation)
 
 st.subheader("Which themes come up together")
 st.caption("Numbers: matching transcripts raising both themes (the diagonal: raising the theme). Colour: their "
            "share of the row theme's transcripts.")
-chart(together, clickable=False)
+chart(*together, clickable=False)

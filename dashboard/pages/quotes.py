@@ -11,6 +11,7 @@ from dashboard.frame import context
 from dashboard.frame import page as frame
 from dashboard.frame.passages import quote_html
 from dashboard.frame.state import copy_widget, seed, set_view
+from dashboard.frame.text import md_escape
 from dashboard.workbench import marking
 
 PAGE_SIZE = 20
@@ -36,9 +37,9 @@ def copy_selection(key: str) -> None:
 
 
 if page.presenting:  # no editing controls: the selection is stated instead
-    st.markdown(f"**{page.label(view['sel_theme']) if view['sel_theme'] else 'All themes in view'}** · "
-                f"**{page.label(view['sel_occupation']) if view['sel_occupation'] else 'All matching occupations'}**"
-                f" · {SORTS[view['sort']].lower()}")
+    theme = md_escape(page.label(view["sel_theme"])) if view["sel_theme"] else "All themes in view"
+    occupation = md_escape(page.label(view["sel_occupation"])) if view["sel_occupation"] else "All matching occupations"
+    st.markdown(f"**{theme}** · **{occupation}** · {SORTS[view['sort']].lower()}")
 else:
     theme_column, occupation_column, sort_column = st.columns([2, 2, 1])
     theme_column.selectbox("Theme", themes, key=seed("w_sel_theme", view["sel_theme"] or ALL),
@@ -51,9 +52,9 @@ else:
     sort_column.selectbox("Sort", list(SORTS), key=seed("w_sort", view["sort"]), format_func=SORTS.get,
                           on_change=copy_widget, args=("sort",))
 
-table = page.snapshot.quotes()  # the same quotes as the exports of this view
+table = context.quotes(page)  # the same quotes as the exports of this view
 st.markdown(f"**{len(table):,} quotes** from **{table['doc'].nunique():,} transcripts**"
-            + (f" containing “{html.escape(page.filters.search)}”" if page.filters.search else ""))
+            + (f" containing “{md_escape(page.filters.search)}”" if page.filters.search else ""))
 st.caption(QUOTE_RULE)
 if table.empty:
     st.info("No quotes for this selection: pick another theme or occupation, or loosen the filters.")

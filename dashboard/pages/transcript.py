@@ -7,8 +7,16 @@ from core.engine.occupation import evidence_span
 from core.views.quotes import Span, highlight_html, transcript_hits
 from dashboard.frame import context
 from dashboard.frame import page as frame
-from dashboard.frame.passages import hit_spans, legend_html, scroll_script, transcript_html
+from dashboard.frame.passages import (
+    hit_spans,
+    legend_html,
+    page_holding,
+    page_starts,
+    scroll_script,
+    transcript_html,
+)
 from dashboard.frame.state import copy_widget, seed, set_view
+from dashboard.frame.text import md_escape
 from dashboard.workbench import marking, missed
 
 MAX_OPTIONS = 2_000  # a select box with more entries is slow to send and useless to scroll
@@ -19,7 +27,8 @@ st.title("Transcript")
 
 matching = page.matching()["transcript_id"].tolist()
 if view["transcript"] is not None and data.doc_of(view["transcript"]) is None:
-    st.warning(f"There is no transcript “{view['transcript']}” in this data; showing the first matching one.")
+    st.warning(f"There is no transcript “{md_escape(view['transcript'])}” in this data; showing the first "
+               "matching one.")
     set_view(transcript=None, hit=None)
 if view["transcript"] is None:
     context.stop_when_nothing_matches(page)
@@ -44,7 +53,7 @@ def describe(transcript_id: str) -> str:
 
 picker, back = st.columns([4, 1], vertical_alignment="bottom")
 if page.presenting:  # no editing controls: the transcript is named instead
-    picker.markdown(f"### {html.escape(describe(current))}")
+    picker.markdown(f"### {md_escape(describe(current))}")
 else:
     picker.selectbox(f"Transcript ({len(matching):,} matching" + (f", first {MAX_OPTIONS:,} listed)"
                      if len(matching) > MAX_OPTIONS else ")"), options, key=seed("w_transcript", current),
@@ -90,9 +99,36 @@ def cancelled_spans(transcript_id: str) -> list[Span]:
     return [Span(int(c.start), int(c.end), "#e4e4e4", f"not counted: {c.reason}") for c in mine.itertuples()]
 
 
+def turn_page(key: str, step: int, pages: int) -> None:
+    st.session_state[key] = min(max(st.session_state[key] + step, 1), pages)
+
+
+def page_controls(starts: list[int], turns, length: int) -> tuple[int, int]:
+    """The page picker of a long transcript (sent a page at a time, PAGE_CHARS characters or PAGE_TURNS
+    turns); returns the shown page's (start, end). A hit in the URL opens the page that holds it."""
+    if len(starts) == 1:
+        return 0, length
+    key = f"tx-page|{current}|{view['hit']}"  # a new hit (or transcript) is a new picker, on the hit's page
+    opened = page_holding(starts, view["hit"]) + 1 if view["hit"] is not None else 1
+    st.session_state[key] = min(max(int(st.session_state.get(key, opened)), 1), len(starts))
+    number, previous, following, where = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
+    number.number_input(f"Page (of {len(starts):,})", min_value=1, max_value=len(starts), step=1, key=key)
+    previous.button("Previous", key="tx-previous", icon=":material/chevron_left:", on_click=turn_page,
+                    args=(key, -1, len(starts)), disabled=st.session_state[key] == 1, width="stretch")
+    following.button("Next", key="tx-next", icon=":material/chevron_right:", on_click=turn_page,
+                     args=(key, 1, len(starts)), disabled=st.session_state[key] == len(starts), width="stretch")
+    shown = st.session_state[key] - 1
+    first, last = starts[shown], starts[shown + 1] if shown + 1 < len(starts) else length
+    turn_numbers = turns.loc[(turns["end"] > first) & (turns["start"] < last), "turn"]
+    where.caption(f"A long transcript, shown a page at a time: characters {first:,}–{last:,} of {length:,}, "
+                  f"turns {int(turn_numbers.min())}–{int(turn_numbers.max())}.")
+    return first, last
+
+
 text = page.text(current)  # masked when redacting; offsets hold
-st.html(transcript_html(text, page.analysis.turns(current),
-                        hit_spans(hits, page.colours, page.label, text) + cancelled_spans(current),
-                        target=view["hit"]))
-if view["hit"] is not None:
+turns = page.analysis.turns(current)
+spans = hit_spans(hits, page.colours, page.label, text) + cancelled_spans(current)
+window = page_controls(page_starts(text, turns, spans), turns, len(text))
+st.html(transcript_html(text, turns, spans, target=view["hit"], window=window))
+if view["hit"] is not None and window[0] <= view["hit"] < window[1]:
     st.html(scroll_script(view["hit"]), unsafe_allow_javascript=True)  # our script, no transcript text

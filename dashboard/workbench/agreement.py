@@ -16,6 +16,7 @@ from core.views.quotes import quotes_of_analysis
 from core.views.snapshot import snapshot
 from dashboard.frame import loading
 from dashboard.frame.context import PageContext
+from dashboard.frame.text import md_code, md_escape
 from dashboard.workbench import marking
 from dashboard.workbench import session as workbench
 
@@ -27,7 +28,7 @@ def render(page: PageContext) -> None:
     path = marking.my_labels_path()
     labels, marks, error = marking.read(path)
     if error:
-        st.error(error, icon=":material/error:")
+        st.error(md_escape(error), icon=":material/error:")
         return
     st.caption(f"Your hand coding: `{path}` · {len(labels.transcripts) if labels else 0} transcripts coded, "
                f"{len(marks)} quotes marked. Mark quotes on the **Quotes** page (or in the queue below) and whole "
@@ -97,15 +98,15 @@ def agreement(page: PageContext, labels: Labels | None) -> None:
     try:
         other = read_labels(Path(typed.strip()).expanduser())
     except LabelsError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(md_escape(error), icon=":material/error:")
         return
     if labels is None:
         st.caption("Code some transcripts yourself first.")
         return
     kappa = cohen_kappa(labels, other, page.codebook.theme_ids)
     kappa["theme"] = kappa["theme"].map(page.label)
-    st.caption(f"{labels.coder} vs {other.coder}: {len(set(labels.transcripts) & set(other.transcripts))} "
-               "transcripts coded by both")
+    both = len(set(labels.transcripts) & set(other.transcripts))
+    st.caption(f"{md_escape(labels.coder)} vs {md_escape(other.coder)}: {both} transcripts coded by both")
     st.dataframe(kappa, hide_index=True)
 
 
@@ -137,8 +138,9 @@ def queue(page: PageContext, marks: list) -> None:
     for row in table.head(QUEUE_SHOWN).itertuples():
         with st.container(border=True):
             sentence = workbench.sentence_of(page.analysis, row)
-            st.markdown(f"**{page.label(row.theme)}** · {row.transcript_id} · `{row.term}` \u2192 "
-                        f"`{page.shown(str(row.matched_text))}` · doubt {row.doubt:.2f} ({row.reasons})")
+            st.markdown(f"**{md_escape(page.label(row.theme))}** · {md_escape(row.transcript_id)} · "
+                        f"{md_code(row.term)} \u2192 {md_code(page.shown(str(row.matched_text)))} · "
+                        f"doubt {row.doubt:.2f} ({md_escape(row.reasons)})")
             st.text(page.shown(sentence))
             marking.quote_control(page, row, key_prefix="rq")
 

@@ -24,7 +24,9 @@ from core.codebook.history import (
 from core.views.quotes import Span, quote_html, quote_of
 from core.views.snapshot import passages_of
 from core.workbench.diff import changed_rows
+from dashboard.frame import identity
 from dashboard.frame.context import PageContext
+from dashboard.frame.text import md_escape
 from dashboard.workbench import session as workbench
 
 QUOTES_LISTED = 30
@@ -75,7 +77,24 @@ def actions(edit: dict) -> str | None:
     return pressed
 
 
+def read_only(path: str, role: str) -> None:
+    """The saved codebook for a role that may not change it: no editor, no Save, no Restore."""
+    st.info(f"Your role ({role}) may read the codebook; changing it needs the editor role.",
+            icon=":material/lock:")
+    st.code(workbench.file_text(path), language="yaml", line_numbers=True, height=420)
+
+
+def _refused() -> bool:
+    """Saving needs the editor role. The buttons are not drawn for other roles; this holds even so."""
+    if identity.current_access().permissions.edit_codebook:
+        return False
+    workbench.notify("warning", "Not saved: your role may not change the codebook.")
+    return True
+
+
 def _save(path: str) -> None:
+    if _refused():
+        return
     edit = st.session_state[workbench.EDIT]
     text = edit["text"]
     _report(path, text, lambda: save_codebook(path, text, expected=workbench.expected_hash(edit),
@@ -124,6 +143,8 @@ def conflict_view(path: str, edit: dict, conflict: Conflict) -> None:
 
 def _save_over(path: str, conflict: Conflict) -> None:
     """Save the edit over the text the researcher has just seen (refused again if that changed too)."""
+    if _refused():
+        return
     text = st.session_state[workbench.EDIT]["text"]
     _report(path, text, lambda: save_codebook(path, text, expected=text_hash(conflict.theirs),
                                               base_text=conflict.theirs))
@@ -134,7 +155,7 @@ def problems(error: CodebookError, text: str) -> None:
     st.error(f"**{len(error.problems)} problem(s)**: fix them, then Validate again.", icon=":material/error:")
     for problem in error.problems[:30]:
         st.markdown(f"**line {problem.line or '?'}, column {problem.column or '?'}**: "
-                    f"{html.escape(_message(problem))}")
+                    f"{md_escape(_message(problem))}")
         if problem.line:
             st.code(_excerpt(text, problem.line, problem.column), language="yaml", line_numbers=False)
 
@@ -221,7 +242,7 @@ def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
 
 def _changed(table: pd.DataFrame, key: str, label) -> pd.DataFrame:
     rows = changed_rows(table)
-    rows[key] = rows[key].map(label)
+    rows[key] = rows[key].map(lambda code: md_escape(label(code)))  # st.table renders Markdown
     return rows
 
 
@@ -282,6 +303,8 @@ def _load_version(version) -> None:
 
 
 def _restore(path: str, version) -> None:
+    if _refused():
+        return
     edit = st.session_state[workbench.EDIT]
     try:
         result = restore_version(path, version, expected=workbench.expected_hash(edit), base_text=edit["base"])

@@ -5,10 +5,15 @@ the themes present in a whole transcript (Transcript page). Marks go to a labels
     streamlit run dashboard/app.py -- --codebook my/codebook.yaml --labels my/labels.yaml --labels other.yaml
 
 Later `--labels` files are other coders' (read only): the workbench compares them with yours.
+
+With sign-in configured only the coder, editor and admin roles mark, each in a file of their own beside
+that first file (`labels.<their email>.yaml`), whose `coder:` is their sign-in identity: a labels file is
+one coder's, so agreement between coders stays measurable, and nobody can mark under another's name.
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -24,9 +29,10 @@ from core.handcoding.labels import (
     unmark_quote,
     unmark_transcript,
 )
-from dashboard.frame import loading
+from dashboard.frame import identity, loading
 from dashboard.frame.context import PageContext
 from dashboard.frame.errors import show_error
+from dashboard.frame.text import md_escape
 
 NOT_SAVED = "_labels_not_saved"  # a write refused in a callback, shown on the next run
 VERDICTS = {True: ":material/check: right", False: ":material/close: wrong"}
@@ -43,7 +49,23 @@ def labels_paths(argv: list[str] | None = None) -> list[str]:
 
 
 def my_labels_path() -> str:
-    return labels_paths()[0]
+    """The file your marks go to: the first labels file, or your own beside it when you signed in to code."""
+    path = Path(labels_paths()[0])
+    coder = coder_name()
+    if coder is None:
+        return str(path)
+    safe = re.sub(r"[^a-z0-9@._-]+", "_", coder.lower()).strip("._") or "coder"
+    return str(path.with_name(f"{path.stem}.{safe}{path.suffix}"))
+
+
+def may_mark() -> bool:
+    return identity.current_access().permissions.hand_code
+
+
+def coder_name() -> str | None:
+    """The signed-in coder's identity (not editable); None in single-user mode (the file's own name stays)."""
+    access = identity.current_access()
+    return access.coder if access.permissions.hand_code else None
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -64,19 +86,19 @@ def read(path: str) -> tuple[Labels | None, dict, str | None]:
 # ---------------------------------------------------------------- quotes
 def quote_control(page: PageContext, hit, *, key_prefix: str = "qm") -> None:
     """Right / wrong for one quote (a hit with transcript_id, theme, start, end, term); click again to unmark."""
-    if page.presenting:
+    if page.presenting or not may_mark():
         return
     path = my_labels_path()
     show_not_saved()
     _, marks, error = read(path)
     if error:
-        st.caption(f"Hand coding is off: {error}")
+        st.caption(f"Hand coding is off: {md_escape(error)}")
         return
     key_of = (str(hit.transcript_id), str(hit.theme), int(hit.start), int(hit.end))
     widget = f"{key_prefix}-{'|'.join(map(str, key_of))}"
     mark = marks.get(key_of)
     st.session_state[widget] = None if mark is None else mark.correct
-    st.segmented_control(f"Is this quote evidence of {page.label(hit.theme)}?", list(VERDICTS), key=widget,
+    st.segmented_control(f"Is this quote evidence of {md_escape(page.label(hit.theme))}?", list(VERDICTS), key=widget,
                          format_func=VERDICTS.get, on_change=_mark_quote, args=(widget, path, key_of, str(hit.term)),
                          label_visibility="collapsed",
                          help=f"Your verdict goes to {path}; click it again to take it back")
@@ -87,11 +109,14 @@ def _mark_quote(widget: str, path: str, key_of: tuple, term: str) -> None:
     if verdict is None:
         _write(unmark_quote, path, *key_of)
     else:
-        _write(mark_quote, path, QuoteMark(*key_of, correct=bool(verdict), term=term))
+        _write(mark_quote, path, QuoteMark(*key_of, correct=bool(verdict), term=term), coder=coder_name())
 
 
 def _write(write, *args, **kwargs) -> bool:
     """A labels write from a button: a refused or locked file is a message on the next run, never a crash."""
+    if not may_mark():  # the controls are not drawn then; this holds even if a stale widget fires
+        st.session_state[NOT_SAVED] = LabelsError("your role may not hand-code", hint="ask for the coder role")
+        return False
     try:
         write(*args, **kwargs)
         return True
@@ -111,7 +136,7 @@ def show_not_saved() -> None:
 def transcript_control(page: PageContext, transcript_id: str) -> None:
     """The themes the researcher finds in the whole transcript (every other theme counts as absent), and
     its occupation; pre-filled with your earlier coding, else with what the codebook found."""
-    if page.presenting:
+    if page.presenting or not may_mark():
         return
     path = my_labels_path()
     labels, _, error = read(path)
@@ -119,7 +144,7 @@ def transcript_control(page: PageContext, transcript_id: str) -> None:
     title = "Your hand coding of this transcript" + (" (coded)" if coded else " (not coded yet)")
     with st.expander(title, icon=":material/fact_check:", expanded=False):
         if error:
-            st.error(error, icon=":material/error:")
+            st.error(md_escape(error), icon=":material/error:")
             return
         doc = page.data.doc_of(transcript_id)
         found = [t for t, raised in zip(page.data.theme_ids, page.raised[doc]) if raised]
@@ -130,12 +155,13 @@ def transcript_control(page: PageContext, transcript_id: str) -> None:
         with st.form(f"hc-{transcript_id}", border=False):
             chosen = st.pills("Themes present (every other theme is marked absent)", page.data.theme_ids,
                               selection_mode="multi", default=[t for t in present if t in page.data.theme_ids],
-                              format_func=page.label, key=f"hc-present-{transcript_id}")
+                              format_func=lambda t: md_escape(page.label(t)), key=f"hc-present-{transcript_id}")
             job = st.selectbox("Occupation", occupations, index=occupations.index(occupation),
                                format_func=page.label, key=f"hc-occupation-{transcript_id}")
             if st.form_submit_button("Save my coding", icon=":material/save:") and _write(
                     mark_transcript, path, transcript_id, present=chosen,
-                    absent=[t for t in page.data.theme_ids if t not in chosen], occupation=job):
+                    absent=[t for t in page.data.theme_ids if t not in chosen], occupation=job,
+                    coder=coder_name()):
                 st.success(f"Saved to `{path}`.", icon=":material/check_circle:")
             show_not_saved()
         st.caption(f"Saved to `{path}` (the benchmarks/labels format). Pre-filled with "

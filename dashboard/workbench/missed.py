@@ -11,12 +11,13 @@ from core import ThemescopeError
 from core.handcoding.evaluate import MissedPassage
 from core.handcoding.labels import locate_passage, mark_missed, unmark_missed
 from dashboard.frame.context import PageContext
+from dashboard.frame.text import md_escape
 from dashboard.workbench import marking
 
 
 def missed_control(page: PageContext, transcript_id: str) -> None:
     """A form (theme + the passage's words) and the passages already marked in this transcript."""
-    if page.presenting:
+    if page.presenting or not marking.may_mark():
         return
     path = marking.my_labels_path()
     labels, _, error = marking.read(path)
@@ -24,7 +25,7 @@ def missed_control(page: PageContext, transcript_id: str) -> None:
     title = "Mark a passage the codebook missed" + (f" ({len(marked)} marked)" if marked else "")
     with st.expander(title, icon=":material/search_insights:", expanded=False):
         if error:
-            st.error(error, icon=":material/error:")
+            st.error(md_escape(error), icon=":material/error:")
             return
         _form(page, transcript_id, path)
         _marked(page, transcript_id, marked, path)
@@ -40,12 +41,13 @@ def _form(page: PageContext, transcript_id: str, path: str) -> None:
     text = page.analysis.text(transcript_id)  # the original text: offsets are the engine's
     try:
         start, end = locate_passage(text, page.analysis.turns(transcript_id), passage)
-        mark_missed(path, MissedPassage(transcript_id, theme, start, end))
+        mark_missed(path, MissedPassage(transcript_id, theme, start, end), coder=marking.coder_name())
     except ThemescopeError as problem:
         hint = f" {problem.hint.capitalize()}." if problem.hint else ""
-        st.warning(f"{problem}.{hint}", icon=":material/warning:")
+        st.warning(md_escape(f"{problem}.{hint}"), icon=":material/warning:")
         return
-    st.success(f"Saved to `{path}`: {page.label(theme)} counts as present here.", icon=":material/check_circle:")
+    st.success(f"Saved to `{path}`: {md_escape(page.label(theme))} counts as present here.",
+               icon=":material/check_circle:")
 
 
 def _marked(page: PageContext, transcript_id: str, marked: list[MissedPassage], path: str) -> None:

@@ -14,6 +14,7 @@ from core.handcoding.evaluate import read_labels
 from core.workbench.suggest import Suggestions, suggest_terms
 from dashboard.frame import loading
 from dashboard.frame.context import PageContext
+from dashboard.frame.text import md_code, md_escape
 from dashboard.workbench import marking
 from dashboard.workbench import session as workbench
 from dashboard.workbench.terms import _edit_text  # the one way a button edits the editor's text
@@ -59,15 +60,17 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _suggestion(page: PageContext, theme: str, row) -> None:
-    with st.expander(f"{row.term} · +{row.adds_present} found, +{row.adds_absent} wrong", expanded=False):
+    with st.expander(f"{md_escape(row.term)} · +{row.adds_present} found, +{row.adds_absent} wrong", expanded=False):
         quotes = "".join(f"<li>“{html.escape(page.shown(quote))}” <small>({html.escape(tid)})</small></li>"
                          for tid, quote in row.examples)
         st.html(f"<ul>{quotes}</ul>" if quotes else "<p>No example quote.</p>")
-        st.button(f"Add “{row.term}” to {page.label(theme)}", key=f"cb-suggest-add-{theme}-{row.term}",
+        st.button(f"Add “{md_escape(row.term)}” to {md_escape(page.label(theme))}",
+                  key=f"cb-suggest-add-{theme}-{row.term}",
                   icon=":material/add_circle:", on_click=_add, args=(theme, row.term),
                   help="An unsaved edit in the editor: preview it, then save")
 
 
 def _add(theme: str, term: str) -> None:
     _edit_text(lambda text, path: add_term(text, "theme", theme, term, source=path),
-               done=f"`{term}` is a term of `{theme}` in the editor", failed=f"Could not add `{term}`")
+               done=f"{md_code(term)} is a term of {md_code(theme)} in the editor",
+               failed=f"Could not add {md_code(term)}")

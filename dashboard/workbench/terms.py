@@ -9,6 +9,7 @@ import streamlit as st
 from core import CodebookError
 from core.codebook.edits import set_setting
 from dashboard.frame.context import PageContext
+from dashboard.frame.text import md_code, md_escape
 from dashboard.workbench import session as workbench
 
 ALL = ""
@@ -77,8 +78,8 @@ def variant_picker(page: PageContext, variants: pd.DataFrame, misses: pd.DataFra
 def _add(option: tuple, to: str) -> None:
     _, kind, code, term, variant, _ = option
     _edit_text(lambda text, path: workbench.with_variant(text, path, kind, code, term, variant, to),
-               done=f"`{variant}` is on the {to} list of `{term}` ({code}) in the editor",
-               failed=f"Could not add `{variant}`")
+               done=f"{md_code(variant)} is on the {to} list of {md_code(term)} ({md_escape(code)}) in the editor",
+               failed=f"Could not add {md_code(variant)}")
 
 
 def _edit_text(change, *, done: str, failed: str) -> None:
@@ -87,7 +88,7 @@ def _edit_text(change, *, done: str, failed: str) -> None:
     try:
         workbench.set_text(change(edit["text"], edit["path"]))
     except CodebookError as error:
-        workbench.notify("warning", f"{failed}: {error}")
+        workbench.notify("warning", f"{failed}: {md_escape(error)}")
         return
     workbench.notify("success", f"{done}: an unsaved edit. Preview it, then save.")
 

@@ -6,7 +6,7 @@ import pytest
 from support import DATA
 
 from core.cli.main import build_parser, main
-from core.cli.options import analyse_arguments
+from core.cli.options import analyse_arguments, app_arguments
 from core.cli.scoring import dashboard_command
 from core.ingest.loaders import LoadOptions
 from dashboard.frame.loading import Sources, sources_from_argv
@@ -107,3 +107,26 @@ def test_evaluate_accepts_labels_as_one_list_or_repeated():
     assert parse(["evaluate", "--labels", "a", "b", "c"]).labels == ["a", "b", "c"]
     assert parse(["evaluate", "--labels", "a", "--labels", "b", "--labels", "c"]).labels == ["a", "b", "c"]
     assert parse(["evaluate", "--labels", "a", "b", "--labels", "c"]).labels == ["a", "b", "c"]
+
+
+def test_attributes_become_a_load_option_and_reach_the_dashboard(tmp_path):
+    args = build_parser().parse_args(["score", "--data", "a.csv", "--attributes", "region, wave", "--out", "o"])
+    assert analyse_arguments(args)["options"] == LoadOptions(attributes=("region", "wave"))
+    assert build_parser().parse_args(["lint"]).attributes is None  # default: the first 50 columns
+    app_argv = app_arguments(build_parser().parse_args(["dashboard", "--attributes", "region,wave"]))
+    assert app_argv[app_argv.index("--attributes") + 1] == "region,wave"
+    assert sources_from_argv(app_argv).options == LoadOptions(attributes=("region", "wave"))  # the app keeps it
+    assert sources_from_argv([*app_argv[:-2], "--attributes", ""]).options.attributes == ()
+
+
+def test_score_keeps_only_the_chosen_attributes(tmp_path):
+    table = tmp_path / "extra.csv"
+    table.write_text("respondent,body,region,wave,note\n" + "".join(
+        f'{k},"User: {v}",EU,{i},n{i}\n' for i, (k, v) in enumerate(ROWS.items())))
+    argv = ["score", "--data", str(table), "--id-column", "respondent", "--text-column", "body", "--no-cache",
+            "--codebook", str(CODEBOOK), "--out", str(tmp_path / "out")]
+    assert main([*argv, "--attributes", "wave,missing"]) == 0
+    columns = (tmp_path / "out" / "transcripts.csv").read_text().splitlines()[0].split(",")
+    assert "wave" in columns and "region" not in columns and "note" not in columns
+    report = (tmp_path / "out" / "load_report.txt").read_text()
+    assert "extra.csv: no column(s) missing (named by --attributes)" in report

@@ -4,6 +4,7 @@ temporary copy of the workbench codebook (tests/data/workbench), so nothing in t
 import os
 import re
 import shutil
+import string
 import sys
 
 import pytest
@@ -12,6 +13,7 @@ from support import ROOT, run_app
 from workbench_data import CODEBOOK, LABELS_A, LABELS_B, TRANSCRIPTS
 
 from core.codebook.history import draft_path, list_versions
+from core.codebook.model import MAX_CODEBOOK_BYTES, MAX_TERMS, MAX_THEMES
 
 APP = str(ROOT / "dashboard" / "app.py")
 
@@ -138,6 +140,29 @@ def test_an_invalid_save_is_kept_as_a_draft_and_never_made_active(open_page, fil
     assert "Not saved" in at.warning[0].value
     assert any(m.value.startswith("**line 4, column") for m in at.markdown)
     assert "treshold" in at.text_area(key="cb_editor").value  # the researcher's text is still there
+
+
+def _themes_over_the_limit(text: str) -> str:
+    extra = "".join(f"  - id: extra_{i}\n    label: Extra {i}\n    description: d.\n    terms: [extra{i}]\n"
+                    for i in range(MAX_THEMES))
+    return text.replace("occupations:", extra + "occupations:", 1)
+
+
+@pytest.mark.parametrize(("make", "limit"), [
+    (lambda text: text + "# padding\n" * (MAX_CODEBOOK_BYTES // 10), f"{MAX_CODEBOOK_BYTES:,}-byte limit"),
+    (_themes_over_the_limit, f"over the limit of {MAX_THEMES}")], ids=["bytes", "themes"])
+def test_a_save_over_a_limit_is_refused_as_the_loader_would(open_page, files, make, limit):
+    codebook = files[0]
+    before = codebook.read_text()
+    at = open_page()
+    text = make(at.text_area(key="cb_editor").value)
+    at.text_area(key="cb_editor").input(text).run()
+    press(at, "cb-save")
+    assert codebook.read_text() == before and not list_versions(codebook)
+    assert not any("Saved" in s.value for s in at.success)
+    assert "Not saved" in at.warning[0].value and "1 problem" in at.error[0].value
+    assert any(limit in m.value for m in at.markdown)
+    assert draft_path(codebook).read_text() == text
 
 
 def test_a_version_can_be_restored(open_page, files):
@@ -359,3 +384,55 @@ def test_a_restore_never_overwrites_a_save_the_page_has_not_shown(open_page, fil
     assert files[0].read_text() == newer
     assert "Not restored" in at.warning[0].value
     assert 'version: "w9"' in at.text_area(key="cb_editor").value  # the page now shows their text
+
+
+# ---------------------------------------------------------------- what a page sends, with the largest codebook
+ELEMENT_BYTES = 10_000_000  # Streamlit refuses a message over 200 MB (server.maxMessageSize)
+
+
+def _pseudo_word(number: int) -> str:
+    letters = ""
+    for _ in range(4):
+        number, digit = divmod(number, 26)
+        letters += string.ascii_lowercase[digit]
+    return "zq" + letters
+
+
+def _largest_codebook(folder) -> None:
+    """MAX_THEMES themes and MAX_THEMES occupation groups with MAX_TERMS terms between them, and MAX_THEMES
+    transcripts, each of one group, raising every theme: every chart and table at its largest."""
+    per_theme = (MAX_TERMS - 5 * MAX_THEMES) // MAX_THEMES
+    def code(kind: str, i: int, first: int, count: int) -> str:
+        terms = ", ".join(f"{{term: {_pseudo_word(first + j)}, exact: true}}" for j in range(count))
+        return f"  - id: {kind}{i}\n    label: {kind} {i}\n    description: d\n    terms: [{terms}]\n"
+    themes = "".join(code("t", i, i * per_theme, per_theme) for i in range(MAX_THEMES))
+    groups = "".join(code("o", i, 500_000 + 5 * i, 5) for i in range(MAX_THEMES))
+    (folder / "codebook.yaml").write_text(f"name: largest\nsettings:\n  occupation: {{titles: ''}}\n"
+                                          f"themes:\n{themes}occupations:\n{groups}")
+    said = " ".join(_pseudo_word(i * per_theme) for i in range(MAX_THEMES))
+    (folder / "transcripts").mkdir()
+    for i in range(MAX_THEMES):
+        (folder / "transcripts" / f"p{i}.txt").write_text(
+            f"Assistant: Tell me.\n\nUser: I am {_pseudo_word(500_000 + 5 * i)}. {said}.\n")
+
+
+def _element_sizes(node):
+    """The serialised size of every element under a node of an AppTest's tree."""
+    if hasattr(node, "children"):
+        for child in node.children.values():
+            yield from _element_sizes(child)
+    elif getattr(node, "proto", None) is not None:
+        yield node.proto.ByteSize()
+
+
+def test_no_element_grows_past_a_bound_with_the_largest_codebook_allowed(monkeypatch, tmp_path):
+    _largest_codebook(tmp_path)
+    monkeypatch.setenv("THEMESCOPE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "argv", ["app.py", "--data", str(tmp_path / "transcripts"), "--codebook",
+                                      str(tmp_path / "codebook.yaml")])
+    at = run_app("overview")
+    assert max(_element_sizes(at._tree)) < ELEMENT_BYTES  # the occupation x theme and co-occurrence charts
+    at.switch_page("pages/codebook.py").run()
+    at = open_tab(at, "Terms")
+    assert "**Terms** (" in markdown(at)
+    assert max(_element_sizes(at._tree)) < ELEMENT_BYTES  # the term report: a row per term

@@ -171,3 +171,45 @@ def _runs(pid: str, program: str) -> bool:
             return program.encode() in f.read()
     except OSError:
         return False
+
+
+# ---------------------------------------------------------------- column names are data too
+FORMULA_NAME = '=HYPERLINK("http://evil.example","x")'
+
+
+@pytest.fixture(scope="module")
+def formula_named_view(tmp_path_factory):
+    """A view whose metadata table has an attribute column named like a formula."""
+    folder = write_corpus(tmp_path_factory.mktemp("formula") / "transcripts")
+    metadata = folder / "metadata.csv"
+    quoted = '"' + FORMULA_NAME.replace('"', '""') + '"'  # a CSV header cell holding quotes and a comma
+    metadata.write_text(metadata.read_text().replace("transcript_id,region", f"transcript_id,{quoted}"))
+    codebook = load_codebook(CODEBOOK)
+    analysis = analyse([folder], codebook=codebook, cache_dir=tmp_path_factory.mktemp("formula-cache"))
+    return snapshot(analysis, prepare(analysis.transcripts, analysis.themes, analysis.hits, codebook.theme_ids),
+                    Filters())
+
+
+def test_a_formula_named_column_is_plain_text_in_the_quotes_csv(formula_named_view):
+    assert FORMULA_NAME in quotes_table(formula_named_view).columns  # the table keeps the real name
+    table = pd.read_csv(io.BytesIO(EXPORTERS["quotes_csv"].make(formula_named_view, redact=True)),
+                        encoding="utf-8-sig")
+    assert "'" + FORMULA_NAME in table.columns and FORMULA_NAME not in table.columns
+    assert not any(str(c).startswith(("=", "+", "-", "@")) for c in table.columns)
+
+
+def test_a_formula_named_column_is_a_text_cell_in_the_quotes_xlsx(formula_named_view):
+    book = load_workbook(io.BytesIO(EXPORTERS["quotes_xlsx"].make(formula_named_view, redact=True)))
+    header = next(book["quotes"].iter_rows(min_row=1, max_row=1))
+    named = [cell for cell in header if cell.value == FORMULA_NAME]
+    assert len(named) == 1 and named[0].data_type == "s"  # shown as written, never run as a formula
+    assert all(cell.data_type == "s" for cell in header)
+
+
+@pytest.mark.parametrize("name", ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tx"])
+def test_csv_and_xlsx_headers_never_start_a_formula(name):
+    table = pd.DataFrame({name: ["a"], "plain": ["b"]})
+    assert pd.read_csv(io.BytesIO(csv_bytes(table)), encoding="utf-8-sig", dtype=str).columns.tolist() == [
+        "'" + name, "plain"]
+    header = next(load_workbook(io.BytesIO(xlsx_bytes({"t": table}, [])))["t"].iter_rows(max_row=1))
+    assert [(c.value, c.data_type) for c in header] == [(name, "s"), ("plain", "s")]
