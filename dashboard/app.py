@@ -22,6 +22,7 @@ page = st.navigation([
     st.Page(HERE / "pages" / "overview.py", title="Overview", icon=":material/bar_chart:", default=True),
     st.Page(HERE / "pages" / "quotes.py", title="Quotes", icon=":material/format_quote:"),
     st.Page(HERE / "pages" / "transcript.py", title="Transcript", icon=":material/article:"),
+    st.Page(HERE / "pages" / "search.py", title="Search", icon=":material/search:"),
     st.Page(HERE / "pages" / "compare.py", title="Compare groups", icon=":material/compare_arrows:"),
     st.Page(HERE / "pages" / "codebook.py", title="Codebook", icon=":material/edit_note:"),
 ], position="top" if state.presenting() else "sidebar")  # presenting hides the sidebar

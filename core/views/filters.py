@@ -202,7 +202,7 @@ def theme_columns(data: ViewData, theme_ids: Iterable[str]) -> np.ndarray:
 
 def transcript_mask(data: ViewData, filters: Filters, raised: np.ndarray,
                     searched: np.ndarray | None = None) -> np.ndarray:
-    """Boolean per transcript: does it pass the filters? `searched` is `search_mask`'s result, if any."""
+    """Boolean per transcript: does it pass the filters? `searched`: the search's transcripts, if any."""
     mask = np.ones(data.size, bool)
     if filters.occupations:
         mask &= data.transcripts["occupation"].isin(filters.occupations).to_numpy()
@@ -231,19 +231,6 @@ def quote_hit_mask(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_i
     return keep if matching_text is None else keep & matching_text
 
 
-def search_mask(data: ViewData, raised: np.ndarray, theme_ids: Iterable[str], sentences: pd.Series,
-                text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Transcripts with a quote containing `text`, and which hits those quotes are.
-
-    `sentences` is `hit_sentences(...)`: one sentence per row of `data.hits`.
-    """
-    contains = sentences.str.contains(text.strip(), case=False, regex=False).fillna(False).to_numpy(bool)
-    matching = contains & quote_hit_mask(data, np.ones(data.size, bool), raised, theme_ids)
-    searched = np.zeros(data.size, bool)
-    searched[data.hits["doc"].to_numpy()[matching]] = True
-    return searched, matching
-
-
 # ---------------------------------------------------------------- describing a view in words
 def describe_filters(filters: Filters, label_of: Callable[[str], str], *, theme: str | None = None,
                      occupation: str | None = None) -> str:
@@ -262,7 +249,7 @@ def describe_filters(filters: Filters, label_of: Callable[[str], str], *, theme:
     if filters.min_hits > 1:
         parts.append(f"at least {filters.min_hits} hits per theme")
     if filters.search:
-        parts.append(f"quotes containing “{filters.search}”")
+        parts.append(f"participants saying “{filters.search}”")
     if filters.certain_only:
         parts.append("uncertain occupations left out")
     if theme or occupation:

@@ -141,15 +141,6 @@ def cut_quotes(hits: pd.DataFrame, text_of: Callable[[str], str],
             yield position, text, cut_quote(text, bounds, turns[position], starts[position], ends[position])
 
 
-def hit_sentences(hits: pd.DataFrame, text_of: Callable[[str], str],
-                  turns_of: Callable[[str], pd.DataFrame]) -> pd.Series:
-    """The quote of every hit as text (the search index of `search_mask`), aligned with `hits`."""
-    sentences = np.empty(len(hits), dtype=object)
-    for position, text, quote in cut_quotes(hits, text_of, turns_of):
-        sentences[position] = quote.of(text)
-    return pd.Series(sentences, index=hits.index, dtype=object)
-
-
 # ---------------------------------------------------------------- hits -> quotes
 # A quote is one (transcript, theme, passage): the passage `cut_quote` cuts around a hit, holding every hit of
 # that theme inside it. Two hits of one theme in one sentence are one quote; hits of two themes in one

@@ -15,15 +15,20 @@ keyword-in-context lines do, for the page of matches on screen.
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.engine.cache import TranscriptStore
 from core.engine.corpus import ROLE_CODES, normalise, word_bounds
 from core.engine.lexicon import inflections, spelling_variants
+from core.engine.results import Analysis
+from core.views.filters import ViewData
 
 MAX_TERMS = 8
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
@@ -83,40 +88,52 @@ class Found:
 
 
 class _Shard:
-    """One shard's participant tokens and vocabulary, read once (the arrays stay mapped from the file)."""
+    """One shard's tokens and vocabulary, read once (the arrays stay mapped from the file). The vocabulary is an
+    Arrow string array, so finding a term's words is one vectorised pass, never a Python loop over words."""
 
     def __init__(self, store: TranscriptStore, number: int):
         self.ids, arrays = store.shard_tokens(number)
-        self.vocab = arrays["vocab"].tobytes().decode("utf-8", errors="surrogatepass").split("\n")
+        self.vocab, self.lengths = _vocabulary(np.asarray(arrays["vocab"]))
         self.word, self.start = arrays["token_word"], arrays["token_start"]
-        turn_of_token = np.repeat(np.arange(len(arrays["turn_doc"])), np.diff(arrays["turn_token_start"]))
-        self.participant = arrays["turn_role"][turn_of_token] == ROLE_CODES["participant"]
-        self.doc = arrays["turn_doc"][turn_of_token]
-        self.turn = arrays["turn_number"][turn_of_token]
+        self.turn_token_start = arrays["turn_token_start"]
+        self.turn_role, self.turn_doc, self.turn_number = (arrays[name] for name in
+                                                           ("turn_role", "turn_doc", "turn_number"))
 
-    @cached_property
-    def word_ids(self) -> dict[str, int]:
-        return {word: number for number, word in enumerate(self.vocab)}
-
-    def ids_of(self, term: Term, position: int) -> np.ndarray:
+    def accepts(self, term: Term, position: int) -> np.ndarray:
+        """Per word id: is it a word the term accepts at `position`?"""
         word, prefix = term.alternatives(position)
         if prefix:
-            return np.array([n for n, w in enumerate(self.vocab) if n and w.startswith(word)], dtype=np.int32)
-        words = inflections(word) | spelling_variants(word) | {word} if term.forms else {word}
-        return np.array([self.word_ids[w] for w in words if w in self.word_ids], dtype=np.int32)
+            found = pc.starts_with(self.vocab, pattern=word)
+        else:
+            forms = inflections(word) | spelling_variants(word) | {word} if term.forms else {word}
+            found = pc.is_in(self.vocab, value_set=pa.array(sorted(forms), pa.string()))
+        return found.to_numpy(zero_copy_only=False)
 
     def mentions(self, term: Term) -> pd.DataFrame:
         """Every mention of `term` in a participant's turn."""
-        positions = np.flatnonzero(np.isin(self.word, self.ids_of(term, 0)))
+        positions = np.flatnonzero(self.accepts(term, 0)[self.word])
         for offset in range(1, len(term.words)):
             positions = positions[positions + offset < len(self.word)]
-            positions = positions[np.isin(self.word[positions + offset], self.ids_of(term, offset))]
-        positions = positions[self.participant[positions]]
+            positions = positions[self.accepts(term, offset)[self.word[positions + offset]]]
+        turns = np.searchsorted(self.turn_token_start, positions, side="right") - 1
+        said = self.turn_role[turns] == ROLE_CODES["participant"]
+        positions, turns = positions[said], turns[said]
         final = positions + len(term.words) - 1
-        lengths = np.array([len(self.vocab[w]) for w in self.word[final].tolist()], dtype=np.int64)
-        return pd.DataFrame({"transcript_id": np.array(self.ids, dtype=object)[self.doc[positions]],
-                             "turn": self.turn[positions], "start": self.start[positions],
-                             "end": self.start[final].astype(np.int64) + lengths, "term": term.text})
+        return pd.DataFrame({"transcript_id": np.array(self.ids, dtype=object)[self.turn_doc[turns]],
+                             "turn": self.turn_number[turns], "start": self.start[positions],
+                             "end": self.start[final].astype(np.int64) + self.lengths[self.word[final]],
+                             "term": term.text})
+
+
+def _vocabulary(utf8: np.ndarray) -> tuple[pa.StringArray, np.ndarray]:
+    """A shard's vocabulary (its words joined by newlines, UTF-8) as an Arrow string array, and each word's
+    length in code points (the bytes that start a character: a word's end offset in the text)."""
+    text = utf8.tobytes().decode("utf-8", errors="replace")  # a lone surrogate is no word anyone types
+    vocab = pc.split_pattern(pa.array([text], pa.string()), pattern="\n").flatten()
+    starts_char = np.concatenate([[0], np.cumsum((utf8 & 0xC0) != 0x80)])
+    breaks = np.flatnonzero(utf8 == 10)
+    bounds = np.concatenate([[0], breaks + 1]), np.concatenate([breaks, [len(utf8)]])
+    return vocab, (starts_char[bounds[1]] - starts_char[bounds[0]]).astype(np.int64)
 
 
 class TextIndex:
@@ -125,18 +142,30 @@ class TextIndex:
     def __init__(self, store: TranscriptStore):
         self.store = store
         self._shards: dict[int, _Shard] = {}
+        self._reading = threading.Lock()
 
-    def _shard(self, number: int) -> _Shard:
-        if number not in self._shards:
-            self._shards[number] = _Shard(self.store, number)
-        return self._shards[number]
+    @classmethod
+    def of(cls, analysis: Analysis) -> TextIndex:
+        if analysis.store is None:  # only partial results (one shard's) have no store; a view never does
+            raise ValueError("an analysis without its transcripts cannot be searched")
+        return cls(analysis.store)
+
+    def _all_shards(self) -> list[_Shard]:
+        """Every shard, read on first use on two threads (checksums and array reads let go of the GIL); one
+        reader at a time, so sessions searching at once share the work."""
+        with self._reading:
+            missing = [n for n in range(self.store.shard_count) if n not in self._shards]
+            with ThreadPoolExecutor(2) as pool:
+                for number, shard in zip(missing, pool.map(lambda n: _Shard(self.store, n), missing)):
+                    self._shards[number] = shard
+        return [self._shards[n] for n in range(self.store.shard_count)]
 
     def search(self, query: str) -> Found:
         """The mentions of every term in the transcripts that mention all of them."""
         terms = parse_query(query)
         if not terms:
             return Found(pd.DataFrame(columns=MATCH_COLUMNS), terms)
-        parts = [self._shard(n).mentions(term) for n in range(self.store.shard_count) for term in terms]
+        parts = [shard.mentions(term) for shard in self._all_shards() for term in terms]
         matches = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=MATCH_COLUMNS)
         every = matches.groupby("transcript_id", sort=False)["term"].nunique() == len({t.text for t in terms})
         matches = matches[matches["transcript_id"].isin(every[every].index)]
@@ -165,3 +194,21 @@ def in_context(text: str, start: int, end: int, *, within: tuple[int, int] | Non
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text)
+
+
+def view_of_search(found: Found, data: ViewData, passages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """For the search filter: per transcript, did its participants say every term; per hit of `data.hits`,
+    does its quote (`passages`, aligned with the hits) hold a mention."""
+    doc_of = pd.Series(np.arange(data.size), index=data.transcripts["transcript_id"].to_numpy())
+    docs = doc_of.reindex(found.matches["transcript_id"].to_numpy()).dropna().to_numpy(np.int64)
+    searched = np.zeros(data.size, bool)
+    searched[docs] = True
+    starts = found.matches["start"].to_numpy(np.int64)[found.matches["transcript_id"].isin(doc_of.index).to_numpy()]
+    mentions = np.sort(docs * _SPAN + starts)
+    hit_docs = data.hits["doc"].to_numpy(np.int64) * _SPAN
+    low = np.searchsorted(mentions, hit_docs + passages["quote_start"].to_numpy(np.int64))
+    high = np.searchsorted(mentions, hit_docs + passages["quote_end"].to_numpy(np.int64))
+    return searched, high > low
+
+
+_SPAN = 1 << 40  # above any offset in one transcript: doc * _SPAN + offset orders mentions by doc, then offset

@@ -23,10 +23,10 @@ from core.views.filters import (
     describe_filters,
     quote_hit_mask,
     raised_matrix,
-    search_mask,
     transcript_mask,
 )
-from core.views.quotes import hit_passages, hit_sentences, quotes
+from core.views.quotes import hit_passages, quotes
+from core.views.search import TextIndex, view_of_search
 
 
 @dataclass(eq=False)
@@ -81,10 +81,10 @@ class ViewSnapshot:
         return overview_charts(self.data, self.mask, self.raised, self.themes, self.label)
 
 
-def snapshot(analysis: Analysis, data: ViewData, filters: Filters, *, sentences: pd.Series | None = None,
+def snapshot(analysis: Analysis, data: ViewData, filters: Filters, *, text_index: TextIndex | None = None,
              theme: str | None = None, occupation: str | None = None, sort: str = "transcript") -> ViewSnapshot:
-    """Apply `filters` to prepared data. `sentences` (from `hit_sentences`: the dashboard caches it) is only
-    needed with a search and is computed when not given.
+    """Apply `filters` to prepared data. `text_index` (the dashboard keeps one per analysis) is only needed
+    with a search and is made when not given.
 
     snapshot(analysis, data, Filters(occupations=("legal",))).n
     12
@@ -93,9 +93,8 @@ def snapshot(analysis: Analysis, data: ViewData, filters: Filters, *, sentences:
     themes = filters.themes_in_view(data.theme_ids)
     searched = matching_text = None
     if filters.search:
-        if sentences is None:
-            sentences = hit_sentences(data.hits, analysis.text, analysis.turns)
-        searched, matching_text = search_mask(data, raised, themes, sentences, filters.search)
+        found = (text_index or TextIndex.of(analysis)).search(filters.search)
+        searched, matching_text = view_of_search(found, data, passages_of(data, analysis))
     mask = transcript_mask(data, filters, raised, searched)
     keep = quote_hit_mask(data, mask, raised, themes, matching_text=matching_text)
     return ViewSnapshot(analysis, data, filters, raised, mask, themes, keep, theme, occupation, sort)

@@ -103,8 +103,8 @@ def chart_key(name: str, filters: Filters, clicks: int) -> str:
 def build(analysis: Analysis, data: ViewData, view: dict) -> PageContext:
     """The view's snapshot (a few numpy operations; the search index is cached) and the page extras."""
     filters = filters_of(view)
-    sentences = loading.sentences_for(analysis.key, analysis, data) if filters.search else None
-    shown = snapshot(analysis, data, filters, sentences=sentences, theme=view["sel_theme"],
+    text_index = loading.text_index_for(analysis.key, analysis) if filters.search else None
+    shown = snapshot(analysis, data, filters, text_index=text_index, theme=view["sel_theme"],
                      occupation=view["sel_occupation"], sort=view["sort"])
     return PageContext(_valid_selection(shown), view, theme_colours(data.theme_ids))
 

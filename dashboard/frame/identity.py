@@ -50,7 +50,7 @@ def _roles(path: str, stamp: str) -> tuple[RolesConfig, RolesError | None]:
 def roles_config() -> tuple[RolesConfig, RolesError | None]:
     """The roles file as it is now (re-read when its bytes change), or everyone-a-viewer and its error."""
     path = roles_path()
-    return _roles(path, loading.content_stamp(path))
+    return _roles(path, loading.file_version(path))
 
 
 def _claims() -> dict:

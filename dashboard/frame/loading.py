@@ -19,10 +19,11 @@ import streamlit as st
 
 from core import Analysis, Codebook, CodebookError, analyse, load_codebook
 from core.codebook.model import codebook_from_bytes
+from core.engine.cache import fingerprint
 from core.engine.executor import LocalProcesses
 from core.ingest.loaders import LoadOptions
 from core.views.filters import ViewData, prepare
-from core.views.quotes import hit_sentences
+from core.views.search import TextIndex
 from core.views.snapshot import passages_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +90,14 @@ def data_stamps(sources: Sources) -> tuple:
     """Stamps of the data and metadata paths: a table edited, or a file added to or removed from a
     folder, changes them (an edit inside a folder's file does not: restart the dashboard for that)."""
     return tuple(file_stamp(p) for p in (*sources.data, *sources.metadata))
+
+
+def file_version(path: str) -> str:
+    """A stamp that changes whenever the file's bytes do, without reading them (`cache.fingerprint`: size,
+    modification time, inode and its change time, which no program can set back): cheap enough to take for
+    every quote card on every rerun, where hashing a labels file each time cost 15% of a loaded server."""
+    mark = fingerprint(Path(path))
+    return "" if mark is None else repr(mark)  # "" like content_stamp: no file (yet)
 
 
 def content_stamp(path: str) -> str:
@@ -180,6 +189,7 @@ def passages_for(analysis_key: str, _analysis: Analysis, _data: ViewData) -> pd.
     return settled(passages_of(_data, _analysis))
 
 
-@st.cache_resource(show_spinner="Indexing the quotes for search...", max_entries=4)
-def sentences_for(analysis_key: str, _analysis: Analysis, _data: ViewData) -> pd.Series:
-    return settled(hit_sentences(_data.hits, _analysis.text, _analysis.turns))
+@st.cache_resource(show_spinner=False, max_entries=4)
+def text_index_for(analysis_key: str, _analysis: Analysis) -> TextIndex:
+    """The full-text index of an analysis's transcripts, shared by every session (it reads shards lazily)."""
+    return TextIndex.of(_analysis)

@@ -80,8 +80,11 @@ def filters(context: PageContext) -> None:
     st.number_input("Minimum hits per theme", 1, MAX_MIN_HITS, key=seed("w_min_hits", view["min_hits"]),
                     on_change=copy_widget, args=("min_hits",),
                     help="A transcript raises a theme when the theme has at least this many hits in it.")
-    st.text_input("Search in quotes", key=seed("w_q", view["q"]), on_change=copy_widget, args=("q",),
-                  placeholder="e.g. deadline", help="Keeps transcripts with a quote containing this text.")
+    st.text_input("Search what participants said", key=seed("w_q", view["q"]), on_change=copy_widget, args=("q",),
+                  placeholder='e.g. deadline, "human in the loop", hallucinat*',
+                  help="Keeps transcripts whose participants said every term: a word (with its other forms: "
+                       "deadline finds deadlines), a phrase in quotes, or a prefix ending in *. The Quotes page "
+                       "then shows the quotes holding it; the Search page lists every mention in context.")
     st.toggle("Leave out uncertain occupations", key=seed("w_certain", view.get("certain", False)),
               on_change=copy_widget, args=("certain",),
               help="Drops transcripts whose occupation rests on weak or conflicting evidence.")

@@ -54,7 +54,7 @@ else:
 
 table = context.quotes(page)  # the same quotes as the exports of this view
 st.markdown(f"**{len(table):,} quotes** from **{table['doc'].nunique():,} transcripts**"
-            + (f" containing “{md_escape(page.filters.search)}”" if page.filters.search else ""))
+            + (f" holding “{md_escape(page.filters.search)}”" if page.filters.search else ""))
 st.caption(QUOTE_RULE)
 if table.empty:
     st.info("No quotes for this selection: pick another theme or occupation, or loosen the filters.")

@@ -68,9 +68,10 @@ def coder_name() -> str | None:
     return access.coder if access.permissions.hand_code else None
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _read(path: str, stamp: str) -> tuple[Labels | None, dict, str | None]:
-    """(labels, quote marks by key, error message) of a labels file as it is now."""
+    """(labels, quote marks by key, error message) of a labels file as it is now. Shared, not copied
+    (cache_data would unpickle the marks for every quote card): callers only read it."""
     if not stamp:
         return None, {}, None
     try:
@@ -80,7 +81,7 @@ def _read(path: str, stamp: str) -> tuple[Labels | None, dict, str | None]:
 
 
 def read(path: str) -> tuple[Labels | None, dict, str | None]:
-    return _read(path, loading.content_stamp(path))
+    return _read(path, loading.file_version(path))
 
 
 # ---------------------------------------------------------------- quotes

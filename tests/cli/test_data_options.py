@@ -86,6 +86,7 @@ def test_dashboard_passes_the_data_options_to_the_app(tmp_path):
                                       "--cache-dir", str(tmp_path / "c"), "--labels", str(tmp_path / "l.yaml")])
     command = dashboard_command(args)
     assert command[command.index("--client.showErrorDetails") + 1] == "none"
+    assert command[command.index("--runner.postScriptGC") + 1] == "false"  # see .streamlit/config.toml
     app_argv = command[command.index("--") + 1:]
     assert sources_from_argv(app_argv) == Sources((str(tmp_path / "t.csv"),), (), str(CODEBOOK), "rid", "body",
                                                   str(tmp_path / "c"), True)

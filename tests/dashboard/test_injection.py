@@ -211,7 +211,7 @@ def test_filters_holding_markdown_are_stated_as_text_when_presenting(evil):
 
 def test_the_quotes_page_states_a_markdown_search_and_selection_as_text(evil):
     at = evil("quotes", q=IMAGE, sel_occupation=DIRECTIVE, present="1")
-    assert_no_live_markdown(at, f"containing “{md_escape(IMAGE)}”", f"**{md_escape(DIRECTIVE)}**")
+    assert_no_live_markdown(at, f"holding “{md_escape(IMAGE)}”", f"**{md_escape(DIRECTIVE)}**")
 
 
 def test_the_transcript_page_names_a_markdown_id_as_text(evil):

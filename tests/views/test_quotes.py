@@ -9,7 +9,7 @@ from core.views.quotes import (
     TurnBounds,
     cut_quote,
     highlight_html,
-    hit_sentences,
+    hit_passages,
     paragraphs_html,
     quote_html,
     sentence_bounds,
@@ -120,14 +120,15 @@ def test_the_quote_is_cut_the_same_on_masked_text():
     assert len(masked) == len(text) and quote.of(masked) == quote.of(text) == "I double check it."
 
 
-def test_hit_sentences_are_the_cut_quotes():
+def test_hit_passages_are_the_cut_quotes():
     hits = pd.DataFrame({"transcript_id": ["t", "t"], "turn": [1, 2], "start": [_nth(TRANSCRIPT, "code", 0),
                          _nth(TRANSCRIPT, "nothing", 0)], "end": [0, 0]})
     hits["end"] = hits["start"] + 4
-    sentences = hit_sentences(hits, lambda _: TRANSCRIPT, lambda _: pd.DataFrame(
+    passages = hit_passages(hits, lambda _: TRANSCRIPT, lambda _: pd.DataFrame(
         {"turn": [0, 1, 2], "start": [0, TRANSCRIPT.index("I check the"), TRANSCRIPT.index("Assistant: Thanks")],
          "end": [TRANSCRIPT.index("\n\nUser"), TRANSCRIPT.index("Assistant: Thanks") - 2, len(TRANSCRIPT)]}))
-    assert sentences.tolist() == ["I check the code.", "I check nothing."]
+    assert [TRANSCRIPT[p.quote_start:p.quote_end] for p in passages.itertuples()] == ["I check the code.",
+                                                                                    "I check nothing."]
 
 
 def _nth(text: str, word: str, n: int) -> int:

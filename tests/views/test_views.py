@@ -14,10 +14,10 @@ from core.views.filters import (
     prepare,
     quote_hit_mask,
     raised_matrix,
-    search_mask,
     transcript_mask,
 )
-from core.views.quotes import TurnBounds, cut_quote, hit_sentences, page_of, quotes
+from core.views.quotes import TurnBounds, cut_quote, hit_passages, page_of, quotes
+from core.views.search import Found, parse_query, view_of_search
 
 THEMES = ["speed", "risk"]
 
@@ -140,15 +140,19 @@ def test_theme_filter_limits_quotes_to_those_themes(data):
     assert set(quotes(data, keep, own_passages(data))["theme"]) == {"risk"}
 
 
-def test_search_keeps_transcripts_with_a_matching_quote(data):
-    f = Filters(search="Budget")
+def test_search_keeps_transcripts_whose_participants_said_it_and_quotes_holding_it(data):
+    f = Filters(search="budget")
     raised = raised_matrix(data, 1)
-    sentences = pd.Series(["the budget was cut" if t == "c" else "nothing" for t in data.hits["transcript_id"]])
-    searched, matching = search_mask(data, raised, THEMES, sentences, f.search)
+    passages = own_passages(data)
+    in_c = passages[(data.hits["transcript_id"] == "c").to_numpy()].iloc[0]
+    mentions = pd.DataFrame({"transcript_id": ["c", "a", "nobody"], "turn": [1, 1, 1],
+                             "start": [in_c.quote_start, 10**6, 0], "end": [in_c.quote_start + 6, 10**6 + 6, 6],
+                             "term": "budget"})
+    searched, matching = view_of_search(Found(mentions, parse_query(f.search)), data, passages)
     mask = transcript_mask(data, f, raised, searched)
-    assert data.transcripts["transcript_id"][mask].tolist() == ["c"]
+    assert data.transcripts["transcript_id"][mask].tolist() == ["a", "c"]  # said it: quoted or not
     keep = quote_hit_mask(data, mask, raised, THEMES, matching_text=matching)
-    assert set(quotes(data, keep, own_passages(data))["transcript_id"]) == {"c"}
+    assert set(quotes(data, keep, own_passages(data))["transcript_id"]) == {"c"}  # only quotes holding it
 
 
 def test_page_of_clamps_the_page():
@@ -167,11 +171,11 @@ def test_filterable_attributes_skip_identifiers_and_sort_numbers():
 def test_cut_quotes_and_sentences_on_the_shipped_data(default_codebook, tmp_path):
     analysis = analyse([ROOT / "data" / "demo"], codebook=default_codebook, cache_dir=tmp_path)
     hits = analysis.hits[analysis.hits["transcript_id"] == "demo_001"].head(5)
-    sentences = hit_sentences(hits, analysis.text, analysis.turns)
+    passages = hit_passages(hits, analysis.text, analysis.turns)
     text, bounds = analysis.text("demo_001"), TurnBounds.of(analysis.turns("demo_001"))
-    for hit, sentence in zip(hits.itertuples(), sentences):
+    for hit, passage in zip(hits.itertuples(), passages.itertuples()):
         quote = cut_quote(text, bounds, hit.turn, hit.start, hit.end)
-        assert quote.of(text) == sentence
+        assert quote.of(text) == text[passage.quote_start:passage.quote_end]
         assert text[hit.start:hit.end] == hit.matched_text and quote.start <= hit.start < hit.end <= quote.end
         assert quote.turn_start <= quote.start < quote.end <= quote.turn_end
 
