@@ -17,7 +17,7 @@ from dashboard.frame.context import PageContext
 from dashboard.frame.text import md_code, md_escape
 from dashboard.workbench import marking
 from dashboard.workbench import session as workbench
-from dashboard.workbench.terms import _edit_text  # the one way a button edits the editor's text
+from dashboard.workbench.terms import _edit_text, may_edit  # the one way a button edits the editor's text
 
 TOP = 12
 
@@ -64,6 +64,8 @@ def _suggestion(page: PageContext, theme: str, row) -> None:
         quotes = "".join(f"<li>“{html.escape(page.shown(quote))}” <small>({html.escape(tid)})</small></li>"
                          for tid, quote in row.examples)
         st.html(f"<ul>{quotes}</ul>" if quotes else "<p>No example quote.</p>")
+        if not may_edit():
+            return
         st.button(f"Add “{md_escape(row.term)}” to {md_escape(page.label(theme))}",
                   key=f"cb-suggest-add-{theme}-{row.term}",
                   icon=":material/add_circle:", on_click=_add, args=(theme, row.term),

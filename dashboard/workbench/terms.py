@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import CodebookError
 from core.codebook.edits import set_setting
+from dashboard.frame import identity
 from dashboard.frame.context import PageContext
 from dashboard.frame.text import md_code, md_escape
 from dashboard.workbench import session as workbench
@@ -61,6 +62,8 @@ def variant_picker(page: PageContext, variants: pd.DataFrame, misses: pd.DataFra
     options = [("near miss", r.kind, r.code, r.term, r.variant, r.similarity) for r in misses.head(300).itertuples()]
     options += [("matched", r.kind, r.code, r.term, r.variant, r.similarity) for r in variants.itertuples()
                 if r.match != "exact" or r.variant != r.term]
+    if not may_edit():
+        return  # the one-click edits change the codebook: an editor's
     st.markdown("**Add a variant to a term's allow or deny list** (an unsaved edit: preview it, then save)")
     if not options:
         st.caption("No near misses or variants for this selection.")
@@ -84,6 +87,8 @@ def _add(option: tuple, to: str) -> None:
 
 def _edit_text(change, *, done: str, failed: str) -> None:
     """From a button: put change(text, path) in the editor as an unsaved edit, or say why it cannot be."""
+    if not may_edit():  # checked again here: a button drawn before a role changed must not edit
+        return
     edit = st.session_state[workbench.EDIT]
     try:
         workbench.set_text(change(edit["text"], edit["path"]))
@@ -108,10 +113,17 @@ def threshold_control(page: PageContext) -> None:
                 f"gained, {int(change['quotes_lost'].sum()):,} lost")
     moved["theme"] = moved["theme"].map(page.label)
     st.dataframe(moved, hide_index=True)
+    if not may_edit():
+        return
     st.button(f"Set the default threshold to {threshold} in the editor", key="cb-set-threshold",
               icon=":material/tune:", on_click=_set_threshold, args=(threshold,),
               help="An unsaved edit of settings.threshold: preview it, then save. Themes and terms with their "
                    "own threshold keep it.")
+
+
+def may_edit() -> bool:
+    """Whether this user may change the codebook (the one-click edits put an edit in the editor for saving)."""
+    return identity.current_access().permissions.edit_codebook
 
 
 def _set_threshold(threshold: int) -> None:

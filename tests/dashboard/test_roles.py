@@ -145,3 +145,18 @@ def test_a_broken_roles_file_makes_everyone_a_viewer_and_says_where(open_as, boo
     warning = " ".join(w.value for w in at.sidebar.warning)
     assert "everyone is a viewer" in warning and "roles.yaml:3" in warning and "superuser" in warning
     assert any(t.value == "Signed in as ada@example.org (viewer)" for t in at.sidebar.text)
+
+
+def _terms_tab(at) -> str:
+    at.session_state["cb-tab"] = "Terms"
+    at.run()
+    assert not at.exception, at.exception
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_only_an_editor_gets_the_one_click_codebook_edits(open_as):
+    """A coder reads the Terms tab but gets no control that would put an edit in the editor."""
+    offer = "Add a variant to a term's allow or deny list"
+    assert offer in _terms_tab(open_as(signed_in("eve@example.org", groups=["research-team"]), "codebook"))
+    coder = _terms_tab(open_as(signed_in("cora@example.org"), "codebook"))
+    assert "**Terms**" in coder and offer not in coder
