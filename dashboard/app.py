@@ -14,18 +14,13 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from dashboard.frame import errors, identity, state  # noqa: E402
+from dashboard.frame import errors, identity, sidebar, state  # noqa: E402
 
 st.set_page_config(page_title="Themescope", page_icon=":material/forum:", layout="wide")
 identity.require_sign_in()  # sign-in configured: an anonymous visitor sees the sign-in screen only
-page = st.navigation([
-    st.Page(HERE / "pages" / "overview.py", title="Overview", icon=":material/bar_chart:", default=True),
-    st.Page(HERE / "pages" / "quotes.py", title="Quotes", icon=":material/format_quote:"),
-    st.Page(HERE / "pages" / "transcript.py", title="Transcript", icon=":material/article:"),
-    st.Page(HERE / "pages" / "search.py", title="Search", icon=":material/search:"),
-    st.Page(HERE / "pages" / "compare.py", title="Compare groups", icon=":material/compare_arrows:"),
-    st.Page(HERE / "pages" / "codebook.py", title="Codebook", icon=":material/edit_note:"),
-], position="top" if state.presenting() else "sidebar")  # presenting hides the sidebar
+# The menu is drawn by the frame (sidebar.page_menu) as links carrying the view's URL.
+page = st.navigation([st.Page(sidebar.PAGES / script, title=title, icon=icon, default=script == "overview.py")
+                      for script, title, icon in sidebar.NAVIGATION], position="hidden")
 with errors.unexpected_errors_shown_briefly(page.title):  # every page: a message, never a traceback
     page.run()
-    state.write_url(st.session_state["view"])  # a page may have settled a default (which transcript is shown)
+    state.write_url(st.session_state["view"])  # a page's own change of the view (rare: each write is a history entry)

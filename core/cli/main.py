@@ -1,6 +1,6 @@
 """The `themescope` command: the parser, and the one error boundary every command runs inside.
 
-The commands live one family per module (`scoring`, `workbench`, `report`); they raise a ThemescopeError
+The commands live one family per module (`scoring`, `workbench`, `report`, `export`); they raise a ThemescopeError
 for anything the user can fix, and `main` shows it as `themescope: <message>` plus `Fix: <hint>`, exit 2.
 Anything else is a bug: one line naming a log file that holds the traceback, exit 70 (EX_SOFTWARE).
 """
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core import __version__
-from core.cli import report, scoring, workbench
+from core.cli import convert, export, report, scoring, workbench
 from core.errors import ThemescopeError
 
 EXIT_USER_ERROR, EXIT_BUG, EXIT_INTERRUPTED = 2, 70, 130
@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     scoring.add_commands(commands)
     workbench.add_commands(commands)
     report.add_commands(commands)
+    export.add_commands(commands)
+    convert.add_commands(commands)
     return parser
 
 

@@ -100,12 +100,13 @@ def output_folder(path: str) -> Path:
     return folder
 
 
-def output_file(path: str) -> Path:
-    """--out FILE, its folder created and both checked writable; OutputError naming the path otherwise."""
+def output_file(path: str, *, example: str = "report.html") -> Path:
+    """--out FILE, its folder created and both checked writable; OutputError naming the path otherwise (a
+    folder given gets `example`, a name of the command's kind of file, as the fix)."""
     file = Path(path)
     if file.is_dir():
         raise OutputError(f"--out {path}: is a folder, not a file", hint="give a file name, e.g. "
-                          f"{Path(path) / 'report.html'}")
+                          f"{Path(path) / example}")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -18,6 +18,7 @@ from core.errors import DataError, UsageError
 
 if TYPE_CHECKING:  # the views import pandas: only when the command runs
     from core.views.filters import Filters, ViewData  # noqa: F401
+    from core.views.snapshot import ViewSnapshot  # noqa: F401
 
 FILTER_KEYS = ("occupation", "theme", "min_hits", "q")
 
@@ -27,9 +28,7 @@ def add_commands(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("report", help="write a one-file HTML report (works offline) of a "
                                    "filtered view", description=__doc__.split("\n\n")[0])
     add_data_options(parser)
-    parser.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE", dest="filters",
-                        help="occupation=ID, theme=ID, min_hits=N, q=TEXT or ATTRIBUTE=VALUE; repeatable")
-    parser.add_argument("--theme", action="append", default=[], metavar="ID", help="same as --filter theme=ID")
+    add_filter_options(parser)
     parser.add_argument("--quotes-per-theme", type=int, default=3, metavar="N")
     parser.add_argument("--title", default="Themescope report")
     parser.add_argument("--no-redact", action="store_true", help="keep emails, phone numbers, URLs and "
@@ -83,13 +82,37 @@ def _min_hits(values: list[str] | None) -> int:
 
 
 def run_report(args) -> int:
+    from core.share.report import build_report
+
+    out = output_file(args.out)  # before the scoring: a bad --out should not cost a whole run
+    view = view_of_arguments(args)
+    page = build_report(view, redact=not args.no_redact, quotes_per_theme=args.quotes_per_theme,
+                        title=args.title)
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise write_failed(out, exc) from None
+    print(f"{out}: {len(page.encode()) / 1e6:.1f} MB, {view.n:,} of {view.data.size:,} transcripts "
+          f"({view.describe()}); personal details {'kept' if args.no_redact else 'masked'}. "
+          "Opens in any browser, offline.", file=sys.stdout)
+    return 0
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """--filter KEY=VALUE and --theme ID, as `report` and `export` take them (read by `view_of_arguments`)."""
+    parser.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE", dest="filters",
+                        help="occupation=ID, theme=ID, min_hits=N, q=TEXT or ATTRIBUTE=VALUE; repeatable")
+    parser.add_argument("--theme", action="append", default=[], metavar="ID", help="same as --filter theme=ID")
+
+
+def view_of_arguments(args) -> ViewSnapshot:
+    """The data options and filters of a command -> the filtered view (scored with `--codebook`); an error when
+    nothing was loaded or no transcript matches the filters."""
     from core.codebook.model import load_codebook
     from core.engine.pipeline import analyse
-    from core.share.report import build_report
     from core.views.filters import prepare
     from core.views.snapshot import snapshot
 
-    out = output_file(args.out)  # before the scoring: a bad --out should not cost a whole run
     codebook = load_codebook(args.codebook)
     analysis = analyse(codebook=codebook, **analyse_arguments(args))
     if analysis.transcripts.empty:
@@ -101,13 +124,4 @@ def run_report(args) -> int:
     if view.n == 0:
         raise UsageError(f"no transcript of the {data.size:,} matches these filters ({view.describe()})",
                          hint="loosen the filters")
-    page = build_report(view, redact=not args.no_redact, quotes_per_theme=args.quotes_per_theme,
-                        title=args.title)
-    try:
-        out.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise write_failed(out, exc) from None
-    print(f"{out}: {len(page.encode()) / 1e6:.1f} MB, {view.n:,} of {data.size:,} transcripts "
-          f"({view.describe()}); personal details {'kept' if args.no_redact else 'masked'}. "
-          "Opens in any browser, offline.", file=sys.stdout)
-    return 0
+    return view

@@ -158,7 +158,8 @@ def dashboard_command(args: argparse.Namespace) -> list[str]:
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
                "--server.address", args.address, "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "minimal", "--client.showErrorDetails", "none",
-               "--runner.postScriptGC", "false", "--", *app_arguments(args)]
+               "--runner.postScriptGC", "false", "--client.showSidebarNavigation", "false",
+               "--", *app_arguments(args)]
     for path in args.labels or []:
         command += ["--labels", str(Path(path).resolve())]
     if getattr(args, "roles", None):

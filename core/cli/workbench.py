@@ -41,7 +41,8 @@ def _add_lint(commands) -> None:
     add_data_options(parser)
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     parser.add_argument("--rule", action="append", help="run only this rule (repeatable): "
-                        "silent-theme, shared-occupation-term, shared-term, unused-term, broad-term")
+                        "silent-theme, shared-occupation-term, unused-term, broad-term, and shared-term and "
+                        "covered-term, which run only when named")
     parser.set_defaults(run=run_lint)
 
 

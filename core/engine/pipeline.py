@@ -28,6 +28,7 @@ from core.engine.results import Analysis
 from core.engine.scoring import SCOPE_ROLES, score_shard
 from core.errors import CacheError, DataError, Problem
 from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_transcripts
+from core.ingest.turns import INTERVIEWER, PARTICIPANT, WRITTEN_LABELS
 
 SHARD_SIZE = 250        # small first shards get every core busy early on a small corpus...
 LARGE_SHARD_SIZE = 1000  # ...then larger ones keep per-shard overhead low on a large one
@@ -35,10 +36,17 @@ SMALL_SHARDS = 4
 
 
 def speakers_for(codebook: Codebook) -> SpeakerConfig:
-    """Which labels mean whom, and which roles need tokens (participant always: occupations come from it)."""
+    """Which labels mean whom, and which roles need tokens (participant always: occupations come from it).
+    The labels the caption and Word readers write (`Interviewer`, `Participant`) always count, whatever the
+    codebook's own labels: those files must load the same under any codebook."""
     roles = tuple(sorted({"participant", *SCOPE_ROLES[codebook.settings.scope]}))
     s = codebook.settings
-    return SpeakerConfig(s.interviewer_labels, s.participant_labels, roles)
+    return SpeakerConfig(_with(s.interviewer_labels, WRITTEN_LABELS[INTERVIEWER]),
+                         _with(s.participant_labels, WRITTEN_LABELS[PARTICIPANT]), roles)
+
+
+def _with(labels: tuple[str, ...], label: str) -> tuple[str, ...]:
+    return labels if label.lower() in {known.lower() for known in labels} else (*labels, label)
 
 
 def analyse(paths: Iterable[str | Path], *, codebook: Codebook, metadata=None,

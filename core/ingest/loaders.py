@@ -1,4 +1,5 @@
-"""Reading transcripts from folders of text files and from CSV, JSONL or parquet tables.
+"""Reading transcripts from folders of text files and from CSV, JSONL or parquet tables; caption files
+(.vtt, .srt), Word files (.docx) and text with speaker names are read by `core.ingest.formats`.
 
 Loaders are small functions registered by file suffix. They yield `RawTranscript`s and record every
 problem in a `LoadReport` (file, row or id, what is wrong, what was done) instead of stopping: one bad file
@@ -25,6 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from core.errors import Problem
+from core.ingest import formats
 from core.ingest.sources import (
     DecompressedTooLarge,
     archive_problem,
@@ -38,6 +40,7 @@ from core.ingest.text import repair_text
 from core.ingest.turns import strip_header
 
 TEXT_SUFFIXES = (".txt", ".md")
+CAPTION_SUFFIXES = (".vtt", ".srt")
 TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
 CHUNK_ROWS = 2_000
 CSV_BLOCK_BYTES = 2 << 20  # Arrow parses a CSV this many bytes at a time (8 MB blocks held 300 MB in read-ahead)
@@ -119,7 +122,7 @@ def data_files(paths: Iterable[str | Path], report: LoadReport) -> list[Path]:
         if path.is_dir():
             found = sorted(_folder_data_files(path, report))
             if not found:
-                report.add(path, "no .txt, .md, .csv, .jsonl or .parquet files in this folder")
+                report.add(path, "no .txt, .md, .vtt, .srt, .docx, .csv, .jsonl or .parquet files in this folder")
             files += found
         elif path.is_file():
             if data_suffix(path) in LOADERS:
@@ -128,7 +131,7 @@ def data_files(paths: Iterable[str | Path], report: LoadReport) -> list[Path]:
                 archive_problem(path, report)
             else:
                 report.add(path, f"unsupported file type {path.suffix or '(none)'}",
-                           hint="use .txt/.md transcripts or a .csv/.jsonl/.parquet table")
+                           hint="use .txt/.md/.vtt/.srt/.docx transcripts or a .csv/.jsonl/.parquet table")
         else:
             report.add(path, "no such file or folder", hint="check the path")
     return files
@@ -138,7 +141,9 @@ def _folder_data_files(folder: Path, report: LoadReport) -> Iterator[Path]:
     for file in folder_files(folder, report):
         if file.name.startswith("."):
             continue
-        if data_suffix(file) in LOADERS:
+        if formats.is_speakers_table(file):
+            yield file  # listed, so the cache sees it change; read by the transcripts beside it, never loaded
+        elif data_suffix(file) in LOADERS:
             if file.name.lower() != "readme.md" and not _is_metadata(file):
                 yield file
         elif is_archive(file):
@@ -165,6 +170,8 @@ def read_transcripts(paths: Iterable[str | Path], report: LoadReport,
     """
     seen: dict[str, tuple[int, str]] = {}
     for file in data_files(paths, report):
+        if formats.is_speakers_table(file):
+            continue
         loaded = 0
         try:
             for raw in LOADERS[data_suffix(file)](file, options, report):
@@ -229,29 +236,83 @@ def looks_binary(data: bytes) -> bool:
 
 @loader(*TEXT_SUFFIXES)
 def read_text_file(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
-    """One transcript per file; a markdown header's `**Transcript ID:**` names it, else the file name does."""
-    most = 4 * MAX_TRANSCRIPT_CHARS  # UTF-8 takes at most 4 bytes a character: more bytes is surely too long
-    with open_data(file) as stream:
-        data = stream.read(most + 1)
-    if len(data) > most:
-        _too_long(file, f"more than {most:,} bytes", report)
-        return
-    if not data.strip():
-        report.add(file, "empty file skipped")
-        return
-    if looks_binary(data):
-        report.add(file, "binary file (not text) skipped", hint="only plain-text transcripts can be read")
-        return
-    text = decode_bytes(data, file, report)
-    if len(text) > MAX_TRANSCRIPT_CHARS:
-        _too_long(file, f"{len(text):,} characters", report)
+    """One transcript per file; a markdown header's `**Transcript ID:**` names it, else the file name does.
+    Turns marked with speaker names ("Jane Doe (00:01:02): ...") are written as labelled turns."""
+    text = _file_text(file, report)
+    if text is None:
         return
     body, header = strip_header(repair_text(text))
     transcript_id = header.pop("transcript_id", "") or file.stem
     if not body.strip():
         report.add(file, "header but no interview text: skipped")
         return
+    named = formats.named_turns(body)
+    if named is not None:
+        body = formats.transcript_text(*named, file, report)
     yield RawTranscript(transcript_id, body, str(file), dict(header))
+
+
+@loader(*CAPTION_SUFFIXES)
+def read_caption_file(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
+    """One transcript per WebVTT or SubRip file, named by the file: its cues as speaker turns with times."""
+    text = _file_text(file, report)
+    if text is not None:
+        body = formats.caption_text(repair_text(text), file, data_suffix(file).lstrip("."), report)
+        yield from _checked_transcript(file, body, report)
+
+
+@loader(".docx")
+def read_word_file(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
+    """One transcript per Word file, named by the file; speaker names and times as in a text file."""
+    data = _file_bytes(file, report)
+    text = formats.docx_text(data, file, report) if data is not None else None
+    if text is None:
+        return
+    body = repair_text(text).strip()
+    named = formats.named_turns(body)
+    if named is not None:
+        body = formats.transcript_text(*named, file, report)
+    yield from _checked_transcript(file, body, report)
+
+
+def _checked_transcript(file: Path, body: str | None, report: LoadReport) -> Iterator[RawTranscript]:
+    if body is None:
+        return
+    if not body.strip():
+        report.add(file, "no interview text: skipped")
+    elif len(body) > MAX_TRANSCRIPT_CHARS:
+        _too_long(file, f"{len(body):,} characters", report)
+    else:
+        yield RawTranscript(file.stem, body, str(file))
+
+
+def _file_bytes(file: Path, report: LoadReport) -> bytes | None:
+    """The file's bytes; None, reported, when it is empty or surely too long."""
+    most = 4 * MAX_TRANSCRIPT_CHARS  # UTF-8 takes at most 4 bytes a character: more bytes is surely too long
+    with open_data(file) as stream:
+        data = stream.read(most + 1)
+    if len(data) > most:
+        _too_long(file, f"more than {most:,} bytes", report)
+        return None
+    if not data.strip():
+        report.add(file, "empty file skipped")
+        return None
+    return data
+
+
+def _file_text(file: Path, report: LoadReport) -> str | None:
+    """The file's text; None, reported, when it is empty, binary or too long."""
+    data = _file_bytes(file, report)
+    if data is None:
+        return None
+    if looks_binary(data):
+        report.add(file, "binary file (not text) skipped", hint="only plain-text transcripts can be read")
+        return None
+    text = decode_bytes(data, file, report)
+    if len(text) > MAX_TRANSCRIPT_CHARS:
+        _too_long(file, f"{len(text):,} characters", report)
+        return None
+    return text
 
 
 def _too_long(file: Path, size: str, report: LoadReport, *, row: int | None = None, transcript_id: str = "") -> None:

@@ -1,7 +1,9 @@
 """Splitting an interview into speaker turns, and reading the optional markdown header of exported files.
 
 A turn starts with a speaker label at the start of a line ("User:", "AI:") and runs, across paragraphs,
-until the next label. Every turn keeps the character offsets of its words in the transcript text, so a hit
+until the next label. A label may carry details in brackets before its colon, "Participant (Sam Lee,
+00:14:20):", as the format readers (`core.ingest.formats`) write it: the details are part of the label,
+never of the turn's words. Every turn keeps the character offsets of its words in the transcript text, so a hit
 found in a turn maps back to the exact place in the text.
 """
 from __future__ import annotations
@@ -10,6 +12,10 @@ import re
 from dataclasses import dataclass
 
 INTERVIEWER, PARTICIPANT = "interviewer", "participant"
+# the labels the format readers write ("Interviewer (Jane Doe, 00:14:03): ..."), in the codebook's defaults
+WRITTEN_LABELS = {INTERVIEWER: "Interviewer", PARTICIPANT: "Participant"}
+# the codebook's default labels: a file already using them is left to the engine as it is
+ENGINE_LABELS = {"assistant", "ai", "interviewer", "user", "participant", "respondent"}
 
 # "**Transcript ID:** work_0188" and any other "**Key:** value" line of a markdown export header
 _HEADER_FIELD = re.compile(r"^\*\*(?P<key>[^*:\n]+):\*\*[ \t]*(?P<value>.*?)[ \t]*$", re.M)
@@ -29,10 +35,15 @@ class Turn:
 
 
 def speaker_pattern(interviewer: tuple[str, ...], participant: tuple[str, ...]) -> re.Pattern:
-    """A regex for a line that starts a turn with any of the given labels."""
+    """A regex for a line that starts a turn with any of the given labels, details in brackets allowed.
+
+    >>> speaker_pattern(("AI",), ("Participant",)).match("Participant (Sam Lee, 00:14:20): Yes").end()
+    33
+    """
     labels = sorted({*interviewer, *participant}, key=len, reverse=True)
     alternatives = "|".join(re.escape(label) for label in labels)
-    return re.compile(rf"^[ \t]*(?P<label>{alternatives})[ \t]*:[ \t]*", re.M | re.I)
+    details = r"(?:[ \t]*\([^()\n]{0,120}\))?"
+    return re.compile(rf"^[ \t]*(?P<label>{alternatives}){details}[ \t]*:[ \t]*", re.M | re.I)
 
 
 def split_turns(text: str, pattern: re.Pattern, participant: tuple[str, ...]) -> list[Turn]:

@@ -239,6 +239,11 @@ def _report_html(view: ViewSnapshot, *, redact: bool) -> bytes:
     return build_report(view, redact=redact).encode("utf-8")
 
 
+def _project_qdpx(view: ViewSnapshot, *, redact: bool) -> bytes:
+    from core.share.qdpx import qdpx_bytes  # the project draws on this module's `about_rows`
+    return qdpx_bytes(view, redact=redact)
+
+
 EXPORTERS: dict[str, Exporter] = {e.key: e for e in [
     Exporter("quotes_csv", "Quotes (CSV)", "themescope-quotes.csv", "text/csv", _quotes_csv),
     Exporter("quotes_xlsx", "Quotes (Excel)", "themescope-quotes.xlsx",
@@ -251,4 +256,5 @@ EXPORTERS: dict[str, Exporter] = {e.key: e for e in [
              _chart_csv("cooccurrence"), has_quotes=False),
     Exporter("report_html", "Report (one HTML file, works offline)", "themescope-report.html", "text/html",
              _report_html),
+    Exporter("qdpx", "REFI-QDA project (.qdpx)", "themescope-project.qdpx", "application/zip", _project_qdpx),
 ]}

@@ -4,11 +4,15 @@ Rendering runs in a child process with a time limit, so a browser that is missin
 clear `ChartImageError` instead of a hang; the child and every browser process it started are ended on a
 timeout. All images of one call share one browser start (kaleido's batch API).
 
-    images = render_chart_images({"prevalence": figure}, ("png", "svg"))   # {"prevalence.png": b"..."}
+    images = render_chart_images(chart_figures(view), ("png", "svg"))   # {"prevalence.png": b"..."}
+
+An image leaves the dashboard alone, so `chart_figures` gives each chart a title, the filter line and n; the
+on-screen figures stay as they are (the page around them says the same).
 """
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import shutil
@@ -16,11 +20,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import plotly.graph_objects as go
 
 from core.errors import ChartImageError  # lives in core.errors; still importable from here
+from core.views.snapshot import ViewSnapshot
 
 IMAGE_WIDTH = 1100   # layout pixels: wide enough for the heatmap's labels, fits a 16:9 slide
 IMAGE_SCALE = 2      # PNGs at twice the layout size stay sharp on a projector
@@ -32,6 +38,39 @@ BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome
 NO_BROWSER = ("Chart images need Chrome or Chromium, and none was found. Install it (Debian/Ubuntu: "
               "`apt-get install chromium`) or set BROWSER_PATH to its executable, then try again. "
               "The CSV tables and the HTML report work without a browser.")
+
+
+TITLE_PX = 34           # room above a chart for its title
+SUBTITLE_LINE_PX = 18   # and for each line of its filter line
+SUBTITLE_CHARS = 150    # a filter line wraps at this many characters, fitting IMAGE_WIDTH
+SUBTITLE_LINES = 3      # and is cut after this many lines
+
+
+def chart_figures(view: ViewSnapshot) -> dict[str, go.Figure]:
+    """{chart name: a copy of its figure titled for an image}: the chart's title, then the view's filters and
+    n (`titled`)."""
+    line = f"{view.describe()} · n = {view.n:,} transcripts"
+    return {chart.name: titled(chart.figure, chart.title, line) for chart in view.charts()}
+
+
+def titled(figure: go.Figure, title: str, subtitle: str) -> go.Figure:
+    """A copy of `figure`, taller by a band at the top holding `title` and `subtitle` (escaped, wrapped);
+    its plot keeps its size.
+
+    >>> titled(go.Figure(layout=dict(height=300)), "Themes", "no filters").layout.height
+    352
+    """
+    lines = textwrap.wrap(subtitle, SUBTITLE_CHARS, max_lines=SUBTITLE_LINES, placeholder=" ...") or [""]
+    band = TITLE_PX + SUBTITLE_LINE_PX * len(lines)
+    copy = go.Figure(figure)
+    margin = copy.layout.margin
+    copy.update_layout(
+        height=(copy.layout.height or 450) + band, margin=dict(t=(margin.t or 0) + band),
+        title=dict(text=f"<b>{html.escape(title)}</b>", x=0.01, xanchor="left", xref="container", y=1,
+                   yanchor="top", yref="container", pad=dict(t=10),
+                   subtitle=dict(text="<br>".join(html.escape(line) for line in lines),
+                                 font=dict(size=12, color="#555"))))
+    return copy
 
 
 def find_browser() -> str | None:

@@ -19,7 +19,7 @@ import plotly.io as pio
 from core import __version__
 from core.share.exports import about_rows, chart_tables
 from core.share.redact import redactor
-from core.views.figures import theme_colours
+from core.views.colours import theme_highlights
 from core.views.quotes import Span, quote_html, quote_of
 from core.views.snapshot import ViewSnapshot
 
@@ -94,7 +94,7 @@ def _charts_section(view: ViewSnapshot) -> str:
 
 def _quotes_section(view: ViewSnapshot, redact: bool, per_theme: int) -> str:
     shown_themes = [view.theme] if view.theme else view.prevalence()["theme"].tolist()
-    colours = theme_colours(view.data.theme_ids)
+    colours = theme_highlights(view.data.theme_ids)
     show = redactor(redact)
     parts = [f"<h2>Top quotes per theme</h2><p class=\"meta\">Up to {per_theme} per theme, one per transcript, "
              "closest matches first" + (f", {html.escape(view.label(view.occupation))} only" if view.occupation

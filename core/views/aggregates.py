@@ -33,7 +33,8 @@ def wilson_interval(present: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.
 def headline(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str]) -> dict:
     """The numbers at the top of the overview and the report: matching transcripts (of `total`), how many
     raise a theme in view (`raising_any`, `raising_any_share` of the matching), themes per transcript,
-    hits, and the most raised theme with its share (`top_theme`, `top_share`; None and 0.0 when none)."""
+    hits, and the most raised theme with its share (`top_theme`, `top_share`; None and 0.0 when none).
+    `nothing_raised`: transcripts match but none raises a theme in view (say so; 0% metrics mean nothing)."""
     columns = theme_columns(data, theme_ids)
     shown = raised[mask][:, columns]
     counts = shown.sum(axis=0)
@@ -43,7 +44,8 @@ def headline(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: li
             "raising_any": raising_any, "raising_any_share": raising_any / max(matching, 1),
             "themes_per_transcript": float(shown.sum(axis=1).mean()) if len(shown) else 0.0,
             "hits": int(data.hit_counts[mask][:, columns][shown].sum()),
-            "top_theme": top, "top_share": float(counts.max() / len(shown)) if top else 0.0}
+            "top_theme": top, "top_share": float(counts.max() / len(shown)) if top else 0.0,
+            "nothing_raised": matching > 0 and raising_any == 0}
 
 
 def prevalence(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str]) -> pd.DataFrame:

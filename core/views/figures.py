@@ -13,21 +13,31 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from core.views.aggregates import cooccurrence, occupation_theme, prevalence
 from core.views.filters import ViewData
 
 BAR_COLOUR = "#4C78A8"
 FONT = dict(family="Source Sans Pro, sans-serif", size=13)
-# Light colours, one per theme, readable behind black text in the transcript and quotes.
-HIGHLIGHTS = [*qualitative.Pastel1, *qualitative.Pastel2, *qualitative.Set3]
+COLOUR_BAR_MIN_PX = 120   # the shortest colour scale drawn, legible with any number of rows
+COLOUR_BAR_MAX_PX = 320
+COLOUR_BAR_TITLE_PX = 50  # plotly counts a colour bar's title and padding in its length
+MIN_GRID_PX = COLOUR_BAR_MIN_PX + COLOUR_BAR_TITLE_PX + 20  # a heatmap's plot area holds its whole colour bar
 Label = Callable[[str], str]
 
 
-def theme_colours(theme_ids: list[str]) -> dict[str, str]:
-    """A stable highlight colour per theme, in codebook order."""
-    return {theme: HIGHLIGHTS[i % len(HIGHLIGHTS)] for i, theme in enumerate(theme_ids)}
+def _grid_height(rows_px: int, labels_px: int) -> int:
+    """A heatmap's height: its rows plus room for the angled labels, and never so short that its colour bar
+    would be squeezed (a heatmap of one or two rows)."""
+    return max(rows_px, MIN_GRID_PX) + labels_px
+
+
+def _colour_bar(title: str, rows_px: int) -> dict:
+    """A colour bar with its length in pixels, its scale most of the rows' height but never shorter than
+    COLOUR_BAR_MIN_PX: a length given as a fraction of a one-row plot shrinks to a smudge."""
+    scale = min(max(int(0.8 * rows_px), COLOUR_BAR_MIN_PX), COLOUR_BAR_MAX_PX)
+    return dict(title=title, thickness=12, len=scale + COLOUR_BAR_TITLE_PX, lenmode="pixels", y=0.5,
+                yanchor="middle")
 
 
 def _layout(figure: go.Figure, height: int, **extra) -> go.Figure:
@@ -71,11 +81,11 @@ def heatmap_figure(table: pd.DataFrame, label_of: Label) -> go.Figure:
                        y=[f"{label_of(o)} (n={k})" for o, k in n.items()], text=text, texttemplate="%{text}",
                        customdata=custom, hovertemplate="<b>%{y}</b><br>%{x}: %{text}<extra></extra>",
                        colorscale="Blues", zmin=0, zmax=100, xgap=2, ygap=2,
-                       colorbar=dict(title="%", thickness=10, len=max(0.3, min(1.0, 0.12 * len(grid)))))
+                       colorbar=_colour_bar("%", 32 * len(grid)))
     figure = go.Figure(cells)
     figure.update_xaxes(tickangle=-35, side="bottom", fixedrange=True)
     figure.update_yaxes(autorange="reversed", fixedrange=True)
-    return _layout(figure, 32 * len(grid) + 200, showlegend=False)
+    return _layout(figure, _grid_height(32 * len(grid), 200), showlegend=False)
 
 
 def cooccurrence_figure(matrix: pd.DataFrame, label_of: Label) -> go.Figure:
@@ -85,13 +95,13 @@ def cooccurrence_figure(matrix: pd.DataFrame, label_of: Label) -> go.Figure:
     labels = [label_of(t) for t in matrix.index]
     cells = go.Heatmap(z=counts / row_totals * 100, x=labels, y=labels, text=counts, texttemplate="%{text}",
                        colorscale="Purples", zmin=0, zmax=100, xgap=2, ygap=2,
-                       colorbar=dict(title="% of row", thickness=10),
+                       colorbar=_colour_bar("% of row", 30 * len(matrix)),
                        hovertemplate="<b>%{y}</b> and <b>%{x}</b>: %{text} transcripts<br>"
                                      "%{z:.0f}% of those raising %{y}<extra></extra>")
     figure = go.Figure(cells)
     figure.update_xaxes(tickangle=-35, fixedrange=True)
     figure.update_yaxes(autorange="reversed", fixedrange=True)
-    return _layout(figure, 30 * len(matrix) + 190)
+    return _layout(figure, _grid_height(30 * len(matrix), 190))
 
 
 @dataclass(frozen=True, eq=False)

@@ -266,6 +266,21 @@ def quote_spans(quote, colour: str, title: str = "") -> list[Span]:
     return [Span(int(s), int(e), colour, title) for s, e in zip(quote.hit_starts, quote.hit_ends)]
 
 
+# The label the caption and Word readers write before a turn: "Participant (Sam Lee, 00:14:20): "
+_TIMED_LABEL = re.compile(r"\((?:[^()\n]*, )?(\d{1,2}:\d{2}(?::\d{2})?)\):[ \t]*$")
+
+
+def spoken_at(text: str, turn_start: int) -> str | None:
+    """The time stamp of the turn starting at `turn_start` (from its label, e.g. "00:14:20"), None without one.
+
+    >>> spoken_at("Participant (Sam Lee, 00:14:20): I teach.", 33), spoken_at("User: I teach.", 6)
+    ('00:14:20', None)
+    """
+    line_start = text.rfind("\n", 0, turn_start) + 1
+    found = _TIMED_LABEL.search(text, line_start, turn_start)
+    return found.group(1) if found else None
+
+
 def quote_of(row) -> Quote:
     """The `Quote` (passage and turn bounds) of a row of `group_quotes`."""
     return Quote(int(row.quote_start), int(row.quote_end), int(row.turn_start), int(row.turn_end))

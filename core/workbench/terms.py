@@ -4,7 +4,7 @@ All of it works on the corpus vocabulary (each distinct word once, with its coun
 
     corpus = CachedCorpus.of(analysis)
     report = term_report(corpus, analysis)
-    report.terms            # kind, code, term, hits, transcripts, share, variants
+    report.terms            # kind, code, term, hits, transcripts, share, variants, covered_by
     report.variants         # e.g. accuracy deprecated -> depreciated 95.2, 3 hits
     near_misses(corpus, codebook, window=10)   # words a term word would match a little lower
 """
@@ -32,7 +32,7 @@ KINDS = {"theme": "themes", "occupation": "occupations"}  # kind -> the codebook
 class TermReport:
     """Per term and per matched variant, on one corpus (see module docstring)."""
 
-    terms: pd.DataFrame     # kind, code, term_index, term, hits, transcripts, share, variants
+    terms: pd.DataFrame     # kind, code, term_index, term, hits, transcripts, share, variants, covered_by
     variants: pd.DataFrame  # kind, code, term, variant, similarity, hits, transcripts, match
     n_transcripts: int
 
@@ -41,6 +41,8 @@ class TermReport:
         out = [f"{'kind':<10} {'code':<22} {'term':<28} {'hits':>6} {'transcripts':>11}  variants"]
         for row in self.terms.itertuples():
             shown = [f"{v} {s:g} x{n}" for v, s, n in row.variants[:variants]]
+            if row.covered_by:
+                shown = [f"covered by `{row.covered_by}`"]
             out.append(f"{row.kind:<10} {row.code:<22} {row.term[:28]:<28} {row.hits:>6} "
                        f"{row.transcripts:>6} ({row.share:>4.0%})  {', '.join(shown)}")
         return out
@@ -79,7 +81,31 @@ def term_report(corpus: CachedCorpus, scored: Analysis) -> TermReport:
     listed = variants.groupby(["kind", "code", "term"])[["variant", "similarity", "hits"]].apply(
         lambda group: list(group.itertuples(index=False, name=None)))
     terms["variants"] = [listed.get((k, c, t), []) for k, c, t in zip(terms["kind"], terms["code"], terms["term"])]
+    terms["covered_by"] = covered_by(scored.codebook, terms, variants)
     return TermReport(terms, variants, n)
+
+
+def covered_by(codebook: Codebook, terms: pd.DataFrame, variants: pd.DataFrame) -> list[str]:
+    """Per term of `terms`, the sibling term (same theme or occupation) that claims the words it would match,
+    for a term with no hits of its own; "" otherwise. A hit is credited to one term only, so `speeds up` next
+    to `speed up` has no hits while participants say it: its words are counted, under its sibling."""
+    by_code = {(kind, code.id): code for kind, section in KINDS.items() for code in getattr(codebook, section)}
+    matched = variants.groupby(["kind", "code", "term"])["variant"].apply(list).to_dict()
+    out = []
+    for kind, code_id, term_index, hits in zip(terms["kind"], terms["code"], terms["term_index"], terms["hits"]):
+        code = by_code[(kind, code_id)]
+        term = code.terms[term_index]
+        siblings = [] if hits else [other.text for other in code.terms if other.text != term.text
+                                    and any(_same_words(term, v) for v in matched.get((kind, code_id, other.text), []))]
+        out.append(siblings[0] if siblings else "")
+    return out
+
+
+def _same_words(term: Term, variant: str) -> bool:
+    """Would `term` match `variant` as the same words (inflected, respelt or derived, never a typo)?"""
+    got = variant.split()
+    return len(got) == len(term.words) and all(word_kind(term, want, word) != "typo"
+                                               for want, word in zip(term.words, got))
 
 
 def _match_kinds(codebook: Codebook, variants: pd.DataFrame) -> list[str]:

@@ -15,7 +15,7 @@ import streamlit as st
 
 from core import Analysis, Codebook
 from core.share.redact import redactor
-from core.views.figures import theme_colours
+from core.views.colours import theme_highlights
 from core.views.filters import Filters, ViewData
 from core.views.snapshot import ViewSnapshot, snapshot
 from dashboard.frame import loading
@@ -106,7 +106,7 @@ def build(analysis: Analysis, data: ViewData, view: dict) -> PageContext:
     text_index = loading.text_index_for(analysis.key, analysis) if filters.search else None
     shown = snapshot(analysis, data, filters, text_index=text_index, theme=view["sel_theme"],
                      occupation=view["sel_occupation"], sort=view["sort"])
-    return PageContext(_valid_selection(shown), view, theme_colours(data.theme_ids))
+    return PageContext(_valid_selection(shown), view, theme_highlights(data.theme_ids))
 
 
 def quotes(page: PageContext) -> pd.DataFrame:

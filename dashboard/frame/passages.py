@@ -124,12 +124,21 @@ def _turn_block(number: int, speaker: str, body: str, *, continued: bool = False
             f'text-transform:uppercase;color:#777;margin-bottom:2px">{name}</div>{body}</div>')
 
 
+# The legend stays in view while the transcript scrolls under it. Sticky only holds inside the parent box, and
+# st.html's own box is as short as the legend, so the rule makes Streamlit's container of the legend sticky
+# (below the app's header, 3.75rem). Our own CSS, no data in it.
+LEGEND_CLASS = "themescope-legend"
+STICKY_LEGEND = (f'<style>[data-testid="stElementContainer"]:has(.{LEGEND_CLASS}){{position:sticky;'
+                 'top:3.75rem;z-index:5;background:#fff;padding-top:4px;box-shadow:0 4px 6px -6px #888}</style>')
+
+
 def legend_html(counts: dict[str, int], colours: dict[str, str], label_of: Callable[[str], str]) -> str:
-    """Colour chips naming each theme with its number of hits."""
+    """Colour chips naming each theme with its number of hits, in a legend that stays in view (STICKY_LEGEND)."""
     chips = [f'<span style="background:{html.escape(colours.get(theme, "#eee"))};padding:2px 8px;'
              f'border-radius:10px;margin:0 6px 6px 0;display:inline-block;font-size:0.85rem">'
              f'{html.escape(label_of(theme))} &middot; {count}</span>' for theme, count in counts.items()]
-    return "<div>" + "".join(chips) + "</div>" if chips else "<div><i>No hits of the themes in view.</i></div>"
+    body = "".join(chips) if chips else "<i>No hits of the themes in view.</i>"
+    return f'{STICKY_LEGEND}<div class="{LEGEND_CLASS}">{body}</div>'
 
 
 def scroll_script(start: int) -> str:

@@ -13,15 +13,41 @@ from dashboard.frame.state import MAX_MIN_HITS, copy_widget, seed, set_view
 from dashboard.frame.text import md_code, md_escape
 
 ATTRIBUTE_TITLES = {"file": "Source file"}
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+# The pages, in menu order: (script, title, icon). The entrypoint registers them with its navigation hidden
+# and the frame draws the menu as links that carry the view: Streamlit's own menu drops the query string on a
+# page switch, so writing it back pushed a second history entry per click (one back press per action).
+NAVIGATION = (("overview.py", "Overview", ":material/bar_chart:"), ("quotes.py", "Quotes", ":material/format_quote:"),
+              ("transcript.py", "Transcript", ":material/article:"), ("search.py", "Search", ":material/search:"),
+              ("compare.py", "Compare groups", ":material/compare_arrows:"),
+              ("codebook.py", "Codebook", ":material/edit_note:"))
+
+
+def page_menu(context: PageContext) -> None:
+    """A link per page, each carrying the view, so a page switch is one history entry with the URL whole."""
+    for script, title, icon in NAVIGATION:
+        st.page_link(str(PAGES / script), label=title, icon=icon, query_params=context.link())
 
 
 def render(context: PageContext) -> None:
     with st.sidebar:
+        with st.container(key="page-menu", gap=None):
+            page_menu(context)
         identity.account(identity.current_access())
         data_summary(context.analysis)
-        st.markdown(f"**{context.snapshot.n:,}** of {context.data.size:,} transcripts match",
+        st.markdown(f"**{context.snapshot.n:,}** of {context.data.size:,} transcripts match"
+                    + (" · **none raises a theme**" if nothing_raised(context) else ""),
                     help="Transcripts passing every filter below; every page counts only these.")
         filters(context)
+
+
+def nothing_raised(context: PageContext) -> str | None:
+    """What to say instead of 0% figures when transcripts match but none raises a theme in view, else None."""
+    if not context.snapshot.headline()["nothing_raised"]:
+        return None
+    return (f"**No transcript raises a theme at this minimum of hits** ({context.filters.min_hits:,} per theme): "
+            f"the {context.snapshot.n:,} matching transcripts raise none of the themes in view. Lower **Minimum "
+            "hits per theme**, or pick other themes.")
 
 
 def data_summary(analysis: Analysis) -> None:
@@ -62,21 +88,28 @@ def _where(problem) -> str:
     return f" line {problem.line}" if problem.line is not None else ""
 
 
-def filters(context: PageContext) -> None:
+def filters(context: PageContext, *, compact: bool = False) -> None:
+    """The filter widgets. `compact`: only occupation and theme, keyed apart from the sidebar's (the
+    presentation popover draws them where the sidebar is not drawn)."""
     book, data, view = context.codebook, context.data, context.view
+    prefix = "w_compact_" if compact else "w_"
     found = set(data.occupations)
     occupations = [o for o in book.occupation_ids if o in found]
     occupations += sorted(found - set(occupations))  # values from metadata that the codebook does not name
-    st.multiselect("Occupation", occupations, key=seed("w_occupation", view["occupation"]),
-                   format_func=book.label_of, on_change=copy_widget, args=("occupation",),
-                   placeholder="All occupations")
-    st.multiselect("Theme", data.theme_ids, key=seed("w_theme", view["theme"]), format_func=book.label_of,
-                   on_change=copy_widget, args=("theme",), placeholder="All themes",
+    # select_all=False: Enter takes the best match of what was typed ("IT" -> IT & software), never "Select 8
+    # matches"; and selecting every option of a filter means the same as selecting none.
+    st.multiselect("Occupation", occupations, key=seed(f"{prefix}occupation", view["occupation"]),
+                   format_func=book.label_of, on_change=copy_widget, args=("occupation", prefix),
+                   placeholder="All occupations", select_all=False)
+    st.multiselect("Theme", data.theme_ids, key=seed(f"{prefix}theme", view["theme"]), format_func=book.label_of,
+                   on_change=copy_widget, args=("theme", prefix), placeholder="All themes", select_all=False,
                    help="Only transcripts raising one of these themes match, and only these themes are shown.")
+    if compact:  # the presentation popover: occupation and theme only
+        return
     for column, values in data.attributes.items():
         st.multiselect(md_escape(ATTRIBUTE_TITLES.get(column, column.replace("_", " ").capitalize())), values,
                        key=seed(f"w_attr_{column}", view["attr"].get(column, [])), on_change=_copy_attribute,
-                       args=(column,), placeholder="Any")
+                       args=(column,), placeholder="Any", select_all=False)
     st.number_input("Minimum hits per theme", 1, MAX_MIN_HITS, key=seed("w_min_hits", view["min_hits"]),
                     on_change=copy_widget, args=("min_hits",),
                     help="A transcript raises a theme when the theme has at least this many hits in it.")

@@ -268,14 +268,6 @@ def url_notices(view: Mapping) -> list[str]:
     return list(notices) if params_from_view(view) == adopted else []
 
 
-def presenting() -> bool:
-    """For the entrypoint, before the frame adopts the URL: is this run in presentation mode?"""
-    url = current_params()
-    if "view" not in st.session_state or (url and url != st.session_state.get("_written_params")):
-        return _flag(url, "present") or False
-    return bool(st.session_state["view"].get("present"))
-
-
 def write_url(view: Mapping) -> None:
     """Put the view in the address bar (only when it differs, so no needless history entries)."""
     params = params_from_view(view)
@@ -303,9 +295,9 @@ def set_view(**changes) -> None:
         st.session_state.pop(f"w_{key}", None)
 
 
-def copy_widget(key: str, *, resets_paging: bool = True) -> None:
-    """on_change callback: the widget `w_<key>` changed, so the view's `key` follows."""
+def copy_widget(key: str, prefix: str = "w_", *, resets_paging: bool = True) -> None:
+    """on_change callback: the widget `<prefix><key>` changed, so the view's `key` follows."""
     view = st.session_state["view"]
-    view[key] = st.session_state[f"w_{key}"]
+    view[key] = st.session_state[f"{prefix}{key}"]
     if resets_paging and key != "qpage":
         set_view(qpage=1)

@@ -12,10 +12,10 @@ from functools import partial
 import streamlit as st
 
 from core.share.exports import EXPORTERS
-from core.share.images import NO_BROWSER, ChartImageError, find_browser, render_chart_images
+from core.share.images import NO_BROWSER, ChartImageError, chart_figures, find_browser, render_chart_images
 from core.views.filters import describe_filters
 from core.views.snapshot import ViewSnapshot
-from dashboard.frame import identity
+from dashboard.frame import identity, sidebar
 from dashboard.frame.context import PageContext
 from dashboard.frame.state import seed, set_view
 from dashboard.frame.text import md_escape
@@ -60,14 +60,24 @@ PRESENTATION_CSS = """<style>
 html{font-size:125%}
 [data-testid="stSidebar"],[data-testid="stSidebarCollapsedControl"],[data-testid="stExpandSidebarButton"]
 {display:none !important}
-[data-testid="stMainBlockContainer"]{max-width:100% !important;padding-left:3rem;padding-right:3rem}
+[data-testid="stMainBlockContainer"]{max-width:100% !important;padding:0.75rem 3rem 2rem}
+[data-testid="stHeader"]{display:none}
 </style>"""
+# (no header band either: with the menu in the page's first row, it was an empty band pushing the first chart
+# below the fold at 1280x720)
 
 
 def render(page: PageContext) -> None:
-    """The toolbar, top right; in presentation mode also the larger type and the caption of the view."""
+    """The toolbar, top right; in presentation mode also the larger type, the menu with the filters and the
+    caption of the view, in two rows (the first chart stays above the fold at 1280x720)."""
+    if page.presenting:
+        st.html(PRESENTATION_CSS)
+        presentation_menu(page)
     with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center",
                       key="sharing-toolbar"):
+        if page.presenting:
+            st.markdown(f"**Showing** {md_escape(describe_filters(page.filters, page.label))} "
+                        f"· **n = {page.snapshot.n:,}** of {page.data.size:,} transcripts", width="stretch")
         st.html(COPY_LINK.format(fullscreen=FULLSCREEN if page.presenting else ""), unsafe_allow_javascript=True,
                 width="content")
         st.toggle("Present", key=seed("w_present", page.presenting), on_change=_toggle_presenting,
@@ -77,11 +87,18 @@ def render(page: PageContext) -> None:
                   disabled=not identity.current_access().permissions.see_unmasked,  # a viewer: always masked
                   help="Masks emails, phone numbers, URLs and @handles in every quote shown. On by default "
                        "when presenting; exports mask them by default either way.")
+        if not page.presenting:  # presenting: in the menu's row
+            export_menu(page)
+
+
+def presentation_menu(page: PageContext) -> None:
+    """While presenting: the pages as links and a compact Filters popover (the sidebar's own widgets)."""
+    with st.container(horizontal=True, vertical_alignment="center", key="presentation-menu"):
+        with st.container(horizontal=True, width="content", key="page-menu"):  # the sidebar's key: not drawn now
+            sidebar.page_menu(page)
+        with st.popover("Filters", icon=":material/filter_alt:", key="presentation-filters"):
+            sidebar.filters(page, compact=True)
         export_menu(page)
-    if page.presenting:
-        st.html(PRESENTATION_CSS)
-        st.markdown(f"**Showing** {md_escape(describe_filters(page.filters, page.label))} "
-                    f"· **n = {page.snapshot.n:,}** of {page.data.size:,} transcripts")
 
 
 def _toggle_presenting() -> None:
@@ -129,7 +146,7 @@ def chart_images(view: ViewSnapshot) -> None:
             return
         with st.spinner("Rendering the charts with Chromium..."):
             try:
-                rendered = (wanted, render_chart_images({c.name: c.figure for c in view.charts()}))
+                rendered = (wanted, render_chart_images(chart_figures(view)))
             except ChartImageError as error:
                 st.error(md_escape(error), icon=":material/error:")
                 return

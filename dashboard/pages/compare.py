@@ -9,7 +9,8 @@ from dashboard.frame import page as frame
 from dashboard.frame.text import md_escape
 
 OCCUPATION = "occupation"
-COLUMNS = {"verdict": "Theme", "share_a": "Share A", "share_b": "Share B", "difference": "Difference",
+COLUMNS = {"label": "Theme", "differs": "Differs", "share_a": "Share A", "share_b": "Share B",
+           "difference": "Difference",
            "low_a": "A from", "high_a": "A to", "low_b": "B from", "high_b": "B to",
            "per_1k_words_a": "A per 1,000 words", "per_1k_words_b": "B per 1,000 words",
            "test": "Test", "p_adjusted": "p (Holm)"}
@@ -28,14 +29,14 @@ def two_groups(within: np.ndarray) -> tuple[Group, Group] | None:
     """Group A and group B chosen by one column's values, within the filtered view."""
     columns = [OCCUPATION, *data.attributes]
     column = st.selectbox("Compare by", columns, key="cmp_column",
-                          format_func=lambda c: "Occupation" if c == OCCUPATION else md_escape(c))
+                          format_func=lambda c: "Occupation" if c == OCCUPATION else c)
     values = data.occupations if column == OCCUPATION else data.attributes[column]
     label = value_label(column)
     left, right = st.columns(2)
-    chosen_a = left.multiselect("Group A", values, key=f"cmp_a_{column}", format_func=lambda v: md_escape(label(v)),
+    chosen_a = left.multiselect("Group A", values, key=f"cmp_a_{column}", format_func=label,
                                 placeholder="choose one or more")
     others = [v for v in values if v not in chosen_a]
-    chosen_b = right.multiselect("Group B", others, key=f"cmp_b_{column}", format_func=lambda v: md_escape(label(v)),
+    chosen_b = right.multiselect("Group B", others, key=f"cmp_b_{column}", format_func=label,
                                  placeholder="everyone else in view")
     if not chosen_a:
         st.info("Choose the values of group A (group B is everyone else in view unless you choose it too).")
@@ -73,7 +74,7 @@ if differing.empty:
 for line in differing["verdict"]:
     st.markdown(f"- {md_escape(line)}")
 
-shown = table[list(COLUMNS)].rename(columns=COLUMNS)
+shown = table.assign(label=table["theme"].map(page.label))[list(COLUMNS)].rename(columns=COLUMNS)
 st.dataframe(shown, hide_index=True, width="stretch", column_config={
     name: st.column_config.NumberColumn(name, format="percent") for name in
     ("Share A", "Share B", "Difference", "A from", "A to", "B from", "B to")} | {

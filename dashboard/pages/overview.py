@@ -1,15 +1,18 @@
 """Overview: headline numbers, theme prevalence, occupation x theme, co-occurrence. A click drills into quotes."""
 import streamlit as st
 
-from dashboard.frame import charts, context
+from dashboard.frame import charts, context, sidebar
 from dashboard.frame import page as frame
 from dashboard.frame.state import params_from_view, set_view
 from dashboard.frame.text import md_escape
 
 PLOT_CONFIG = {"displayModeBar": False}
 
+PRESENTING_CHART_HEIGHT = 335  # px: the first chart fits above the fold at 1280x720 with the larger type
+
 page = frame.run()
-st.title("Overview")
+if not page.presenting:  # presenting: the menu above names the page; the room goes to the first chart
+    st.title("Overview")
 context.stop_when_nothing_matches(page)
 
 
@@ -23,16 +26,20 @@ def drill_into(event) -> None:
     st.switch_page(context.QUOTES, query_params=params_from_view(page.view))
 
 
-def chart(name: str, figure, *, clickable: bool = True) -> None:
+def chart(name: str, figure, *, clickable: bool = True, height: int | str = "content") -> None:
     """One of the view's charts (the report's and the image exports' figures), clickable or not."""
     key = context.chart_key(name, page.filters, st.session_state.get("_clicks", 0))
     if clickable:
-        drill_into(st.plotly_chart(figure, key=key, on_select="rerun", selection_mode="points", config=PLOT_CONFIG))
+        drill_into(st.plotly_chart(figure, key=key, on_select="rerun", selection_mode="points", config=PLOT_CONFIG,
+                                   height=height))
     else:
-        st.plotly_chart(figure, key=key, config=PLOT_CONFIG)
+        st.plotly_chart(figure, key=key, config=PLOT_CONFIG, height=height)
 
 
 numbers = page.snapshot.headline()
+if numbers["nothing_raised"]:  # an empty result says so, instead of a row of 0% figures and empty charts
+    st.info(sidebar.nothing_raised(page), icon=":material/filter_alt_off:")
+    st.stop()
 first, second, third, fourth = st.columns(4)
 first.metric("Transcripts matching", f"{numbers['transcripts']:,}", help=f"of {numbers['total']:,} loaded",
              delta=f"of {numbers['total']:,} loaded", delta_color="off", delta_arrow="off")
@@ -42,12 +49,15 @@ fourth.metric("Most raised theme", f"{numbers['top_share']:.0%}",
               delta=md_escape(page.label(numbers["top_theme"])) if numbers["top_theme"] else "none", delta_color="off",
               delta_arrow="off")
 
-st.subheader("How many participants raise each theme")
-st.caption(f"Share of the {numbers['transcripts']:,} matching transcripts raising each theme, with its 95% "
-           "interval. **Click a bar** to read its quotes.")
+how_read = (f"Share of the {numbers['transcripts']:,} matching transcripts raising each theme, with its 95% "
+            "interval. **Click a bar** to read its quotes.")
+# presenting: the explanation moves into the heading's tooltip, so the chart fits above the fold
+st.subheader("How many participants raise each theme", help=how_read if page.presenting else None)
+if not page.presenting:
+    st.caption(how_read)
 shares, by_occupation, together = charts.drawn(page.snapshot, presenting=page.presenting,
                                                clickable=("prevalence", "by_occupation"))
-chart(*shares)
+chart(*shares, height=PRESENTING_CHART_HEIGHT if page.presenting else "content")
 
 st.subheader("By occupation")
 st.caption("Share of each occupation's matching transcripts raising each theme; * marks occupations with "

@@ -6,7 +6,7 @@ import html
 
 import streamlit as st
 
-from core.views.quotes import Span, page_of, quote_of
+from core.views.quotes import Span, page_of, quote_of, spoken_at
 from dashboard.frame import context
 from dashboard.frame import page as frame
 from dashboard.frame.passages import quote_html
@@ -67,14 +67,20 @@ def matched_words(quote, text: str) -> list[tuple[str, str]]:
     return [(term, text[int(s):int(e)]) for term, s, e in zip(quote.terms, quote.hit_starts, quote.hit_ends)]
 
 
+def at(text: str, quote) -> str:
+    """" at 00:14:03" for a turn with a time stamp (captions, Word and Otter transcripts), else nothing."""
+    time = spoken_at(text, int(quote.turn_start))
+    return f" at {html.escape(time)}" if time else ""
+
+
 def why_it_matched(quote, text: str) -> str:
     similarity = "exact" if quote.similarity >= 100 else f"lowest similarity {quote.similarity:.0f}"
     matches = ", ".join(f"<code>{html.escape(term)}</code> &rarr; <code>{html.escape(words)}</code>"
                         for term, words in dict.fromkeys(matched_words(quote, text)))
     return (f'<div style="color:#555;font-size:0.85rem;margin-top:4px">'
             f'<b>{html.escape(page.label(quote.theme))}</b> &middot; {html.escape(page.label(quote.occupation))} '
-            f'&middot; {html.escape(quote.transcript_id)}, turn {int(quote.turn)} &middot; why it matched: '
-            f'{matches} ({similarity})</div>')
+            f'&middot; {html.escape(quote.transcript_id)}, turn {int(quote.turn)}{at(text, quote)} &middot; '
+            f'why it matched: {matches} ({similarity})</div>')
 
 
 def show_quote(quote) -> None:

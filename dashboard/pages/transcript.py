@@ -32,8 +32,9 @@ if view["transcript"] is not None and data.doc_of(view["transcript"]) is None:
     set_view(transcript=None, hit=None)
 if view["transcript"] is None:
     context.stop_when_nothing_matches(page)
-    view["transcript"] = matching[0]  # the default is settled into the URL at the end of the run
-current = view["transcript"]
+# The first matching transcript is shown by default without entering the view: writing it into the URL
+# after the frame wrote the URL pushed a second history entry (a link without it opens the same one).
+current = view["transcript"] or matching[0]
 options = matching[:MAX_OPTIONS]
 if current not in options:
     options = [current, *options]

@@ -67,8 +67,13 @@ def per_theme(page: PageContext, scored: Analysis, labels: Labels | None, marks:
         first.metric("Transcripts coded (in this data)", f"{result.n:,}")
         second.metric("Theme macro F1", f"{result.macro_f1:.3f}")
         third.metric("Occupation accuracy", f"{result.occupation_accuracy:.1%}")
-    st.dataframe(table, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f") for c in
-                                                        ("quote precision", "precision", "recall", "f1")})
+    st.dataframe(with_dashes(table, ("quote precision", "precision", "recall", "f1")), hide_index=True)
+
+
+def with_dashes(table, columns) -> object:
+    """Two decimals, and "—" where there is nothing to measure (st.dataframe would print "None")."""
+    return table.assign(**{c: table[c].map(lambda v: "—" if v is None or v != v else f"{v:.2f}")
+                           for c in columns if c in table})
 
 
 def compare_with_labels(page: PageContext):

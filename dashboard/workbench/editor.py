@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
+from code_editor import code_editor
 
 from core import CodebookError, Problem, ThemescopeError
 from core.codebook.history import (
@@ -49,10 +51,74 @@ def editor(path: str) -> dict:
         st.warning("**The codebook file changed on disk** since you began this edit (an outside editor?). "
                    "Your text is kept; load the file's text to drop your edit.", icon=":material/sync_problem:")
         st.button("Load the file's text (drop my edit)", on_click=_load_file, args=(path,), key="cb-load-file")
+    if _code_editor_shown():
+        code_view(edit)
     status = "unsaved edit" if workbench.unsaved(edit) else "same as the saved file"
-    st.text_area(f"`{path}` · {status}", key=workbench.EDITOR, height=420, on_change=workbench.copy_editor,
-                 help="Your text is kept while you switch pages; Save makes it the active codebook.")
+    label = f"`{path}` · {status}"
+    if _code_editor_shown():
+        st.caption(label)
+    else:
+        st.text_area(label, key=workbench.EDITOR, height=420, on_change=workbench.copy_editor,
+                     help="Your text is kept while you switch pages; Save makes it the active codebook.")
+    st.toggle("Plain text editor", key="cb-plain", help="A plain text area instead of the code editor (line "
+              "numbers, colours, Ctrl+F search, errors marked in the margin)")
     return edit
+
+
+def _code_editor_shown() -> bool:
+    """The code editor is a component: it draws only in a browser. A browser's session always sends a
+    User-Agent header; AppTest (no browser, components never run) sends none and gets the text area."""
+    return bool(st.context.headers.get("User-Agent")) and not st.session_state.get("cb-plain", False)
+
+
+def code_view(edit: dict) -> None:
+    """The YAML in an Ace editor (bundled in streamlit-code-editor's wheel: works offline). It answers after
+    a pause in typing and when it loses focus; a text a button put in the editor redraws it (a new key)."""
+    checked = workbench.validate(edit["text"], edit["path"])
+    marks = checked.problems if isinstance(checked, CodebookError) else []
+    answer = code_editor(edit["text"], lang="yaml", height=[22, 22], response_mode=["debounce", "blur"],
+                         # no completion: Enter at the end of a typed word must start a new line, never insert a
+                         # word the editor guessed from elsewhere in the file
+                         options={"showLineNumbers": True, "wrap": False, "tabSize": 2,
+                                  "enableBasicAutocompletion": False, "enableLiveAutocompletion": False,
+                                  "enableSnippets": False},
+                         props={"navigateToFileEnd": False, "debounceChangePeriod": 600,
+                                "annotations": [{"row": m.line - 1, "column": (m.column or 1) - 1, "type": "error",
+                                                 "text": _message(m)} for m in marks if m.line],
+                                "markers": [{"startRow": m.line - 1, "endRow": m.line - 1, "startCol": 0,
+                                             "endCol": 1, "className": "ace_error-marker", "type": "fullLine"}
+                                            for m in marks if m.line]},
+                         key=f"cb_code_{st.session_state.get(workbench.GENERATION, 0)}")
+    if answer and answer.get("id") and answer["id"] != st.session_state.get("_codebook_seen"):
+        st.session_state["_codebook_seen"] = answer["id"]
+        if answer["text"] != edit["text"]:
+            edit["text"] = st.session_state[workbench.EDITOR] = answer["text"]
+    line = st.session_state.pop("_codebook_goto", None)
+    if line:
+        _go_to_line(line)
+
+
+def _go_to_line(line: int) -> None:
+    """Move the code editor's cursor to `line` and scroll it into view. Ace keeps its editor on its element
+    (`el.env.editor`); the component's frame and this one are served by the same origin, so a script may reach
+    it. A no-op where there is no such editor."""
+    components.html(f"""<script>
+for (const frame of window.parent.document.querySelectorAll("iframe")) {{
+  try {{
+    const element = frame.contentDocument.querySelector(".ace_editor");
+    if (!element || !element.env) continue;
+    const editor = element.env.editor;
+    editor.gotoLine({int(line)}, 0, false); editor.scrollToLine({int(line)}, true, false); editor.focus();
+    frame.scrollIntoView({{block: "center"}});
+  }} catch (e) {{}}
+}}
+</script>""", height=0)
+
+
+def _revert(path: str) -> None:
+    """Back to the saved text: the edit and its draft go (the warning about the draft with them)."""
+    draft_path(path).unlink(missing_ok=True)
+    _load_file(path)
 
 
 def _load_file(path: str) -> None:
@@ -72,8 +138,9 @@ def actions(edit: dict) -> str | None:
     save.button("Save", icon=":material/save:", key="cb-save", on_click=_save, args=(edit["path"],),
                 width="stretch", help="Atomic; the text it replaces is kept in the history. An invalid text "
                 "is kept as a draft and never becomes active.")
-    revert.button("Revert to saved", icon=":material/undo:", key="cb-revert", on_click=_load_file,
-                  args=(edit["path"],), disabled=not workbench.unsaved(edit), width="stretch")
+    revert.button("Revert to saved", icon=":material/undo:", key="cb-revert", on_click=_revert,
+                  args=(edit["path"],), disabled=not workbench.unsaved(edit), width="stretch",
+                  help="Drop the edit, and the draft kept of it if it did not validate")
     return pressed
 
 
@@ -153,11 +220,15 @@ def _save_over(path: str, conflict: Conflict) -> None:
 def problems(error: CodebookError, text: str) -> None:
     """Each problem with its line and column, and the lines around it with a caret under the column."""
     st.error(f"**{len(error.problems)} problem(s)**: fix them, then Validate again.", icon=":material/error:")
-    for problem in error.problems[:30]:
+    for index, problem in enumerate(error.problems[:30]):
         st.markdown(f"**line {problem.line or '?'}, column {problem.column or '?'}**: "
                     f"{md_escape(_message(problem))}")
         if problem.line:
             st.code(_excerpt(text, problem.line, problem.column), language="yaml", line_numbers=False)
+            if _code_editor_shown():
+                st.button(f"Go to line {problem.line}", key=f"cb-goto-{index}",
+                          on_click=st.session_state.__setitem__, args=("_codebook_goto", problem.line),
+                          icon=":material/arrow_upward:")
 
 
 def _message(problem: Problem) -> str:
@@ -214,7 +285,8 @@ def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
         st.caption("Press **Preview** to see what your edit changes before you save it.")
         return
     if shown.text_hash != workbench.digest(edit["text"]) or shown.analysis_key != page.analysis.key:
-        st.caption("The preview below is of an earlier text or codebook: press **Preview** again.")
+        st.caption("The last preview was of an earlier text or codebook: press **Preview** to see what this "
+                   "edit changes.")
         return
     diff = shown.diff
     st.subheader("What this edit changes")

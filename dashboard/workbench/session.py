@@ -27,6 +27,7 @@ from dashboard.frame import loading
 
 EDIT = "_codebook_edit"     # the researcher's text (see module docstring)
 EDITOR = "cb_editor"        # the text area's key, seeded from EDIT on every run
+GENERATION = "_codebook_generation"  # bumped when a button puts a text in the editor: the code editor redraws
 PREVIEW = "_codebook_preview"
 NOTICE = "_codebook_notice"  # what the last button did, shown once on the next run
 CONFLICT = "_codebook_conflict"  # a save refused because the file changed since the edit began
@@ -70,6 +71,7 @@ def set_text(text: str, *, base: str | None = None) -> None:
     """From a callback: put `text` in the editor (an unsaved edit unless it equals the file)."""
     edit = st.session_state[EDIT]
     edit["text"] = text
+    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     if base is not None:  # a new starting point ends any conflict about the old one
         edit["base"] = base
         st.session_state.pop(CONFLICT, None)

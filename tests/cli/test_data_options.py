@@ -87,6 +87,7 @@ def test_dashboard_passes_the_data_options_to_the_app(tmp_path):
     command = dashboard_command(args)
     assert command[command.index("--client.showErrorDetails") + 1] == "none"
     assert command[command.index("--runner.postScriptGC") + 1] == "false"  # see .streamlit/config.toml
+    assert command[command.index("--client.showSidebarNavigation") + 1] == "false"
     app_argv = command[command.index("--") + 1:]
     assert sources_from_argv(app_argv) == Sources((str(tmp_path / "t.csv"),), (), str(CODEBOOK), "rid", "body",
                                                   str(tmp_path / "c"), True)

@@ -77,14 +77,14 @@ def quote_counts(at) -> tuple[int, int]:
 def test_every_page_runs_on_the_shipped_data(start, page):
     at = start(page)
     assert at.title[0].value == page.capitalize()
-    assert matching_count(at) == 44
-    assert any("**44 transcripts loaded**" in m.value for m in at.sidebar.markdown)  # the data summary
+    assert matching_count(at) == 48
+    assert any("**48 transcripts loaded**" in m.value for m in at.sidebar.markdown)  # the data summary
 
 
 def test_overview_shows_headline_numbers_and_three_charts(start):
     at = start()
     assert [m.label for m in at.metric][:2] == ["Transcripts matching", "Raise at least one theme"]
-    assert at.metric[0].value == "44"
+    assert at.metric[0].value == "48"
     assert len(at.get("plotly_chart")) == 3
 
 
@@ -267,3 +267,38 @@ def test_the_overview_makes_the_plain_figures_clickable(tiny):
     assert len(targets["customdata"]) == len(cells["x"]) * len(cells["y"])
     assert targets["customdata"][0] == cells["customdata"][0][0] and "click" in targets["hovertemplate"]
     assert "clickmode" not in together["layout"] and len(together["data"]) == 1  # co-occurrence: not clickable
+
+
+# ---------------------------------------------------------------- empty results, the page menu, presenting
+def test_a_minimum_no_transcript_reaches_says_so_instead_of_zero_figures(tiny):
+    at = tiny(min_hits="50")
+    assert "No transcript raises a theme at this minimum of hits** (50 per theme)" in at.info[0].value
+    assert len(at.metric) == 0 and len(at.get("plotly_chart")) == 0  # no 0% figures, no empty charts
+    assert any("5** of 5 transcripts match · **none raises a theme**" in m.value for m in at.sidebar.markdown)
+
+
+def test_the_page_menu_links_carry_the_view(tiny):
+    at = tiny(occupation="education", min_hits="2")
+    links = [link.proto for link in at.sidebar.get("page_link")]
+    assert [link.label for link in links] == ["Overview", "Quotes", "Transcript", "Search", "Compare groups",
+                                              "Codebook"]
+    assert all("occupation=education" in link.query_string and "min_hits=2" in link.query_string for link in links)
+
+
+def test_the_default_transcript_stays_out_of_the_url(tiny):
+    at = tiny("transcript", occupation="education")  # one URL write per run: one history entry
+    assert at.selectbox(key="w_transcript").value == "edu_1" and "transcript" not in at.query_params
+
+
+def test_filters_change_from_the_popover_while_presenting(tiny):
+    at = tiny(present="1")
+    assert len(at.sidebar.multiselect) == 0  # no sidebar when presenting
+    at.multiselect(key="w_compact_occupation").select("education").run()
+    assert url_values(at, "occupation") == ["education"] and at.metric[0].value == "2"
+    assert at.multiselect(key="w_compact_occupation").value == ["education"]
+
+
+def test_a_quote_from_a_timed_transcript_says_when_it_was_said():
+    """The caption, Word and Otter files of data/formats keep each turn's time: the quote card shows it."""
+    at = run_app("quotes", q="handover")  # the Teams captions of a (synthetic) ward nurse
+    assert re.search(r"turn \d+ at 00:00:\d{2} &middot;", html_of(at))

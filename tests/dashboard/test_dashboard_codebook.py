@@ -117,6 +117,7 @@ def test_a_preview_of_an_earlier_text_is_not_shown_as_current(open_page):
     at = press(edit(open_page(), "threshold: 88", "threshold: 85"), "cb-preview")
     at = edit(at, "threshold: 85", "threshold: 86")
     assert "earlier text" in "\n".join(c.value for c in at.caption)
+    assert "press **Preview** to see what this edit changes" in "\n".join(c.value for c in at.caption)
 
 
 def test_save_makes_the_edit_active_and_keeps_the_previous_version(open_page, files):
@@ -140,6 +141,21 @@ def test_an_invalid_save_is_kept_as_a_draft_and_never_made_active(open_page, fil
     assert "Not saved" in at.warning[0].value
     assert any(m.value.startswith("**line 4, column") for m in at.markdown)
     assert "treshold" in at.text_area(key="cb_editor").value  # the researcher's text is still there
+
+
+def test_revert_to_saved_drops_the_edit_and_its_draft_warning(open_page, files):
+    codebook = files[0]
+    at = press(edit(open_page(), "threshold: 88", "treshold: 88"), "cb-save")
+    assert any("draft that did not validate" in w.value for w in at.warning)
+    at = press(at, "cb-revert")
+    assert not draft_path(codebook).exists()
+    assert not any("draft" in w.value for w in at.warning)
+    assert at.text_area(key="cb_editor").value == codebook.read_text()
+
+
+def test_without_a_browser_the_plain_text_area_is_the_editor(open_page):
+    at = open_page()
+    assert at.text_area(key="cb_editor").value and at.toggle(key="cb-plain").value is False
 
 
 def _themes_over_the_limit(text: str) -> str:
@@ -190,7 +206,7 @@ def test_the_term_report_lists_terms_variants_lint_and_near_misses(open_page):
     terms = at.dataframe[1].value
     assert "depreceated 95.2" in terms.loc[terms["term"] == "deprecated", "variants"].iloc[0]
     lint = at.dataframe[0].value
-    assert {"silent-theme", "shared-term", "shared-occupation-term"} <= set(lint["rule"])
+    assert set(lint["rule"]) == {"silent-theme", "shared-occupation-term"}  # the default rules that fire here
     assert lint["line"].notna().all() and lint["column"].notna().all()
 
 
@@ -312,7 +328,8 @@ def test_the_hand_coding_check_shows_precision_recall_kappa_and_the_queue(open_p
     scores = at.dataframe[0].value
     assert {"quote precision", "precision", "recall", "f1"} <= set(scores.columns)
     accuracy = scores.set_index("theme").loc["Accuracy"]
-    assert accuracy["quotes marked"] == 2 and accuracy["quote precision"] == 0.5
+    assert accuracy["quotes marked"] == 2 and accuracy["quote precision"] == "0.50"
+    assert "None" not in scores.astype(str).to_numpy()  # nothing to measure shows "—", not "None"
     kappa = at.dataframe[1].value
     assert list(kappa.columns[:3]) == ["theme", "n", "agreement"] and kappa["n"].max() > 0
     assert "doubt" in markdown(at)

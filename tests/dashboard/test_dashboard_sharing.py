@@ -15,7 +15,7 @@ from core.views.snapshot import snapshot
 APP = str(ROOT / "dashboard" / "app.py")
 PAGES = ["overview", "quotes", "transcript"]
 EXPORT_LABELS = ["Quotes (CSV)", "Quotes (Excel)", "Theme prevalence table (CSV)", "Occupation x theme table (CSV)",
-                 "Co-occurrence table (CSV)", "Report (one HTML file, works offline)"]
+                 "Co-occurrence table (CSV)", "Report (one HTML file, works offline)", "REFI-QDA project (.qdpx)"]
 
 
 @pytest.fixture(scope="module")

@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 from support import DATA, ROOT
 
@@ -118,3 +120,20 @@ def test_shard_texts_are_the_texts_read_whether_or_not_the_file_bytes_are_kept(t
     assert mixed.text("crlf") == "User: line one\nline two"  # repaired: saved from the text, not the bytes
     as_read = analyse([only_plain], codebook=book, cache_dir=tmp_path / "cache", workers=1)  # bytes kept
     assert as_read.text("solo") == "User: naïve ’quotes’"
+
+
+def test_caption_and_word_files_keep_their_roles_under_a_codebook_with_other_labels(tmp_path):
+    """The formats readers write `Interviewer (...)`/`Participant (...)` labels: a codebook naming its own
+    speakers (`Q`/`A`) must still read those files' participants as participants."""
+    text = (ROOT / "config" / "codebook.yaml").read_text()
+    speakers = re.search(r"\n  speakers:\n(    .*\n)+", text).group(0)
+    own = parse_codebook(text.replace(speakers, "\n  speakers: {interviewer: [Q], participant: [A]}\n"),
+                         source="own-labels.yaml")
+    assert own.settings.participant_labels == ("A",)
+    default = parse_codebook(text, source="codebook.yaml")
+    folder = ROOT / "data" / "formats"
+    for codebook in (own, default):
+        analysis = analyse([folder], codebook=codebook, use_cache=False, workers=1)
+        assert (analysis.transcripts["participant_words"] > 100).all(), analysis.transcripts
+    mine = analyse([folder], codebook=own, use_cache=False, workers=1).hits
+    assert len(mine) > 0 and set(mine["speaker"]) == {"participant"}

@@ -134,7 +134,7 @@ def test_archives_are_reported_with_a_hint_and_other_unknown_files_stay_ignored(
     with zipfile.ZipFile(tmp_path / "batch.zip", "w") as archive:
         archive.writestr("inside.csv", TABLE)
     (tmp_path / "old.tar.gz").write_bytes(gzip.compress(b"not a tar"))
-    (tmp_path / "notes.docx").write_bytes(b"PK")
+    (tmp_path / "notes.pages").write_bytes(b"PK")  # a file type no loader reads (a broken .docx is reported)
     (tmp_path / "good.txt").write_text("User: fine")
     loaded, problems = load(tmp_path)
     assert list(loaded) == ["good"]

@@ -85,11 +85,11 @@ def test_malformed_csv_is_reported_and_other_files_still_load(tmp_path):
 
 
 def test_missing_path_and_unsupported_type_are_reported(tmp_path):
-    (tmp_path / "notes.docx").write_bytes(b"PK")
-    loaded, report = load(tmp_path / "nope", tmp_path / "notes.docx")
+    (tmp_path / "notes.pages").write_bytes(b"PK")
+    loaded, report = load(tmp_path / "nope", tmp_path / "notes.pages")
     assert loaded == {}
     text = "\n".join(messages(report))
-    assert "nope: no such file or folder" in text and "unsupported file type .docx" in text
+    assert "nope: no such file or folder" in text and "unsupported file type .pages" in text
 
 
 def test_metadata_reports_duplicates_and_indexes_by_id(tmp_path):

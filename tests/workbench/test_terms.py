@@ -189,3 +189,20 @@ def test_a_rejected_real_word_is_a_near_miss_with_its_frequency_and_the_corpus_s
     assert 0 < misses.loc["depreciated", "frequency"] < 3
     assert misses.loc["selling", "reason"] == "real word" and misses.loc["selling", "suggest"] == ""  # common
     assert misses.loc["selling", "frequency"] > 4
+
+
+def test_a_term_whose_words_a_sibling_claims_is_covered_not_unused():
+    from core.workbench.lint import lint
+    corpus, scored = workbench()
+    sibling = edited("terms: [schedule, calendar]", "terms: [schedule, schedules, calendar]")
+    report = term_report(corpus, corpus.score(sibling, base=scored))
+    rows = report.terms.set_index("term").loc[["schedule", "schedules", "calendar"]]
+    assert rows["hits"].tolist() == [3, 0, 1]  # "schedules" said once, credited to `schedule`
+    assert rows["covered_by"].tolist() == ["", "schedule", ""]
+    assert any("covered by `schedule`" in line for line in report.lines() if " schedules " in line)
+    unused = lint(report, sibling, rules=["unused-term"], unused_min_transcripts=1)
+    assert "schedules" not in " ".join(f.message for f in unused)
+    covered = lint(report, sibling, rules=["covered-term"])
+    assert [f.message for f in covered] == ["theme `scheduling`: term `schedules` is covered by `schedule` "
+                                            "(its hits are counted under that term)"]
+    assert (covered[0].line, covered[0].column) == (16, 23)

@@ -1,6 +1,7 @@
 """Helpers the browser tests share: waiting for a run to finish, screenshots, reading what is shown."""
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -31,3 +32,13 @@ def query(page) -> dict[str, list[str]]:
 
 def path(page) -> str:
     return urlparse(page.url).path
+
+
+@contextlib.contextmanager
+def new_tab(browser, width: int = 1400, height: int = 1000):
+    """A tab in a fresh browser context (no cookies or storage shared with other tests) of the given size."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

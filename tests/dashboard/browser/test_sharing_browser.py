@@ -13,7 +13,7 @@ from pw import query, screenshot, settle
 
 from core import analyse, load_codebook
 from core.share.exports import QUOTE_COLUMNS, attribute_columns, chart_tables, quotes_table
-from core.share.images import IMAGE_SCALE, IMAGE_WIDTH, find_browser
+from core.share.images import IMAGE_SCALE, IMAGE_WIDTH, chart_figures, find_browser
 from core.views.filters import Filters, prepare
 from core.views.snapshot import snapshot
 
@@ -32,7 +32,8 @@ def expected():
     data = prepare(analysis.transcripts, analysis.themes, analysis.hits, codebook.theme_ids)
     view = snapshot(analysis, data, FILTERS)
     return {"quotes": quotes_table(view), "columns": [*QUOTE_COLUMNS, *attribute_columns(data)],
-            "charts": {c.name: c for c in view.charts()}, "tables": chart_tables(view), "n": view.n}
+            "charts": {c.name: c for c in view.charts()}, "images": chart_figures(view),
+            "tables": chart_tables(view), "n": view.n}
 
 
 def open_view(page, url: str) -> None:
@@ -95,7 +96,7 @@ def test_the_quotes_workbook_has_the_same_rows_and_an_about_sheet(downloaded, ex
     rows = list(book["quotes"].values)
     assert list(rows[0]) == expected["columns"] and len(rows) - 1 == len(expected["quotes"])
     about = dict(list(book["about"].values)[1:])
-    assert about["Transcripts matching"] == f"{expected['n']} of 44"
+    assert about["Transcripts matching"] == f"{expected['n']} of 48"
     assert about["Personal details"].startswith("masked")
 
 
@@ -113,7 +114,7 @@ def test_chart_images_have_the_expected_size(downloaded, expected):
     for name in ("prevalence", "by_occupation"):
         png = downloaded[f"themescope-{name}.png"].read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
-        height = expected["charts"][name].figure.layout.height
+        height = expected["images"][name].layout.height  # titled for an image: taller than on screen
         assert struct.unpack(">II", png[16:24]) == (IMAGE_WIDTH * IMAGE_SCALE, height * IMAGE_SCALE)
     svg = downloaded["themescope-cooccurrence.svg"].read_text(encoding="utf-8")
     assert svg.startswith("<svg") and f'width="{IMAGE_WIDTH}"' in svg
