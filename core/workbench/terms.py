@@ -59,29 +59,39 @@ def term_list(codebook: Codebook) -> pd.DataFrame:
 def term_report(corpus: CachedCorpus, scored: Analysis) -> TermReport:
     """Hits, transcripts and matched variants of every term: theme terms as counted in `scored.hits`,
     occupation terms as counted for the occupation decision (participant's first turns, capped per term)."""
+    return summarise(report_hits(corpus, scored), scored.codebook, len(corpus))
+
+
+def report_hits(corpus: CachedCorpus, scored: Analysis) -> pd.DataFrame:
+    """Every theme and occupation hit with its `kind` and matched `variant` (its words): what a report counts.
+    Kept by a caller that reports on several subsets of one corpus (the dashboard's filtered views)."""
     theme_hits = scored.hits.rename(columns={"theme": "code"}).assign(kind="theme")
     occupation = occupation_term_hits(corpus, scored.codebook).assign(kind="occupation")
     hits = pd.concat([theme_hits, occupation], ignore_index=True)
     codes, distinct = pd.factorize(hits["matched_text"])  # a few thousand distinct texts in millions of hits
     hits["variant"] = np.array([" ".join(words(text)) for text in distinct], dtype=object)[codes] \
         if len(hits) else pd.Series(dtype=str)
+    return hits
+
+
+def summarise(hits: pd.DataFrame, codebook: Codebook, n: int) -> TermReport:
+    """The report of `report_hits` (or a subset of them: the hits of some transcripts) on `n` transcripts."""
     variants = (hits.groupby(["kind", "code", "term", "variant"], as_index=False)
                 .agg(similarity=("similarity", "min"), hits=("start", "size"),
                      transcripts=("transcript_id", "nunique"))
                 .sort_values(["kind", "code", "term", "hits", "variant"], ascending=[True, True, True, False, True],
                              ignore_index=True))
-    variants["match"] = _match_kinds(scored.codebook, variants)
-    terms = term_list(scored.codebook)
+    variants["match"] = _match_kinds(codebook, variants)
+    terms = term_list(codebook)
     counts = hits.groupby(["kind", "code", "term"]).agg(hits=("start", "size"),
                                                         transcripts=("transcript_id", "nunique"))
     terms = terms.join(counts, on=["kind", "code", "term"]).fillna({"hits": 0, "transcripts": 0})
     terms[["hits", "transcripts"]] = terms[["hits", "transcripts"]].astype(int)
-    n = len(corpus)
     terms["share"] = terms["transcripts"] / n if n else 0.0
     listed = variants.groupby(["kind", "code", "term"])[["variant", "similarity", "hits"]].apply(
         lambda group: list(group.itertuples(index=False, name=None)))
     terms["variants"] = [listed.get((k, c, t), []) for k, c, t in zip(terms["kind"], terms["code"], terms["term"])]
-    terms["covered_by"] = covered_by(scored.codebook, terms, variants)
+    terms["covered_by"] = covered_by(codebook, terms, variants)
     return TermReport(terms, variants, n)
 
 

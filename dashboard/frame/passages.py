@@ -4,7 +4,9 @@ which escapes it; everything else here is our own markup with escaped labels.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import html
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -141,9 +143,24 @@ def legend_html(counts: dict[str, int], colours: dict[str, str], label_of: Calla
     return f'{STICKY_LEGEND}<div class="{LEGEND_CLASS}">{body}</div>'
 
 
+OPENED = "_opened_quote"  # (transcript id, hit start) of the quote last opened in its transcript
+
+
 def scroll_script(start: int) -> str:
-    """Our own script (no transcript text in it): scroll the opened quote into view once it is drawn.
-    It avoids the character "<": the HTML sanitizer empties a script whose text looks like a tag."""
-    return (f"<script>(function(){{let tries=0;const go=()=>{{const el=document.getElementById('hit-{int(start)}');"
+    """Scroll the opened quote of a transcript into view once it is drawn."""
+    return scroll_to(f"hit-{int(start)}")
+
+
+def scroll_to(element_id: str) -> str:
+    """Our own script (no transcript text in it; `element_id` is made of letters, digits and dashes only):
+    scroll the element into view once it is drawn. It avoids the character "<": the HTML sanitizer empties a
+    script whose text looks like a tag."""
+    safe = re.sub(r"[^A-Za-z0-9-]", "", element_id)
+    return (f"<script>(function(){{let tries=0;const go=()=>{{const el=document.getElementById('{safe}');"
             "if(el){el.scrollIntoView({block:'center'});}else if(40>tries++){setTimeout(go,100);}};"
             "setTimeout(go,150);})();</script>")
+
+
+def quote_anchor(transcript_id: str, start: int) -> str:
+    """The element id of a quote card (a digest: transcript ids may hold any character)."""
+    return "quote-" + hashlib.sha1(f"{transcript_id}|{int(start)}".encode()).hexdigest()[:12]

@@ -9,7 +9,7 @@ import streamlit as st
 from core.views.quotes import Span, page_of, quote_of, spoken_at
 from dashboard.frame import context
 from dashboard.frame import page as frame
-from dashboard.frame.passages import quote_html
+from dashboard.frame.passages import OPENED, quote_anchor, quote_html, scroll_to
 from dashboard.frame.state import copy_widget, seed, set_view
 from dashboard.frame.text import md_escape
 from dashboard.workbench import marking
@@ -90,7 +90,8 @@ def show_quote(quote) -> None:
              for (term, words), s, e in zip(matched_words(quote, text), quote.hit_starts, quote.hit_ends)]
     where = quote_of(quote)
     with st.container(border=True):
-        st.html(quote_html(text, where, spans) + why_it_matched(quote, text))
+        anchor = f'<span id="{quote_anchor(quote.transcript_id, int(quote.start))}"></span>'
+        st.html(anchor + quote_html(text, where, spans) + why_it_matched(quote, text))
         link, turn = st.columns([1, 3])
         link.page_link(context.TRANSCRIPT, label="Open in transcript", icon=":material/open_in_new:",
                        query_params=page.link(transcript=quote.transcript_id, hit=int(quote.start)))
@@ -101,6 +102,9 @@ def show_quote(quote) -> None:
 
 for quote in shown.itertuples():
     show_quote(quote)
+opened = st.session_state.pop(OPENED, None)  # back from a transcript: to the card the reader opened
+if opened is not None and any((q.transcript_id, int(q.start)) == opened for q in shown.itertuples()):
+    st.html(scroll_to(quote_anchor(*opened)), unsafe_allow_javascript=True)
 
 previous, status, following = st.columns([1, 2, 1])
 previous.button("Previous", disabled=number <= 1, on_click=set_view, kwargs={"qpage": number - 1},

@@ -8,6 +8,7 @@ from core.views.quotes import Span, highlight_html, transcript_hits
 from dashboard.frame import context
 from dashboard.frame import page as frame
 from dashboard.frame.passages import (
+    OPENED,
     hit_spans,
     legend_html,
     page_holding,
@@ -131,5 +132,7 @@ turns = page.analysis.turns(current)
 spans = hit_spans(hits, page.colours, page.label, text) + cancelled_spans(current)
 window = page_controls(page_starts(text, turns, spans), turns, len(text))
 st.html(transcript_html(text, turns, spans, target=view["hit"], window=window))
+if view["hit"] is not None:
+    st.session_state[OPENED] = (current, int(view["hit"]))  # Back to the quotes scrolls to its card
 if view["hit"] is not None and window[0] <= view["hit"] < window[1]:
     st.html(scroll_script(view["hit"]), unsafe_allow_javascript=True)  # our script, no transcript text

@@ -300,11 +300,11 @@ def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
                 f"(scored in {shown.seconds:.2f} s)")
     if agreement is not None:
         agreement(shown.after)
-    by_theme, by_occupation = st.columns(2)
-    by_theme.markdown("**Per theme**")
-    by_theme.table(_changed(themes, "theme", page.label), hide_index=True)  # small: a static table draws fastest
-    by_occupation.markdown("**Per occupation**")
-    by_occupation.table(_changed(diff.occupations, "occupation", page.label), hide_index=True)
+    # one above the other, full width: side by side, their columns were cut off
+    st.markdown("**Per theme**")
+    st.table(_changed(themes, "theme", page.label), hide_index=True)  # small: a static table draws fastest
+    st.markdown("**Per occupation**")
+    st.table(_changed(diff.occupations, "occupation", page.label), hide_index=True)
     gained, lost = st.columns(2)
     with gained:
         quote_list(page, diff.gained, "gained", "#c6f6d5")
@@ -313,9 +313,20 @@ def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
 
 
 def _changed(table: pd.DataFrame, key: str, label) -> pd.DataFrame:
+    """The rows where something moved, with labels for codes and words for column names."""
     rows = changed_rows(table)
     rows[key] = rows[key].map(lambda code: md_escape(label(code)))  # st.table renders Markdown
-    return rows
+    return rows.rename(columns=readable)
+
+
+def readable(column: str) -> str:
+    """A diff column's name in words: `theme_transcripts_gained` -> `Theme presences gained`.
+
+    >>> readable("transcripts_moved_in"), readable("quotes_lost")
+    ('Transcripts moved in', 'Quotes lost')
+    """
+    words = column.replace("theme_transcripts", "theme presences").replace("_", " ")
+    return words[:1].upper() + words[1:]
 
 
 def quote_list(page: PageContext, quotes: pd.DataFrame, title: str, colour: str) -> None:

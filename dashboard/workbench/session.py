@@ -22,7 +22,7 @@ from core.engine.rescore import CachedCorpus
 from core.views.quotes import TurnBounds, cut_quote
 from core.workbench.diff import CodebookDiff, diff_scores
 from core.workbench.lint import Finding, lint
-from core.workbench.terms import TermReport, near_misses, term_report, threshold_change
+from core.workbench.terms import TermReport, near_misses, report_hits, summarise, threshold_change
 from dashboard.frame import loading
 
 EDIT = "_codebook_edit"     # the researcher's text (see module docstring)
@@ -126,8 +126,20 @@ def corpus_of(analysis: Analysis) -> CachedCorpus:
 
 @st.cache_resource(show_spinner="Counting what each term matches...", max_entries=4)
 def report_for(analysis_key: str, _analysis: Analysis) -> tuple[TermReport, list[Finding]]:
-    report = term_report(corpus_of(_analysis), _analysis)
+    """The term report and lint on the whole corpus (lint judges the codebook, not a view)."""
+    report = summarise(report_hits_for(analysis_key, _analysis), _analysis.codebook, len(_analysis.transcripts))
     return report, lint(report, _analysis.codebook)
+
+
+@st.cache_resource(show_spinner="Counting every term's hits...", max_entries=4)
+def report_hits_for(analysis_key: str, _analysis: Analysis) -> pd.DataFrame:
+    return report_hits(corpus_of(_analysis), _analysis)
+
+
+def view_report(analysis: Analysis, transcripts: pd.Series) -> TermReport:
+    """The term report on the transcripts of a filtered view (their ids)."""
+    hits = report_hits_for(analysis.key, analysis)
+    return summarise(hits[hits["transcript_id"].isin(transcripts)], analysis.codebook, len(transcripts))
 
 
 @st.cache_data(show_spinner="Looking for near misses...", max_entries=16)

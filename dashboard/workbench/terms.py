@@ -17,22 +17,38 @@ ALL = ""
 
 
 def render(page: PageContext) -> None:
-    report, findings = workbench.report_for(page.analysis.key, page.analysis)
-    code = st.selectbox("Theme or occupation", [ALL, *page.codebook.theme_ids, *page.codebook.occupation_ids],
-                        key="cb-term-code", format_func=lambda c: page.label(c) if c else "All")
+    """The report on the sidebar's filtered view, for the theme chosen here (the sidebar's themes only)."""
+    _, findings = workbench.report_for(page.analysis.key, page.analysis)
+    view_ids = page.data.transcripts["transcript_id"][page.mask]
+    report = workbench.view_report(page.analysis, view_ids)
+    codes = [ALL, *page.themes_in_view, *page.codebook.occupation_ids]
+    code = st.selectbox("Theme or occupation", codes, key="cb-term-code",
+                        index=codes.index(page.view["sel_theme"]) if page.view["sel_theme"] in codes else 0,
+                        format_func=lambda c: page.label(c) if c else "All")
     lint_findings(findings, code)
     terms = report.terms if not code else report.terms[report.terms["code"] == code]
-    st.markdown(f"**Terms** ({len(terms):,}) on {report.n_transcripts:,} transcripts")
+    terms = terms[terms["code"].isin(codes) | (terms["kind"] == "occupation")]
+    st.markdown(f"**Terms** ({len(terms):,}) on the {report.n_transcripts:,} transcripts in view"
+                + (f" ({md_escape(page.snapshot.describe())})" if page.snapshot.n < page.data.size else ""))
     st.dataframe(_terms_table(terms, page), hide_index=True, height=320,
                  column_config={"share": st.column_config.ProgressColumn("share", format="percent", max_value=1)})
     window = st.slider("Near misses: words this many points under the threshold", 1, 20, 10, key="cb-near-window")
     misses = workbench.near_misses_for(page.analysis.key, float(window), page.analysis)
     if code:
         misses = misses[misses["code"] == code]
-    st.markdown(f"**Near misses** ({len(misses):,}): words a term would match with a lower threshold")
-    st.dataframe(misses.drop(columns=["term_index"]).head(500), hide_index=True, height=240)
-    variant_picker(page, report.variants if not code else report.variants[report.variants["code"] == code], misses)
+    st.markdown(f"**Near misses** ({len(misses):,}): words a term would match with a lower threshold, in all "
+                f"{page.data.size:,} transcripts (a vocabulary: the filters do not apply)")
+    st.dataframe(_readable_misses(misses, page), hide_index=True, height=240)
+    variant_picker(page, report.variants if not code else report.variants[report.variants["code"] == code], misses,
+                   code)
     threshold_control(page)
+
+
+def _readable_misses(misses: pd.DataFrame, page: PageContext) -> pd.DataFrame:
+    """Labels for codes, no internal positions."""
+    table = misses.drop(columns=["term_index"]).head(500).copy()
+    table["code"] = table["code"].map(page.label)
+    return table.rename(columns={"code": "theme or occupation"})
 
 
 def lint_findings(findings, code: str) -> None:
@@ -57,7 +73,7 @@ def _terms_table(terms: pd.DataFrame, page: PageContext) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- one click: a variant onto allow or deny
-def variant_picker(page: PageContext, variants: pd.DataFrame, misses: pd.DataFrame) -> None:
+def variant_picker(page: PageContext, variants: pd.DataFrame, misses: pd.DataFrame, code: str = ALL) -> None:
     """Near misses (to allow) and matched variants other than the term itself (to deny)."""
     options = [("near miss", r.kind, r.code, r.term, r.variant, r.similarity) for r in misses.head(300).itertuples()]
     options += [("matched", r.kind, r.code, r.term, r.variant, r.similarity) for r in variants.itertuples()
@@ -68,7 +84,7 @@ def variant_picker(page: PageContext, variants: pd.DataFrame, misses: pd.DataFra
     if not options:
         st.caption("No near misses or variants for this selection.")
         return
-    chosen = st.selectbox("Variant", range(len(options)), key="cb-variant",
+    chosen = st.selectbox("Variant", range(len(options)), key=f"cb-variant-{code}",  # per theme: never another's
                           format_func=lambda i: f"{options[i][4]} \u2192 {options[i][3]} ({page.label(options[i][2])}"
                                                 f", {options[i][0]}, similarity {options[i][5]:g})")
     allow, deny = st.columns(2)

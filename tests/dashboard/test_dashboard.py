@@ -302,3 +302,20 @@ def test_a_quote_from_a_timed_transcript_says_when_it_was_said():
     """The caption, Word and Otter files of data/formats keep each turn's time: the quote card shows it."""
     at = run_app("quotes", q="handover")  # the Teams captions of a (synthetic) ward nurse
     assert re.search(r"turn \d+ at 00:00:\d{2} &middot;", html_of(at))
+
+
+def test_back_from_a_transcript_the_quotes_page_scrolls_to_the_card_that_was_opened():
+    from dashboard.frame.passages import quote_anchor
+    at = run_app("quotes")
+    card = re.search(r'<span id="(quote-[0-9a-f]{12})"></span>', html_of(at)).group(1)
+    link = next(p.proto for p in at.get("page_link") if p.proto.label == "Open in transcript")
+    query = dict(pair.split("=", 1) for pair in link.query_string.split("&"))
+    opened = (query["transcript"], int(query["hit"]))
+    assert quote_anchor(*opened) == card
+    at.query_params["transcript"], at.query_params["hit"] = opened[0], str(opened[1])
+    at.switch_page("pages/transcript.py").run()  # as the link does: the transcript page remembers the quote
+    assert at.session_state["_opened_quote"] == opened
+    at.switch_page("pages/quotes.py").run()
+    assert f"getElementById('{card}')" in html_of(at)
+    at.run()
+    assert f"getElementById('{card}')" not in html_of(at)  # once: a later rerun leaves the reader's scroll alone

@@ -110,7 +110,8 @@ def test_preview_lists_the_quotes_gained_and_lost(open_page):
     lost = body[body.index('data-testid="cb-quotes-lost"'):]
     assert re.search(r"<mark[^>]*>fear</mark>", lost) and "Worry" in lost
     per_theme = at.table[0].value
-    assert set(per_theme["theme"]) == {"Scheduling", "Worry"}
+    assert set(per_theme["Theme"]) == {"Scheduling", "Worry"}
+    assert "Quotes gained" in per_theme.columns and not [c for c in per_theme.columns if "_" in c]  # words
 
 
 def test_a_preview_of_an_earlier_text_is_not_shown_as_current(open_page):
@@ -202,7 +203,7 @@ def test_the_edit_survives_a_page_switch(open_page):
 def test_the_term_report_lists_terms_variants_lint_and_near_misses(open_page):
     at = open_tab(open_page(), "Terms")
     text = markdown(at)
-    assert "**Terms** (12) on 3 transcripts" in text and "**Near misses** (1)" in text
+    assert "**Terms** (12) on the 3 transcripts in view" in text and "**Near misses** (1)" in text
     terms = at.dataframe[1].value
     assert "depreceated 95.2" in terms.loc[terms["term"] == "deprecated", "variants"].iloc[0]
     lint = at.dataframe[0].value
@@ -210,9 +211,23 @@ def test_the_term_report_lists_terms_variants_lint_and_near_misses(open_page):
     assert lint["line"].notna().all() and lint["column"].notna().all()
 
 
+def test_the_term_report_follows_the_sidebar_filters_and_labels_its_codes(open_page):
+    """The tester's case: "on 1,250 transcripts" when 36 matched, and raw ids in the near-miss table."""
+    whole = open_tab(open_page(), "Terms").dataframe[1].value.set_index(["code", "term"])["transcripts"]
+    at_terms = open_tab(open_page(occupation="education"), "Terms")
+    text = markdown(at_terms)
+    shown = re.search(r"\*\*Terms\*\* \(\d+\) on the (\d+) transcripts in view", text)
+    assert shown and 0 < int(shown.group(1)) < 3 and "occupation: " in text
+    narrowed = at_terms.dataframe[1].value.set_index(["code", "term"])["transcripts"]
+    assert (narrowed <= whole.reindex(narrowed.index)).all() and narrowed.sum() < whole.sum()
+    misses = at_terms.dataframe[2].value
+    assert "term_index" not in misses and set(misses["theme or occupation"]) <= {"Scheduling", "Worry", "Accuracy",
+                                                                                "Speed"}
+
+
 def test_one_click_puts_a_near_miss_on_the_allow_list_as_an_unsaved_edit(open_page, files):
     at = open_tab(open_page(), "Terms")
-    options = at.selectbox(key="cb-variant").options
+    options = at.selectbox(key="cb-variant-").options
     assert options[0].startswith("calandar \u2192 calendar")
     press(at, "cb-allow")
     assert files[0].read_text() == CODEBOOK.read_text()  # not saved
