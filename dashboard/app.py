@@ -16,7 +16,8 @@ if str(HERE.parent) not in sys.path:
 
 from dashboard.frame import errors, identity, sidebar, state  # noqa: E402
 
-st.set_page_config(page_title="Themescope", page_icon=":material/forum:", layout="wide")
+# a local image: a Material icon as page icon is fetched from fonts.gstatic.com, which a meeting room may not reach
+st.set_page_config(page_title="Themescope", page_icon=str(HERE / "assets" / "favicon.png"), layout="wide")
 identity.require_sign_in()  # sign-in configured: an anonymous visitor sees the sign-in screen only
 # The menu is drawn by the frame (sidebar.page_menu) as links carrying the view's URL.
 page = st.navigation([st.Page(sidebar.PAGES / script, title=title, icon=icon, default=script == "overview.py")

@@ -74,9 +74,13 @@ class LocalProcesses:
         with self._lock:
             if self._pool is None:
                 method = self.start_method or safe_start_method()
+                context = multiprocessing.get_context(method)
                 with _blank_main(method != "fork"):
-                    pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
-                                               initializer=reuse_freed_memory)
+                    # The pool starts a process per task until one is idle: a first worker done with its task
+                    # before the next was submitted would leave the rest to start later, with `__main__` back.
+                    # Each worker waits for all the others at its start, so all start here.
+                    pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start,
+                                               initargs=(context.Barrier(self.workers),))
                     started = [pool.submit(os.getpid) for _ in range(self.workers)]  # every worker, now
                     for future in started:
                         future.result()
@@ -131,6 +135,11 @@ def safe_start_method() -> str:
         return "fork"
     multiprocessing.set_forkserver_preload(["core.engine.pipeline"])
     return "forkserver"
+
+
+def _worker_start(everyone: threading.Barrier) -> None:
+    reuse_freed_memory()
+    everyone.wait(timeout=120)  # a worker that never came breaks the pool with a clear error, never a hang
 
 
 def reuse_freed_memory() -> None:

@@ -82,7 +82,8 @@ def code_view(edit: dict) -> None:
                          options={"showLineNumbers": True, "wrap": False, "tabSize": 2,
                                   "enableBasicAutocompletion": False, "enableLiveAutocompletion": False,
                                   "enableSnippets": False},
-                         props={"navigateToFileEnd": False, "debounceChangePeriod": 600,
+                         # Ace's own "chrome" theme: the component's streamlit themes fetch a font from Google
+                         props={"theme": "chrome", "navigateToFileEnd": False, "debounceChangePeriod": 600,
                                 "annotations": [{"row": m.line - 1, "column": (m.column or 1) - 1, "type": "error",
                                                  "text": _message(m)} for m in marks if m.line],
                                 "markers": [{"startRow": m.line - 1, "endRow": m.line - 1, "startCol": 0,

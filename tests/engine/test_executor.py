@@ -2,6 +2,7 @@
 score at the same time on one shared executor each get their own, correct results."""
 from __future__ import annotations
 
+import sys
 import threading
 
 import pandas as pd
@@ -118,3 +119,30 @@ def _at_once(function, items: list) -> list:
     for thread in threads:
         thread.join()
     return results
+
+
+def test_every_worker_starts_while_main_is_blank(tmp_path, monkeypatch):
+    """A worker started after the pool's start-up would import `__main__` again: in a dashboard server, the page
+    script. Here the first start-up task finishes before the second is submitted (a busy machine), and later
+    tasks keep every worker busy, which made the pool start its second worker late."""
+    import time
+    import types
+    from concurrent.futures import ProcessPoolExecutor
+
+    from core.engine import executor
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('a page script ran in a worker')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+
+    class SlowToSubmit(ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            future = super().submit(*args, **kwargs)
+            time.sleep(0.5)
+            return future
+
+    monkeypatch.setattr(executor, "ProcessPoolExecutor", SlowToSubmit)
+    with executor.LocalProcesses(2, start_method="forkserver") as pool:
+        assert list(pool.map(time.sleep, [1.0, 1.0])) == [None, None]
