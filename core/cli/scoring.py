@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -34,6 +35,10 @@ def _add_score(commands) -> None:
     add_data_options(parser)
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the output tables")
     parser.add_argument("--workers", type=int, help="processes to use (default: up to 2)")
+    parser.add_argument("--executor", choices=("processes", "dask"), default="processes",
+                        help="where shards are scored: local processes, or a Dask cluster (themescope[cluster])")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="with --executor dask: the scheduler to use, e.g. "
+                        "tcp://10.0.0.5:8786 (default: a local cluster of --workers processes)")
     parser.set_defaults(run=run_score)
 
 
@@ -46,9 +51,9 @@ def run_score(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers {args.workers}: needs at least 1 process", hint="e.g. --workers 2")
     out = output_folder(args.out)  # before the scoring: a bad --out should not cost a whole run
     codebook = load_codebook(args.codebook)
-    with _progress_bar() as bar:
+    with _executor(args) as executor, _progress_bar() as bar:
         analysis = analyse(codebook=codebook, **analyse_arguments(args), workers=args.workers,
-                           on_progress=bar.update)
+                           executor=executor, on_progress=bar.update)
     write_tables(analysis, out)
     for line in analysis.report.lines():
         print(line, file=sys.stderr)
@@ -58,6 +63,22 @@ def run_score(args: argparse.Namespace) -> int:
         print("\nShare of transcripts raising each theme, by occupation:")
         print(_format_prevalence(prevalence_by_occupation(analysis.transcripts, analysis.themes)))
     return 0 if len(analysis.transcripts) else 1
+
+
+def _executor(args: argparse.Namespace):
+    """The executor `score` runs on: None (the engine's own pool) or a Dask cluster, closed after the run."""
+    if args.executor != "dask":
+        if args.scheduler:
+            raise UsageError("--scheduler needs --executor dask", hint="add --executor dask")
+        return contextlib.nullcontext()
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise UsageError("--executor dask needs Dask distributed, which is not installed",
+                         hint="pip install 'themescope[cluster]' (or: pip install 'dask[distributed]')") from None
+    from core.engine.executor import DaskCluster
+
+    return DaskCluster(args.scheduler, args.workers)
 
 
 def write_tables(analysis, out: Path) -> None:

@@ -89,13 +89,7 @@ class LocalProcesses:
 
     def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
         pool = self._started()
-        pending: deque[Future] = deque()
-        for item in items:
-            pending.append(pool.submit(function, item))
-            if len(pending) > 2 * self.workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        return in_order(lambda item: pool.submit(function, item), items, 2 * self.workers)
 
     def close(self) -> None:
         with self._lock:
@@ -108,6 +102,68 @@ class LocalProcesses:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class DaskCluster:
+    """Shards on a Dask distributed cluster: the scheduler at `address` (a university cluster through
+    dask-jobqueue, a Kubernetes namespace through dask-kubernetes), or, without one, a LocalCluster of `workers`
+    processes on this machine. Started on the first `map`, ended by `close()`.
+
+    The same pure function runs on the workers as on local processes, so the results are identical; the
+    workers must reach the cache folder the shards are written to (a shared file system on a real cluster).
+    Transcripts still travel from this process to the workers in each job: reading on the workers comes next.
+    """
+
+    def __init__(self, address: str | None = None, workers: int | None = None):
+        self.address = address
+        self.workers = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
+        self._client = None
+        self._cluster = None
+        self._lock = threading.Lock()
+
+    def _started(self):
+        with self._lock:
+            if self._client is None:
+                from distributed import Client, LocalCluster  # an optional dependency: themescope[cluster]
+
+                if self.address is None:
+                    with _blank_main(True):  # Dask starts its workers as LocalProcesses does: see _blank_main
+                        self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                                     processes=True, dashboard_address=None, host="127.0.0.1")
+                self._client = Client(self.address or self._cluster)
+                if self.address is not None:
+                    self.workers = max(1, len(self._client.scheduler_info()["workers"]))
+            return self._client
+
+    def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
+        client = self._started()
+        return in_order(lambda item: client.submit(function, item, pure=False), items, 2 * self.workers)
+
+    def close(self) -> None:
+        with self._lock:
+            for part in (self._client, self._cluster):
+                if part is not None:
+                    part.close()
+            self._client = self._cluster = None
+
+    def __enter__(self) -> DaskCluster:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def in_order(submit: Callable[[Item], Future], items: Iterable[Item], in_flight: int) -> Iterator:
+    """The results of `submit(item)` (a future) for each item, in the items' order: items are submitted as the
+    caller's iterator yields them, with at most `in_flight` waiting, so work starts while the caller is still
+    reading files and memory stays flat on any corpus size."""
+    pending: deque[Future] = deque()
+    for item in items:
+        pending.append(submit(item))
+        if len(pending) > in_flight:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 @contextlib.contextmanager
