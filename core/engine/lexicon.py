@@ -201,19 +201,31 @@ def real_words() -> frozenset[str]:
     return words
 
 
+class Forms(dict):
+    """word -> its regular forms, and how many were read from the machine's memo (so an unchanged memo is
+    never read again to be merged: it grows to megabytes on a machine that has seen large corpora)."""
+
+    loaded: int = 0
+
+
 @lru_cache(maxsize=1)
-def remembered_forms() -> dict[str, list[str]]:
+def remembered_forms() -> Forms:
     """word -> its regular forms, as worked out on this machine before (`save_forms` adds the new ones)."""
+    forms = Forms()
     try:
         found = json.loads(_forms_path().read_text(encoding="utf-8"))
-        return found if isinstance(found, dict) else {}
+        forms.update(found if isinstance(found, dict) else {})
     except (OSError, ValueError):
-        return {}
+        pass
+    forms.loaded = len(forms)
+    return forms
 
 
 def save_forms() -> None:
     """Keep the forms worked out in this process for the next one (nothing when none are new)."""
     forms = remembered_forms()
+    if len(forms) == forms.loaded:
+        return
     try:
         on_disk = json.loads(_forms_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):

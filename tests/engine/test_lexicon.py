@@ -97,3 +97,32 @@ def test_the_fast_path_agrees_with_the_rule_on_both_tables():
         fast = dict(matcher.matches_of(word))
         slow = {slot: s for slot, r in enumerate(index.rules) if (s := r.similarity(word)) is not None}
         assert fast.keys() == slow.keys(), word
+
+
+def test_the_forms_memo_is_written_only_when_a_run_found_new_forms(tmp_path, monkeypatch):
+    """The memo grows to megabytes on a machine that has seen large corpora: a run that found nothing new must
+    not read it again to merge (0.1 s of every cold run) nor write it."""
+    import json
+
+    from core.engine import lexicon
+
+    monkeypatch.setenv(lexicon.ENV_LEXICON_CACHE, str(tmp_path))
+    for cached in (lexicon.remembered_forms, lexicon.regular_forms):
+        cached.cache_clear()
+    try:
+        lexicon.regular_forms("schedule")
+        lexicon.save_forms()
+        memo = next(tmp_path.glob("forms-*.json"))
+        assert "scheduling" in json.loads(memo.read_text())["schedule"]
+        lexicon.remembered_forms.cache_clear()  # the next process: reads the memo, finds nothing new
+        lexicon.regular_forms.cache_clear()
+        lexicon.regular_forms("schedule")
+        memo.write_text(json.dumps({"schedule": ["schedule"], "marker": ["x"]}))  # changed under us: untouched
+        lexicon.save_forms()
+        assert "marker" in json.loads(memo.read_text())
+        lexicon.regular_forms("deadline")  # a new word: merged with what is on disk
+        lexicon.save_forms()
+        assert {"marker", "deadline"} <= json.loads(memo.read_text()).keys()
+    finally:
+        for cached in (lexicon.remembered_forms, lexicon.regular_forms):
+            cached.cache_clear()
