@@ -26,3 +26,12 @@ def write_corpus(folder: Path) -> Path:
         (folder / f"{transcript_id}.txt").write_text(f"Assistant: Tell me about your work.\n\nUser: {words}\n")
     (folder / "metadata.csv").write_text("transcript_id,region\n" + "".join(f"{k},{v}\n" for k, v in REGIONS.items()))
     return folder
+
+
+def analysed(folder: Path, cache_dir: Path):
+    """The corpus in `folder` scored with CODEBOOK, and its prepared view data: (analysis, data)."""
+    from core import analyse, load_codebook
+    from core.views.filters import prepare
+
+    analysis = analyse([folder], codebook=load_codebook(CODEBOOK), cache_dir=cache_dir)
+    return analysis, prepare(analysis.transcripts, analysis.themes, analysis.hits, analysis.codebook.theme_ids)

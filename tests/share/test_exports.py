@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from sharing_corpus import CODEBOOK, write_corpus
+from sharing_corpus import analysed as analysed_corpus
 
 from core import analyse, load_codebook
 from core.share.exports import EXPORTERS, QUOTE_COLUMNS, chart_tables, csv_bytes, quotes_table, xlsx_bytes
@@ -19,9 +20,7 @@ from core.views.snapshot import snapshot
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory):
     folder = write_corpus(tmp_path_factory.mktemp("sharing") / "transcripts")
-    codebook = load_codebook(CODEBOOK)
-    analysis = analyse([folder], codebook=codebook, cache_dir=tmp_path_factory.mktemp("cache"))
-    return analysis, prepare(analysis.transcripts, analysis.themes, analysis.hits, codebook.theme_ids)
+    return analysed_corpus(folder, tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture

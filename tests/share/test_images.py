@@ -4,12 +4,11 @@ import re
 import struct
 
 import pytest
-from sharing_corpus import CODEBOOK, write_corpus
+from sharing_corpus import analysed, write_corpus
 
-from core import analyse, load_codebook
 from core.share.images import IMAGE_SCALE, chart_figures, find_browser, render_chart_images, titled
 from core.views.figures import COLOUR_BAR_MIN_PX, MIN_GRID_PX
-from core.views.filters import Filters, prepare
+from core.views.filters import Filters
 from core.views.snapshot import snapshot
 
 needs_browser = pytest.mark.skipif(find_browser() is None, reason="no Chrome/Chromium for kaleido")
@@ -19,10 +18,7 @@ needs_browser = pytest.mark.skipif(find_browser() is None, reason="no Chrome/Chr
 def one_occupation(tmp_path_factory):
     """The view of one occupation: its heatmap has a single row."""
     folder = write_corpus(tmp_path_factory.mktemp("images") / "transcripts")
-    codebook = load_codebook(CODEBOOK)
-    analysis = analyse([folder], codebook=codebook, cache_dir=tmp_path_factory.mktemp("cache"))
-    data = prepare(analysis.transcripts, analysis.themes, analysis.hits, codebook.theme_ids)
-    return snapshot(analysis, data, Filters(occupations=("education",)))
+    return snapshot(*analysed(folder, tmp_path_factory.mktemp("cache")), Filters(occupations=("education",)))
 
 
 def test_each_exported_figure_names_its_chart_the_filters_and_n(one_occupation):

@@ -10,14 +10,13 @@ from collections import Counter
 import pytest
 import xmlschema
 from pyrefiqda import RefiProject
-from sharing_corpus import CODEBOOK, write_corpus
+from sharing_corpus import CODEBOOK, analysed, write_corpus
 from support import DATA
 
-from core import analyse, load_codebook
 from core.cli.main import main
 from core.share.exports import EXPORTERS, quotes_table
 from core.views.colours import theme_colours
-from core.views.filters import Filters, prepare
+from core.views.filters import Filters
 from core.views.snapshot import snapshot
 
 SCHEMA = DATA / "refi-qda" / "Project-mrt2019.xsd"
@@ -39,9 +38,7 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def view_of(corpus, tmp_path_factory):
-    codebook = load_codebook(CODEBOOK)
-    analysis = analyse([corpus], codebook=codebook, cache_dir=tmp_path_factory.mktemp("cache"))
-    data = prepare(analysis.transcripts, analysis.themes, analysis.hits, codebook.theme_ids)
+    analysis, data = analysed(corpus, tmp_path_factory.mktemp("cache"))
     return lambda name="all": snapshot(analysis, data, VIEWS[name][0], **VIEWS[name][1])
 
 

@@ -7,11 +7,12 @@ import re
 import numpy as np
 import pytest
 from sharing_corpus import CODEBOOK, write_corpus
+from sharing_corpus import analysed as analysed_corpus
 
-from core import ThemescopeError, analyse, load_codebook
+from core import ThemescopeError
 from core.cli.report import add_report_command
 from core.share.report import build_report
-from core.views.filters import Filters, prepare
+from core.views.filters import Filters
 from core.views.snapshot import snapshot
 
 
@@ -22,9 +23,7 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def analysed(corpus, tmp_path_factory):
-    codebook = load_codebook(CODEBOOK)
-    analysis = analyse([corpus], codebook=codebook, cache_dir=tmp_path_factory.mktemp("cache"))
-    return analysis, prepare(analysis.transcripts, analysis.themes, analysis.hits, codebook.theme_ids)
+    return analysed_corpus(corpus, tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from sharing_corpus import CODEBOOK, write_corpus
+from sharing_corpus import analysed as analysed_corpus
 from support import run_app
 
-from core import analyse, load_codebook
 from core.engine.rescore import CachedCorpus
 from core.handcoding.agreement import quote_precision
 from core.share.exports import EXPORTERS
 from core.share.report import build_report
-from core.views.filters import Filters, prepare
+from core.views.filters import Filters
 from core.views.quotes import quotes_of_analysis
 from core.views.snapshot import snapshot
 from core.workbench.diff import preview
@@ -37,8 +37,7 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def analysed(corpus, tmp_path_factory):
-    analysis = analyse([corpus], codebook=load_codebook(CODEBOOK), cache_dir=tmp_path_factory.mktemp("cache"))
-    return analysis, prepare(analysis.transcripts, analysis.themes, analysis.hits, analysis.codebook.theme_ids)
+    return analysed_corpus(corpus, tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture
