@@ -22,6 +22,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,12 +74,26 @@ def is_speakers_table(path: Path) -> bool:
 
 def speakers_table(folder: Path, report: LoadReport) -> dict[str, str]:
     """The speakers table beside the transcripts (speaker name key -> role); {} when there is none. A bad row
-    is reported (once, however many files use the table) and left out."""
+    is reported (once, however many files use the table) and left out. Read and parsed once per version of
+    the file, not once per transcript beside it."""
     for name in SPEAKER_TABLES:
         path = folder / name
         if path.is_file():
-            return _read_speakers(path, report)
+            stat = path.stat()
+            table, problems = _parsed_speakers(str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            for problem in problems:
+                _add_once(report, path, problem.message, line=problem.line, hint=problem.hint)
+            return dict(table)
     return {}
+
+
+@lru_cache(maxsize=64)
+def _parsed_speakers(path: str, mtime_ns: int, size: int, inode: int) -> tuple[dict[str, str], tuple]:
+    """The table of the file at `path` as it is at that (mtime, size, inode), and the problems found in it."""
+    from core.ingest.loaders import LoadReport  # here: loaders imports this module
+
+    found = LoadReport()
+    return _read_speakers(Path(path), found), tuple(found.problems)
 
 
 def _read_speakers(path: Path, report: LoadReport) -> dict[str, str]:

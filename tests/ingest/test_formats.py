@@ -275,3 +275,19 @@ def test_docx_text_of_a_damaged_zip_is_reported(tmp_path):
     (tmp_path / "broken.docx").write_bytes(buffer.getvalue())
     loaded, report = load(tmp_path / "broken.docx")
     assert loaded == {} and "broken.docx: not a Word .docx file" in messages(report)
+
+
+def test_the_speakers_table_is_read_once_for_all_the_transcripts_beside_it(tmp_path, monkeypatch):
+    from core.ingest import formats
+
+    reads = []
+    real = formats._read_speakers
+    monkeypatch.setattr(formats, "_read_speakers", lambda path, report: reads.append(path) or real(path, report))
+    formats._parsed_speakers.cache_clear()
+    for name in ("a.srt", "b.srt", "c.srt"):
+        write(tmp_path, name, QUESTIONING_SAM)
+    write(tmp_path, "speakers.csv", "speaker,role\nJane Doe,interviewer\n")
+    assert len(load(tmp_path)[0]) == 3 and len(reads) == 1
+    write(tmp_path, "speakers.csv", "speaker,role\nJane Doe,interviewer\nSam Lee,participant\n")  # edited: again
+    load(tmp_path)
+    assert len(reads) == 2
