@@ -81,6 +81,14 @@ class ViewData:
     def doc_of(self, transcript_id: str) -> int | None:
         return self._doc_index.get(transcript_id)
 
+    def docs_of(self, transcript_ids) -> np.ndarray:
+        """The row of each transcript id, -1 for an id this data does not hold (one vectorised look-up)."""
+        return self._doc_series.reindex(np.asarray(transcript_ids, dtype=object)).fillna(-1).to_numpy(np.int64)
+
+    @cached_property
+    def _doc_series(self) -> pd.Series:
+        return pd.Series(np.arange(self.size), index=self.transcripts["transcript_id"].to_numpy())
+
 
 # ---------------------------------------------------------------- preparing an analysis
 def prepare(transcripts: pd.DataFrame, themes: pd.DataFrame, hits: pd.DataFrame,

@@ -86,6 +86,11 @@ class Found:
     def transcripts(self) -> list[str]:
         return list(pd.unique(self.matches["transcript_id"]))
 
+    def within(self, data: ViewData, mask: np.ndarray) -> pd.DataFrame:
+        """The matches in the transcripts of `data` that `mask` keeps (a filtered view)."""
+        docs = data.docs_of(self.matches["transcript_id"])
+        return self.matches[(docs >= 0) & mask[np.maximum(docs, 0)]]
+
 
 class _Shard:
     """One shard's tokens and vocabulary, read once (the arrays stay mapped from the file). The vocabulary is an
@@ -199,12 +204,11 @@ def _one_line(text: str) -> str:
 def view_of_search(found: Found, data: ViewData, passages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """For the search filter: per transcript, did its participants say every term; per hit of `data.hits`,
     does its quote (`passages`, aligned with the hits) hold a mention."""
-    doc_of = pd.Series(np.arange(data.size), index=data.transcripts["transcript_id"].to_numpy())
-    docs = doc_of.reindex(found.matches["transcript_id"].to_numpy()).dropna().to_numpy(np.int64)
+    docs = data.docs_of(found.matches["transcript_id"])
+    held = docs >= 0
     searched = np.zeros(data.size, bool)
-    searched[docs] = True
-    starts = found.matches["start"].to_numpy(np.int64)[found.matches["transcript_id"].isin(doc_of.index).to_numpy()]
-    mentions = np.sort(docs * _SPAN + starts)
+    searched[docs[held]] = True
+    mentions = np.sort(docs[held] * _SPAN + found.matches["start"].to_numpy(np.int64)[held])
     hit_docs = data.hits["doc"].to_numpy(np.int64) * _SPAN
     low = np.searchsorted(mentions, hit_docs + passages["quote_start"].to_numpy(np.int64))
     high = np.searchsorted(mentions, hit_docs + passages["quote_end"].to_numpy(np.int64))

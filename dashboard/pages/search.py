@@ -2,7 +2,6 @@
 that spot (core.views.search). The search is the view's (the sidebar's box, the URL's `q`)."""
 import html
 
-import numpy as np
 import streamlit as st
 
 from core import CodebookError
@@ -37,8 +36,7 @@ if not page.filters.search:
 context.stop_when_nothing_matches(page)
 
 found = loading.text_index_for(page.analysis.key, page.analysis).search(page.filters.search)
-docs = [page.data.doc_of(transcript_id) for transcript_id in found.matches["transcript_id"]]
-matches = found.matches[np.array([doc is not None and bool(page.mask[doc]) for doc in docs], dtype=bool)]
+matches = found.within(page.data, page.mask)
 st.markdown(f"**{len(matches):,} mentions** in **{matches['transcript_id'].nunique():,} transcripts** of the "
             f"{page.snapshot.n:,} in view, for {md_escape(page.filters.search)}")
 if matches.empty:
