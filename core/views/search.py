@@ -159,11 +159,13 @@ class TextIndex:
         """Every shard, read on first use on two threads (checksums and array reads let go of the GIL); one
         reader at a time, so sessions searching at once share the work."""
         with self._reading:
-            missing = [n for n in range(self.store.shard_count) if n not in self._shards]
-            with ThreadPoolExecutor(2) as pool:
-                for number, shard in zip(missing, pool.map(lambda n: _Shard(self.store, n), missing)):
-                    self._shards[number] = shard
-        return [self._shards[n] for n in range(self.store.shard_count)]
+            count = self.store.shard_count  # read from the folder's marker: once per search
+            missing = [n for n in range(count) if n not in self._shards]
+            if missing:  # only the first search reads: later ones start no threads
+                with ThreadPoolExecutor(2) as pool:
+                    for number, shard in zip(missing, pool.map(lambda n: _Shard(self.store, n), missing)):
+                        self._shards[number] = shard
+        return [self._shards[n] for n in range(count)]
 
     def search(self, query: str) -> Found:
         """The mentions of every term in the transcripts that mention all of them."""
