@@ -43,17 +43,39 @@ _MEDIUM_CUE = (r"\b(?:i\s+(?:currently\s+|mainly\s+|mostly\s+|also\s+|primarily\
                r"|practice|practise|translate|interpret|counsel|coach|train|repair|fix|install|clean|drive"
                r"|cook|bake|serve|moderate|work|freelance|consult|specialize|specialise)\b)"
                r"|i\s*(?:'|’)?m\s+in\s+charge\s+of|i\s+am\s+in\s+charge\s+of|i\s*(?:'|’)?m\s+responsible\s+for"
-               r"|i\s+am\s+responsible\s+for|i\s*(?:'|’)?m\s+(?:currently\s+)?(?:in|working\s+in)"
+               r"|i\s+am\s+responsible\s+for|i\s*(?:'|’)?m\s+(?:currently\s+)?(?:in|working\s+in)\b"
                r"|i\s+am\s+(?:currently\s+)?(?:in|working\s+in)\b)")
-# "As a nurse, I ..." only at the start of a sentence: "I use it as a research assistant" and ", as a
-# personal assistant" are about the AI.
+# "As a nurse, I ..." at the start of a sentence is a strong cue. Inside a sentence ("in my workday as a
+# software engineer", "useful to me as a therapist") it is a medium one, and only when the words before it
+# are not about the AI: "I use it as a research assistant" and "such as a reward" describe no job.
 _CLAUSE_AS = r"(?:^|(?<=[.!?:\n])|(?<=[.!?:]\s))\s*as\s+(?:an?\s|the\s)"
-CUE = re.compile(rf"(?P<strong>{_STRONG_CUE}|{_CLAUSE_AS})|(?P<medium>{_MEDIUM_CUE})", re.IGNORECASE)
+_INNER_AS = r"as\s+(?:an?\s|the\s)"
+# "One of my jobs is a preschool teacher", "my other job is as a tutor".
+_JOB_IS = r"\bjobs?\s+(?:is|was)\s+(?:as\s+)?(?:an?\s|the\s)"
+CUE = re.compile(rf"(?P<strong>{_STRONG_CUE}|{_JOB_IS})|(?P<clause_as>{_CLAUSE_AS})|(?P<medium>{_MEDIUM_CUE})"
+                 rf"|(?P<inner>{_INNER_AS})", re.IGNORECASE)
+# Words before an inner "as a" that make it talk about a tool or a comparison, not the speaker's job.
+AI_TALK = frozenset({"use", "uses", "used", "using", "treat", "treats", "treated", "treating", "act", "acts",
+                     "acting", "serve", "serves", "serving", "function", "functions", "see", "sees", "view",
+                     "think", "thinking", "like", "such", "rely", "relying", "leverage", "employ", "role", "it",
+                     "ai", "this", "that", "them", "tool", "tools", "model", "models", "chatgpt", "claude",
+                     "gemini", "copilot", "llm", "llms", "bot", "chatbot", "same", "much", "well", "as",
+                     "something", "someone", "describe", "asked", "ask", "prompt", "pretend", "imagine"})
+# "As a ..." idioms and roles in life rather than at work.
+NOT_A_JOB = frozenset({"person", "result", "whole", "matter", "rule", "way", "means", "someone", "human", "individual",
+                       "parent", "mom", "mum", "dad", "mother", "father", "side", "bonus", "reminder", "starting",
+                       "first", "last", "kid", "child", "society", "team", "company", "group", "species", "culture",
+                       "country", "community", "consumer", "user", "customer", "hobby", "hobbyist", "general"})
+AI_TALK_WORDS = 4  # how far back the AI may be named: "I use it mostly as a", not "It helps me in my work as a"
 # A clause ends at punctuation or where a new clause starts ("..., so I", "and I", "which", "because").
 CLAUSE_END = re.compile(r"[.!?;:,()\n]|\s(?:and|but|so|or)\s+(?:i|we|my|it)\b|\s(?:because|which|where|who|"
                         r"that|when|while|since|although|though|if|so|but|using|to\s+(?!a\b))\b", re.IGNORECASE)
 CLAUSE_WORDS = 12  # a title is said in the first few words after its cue
 ACTIVITY_WORDS = 4  # after "I teach", "I work in": the phrase starts right away ("I do some research on X" is no job)
+AS_WORDS = 3  # after "as a": the title opens the phrase ("as a person attending grad school for history" names no job)
+# A cue's strength, and how many words after it the title may start.
+CUE_KINDS = {"strong": (STRONG, CLAUSE_WORDS), "clause_as": (STRONG, AS_WORDS), "medium": (MEDIUM, ACTIVITY_WORDS),
+             "inner": (MEDIUM, AS_WORDS)}
 # Words that name a level, not a job: "senior nurse" == "nurse" (dropped unless they are the last word).
 MODIFIERS = frozenset({"senior", "junior", "lead", "freelance", "freelancing", "principal", "independent",
                        "part", "full", "time", "certified", "licensed", "registered", "chief", "head", "assistant",
@@ -109,9 +131,10 @@ class SelfDescription:
     phrase_words: int  # words of the lexicon phrase matched: longer is more specific
 
 
-def describe_clause(text: str, start: int, limit: int, index: TitleIndex, strength: int) -> SelfDescription | None:
-    """The best lexicon match in the clause of `text` starting at `start`, ending by `limit` at the latest
-    (see module docstring)."""
+def describe_clause(text: str, start: int, limit: int, index: TitleIndex, strength: int,
+                    reach: int = CLAUSE_WORDS) -> SelfDescription | None:
+    """The best lexicon match in the clause of `text` starting at `start`, ending by `limit` at the latest,
+    starting within its first `reach` words (see module docstring)."""
     limit = min(limit, start + 160)
     end_match = CLAUSE_END.search(text, start, limit)
     clause = text[start:end_match.start() if end_match else limit]
@@ -120,7 +143,7 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
     kept = [i for i, k in enumerate(keys) if k not in MODIFIERS or i == len(keys) - 1]
     keys, spans = tuple(keys[i] for i in kept), [spans[i] for i in kept]
     segment = np.cumsum([k in SEGMENT_WORDS and i > 0 for i, k in enumerate(keys)]).tolist()
-    reach = len(keys) if strength == STRONG else min(len(keys), ACTIVITY_WORDS)
+    reach = min(len(keys), reach)
     best, best_rank = None, None
     for first in range(reach):
         for size in range(min(index.longest, len(keys) - first), 0, -1):
@@ -154,13 +177,37 @@ def self_descriptions(shard: Shard, turns: np.ndarray, index: TitleIndex) -> lis
         if turn == last_turn and start < position:
             continue  # inside the cue just read
         cue = CUE.match(text, start, end)
-        if cue is None:
+        if cue is None or (cue.lastgroup in ("inner", "clause_as") and not as_names_a_job(text, start, cue.end())):
             continue
         position, last_turn = cue.end(), turn
-        described = describe_clause(text, cue.end(), end, index, STRONG if cue.group("strong") else MEDIUM)
+        described = describe_clause(text, cue.end(), end, index, *CUE_KINDS[cue.lastgroup or "medium"])
         if described is not None:
             found[doc].append(described)
     return found
+
+
+def as_names_a_job(text: str, start: int, end: int) -> bool:
+    """Whether "as a ..." (text[start:end]) may name the speaker's job: not an idiom ("as a result", "as a
+    person who ..."), and inside a sentence not about the AI (`talks_about_the_ai`)."""
+    following = WORD.search(text, end)
+    if following and following.group().lower() in NOT_A_JOB:
+        return False
+    sentence_start = start == 0 or text[:start].rstrip()[-1:] in ("", ".", "!", "?", ":", "\n")
+    return sentence_start or not talks_about_the_ai(text, start)
+
+
+def talks_about_the_ai(text: str, start: int) -> bool:
+    """Whether the clause before an inner "as a" at `start` is about the AI or a comparison.
+
+    >>> talks_about_the_ai("I use it as a research assistant", 10)
+    True
+    >>> talks_about_the_ai("It helps in my workday as a nurse", 23)
+    False
+    """
+    before = text[max(0, start - 120):start]
+    clause = re.split(r"[.!?;:,()\n]", before)[-1]
+    words = [word.lower().replace("’", "'") for word in WORD.findall(clause)][-AI_TALK_WORDS:]
+    return any(word in AI_TALK for word in words)
 
 
 # A cue's first word, and the second words it may be followed by (None: any). Every cue of CUE begins with
@@ -171,7 +218,8 @@ _CUE_PAIRS: dict[str, frozenset[str] | None] = {
                     "primarily", "now", *_ACTIVITIES.split("|")}),
     "my": frozenset({"current", "day", "main", "role", "job", "title", "position", "profession", "occupation"}),
     "as": frozenset({"a", "an", "the"}), "in": frozenset({"my"}), "with": frozenset({"my"}),
-    "work": frozenset({"as"}), "works": frozenset({"as"}), "working": frozenset({"as"}), "employed": frozenset({"as"}),
+    "work": frozenset({"as"}), "works": frozenset({"as"}), "job": frozenset({"is", "was"}),
+    "jobs": frozenset({"is", "was"}), "working": frozenset({"as"}), "employed": frozenset({"as"}),
 }
 
 

@@ -58,6 +58,10 @@ def scored(book, answers: dict[str, str]) -> pd.DataFrame:
     ("I am an accountant at a hospital.", "business_finance"),      # the title beats the workplace
     ("I work in IT for a bank.", "it_software"),                    # IT in capitals is the trade
     ("I work in elementary schools across the district.", "education"),  # plural
+    ("It saves me hours in my workday as a phone interpreter.", "writing_editing"),  # "as a" inside a sentence
+    ("I engage a lot of different people as a consultant.", "business_finance"),
+    ("One of those jobs is a preschool teacher.", "education"),
+    ("As a tech startup founder and project manager I use it daily.", "business_finance"),  # the head noun
 ])
 def test_self_descriptions_in_many_phrasings_map_to_their_group(book, answer, group):
     row = scored(book, {"t": answer}).loc["t"]
@@ -84,6 +88,23 @@ def test_a_self_description_spread_over_later_answers_is_found(book):
 def test_talk_about_the_ai_is_not_a_self_description(book):
     index = titles_index(book.job_titles)
     text = "I use it as a research assistant and I do some research on prices."
+    raws = [RawTranscript("t", OPENING + f"User: {text}\n", "made-up.txt", {})]
+    shard = build_shard(raws, speakers_for(book), LoadReport())
+    participant_turns = [i for i, role in enumerate(shard.turn_role) if role == 1]
+    assert self_descriptions(shard, pd.Series(participant_turns).to_numpy(), index) == [[]]
+
+
+@pytest.mark.parametrize("text", [
+    "I use it as a research assistant and I do some research on prices.",
+    "Mostly I treat ChatGPT as a copywriter for first drafts.",
+    "I'd rather use AI mostly as a tutor.",
+    "As a result, the nurse on shift gets more time.",          # an idiom, not a job
+    "As a person attending grad school, I read a lot.",
+    "It works great, such as a teacher would explain it.",
+    "I'm inconsistent in my writing sometimes.",                 # "I'm in..." is not "I'm in writing"
+])
+def test_talk_about_the_ai_or_idioms_name_no_job(book, text):
+    index = titles_index(book.job_titles)
     raws = [RawTranscript("t", OPENING + f"User: {text}\n", "made-up.txt", {})]
     shard = build_shard(raws, speakers_for(book), LoadReport())
     participant_turns = [i for i, role in enumerate(shard.turn_role) if role == 1]
