@@ -8,7 +8,7 @@ The sets (benchmarks/labels/README.md):
 - held-out A: heldout_1..3 (77 transcripts, three coders, coded before codebook 1.1);
 - held-out B: 120 transcripts coded independently by two coders (heldout_b_coder1_*, heldout_b_coder2_*)
   before anyone tuned on them; both coders' figures are shown, and their agreement (Cohen's kappa);
-- dev: dev*.yaml (125 transcripts the codebook was tuned on).
+- dev: dev*.yaml (285 transcripts the codebook and engine were tuned on: dev..dev_5 125, dev_6a/b 160).
 
 Needs ../shared/data/anthropic-interviewer (or --data PATH); exits 0 with a message when it is absent.
 """
