@@ -137,6 +137,7 @@ class DaskCluster:
                         self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                                      processes=True, dashboard_address=None, host="127.0.0.1")
                 self._client = Client(self.address or self._cluster)
+                self._client.run(reuse_freed_memory)  # as LocalProcesses' workers: a third of their time
                 if self.address is not None:
                     self.workers = max(1, len(self._client.scheduler_info()["workers"]))
             return self._client

@@ -90,7 +90,9 @@ class BatchScorer:
             for raw in transcripts:
                 report.count(raw.source)
             shard = build_shard(transcripts, speakers_for(self.codebook), report)
-            cache.save_shard(shard, folder, job.number)
+            utf8 = [raw.utf8 for raw in transcripts]  # the texts as read: saved without encoding them again
+            cache.save_shard(shard, folder, job.number,
+                             utf8=b"".join(utf8) if all(u is not None for u in utf8) else None)  # type: ignore[arg-type]
         scores = ShardScorer(self.codebook).score(shard)
         write_parts(job.results, job.number, scores)
         return BatchSummary(scores.transcripts, report.problems, report.loaded, digests, rows,
