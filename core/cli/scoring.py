@@ -39,6 +39,8 @@ def _add_score(commands) -> None:
                         help="where shards are scored: local processes, or a Dask cluster (themescope[cluster])")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="with --executor dask: the scheduler to use, e.g. "
                         "tcp://10.0.0.5:8786 (default: a local cluster of --workers processes)")
+    parser.add_argument("--results", metavar="URL", help="with --executor dask: the folder or URL (s3://, gs://) "
+                        "the workers write the tables to, a parquet file per batch (default: DIR/parts of --out)")
     parser.set_defaults(run=run_score)
 
 
@@ -53,7 +55,7 @@ def run_score(args: argparse.Namespace) -> int:
     codebook = load_codebook(args.codebook)
     with _executor(args) as executor, _progress_bar() as bar:
         analysis = analyse(codebook=codebook, **analyse_arguments(args), workers=args.workers,
-                           executor=executor, on_progress=bar.update)
+                           executor=executor, on_progress=bar.update, results=_results(args, out))
     write_tables(analysis, out)
     for line in analysis.report.lines():
         print(line, file=sys.stderr)
@@ -65,11 +67,19 @@ def run_score(args: argparse.Namespace) -> int:
     return 0 if len(analysis.transcripts) else 1
 
 
+def _results(args: argparse.Namespace, out: Path) -> str | None:
+    """Where the workers write the tables' parts: with Dask, --results or DIR/parts of --out."""
+    if args.executor != "dask":
+        return None
+    return args.results or str(out / "parts")
+
+
 def _executor(args: argparse.Namespace):
     """The executor `score` runs on: None (the engine's own pool) or a Dask cluster, closed after the run."""
     if args.executor != "dask":
-        if args.scheduler:
-            raise UsageError("--scheduler needs --executor dask", hint="add --executor dask")
+        for option in ("scheduler", "results"):
+            if getattr(args, option):
+                raise UsageError(f"--{option} needs --executor dask", hint="add --executor dask")
         return contextlib.nullcontext()
     try:
         import distributed  # noqa: F401

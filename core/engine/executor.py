@@ -31,6 +31,7 @@ class Executor(Protocol):
     for an executor that runs them in other processes (a module-level function or a frozen dataclass)."""
 
     workers: int
+    reads_input: bool  # its workers open the data files themselves (core.engine.remote), a cluster's do
 
     def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]: ...
 
@@ -41,6 +42,7 @@ class InlineExecutor:
     """Runs every item in the calling thread: no start-up cost, for small work and for tests."""
 
     workers = 1
+    reads_input = False
 
     def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
         for item in items:
@@ -63,6 +65,8 @@ class LocalProcesses:
     Items are submitted as the caller's iterator yields them, with at most `2 * workers` in flight, so the
     workers start while the caller is still reading files and memory stays flat on any corpus size.
     """
+
+    reads_input = False  # this process reads the files: on one machine quicker than a scan and reads per worker
 
     def __init__(self, workers: int | None = None, *, start_method: str | None = None):
         self.workers = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
@@ -109,10 +113,12 @@ class DaskCluster:
     dask-jobqueue, a Kubernetes namespace through dask-kubernetes), or, without one, a LocalCluster of `workers`
     processes on this machine. Started on the first `map`, ended by `close()`.
 
-    The same pure function runs on the workers as on local processes, so the results are identical; the
-    workers must reach the cache folder the shards are written to (a shared file system on a real cluster).
-    Transcripts still travel from this process to the workers in each job: reading on the workers comes next.
+    The workers read their own input and write the tables as parquet parts (`core.engine.remote`): they must
+    reach the data, the shard cache and the results folder (a shared file system or URLs on a real cluster).
+    The same functions run on them as on local processes, so the tables are identical.
     """
+
+    reads_input = True
 
     def __init__(self, address: str | None = None, workers: int | None = None):
         self.address = address
@@ -131,6 +137,7 @@ class DaskCluster:
                         self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                                      processes=True, dashboard_address=None, host="127.0.0.1")
                 self._client = Client(self.address or self._cluster)
+                self._client.run(reuse_freed_memory)  # as LocalProcesses' workers: a third of their time
                 if self.address is not None:
                     self.workers = max(1, len(self._client.scheduler_info()["workers"]))
             return self._client

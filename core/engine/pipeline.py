@@ -27,6 +27,7 @@ from core.engine.metadata import metadata_files, with_metadata
 from core.engine.results import Analysis
 from core.engine.scoring import SCOPE_ROLES, score_shard
 from core.errors import CacheError, DataError, Problem
+from core.ingest.batches import is_url, local, url_fingerprint
 from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_transcripts
 from core.ingest.turns import INTERVIEWER, PARTICIPANT, WRITTEN_LABELS
 
@@ -52,15 +53,22 @@ def _with(labels: tuple[str, ...], label: str) -> tuple[str, ...]:
 def analyse(paths: Iterable[str | Path], *, codebook: Codebook, metadata=None,
             options: LoadOptions = LoadOptions(), cache_dir: str | Path | None = None, use_cache: bool = True,
             executor: Executor | None = None, workers: int | None = None,
-            on_progress: Callable[[int], None] | None = None) -> Analysis:
+            on_progress: Callable[[int], None] | None = None, results: str | None = None) -> Analysis:
     """Load, score and summarise transcripts; see the module docstring. `executor` runs the shards (the
     caller owns it); without one, a pool of `workers` processes (default: up to 2) is started for this call
     when the corpus is more than one small shard.
 
     A data file that changes while it is read (a copy or an export still being written) would give results
-    that mix old and new content: the run is repeated once, and a file that changes again is a DataError."""
-    run = _Run([str(p) for p in paths], codebook, metadata, options,
-               Path(cache_dir) if cache_dir is not None else cache.default_cache_dir(), use_cache)
+    that mix old and new content: the run is repeated once, and a file that changes again is a DataError.
+
+    Paths may be fsspec URLs (s3://, gs://, file://). With URLs, or an executor whose workers read their own
+    input (`reads_input`: Dask), the workers read the files and write the tables as parquet parts to `results`
+    (a folder or URL; default: `parts/` in the shard folder), see `core.engine.remote`."""
+    folders = [p if is_url(p) else str(local(p)) for p in map(str, paths)]
+    remote = results is not None or getattr(executor, "reads_input", False) or any(map(is_url, folders))
+    run = _Run(folders, codebook, metadata, options,
+               Path(cache_dir) if cache_dir is not None else cache.default_cache_dir(), use_cache,
+               results if results is not None else "" if remote else None)
     try:
         return _once_or_uncached(run, executor, workers, on_progress)
     except cache.FilesChanged:
@@ -106,6 +114,7 @@ class _Run:
     options: LoadOptions
     cache_dir: Path
     use_cache: bool
+    results: str | None  # where workers write the tables' parts ("": in the shard folder); None: not at all
 
     def once(self, executor, workers, on_progress) -> Analysis:
         codebook, folders, cache_dir = self.codebook, self.folders, self.cache_dir
@@ -115,7 +124,7 @@ class _Run:
         watch = cache.Watch.of(watched)
         use_cache = self.use_cache and _cache_usable(cache_dir, notes)
         hashes = cache.FileHashes(cache_dir)
-        corpus_key = _corpus_key(watched[:len(watched) - len(metadata)], codebook, self.options, hashes) \
+        corpus_key = _corpus_key(folders, watched[:len(watched) - len(metadata)], codebook, self.options, hashes) \
             if use_cache else ""
         result_key = cache.digest(corpus_key, codebook.content_hash, [_file_key(m, hashes) for m in metadata])
         if use_cache:
@@ -123,14 +132,15 @@ class _Run:
         result_folder = cache_dir / "results" / result_key
         store = cache.TranscriptStore(cache_dir / "corpus" / corpus_key) if use_cache \
             else cache.TranscriptStore.temporary()
-        hit = cache.load_results(result_folder, notes) if use_cache and cache.shards_intact(store.folder, notes) \
-            else None
+        hit = cache.load_results(result_folder, notes) if use_cache and self.results is None \
+            and cache.shards_intact(store.folder, notes) else None  # with parts to write, shards are scored
         if hit is not None:
             tables, info = hit
             return Analysis(codebook, tables["transcripts"], tables["themes"], tables["hits"],
                             _report_from(info, notes), result_key, "results", folders, store,
                             cancelled=tables["cancelled"])
-        run = ScoringRun(folders, codebook, self.options, report, store.folder, notes)
+        results = None if self.results is None else self.results or str(store.folder / "parts")
+        run = ScoringRun(folders, codebook, self.options, report, store.folder, notes, results)
         scores, cached = run.score_all(executor, workers, on_progress)
         transcripts = with_metadata(scores.transcripts, metadata, report, codebook)
         _check_unchanged(watch, folders, metadata, store.folder if cached == "none" else None)
@@ -165,8 +175,10 @@ def _cache_usable(cache_dir: Path, report: LoadReport) -> bool:
         return False
 
 
-def _corpus_key(files: list[Path], codebook, options, hashes: cache.FileHashes) -> str:
-    return cache.digest(cache.code_version(), [(str(f.resolve()), hashes.of(f)) for f in files], options.__dict__,
+def _corpus_key(paths: list[str], files: list[Path], codebook, options, hashes: cache.FileHashes) -> str:
+    urls = [url_fingerprint(path) for path in paths if is_url(path)]
+    return cache.digest(cache.code_version(), [(str(f.resolve()), hashes.of(f)) for f in files], urls,
+                        options.__dict__,
                         speakers_for(codebook).__dict__, SHARD_SIZE, LARGE_SHARD_SIZE, SMALL_SHARDS)
 
 
@@ -258,6 +270,7 @@ class ScoringRun:
     report: LoadReport
     folder: Path
     notes: LoadReport  # what happened to the cache: shown, not kept
+    results: str | None = None  # set: workers read their input and write parts here (core.engine.remote)
 
     def score_all(self, executor: Executor | None, workers: int | None,
                   on_progress: Callable[[int], None] | None) -> tuple[Analysis, str]:
@@ -277,25 +290,40 @@ class ScoringRun:
         if cached == "none":
             shutil.rmtree(self.folder, ignore_errors=True)  # a half-written build from an interrupted run
         load_problems_before = len(self.report.problems)
+        if self.results is not None:
+            from core.engine.remote import score_on_workers  # it imports this module's scorer
+
+            analysis, count = score_on_workers(self, executor or InlineExecutor(), cached == "shards", on_progress)
+        else:
+            analysis, count = self._score_here(executor, workers, on_progress, keep_problems=cached == "none")
+        if cached == "none":
+            load_problems = self.report.problems[load_problems_before:]
+            cache.finish_shards(self.folder, count, {"loaded": self.report.loaded,
+                                                     "problems": [p.__dict__ for p in load_problems]})
+        return analysis, cached
+
+    def _score_here(self, executor, workers, on_progress, *, keep_problems: bool) -> tuple[Analysis, int]:
+        """Scored on this machine: this process reads the files and sends each batch to the executor."""
         parts, shard_problems = [], []
         for scores, problems in _run(ShardScorer(self.codebook), self._jobs(), executor, workers):
             parts.append(scores)
             shard_problems += problems
             if on_progress:
                 on_progress(len(scores.transcripts))
-        if cached == "none":
+        if keep_problems:
             self.report.problems += shard_problems
-            load_problems = self.report.problems[load_problems_before:]
-            cache.finish_shards(self.folder, len(parts), {"loaded": self.report.loaded,
-                                                         "problems": [p.__dict__ for p in load_problems]})
-        return Analysis.concat(parts or [empty_analysis(self.codebook)]), cached
+        return Analysis.concat(parts or [empty_analysis(self.codebook)]), len(parts)
+
+    def cached_shard_count(self) -> int:
+        """The number of shards in the complete shard folder; its load report goes to `report`."""
+        cached = cache.complete_shards(self.folder) or {"shards": 0, "problems": {}}
+        self.report.loaded.update(cached["problems"].get("loaded", {}))
+        self.report.problems += [Problem(**p) for p in cached["problems"].get("problems", [])]
+        return cached["shards"]
 
     def _jobs(self) -> Iterator[ShardJob]:
-        cached = cache.complete_shards(self.folder)
-        if cached is not None:
-            self.report.loaded.update(cached["problems"].get("loaded", {}))
-            self.report.problems += [Problem(**p) for p in cached["problems"].get("problems", [])]
-            yield from (ShardJob(str(self.folder), number) for number in range(cached["shards"]))
+        if cache.complete_shards(self.folder) is not None:
+            yield from (ShardJob(str(self.folder), number) for number in range(self.cached_shard_count()))
             return
         batch: list[RawTranscript] = []
         number = 0

@@ -174,43 +174,61 @@ def read_transcripts(paths: Iterable[str | Path], report: LoadReport,
             continue
         loaded = 0
         try:
-            for raw in LOADERS[data_suffix(file)](file, options, report):
+            for raw in read_file(file, options, report):
                 unique = _unique(raw, seen, report)
                 if unique is not None:
                     loaded += 1
                     yield unique
-        except DecompressedTooLarge as exc:
-            report.add(file, f"decompresses to more than {exc.limit:,} bytes (the limit): reading stopped there, "
-                             f"{loaded:,} transcript(s) before it kept", hint="decompress it yourself if it really "
-                             "is that large; otherwise it is damaged or a zip bomb")
-        except PermissionError as exc:
-            report.add(file, f"could not be opened ({exc.strerror}): skipped",
-                       hint="make the file readable (chmod +r), or move it out of the data folder")
-        except Exception as exc:  # a reader bug or an unreadable file must not stop the other files
-            report.add(file, f"could not be read: {type(exc).__name__}: {exc}",
-                       hint="check that the file is a valid " + data_suffix(file).lstrip(".").upper())
         finally:
             report.count(file, loaded)
 
 
+def read_file(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
+    """The transcripts of one file, by its loader; a file that cannot be read is reported, not raised."""
+    read = 0
+    try:
+        for raw in LOADERS[data_suffix(file)](file, options, report):
+            read += 1
+            yield raw
+    except DecompressedTooLarge as exc:
+        report.add(file, f"decompresses to more than {exc.limit:,} bytes (the limit): reading stopped there, "
+                         f"{read:,} transcript(s) before it kept", hint="decompress it yourself if it really "
+                         "is that large; otherwise it is damaged or a zip bomb")
+    except PermissionError as exc:
+        report.add(file, f"could not be opened ({exc.strerror}): skipped",
+                   hint="make the file readable (chmod +r), or move it out of the data folder")
+    except Exception as exc:  # a reader bug or an unreadable file must not stop the other files
+        report.add(file, f"could not be read: {type(exc).__name__}: {exc}",
+                   hint="check that the file is a valid " + data_suffix(file).lstrip(".").upper())
+
+
 def _unique(raw: RawTranscript, seen: dict, report: LoadReport) -> RawTranscript | None:
-    text_hash = hash(raw.text)
-    if raw.transcript_id not in seen:
-        seen[raw.transcript_id] = (text_hash, raw.source)
-        return raw
-    first_hash, first_source = seen[raw.transcript_id]
-    if first_hash == text_hash:
-        report.add(raw.source, f"duplicate transcript {raw.transcript_id!r} (same text as in {first_source}) skipped")
+    kept = unique_id(raw.transcript_id, hash(raw.text), raw.source, seen, report)
+    if kept is None:
+        return None
+    raw.transcript_id = kept
+    return raw
+
+
+def unique_id(transcript_id: str, text_key: object, source: str, seen: dict, report: LoadReport) -> str | None:
+    """The id a transcript is kept under, given the ids `seen` before it (id -> (text key, source), updated
+    here): its own; None for an exact duplicate (same id, same text key); `<id>__2` (or the next free number)
+    for a different transcript reusing an id. Both are reported."""
+    if transcript_id not in seen:
+        seen[transcript_id] = (text_key, source)
+        return transcript_id
+    first_key, first_source = seen[transcript_id]
+    if first_key == text_key:
+        report.add(source, f"duplicate transcript {transcript_id!r} (same text as in {first_source}) skipped")
         return None
     n = 2
-    while f"{raw.transcript_id}__{n}" in seen:
+    while f"{transcript_id}__{n}" in seen:
         n += 1
-    new_id = f"{raw.transcript_id}__{n}"
-    report.add(raw.source, f"duplicate id {raw.transcript_id!r} with different text (first in {first_source}): "
-                           f"kept as {new_id!r}", hint="give every transcript its own id")
-    seen[new_id] = (text_hash, raw.source)
-    raw.transcript_id = new_id
-    return raw
+    new_id = f"{transcript_id}__{n}"
+    report.add(source, f"duplicate id {transcript_id!r} with different text (first in {first_source}): "
+                       f"kept as {new_id!r}", hint="give every transcript its own id")
+    seen[new_id] = (text_key, source)
+    return new_id
 
 
 # ---------------------------------------------------------------- text files
@@ -328,28 +346,35 @@ def read_csv_table(file: Path, options: LoadOptions, report: LoadReport) -> Iter
     if not names:
         report.add(file, "empty file skipped")
         return
-    attributes = _chosen_attributes(names, file, options, report)
+    attributes = chosen_attributes(names, file, options, report)
     if attributes is not None:
-        chunks = _csv_chunks(file, names, [*dict.fromkeys([options.id_column, options.text_column]), *attributes],
+        chunks = csv_chunks(file, names, [*dict.fromkeys([options.id_column, options.text_column]), *attributes],
                              options, report)
-        yield from _table_rows(chunks, file, options, report, attributes, first_row=2)  # row 1: the header
+        yield from table_rows(chunks, file, options, report, attributes, first_row=2)  # row 1: the header
 
 
-def _csv_chunks(file: Path, names: list[str], wanted: list[str], options: LoadOptions,
-                report: LoadReport) -> Iterator[Columns]:
+def csv_chunks(file: Path, names: list[str], wanted: list[str], options: LoadOptions, report: LoadReport,
+                *, source: Callable[[], contextlib.AbstractContextManager] | None = None, size: int = 0,
+                skip_rows: int = 1) -> Iterator[Columns]:
     """The table in chunks, parsed by Arrow's C++ reader (about six times faster than pandas on a large
     export). Every column is read as bytes and decoded here, so bytes that are not UTF-8 are reported and
     read as Windows-1252, not fatal; a row with the wrong number of fields is reported and skipped.
 
     Arrow reads in blocks, and a row longer than a block stops it: the file is then read again with blocks
-    sixteen times larger, past the rows already delivered. Only the `wanted` columns are converted."""
-    compressed = is_compressed(file)
-    size = MAX_CSV_BLOCK_BYTES if compressed else file.stat().st_size
+    sixteen times larger, past the rows already delivered. Only the `wanted` columns are converted.
+
+    `source` opens the bytes to parse (default: the file), `size` is their length and `skip_rows` the rows
+    before the first one read (the header): a worker parsing one byte range of a file passes all three."""
+    if source is None:
+        compressed = is_compressed(file)
+        size = MAX_CSV_BLOCK_BYTES if compressed else file.stat().st_size
+        source = (lambda: open_data(file)) if compressed else (lambda: contextlib.nullcontext(file))
     delivered, block = 0, CSV_BLOCK_BYTES
     while True:
         try:
-            with open_data(file) if compressed else contextlib.nullcontext(file) as source:
-                for columns in _csv_batches(source, file, names, wanted, options, report, block, skip=delivered):
+            with source() as opened:
+                for columns in _csv_batches(opened, file, names, wanted, options, report, block, skip=delivered,
+                                            skip_rows=skip_rows):
                     delivered += len(columns[options.id_column])
                     yield columns
             return
@@ -360,7 +385,7 @@ def _csv_chunks(file: Path, names: list[str], wanted: list[str], options: LoadOp
 
 
 def _csv_batches(source, file: Path, names: list[str], wanted: list[str], options: LoadOptions,
-                 report: LoadReport, block: int, *, skip: int) -> Iterator[Columns]:
+                 report: LoadReport, block: int, *, skip: int, skip_rows: int = 1) -> Iterator[Columns]:
     """The rows of the table after the first `skip` (whose problems were reported already); `source` is the
     file's path, or a stream of its bytes when it is compressed."""
     seen = 0
@@ -373,7 +398,7 @@ def _csv_batches(source, file: Path, names: list[str], wanted: list[str], option
         return "skip"
 
     reader = pa_csv.open_csv(
-        source, read_options=pa_csv.ReadOptions(block_size=block, column_names=names, skip_rows=1),
+        source, read_options=pa_csv.ReadOptions(block_size=block, column_names=names, skip_rows=skip_rows),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip_row),
         convert_options=pa_csv.ConvertOptions(column_types={name: pa.binary() for name in wanted},
                                               include_columns=wanted))
@@ -395,8 +420,15 @@ def _csv_batches(source, file: Path, names: list[str], wanted: list[str], option
 def _csv_header(file: Path) -> list[str]:
     """The column names on the first line, a repeated name numbered as pandas does (x, x.1); [] for an
     empty file. Arrow is told every column is text, so ids such as 007 stay as written."""
-    with io.TextIOWrapper(open_data(file), encoding="utf-8-sig", errors="replace", newline="") as handle:
-        names = next(csv.reader(handle), [])
+    with open_data(file) as stream:
+        return csv_header(stream)
+
+
+def csv_header(stream) -> list[str]:
+    """`_csv_header` of a binary stream at the start of a CSV (a worker reads a URL's header so)."""
+    handle = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    names = next(csv.reader(handle), [])
+    handle.detach()
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         if name in seen:
@@ -446,11 +478,11 @@ def read_jsonl_table(file: Path, options: LoadOptions, report: LoadReport) -> It
                 continue
             records.append(record | {"__line__": line_number})
     names = list(dict.fromkeys(name for record in records for name in record))
-    attributes = _chosen_attributes([n for n in names if n != "__line__"], file, options, report) if records else None
+    attributes = chosen_attributes([n for n in names if n != "__line__"], file, options, report) if records else None
     if attributes is not None:
         wanted = dict.fromkeys([options.id_column, options.text_column, *attributes, "__line__"])
         columns = {name: [record.get(name) for record in records] for name in wanted}
-        yield from _table_rows([columns], file, options, report, attributes, first_row=1)
+        yield from table_rows([columns], file, options, report, attributes, first_row=1)
 
 
 @loader(".parquet")
@@ -461,14 +493,14 @@ def read_parquet_table(file: Path, options: LoadOptions, report: LoadReport) -> 
         report.add(file, "compressed parquet file not read", hint="decompress it (gunzip) and load the .parquet")
         return
     parquet = pq.ParquetFile(file)
-    attributes = _chosen_attributes(parquet.schema_arrow.names, file, options, report)
+    attributes = chosen_attributes(parquet.schema_arrow.names, file, options, report)
     if attributes is not None:
         wanted = [*dict.fromkeys([options.id_column, options.text_column]), *attributes]
         batches = (batch.to_pydict() for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=wanted))
-        yield from _table_rows(batches, file, options, report, attributes, first_row=1)
+        yield from table_rows(batches, file, options, report, attributes, first_row=1)
 
 
-def _chosen_attributes(names: list[str], file: Path, options: LoadOptions, report: LoadReport) -> list[str] | None:
+def chosen_attributes(names: list[str], file: Path, options: LoadOptions, report: LoadReport) -> list[str] | None:
     """The columns kept as attributes: those `options.attributes` names (each one missing reported), else the
     first MAX_ATTRIBUTE_COLUMNS (reported once when there are more). None, reported, when the id or text
     column is missing."""
@@ -488,7 +520,7 @@ def _chosen_attributes(names: list[str], file: Path, options: LoadOptions, repor
     return others
 
 
-def _table_rows(chunks: Iterable[Columns], file: Path, options: LoadOptions, report: LoadReport,
+def table_rows(chunks: Iterable[Columns], file: Path, options: LoadOptions, report: LoadReport,
                 attributes: list[str], *, first_row: int) -> Iterator[RawTranscript]:
     """Transcripts from chunks holding (at least) the id, text and `attributes` columns."""
     row = first_row

@@ -1,7 +1,12 @@
 """The Dask back-end: the same scoring on a 2-worker LocalCluster of processes gives the same tables as the local
-executor; the command line runs on it and says clearly when Dask is missing or the options do not fit."""
+executor, with the workers reading their own input (paths and URLs) and writing the tables as parquet parts;
+the command line runs on it and says clearly when Dask is missing, the options do not fit or a batch is bad."""
 from __future__ import annotations
 
+import csv
+import pickle
+
+import fsspec
 import pandas as pd
 import pytest
 from support import DATA
@@ -10,6 +15,11 @@ from core import analyse, load_codebook
 from core.cli.main import main
 from core.engine.executor import DaskCluster, InlineExecutor
 from core.engine.pipeline import SHARD_SIZE
+from core.engine.remote import BatchJob, BatchScorer
+from core.errors import DataError
+from core.ingest import batches
+from core.ingest.batches import InputBatch
+from core.ingest.loaders import LoadOptions
 
 TABLES = ("transcripts", "themes", "hits", "cancelled")
 
@@ -42,6 +52,8 @@ def test_score_runs_on_dask_from_the_command_line(corpus, tmp_path, capsys):
     assert main(["score", "--data", str(corpus), "--codebook", str(DATA / "tiny_codebook.yaml"), "--no-cache",
                  "--executor", "dask", "--workers", "2", "--out", str(out)]) == 0
     assert len(pd.read_csv(out / "transcripts.csv")) == SHARD_SIZE * 3 + 17
+    parts = pd.read_parquet(out / "parts" / "themes")  # the workers' parts, beside the tables
+    pd.testing.assert_frame_equal(parts, pd.read_parquet(out / "themes.parquet"))
 
 
 def test_a_scheduler_without_dask_executor_is_a_usage_error(corpus, tmp_path, capsys):
@@ -69,3 +81,111 @@ def test_a_local_cluster_starts_when_main_is_a_page_script(corpus, tmp_path, mon
     monkeypatch.setitem(sys.modules, "__main__", page)
     with DaskCluster(workers=1) as cluster:
         assert list(cluster.map(abs, [-3, 4])) == [3, 4]
+
+
+# ---------------------------------------------------------------- workers reading their own input
+def awkward_transcripts(path, n=2600):
+    """A CSV over two batches (FIRST_BATCH_BYTES), with quoted multi-line fields, and in its second batch what
+    one batch cannot settle alone: a duplicate (same text) and a reused id (other text) of the first batch's
+    transcripts, rows without id after a malformed row (numbered by the rows before), a row without text."""
+    filler = "and the schedule slips again, " * 30
+    rows = [[f"t{i:05d}", f'AI: Tell me.\nUser: I "double check" the calendar {i} times, {filler}\nI worry.']
+            for i in range(n)]
+    rows[2000] = rows[7]
+    rows[2001] = [rows[8][0], "User: something else entirely, I worry about deprecated code."]
+    rows[2100][0] = rows[2200][0] = ""
+    rows[2300][1] = ""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["transcript_id", "text"])
+        writer.writerows(rows[:40])
+        handle.write("a,malformed,row\n")
+        writer.writerows(rows[40:])
+    assert path.stat().st_size > batches.FIRST_BATCH_BYTES
+    return path
+
+
+class Recording(DaskCluster):
+    """A Dask cluster that remembers the largest item it sent to a worker."""
+
+    largest = 0
+
+    def map(self, function, items):
+        items = list(items)
+        self.largest = max([self.largest, *(len(pickle.dumps(item)) for item in items)])
+        return super().map(function, items)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with Recording(workers=2) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def awkward(tmp_path_factory):
+    return awkward_transcripts(tmp_path_factory.mktemp("awkward") / "awkward.csv")
+
+
+def same_analyses(one, other):
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(other, name))
+    assert sorted(map(str, one.report.problems)) == sorted(map(str, other.report.problems))
+    assert one.report.loaded == other.report.loaded
+
+
+def test_workers_read_their_input_and_write_parts_with_the_same_tables(awkward, cluster, tmp_path):
+    book = load_codebook(DATA / "tiny_codebook.yaml")
+    alone = analyse([awkward], codebook=book, use_cache=False, executor=InlineExecutor())
+    on_dask = analyse([awkward], codebook=book, use_cache=False, executor=cluster, results=str(tmp_path / "parts"))
+    same_analyses(on_dask, alone)
+    assert cluster.largest < 2000 < awkward.stat().st_size  # plans went to the workers, not transcripts
+    problems = "\n".join(map(str, on_dask.report.problems))
+    assert f"{awkward}: a row with 3 fields where the header has 2 skipped" in problems
+    assert "duplicate transcript 't00007'" in problems and "kept as 't00008__2'" in problems
+    assert "awkward_row2102" in set(on_dask.transcripts["transcript_id"])  # numbered past the malformed row
+    hits = pd.read_parquet(tmp_path / "parts" / "hits")  # the parts folder opens whole
+    assert len(hits) == len(alone.hits) and len(list((tmp_path / "parts" / "hits").iterdir())) == 2
+
+
+def test_a_file_url_reads_as_its_path_on_the_workers(corpus, cluster, tmp_path):
+    book = load_codebook(DATA / "tiny_codebook.yaml")
+    alone = analyse([corpus], codebook=book, use_cache=False, executor=InlineExecutor())
+    same_analyses(analyse([f"file://{corpus}"], codebook=book, use_cache=False, executor=cluster), alone)
+
+
+def test_fsspec_urls_are_read_table_by_table_and_file_by_file(tmp_path, monkeypatch):
+    """memory:// lives in one process, so this runs inline: the reading is the workers' code all the same."""
+    monkeypatch.setattr(batches, "FIRST_BATCH_ROWS", 100)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    texts = [f"User: I double check the calendar {i} times. I worry a lot." for i in range(450)]
+    pd.DataFrame({"transcript_id": [f"p{i}" for i in range(450)], "text": texts}).to_parquet(
+        folder / "a.parquet", row_group_size=64)
+    (folder / "b.txt").write_text("User: deprecated, I worry.\n")
+    memory = fsspec.filesystem("memory")
+    memory.put(str(folder), "/corpus", recursive=True)
+    book = load_codebook(DATA / "tiny_codebook.yaml")
+    alone = analyse([folder], codebook=book, use_cache=False, executor=InlineExecutor())
+    remote = analyse(["memory://corpus"], codebook=book, use_cache=False, results="memory://parts")
+    for name in TABLES:
+        expected = getattr(alone, name).replace(str(folder), "memory:///corpus", regex=True)  # fsspec spells it so
+        pd.testing.assert_frame_equal(getattr(remote, name), expected)
+    assert len(memory.glob("/parts/themes/part-*.parquet")) == 6  # 450 rows: 100 x 4 and 50, and the text file
+    memory.rm("/corpus", recursive=True)
+
+
+def test_a_batch_a_worker_cannot_read_is_an_error_naming_it(cluster, tmp_path):
+    missing = tmp_path / "gone.csv"
+    job = BatchJob(str(tmp_path / "shards"), 0, str(tmp_path / "parts"),
+                   InputBatch("csv", (str(missing),), 100, 900, ("transcript_id", "text")))
+    with pytest.raises(DataError, match=f"{missing} bytes 100-900: could not be read by a worker"):
+        list(cluster.map(BatchScorer(load_codebook(DATA / "tiny_codebook.yaml"), LoadOptions()), [job]))
+
+
+def test_an_unknown_url_is_reported_not_raised(tmp_path):
+    book = load_codebook(DATA / "tiny_codebook.yaml")
+    analysis = analyse(["nosuchprotocol://bucket/x.csv"], codebook=book, use_cache=False,
+                       results=str(tmp_path / "parts"))
+    assert analysis.transcripts.empty
+    assert "nosuchprotocol://bucket/x.csv: could not be listed" in str(analysis.report.problems[0])

@@ -1,0 +1,59 @@
+"""Dask speed at 80,000 transcripts: 2 workers vs 1 (target >= 1.8x), and `--executor dask` vs the local
+executor (target: within 1.25x). Cold runs (no cache), each in a fresh subprocess; a LocalCluster's start-up is
+inside the clock (a user waits for it), imports are not.
+
+    python benchmarks/dask_speed.py [--data /tmp/themescope-bench/replicated_80k.csv] [--repeat 3]
+
+The corpus is the public set x 64 (benchmarks/speed.py's `replicate`, made once in /tmp/themescope-bench);
+needs ../shared/data/anthropic-interviewer when it is not there yet, and prints a message and exits 0 without.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from speed import PRELUDE, PUBLIC, ROOT, best_of, replicate
+
+RUN = PRELUDE + """
+import tempfile
+from core.engine.executor import DaskCluster, LocalProcesses
+book = load_codebook(sys.argv[1])
+kind, workers = sys.argv[3], int(sys.argv[4])
+with tempfile.TemporaryDirectory() as parts:
+    start = time.perf_counter()
+    with (DaskCluster(workers=workers) if kind == "dask" else LocalProcesses(workers)) as executor:
+        analysis = analyse([sys.argv[2]], codebook=book, use_cache=False, executor=executor,
+                           results=parts if kind == "dask" else None)
+    seconds = time.perf_counter() - start
+print(json.dumps({"seconds": round(seconds, 3), "transcripts": len(analysis.transcripts), "hits": len(analysis.hits),
+                  "peak_mb": peak_mb()}))
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "themescope-bench" / "replicated_80k.csv"))
+    parser.add_argument("--codebook", default=str(ROOT / "config" / "codebook.yaml"))
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (the best is kept)")
+    args = parser.parse_args()
+    corpus = Path(args.data)
+    if not corpus.exists():
+        if not PUBLIC.exists():
+            print(f"neither {corpus} nor the public set at {PUBLIC}: nothing to measure")
+            return 0
+        corpus.parent.mkdir(parents=True, exist_ok=True)
+        replicate(PUBLIC, 64, corpus)
+    runs = {(kind, workers): best_of(args.repeat, RUN, args.codebook, str(corpus), kind, str(workers))
+            for kind, workers in (("dask", 1), ("dask", 2), ("local", 2))}
+    for (kind, workers), result in runs.items():
+        print(f"{kind:5} {workers} worker(s): {result['seconds']:6.2f} s for {result['transcripts']:,} transcripts, "
+              f"{result['hits']:,} hits, peak {result['peak_mb']:,} MB (this process and its children)")
+    one, two, local = runs["dask", 1]["seconds"], runs["dask", 2]["seconds"], runs["local", 2]["seconds"]
+    print(f"dask, 2 workers vs 1:            {one / two:.2f}x faster (target >= 1.8x)")
+    print(f"dask vs local executor (2 each): {two / local:.2f}x the time (target <= 1.25x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,365 @@
+"""Input that a worker reads itself: the client only names files, a planner cuts each table into batches
+(which byte range or rows), and a worker opens its batch from a local path or an fsspec URL (`s3://`,
+`gs://`, `file://`...) and reads it with the same loaders, so no transcript passes through the client.
+
+    units = input_units(["s3://bucket/interviews/"], report)      # on the client: names only
+    batches, problems = BatchPlanner(options)(units[0])           # anywhere: a table's header and row bounds
+    transcripts, rows = read_batch(batches[0], options, report)    # on a worker
+
+How a table is cut, so that every row is read exactly once and exactly as reading the whole file reads it:
+- CSV: byte ranges that start at a record, just after a newline outside quotes. A scan counts the quote
+  characters before each candidate newline: a quote doubled inside a field counts twice, so the count's parity
+  says whether the newline is inside a quoted field, and multi-line fields stay whole. The scan reads the
+  file once, without parsing it.
+- parquet: row ranges, read through the row groups that hold them.
+- anything else (JSONL, whose attribute columns are the union of all its records; compressed tables; text,
+  caption and Word files): whole files, consecutive small files grouped into one batch.
+
+A batch knows its first row's number when it is the first of its file. A later CSV batch cannot (a row skipped
+as malformed is not numbered, and only parsing the rows before would tell): its worker numbers from 2 and
+`read_batch` says how many rows it parsed, so a caller that finds a numbered problem in it reads it again with
+the true number, the rows of the batches before.
+"""
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import cast
+
+import pyarrow as pa
+
+from core.errors import DataError, Problem
+from core.ingest import formats
+from core.ingest.loaders import (
+    CHUNK_ROWS,
+    LOADERS,
+    TABLE_SUFFIXES,
+    Columns,
+    LoadOptions,
+    LoadReport,
+    RawTranscript,
+    chosen_attributes,
+    csv_chunks,
+    csv_header,
+    data_files,
+    read_file,
+    table_rows,
+)
+from core.ingest.sources import COMPRESSIONS, HEAD_BYTES, MAGIC, data_suffix, is_compressed
+
+BATCH_BYTES = 8 << 20        # a CSV batch: about 1,000 interviews of the public set's length
+FIRST_BATCH_BYTES = 2 << 20  # the first few smaller, so that every worker has work early
+BATCH_ROWS, FIRST_BATCH_ROWS = 1000, 250  # the same for parquet rows and groups of small files
+FIRST_BATCHES = 4
+SCAN_BYTES = 16 << 20        # the CSV scan reads this much at a time
+
+
+@dataclass(frozen=True)
+class InputBatch:
+    """What one worker reads: `files` whole ("whole"), or of the one file `files[0]` the byte range ("csv")
+    or the rows ("parquet") [start, stop). `names`: a CSV's header; `first_row`: the number of the batch's
+    first row, None when it is not known yet."""
+
+    kind: str
+    files: tuple[str, ...]
+    start: int = 0
+    stop: int = 0
+    names: tuple[str, ...] = ()
+    first_row: int | None = None
+
+    def numbered_from(self, row: int) -> InputBatch:
+        return replace(self, first_row=row)
+
+    def __str__(self) -> str:
+        unit = {"csv": "bytes", "parquet": "rows"}.get(self.kind)
+        return f"{self.files[0]} {unit} {self.start:,}-{self.stop:,}" if unit else ", ".join(self.files)
+
+
+class Url(str):
+    """A URL where the loaders expect a Path: str() is the URL; name, stem and suffix as a path's."""
+
+    @property
+    def name(self) -> str:
+        return self.rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.name).stem
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix
+
+
+def is_url(path: str | Path) -> bool:
+    """A location fsspec opens (s3://, gs://, memory://...); `file://` URLs are local paths."""
+    return "://" in str(path) and not str(path).startswith("file://")
+
+
+def local(path: str | Path) -> Path:
+    return Path(str(path).removeprefix("file://"))
+
+
+def _as_path(file: str) -> Path:
+    """The file as the loaders take it: a Path, or a Url that behaves like one."""
+    return cast(Path, Url(file)) if is_url(file) else Path(file)
+
+
+def _open(file: str):
+    """The file's bytes as a seekable binary stream (the caller closes it)."""
+    if not is_url(file):
+        return open(file, "rb")  # noqa: SIM115
+    import fsspec  # installed with themescope[cluster]
+    return fsspec.open(file, "rb").open()
+
+
+# ---------------------------------------------------------------- on the client: what there is to read
+def input_units(paths: list[str], report: LoadReport) -> list[tuple[str, ...]]:
+    """The files under `paths` in the order `read_transcripts` reads them, as units a planner takes: each
+    table alone, consecutive small files (text, captions, Word) in groups. Only names are listed."""
+    units: list[tuple[str, ...]] = []
+    group: list[str] = []
+    for file in _input_files(paths, report):
+        if data_suffix(Path(file)) in TABLE_SUFFIXES:
+            units += [tuple(group), (file,)] if group else [(file,)]
+            group = []
+        else:
+            group.append(file)
+            if len(group) == (FIRST_BATCH_ROWS if len(units) < FIRST_BATCHES else BATCH_ROWS):
+                units.append(tuple(group))
+                group = []
+    return units + [tuple(group)] if group else units
+
+
+def _input_files(paths: list[str], report: LoadReport) -> Iterator[str]:
+    for path in paths:
+        if is_url(path):
+            yield from _url_files(path, report)
+        else:
+            yield from (str(f) for f in data_files([local(path)], report) if not formats.is_speakers_table(f))
+
+
+def _url_files(url: str, report: LoadReport) -> list[str]:
+    """The data files at a URL: the file itself, or those under the folder it names (speakers and metadata
+    tables left out: they are read beside local files only)."""
+    try:
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(url)
+        if not fs.isdir(root):
+            return [url] if fs.isfile(root) else _missing(url, report)
+        found = [fs.unstrip_protocol(f) for f in sorted(fs.find(root))]
+    except (ImportError, ValueError, OSError) as exc:
+        report.add(url, f"could not be listed ({type(exc).__name__}: {exc})",
+                   hint="install the file system's fsspec package (s3fs, gcsfs...) and check the address")
+        return []
+    files = [f for f in found if data_suffix(Path(Url(f).name)) in LOADERS and not Url(f).name.startswith(".")
+             and not Url(f).name.lower().startswith("metadata") and not formats.is_speakers_table(Path(Url(f).name))]
+    return files or _missing(url, report, "no transcript files in this folder")
+
+
+def url_fingerprint(url: str) -> list:
+    """What says a URL's files changed, for the cache key: each file's name, size and version (ETag or
+    modification time, as the file system gives them); [] when it cannot be listed."""
+    try:
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(url)
+        found = fs.find(root, detail=True) if fs.isdir(root) else {root: fs.info(root)}
+    except (ImportError, ValueError, OSError):
+        return []
+    return [(name, info.get("size"), str(info.get("ETag") or info.get("etag") or info.get("mtime")
+                                         or info.get("LastModified") or info.get("created") or ""))
+            for name, info in sorted(found.items())]
+
+
+def _missing(url: str, report: LoadReport, message: str = "no such file or folder") -> list[str]:
+    report.add(url, message, hint="check the address")
+    return []
+
+
+# ---------------------------------------------------------------- anywhere: cutting a unit into batches
+@dataclass(frozen=True)
+class BatchPlanner:
+    """Cuts a unit of `input_units` into batches, with the problems found doing so (an empty table, a
+    missing column). Picklable, so the reading of headers and the CSV scan can run on a worker."""
+
+    options: LoadOptions
+
+    def __call__(self, unit: tuple[str, ...]) -> tuple[list[InputBatch], list[Problem]]:
+        report = LoadReport()
+        file = unit[0]
+        suffix = data_suffix(Path(Url(file).name))
+        try:
+            if len(unit) == 1 and suffix in (".csv", ".parquet") and not _compressed(file):
+                batches = _csv_batches(file, self.options, report) if suffix == ".csv" \
+                    else _parquet_batches(file, self.options, report)
+                return batches, report.problems
+        except OSError as exc:
+            raise _unreadable(file, exc) from None
+        return [InputBatch("whole", unit)], []
+
+
+def _compressed(file: str) -> bool:
+    if not is_url(file):
+        return is_compressed(Path(file))
+    if Path(Url(file).name).suffix.lower() in COMPRESSIONS:
+        return True
+    with _open(file) as stream:
+        head = stream.read(HEAD_BYTES)
+    return any(magic.match(head) for magic in MAGIC)
+
+
+def _csv_batches(file: str, options: LoadOptions, report: LoadReport) -> list[InputBatch]:
+    with _open(file) as stream:
+        names = csv_header(stream)
+    if not names:
+        report.add(file, "empty file skipped")
+        return []
+    if chosen_attributes(names, _as_path(file), options, report) is None:
+        return []
+    with _open(file) as stream:
+        starts, size = record_starts(stream)
+    bounds = [*starts, size]
+    return [InputBatch("csv", (file,), start, stop, tuple(names), 2 if i == 0 else None)
+            for i, (start, stop) in enumerate(zip(bounds, bounds[1:])) if start < stop]
+
+
+def record_starts(stream) -> tuple[list[int], int]:
+    """Offsets in a CSV where batches start, each just after a newline outside quotes (the first one after
+    the header), FIRST_BATCH_BYTES and then BATCH_BYTES apart or a little more; and the stream's size.
+
+    >>> import io
+    >>> record_starts(io.BytesIO(b'id,text\\n1,"a\\nb"\\n2,c\\n'))
+    ([8], 20)
+    """
+    starts: list[int] = []
+    target, base, odd = 1, 0, 0  # the next start is the first record at or after `target`
+    while block := stream.read(SCAN_BYTES):
+        counted = 0  # the quotes before `counted` are in `odd`
+        while (at := max(target - base, counted)) < len(block) and (newline := block.find(b"\n", at)) >= 0:
+            odd ^= block.count(b'"', counted, newline) & 1
+            counted = newline + 1
+            if not odd:
+                starts.append(base + counted)
+                target = base + counted + (FIRST_BATCH_BYTES if len(starts) <= FIRST_BATCHES else BATCH_BYTES)
+        odd ^= block.count(b'"', counted) & 1
+        base += len(block)
+    return starts, base
+
+
+def _parquet_batches(file: str, options: LoadOptions, report: LoadReport) -> list[InputBatch]:
+    import pyarrow.parquet as pq
+
+    with _open(file) as stream:
+        parquet = pq.ParquetFile(stream)
+        names, size = parquet.schema_arrow.names, parquet.metadata.num_rows
+    if chosen_attributes(names, _as_path(file), options, report) is None:
+        return []
+    bounds = [0]
+    while bounds[-1] < size:
+        bounds.append(min(size, bounds[-1] + (FIRST_BATCH_ROWS if len(bounds) <= FIRST_BATCHES else BATCH_ROWS)))
+    return [InputBatch("parquet", (file,), start, stop, first_row=start + 1) for start, stop in zip(bounds, bounds[1:])]
+
+
+# ---------------------------------------------------------------- on a worker: reading one batch
+def read_batch(batch: InputBatch, options: LoadOptions, report: LoadReport) -> tuple[list[RawTranscript], int]:
+    """The batch's transcripts (ids not yet made unique across batches) and the number of table rows
+    parsed; problems go to `report`. DataError, naming the batch, when its file cannot be opened."""
+    try:
+        if batch.kind == "whole":
+            transcripts = [raw for file in batch.files for raw in _whole_file(file, options, report)]
+            return transcripts, len(transcripts)
+        counter = _Counter()
+        chunks = counter.counted(_csv_range(batch, options, report) if batch.kind == "csv"
+                                 else _parquet_rows(batch, options))
+        attributes = chosen_attributes(_names(batch), _as_path(batch.files[0]), options, LoadReport()) or []
+        rows = table_rows(chunks, _as_path(batch.files[0]), options, report, attributes,
+                          first_row=batch.first_row or 2)
+        return list(rows), counter.rows
+    except (OSError, pa.ArrowException) as exc:
+        raise _unreadable(str(batch), exc) from None
+
+
+def _names(batch: InputBatch) -> list[str]:
+    if batch.kind == "csv":
+        return list(batch.names)
+    import pyarrow.parquet as pq
+    with _open(batch.files[0]) as stream:
+        return pq.ParquetFile(stream).schema_arrow.names
+
+
+class _Counter:
+    """Counts the rows of the chunks passing through."""
+
+    rows = 0
+
+    def counted(self, chunks: Iterator[Columns]) -> Iterator[Columns]:
+        for columns in chunks:
+            self.rows += len(next(iter(columns.values()), []))
+            yield columns
+
+
+def _csv_range(batch: InputBatch, options: LoadOptions, report: LoadReport) -> Iterator[Columns]:
+    file = batch.files[0]
+    with _open(file) as stream:
+        stream.seek(batch.start)
+        data = stream.read(batch.stop - batch.start)
+    if len(data) != batch.stop - batch.start:
+        raise OSError(f"{len(data):,} bytes where {batch.stop - batch.start:,} were planned (did the file change?)")
+    names = list(batch.names)
+    wanted = [*dict.fromkeys([options.id_column, options.text_column]),
+              *(chosen_attributes(names, _as_path(file), options, LoadReport()) or [])]
+    yield from csv_chunks(_as_path(file), names, wanted, options, report,
+                          source=lambda: contextlib.nullcontext(pa.BufferReader(data)), size=len(data), skip_rows=0)
+
+
+def _parquet_rows(batch: InputBatch, options: LoadOptions) -> Iterator[Columns]:
+    import pyarrow.parquet as pq
+
+    with _open(batch.files[0]) as stream:
+        parquet = pq.ParquetFile(stream)
+        names = parquet.schema_arrow.names
+        wanted = [*dict.fromkeys([options.id_column, options.text_column]),
+                  *(chosen_attributes(names, _as_path(batch.files[0]), options, LoadReport()) or [])]
+        groups, first = _row_groups(parquet.metadata, batch.start, batch.stop)
+        table = parquet.read_row_groups(groups, columns=wanted).slice(batch.start - first, batch.stop - batch.start)
+    for part in table.to_batches(max_chunksize=CHUNK_ROWS):
+        yield part.to_pydict()
+
+
+def _row_groups(metadata, start: int, stop: int) -> tuple[list[int], int]:
+    """The row groups holding rows [start, stop), and the number of the first row of the first of them."""
+    groups, first, row = [], None, 0
+    for group in range(metadata.num_row_groups):
+        rows = metadata.row_group(group).num_rows
+        if row < stop and row + rows > start:
+            groups.append(group)
+            first = row if first is None else first
+        row += rows
+    return groups, first or 0
+
+
+def _whole_file(file: str, options: LoadOptions, report: LoadReport) -> list[RawTranscript]:
+    """A file read whole by its loader; a URL is copied to a temporary file of the same name first, and
+    what is read from the copy is named by the URL."""
+    if not is_url(file):
+        return list(read_file(Path(file), options, report))
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / Url(file).name
+        with _open(file) as stream, copy.open("wb") as out:
+            while chunk := stream.read(1 << 20):
+                out.write(chunk)
+        found = LoadReport()
+        transcripts = list(read_file(copy, options, found))
+    report.problems += [replace(p, file=file if p.file == str(copy) else p.file) for p in found.problems]
+    return [replace(raw, source=file) for raw in transcripts]
+
+
+def _unreadable(where: str, exc: Exception) -> DataError:
+    return DataError(f"{where}: could not be read by a worker ({type(exc).__name__}: {exc})",
+                     hint="every worker must reach the data: a folder they all mount, or a URL (s3://, gs://) "
+                          "they can read; run again if the file was being written")
