@@ -1,6 +1,7 @@
 import functools
 import http.server
 import socket
+import sys
 import threading
 
 import pandas as pd
@@ -32,6 +33,20 @@ def test_score_writes_the_three_tables_parquet_copies_and_the_report(tmp_path, c
     assert "empty file skipped" in (out / "load_report.txt").read_text()
     printed = capsys.readouterr().out
     assert "Share of transcripts raising each theme, by occupation" in printed and "it_software" in printed
+
+
+def test_the_progress_bar_on_a_terminal_starts_no_thread(monkeypatch):
+    # a second thread makes the engine start its workers through a fork server: half a second more per run
+    from core.cli.scoring import progress_bar
+    from core.engine.executor import safe_start_method
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    before = threading.active_count()
+    with progress_bar() as bar:
+        bar.update(250)
+        assert threading.active_count() == before
+        if before == 1:
+            assert safe_start_method() == "fork"
 
 
 def test_score_with_a_broken_codebook_prints_the_problem_and_no_traceback(tmp_path, capsys):
