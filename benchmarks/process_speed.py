@@ -39,7 +39,7 @@ with open(sys.argv[3], "w", newline="", encoding="utf-8") as out:
     writer.writerows(found)
 print(len(found), "hits")
 """
-THEMESCOPE = [sys.executable, "-c", "import sys; from core.cli.main import main; sys.exit(main())"]
+THEMESCOPE = [sys.executable, "-m", "core"]  # the same `run()` as the installed `themescope` command
 
 
 def timed(command: list[str]) -> tuple[float, float]:

@@ -84,12 +84,19 @@ def _executor(args: argparse.Namespace):
 def write_tables(analysis, out: Path) -> None:
     """transcripts/themes/hits/cancelled (hits a negator or hedge cancelled, with the reason) as CSV and
     parquet, and the load report as text; OutputError when a write fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tables = {name: getattr(analysis, name) for name in ("transcripts", "themes", "hits", "cancelled")}
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name in ("transcripts", "themes", "hits", "cancelled"):
-            table = getattr(analysis, name)
-            table.to_csv(out / f"{name}.csv", index=False)
-            table.to_parquet(out / f"{name}.parquet", index=False)
+        # Arrow writes the parquet files on another thread (it releases the GIL) while pandas writes the CSVs
+        with ThreadPoolExecutor(1) as parquet_writer:
+            parquet = [parquet_writer.submit(table.to_parquet, out / f"{name}.parquet", index=False)
+                       for name, table in tables.items()]
+            for name, table in tables.items():
+                table.to_csv(out / f"{name}.csv", index=False)
+            for written in parquet:
+                written.result()
         (out / "load_report.txt").write_text("\n".join(analysis.report.lines()) + "\n", encoding="utf-8")
     except OSError as exc:
         raise write_failed(out, exc) from None

@@ -98,6 +98,22 @@ def test_download_offline_gives_a_clear_message(tmp_path, capsys):
     assert "looks offline" in capsys.readouterr().err
 
 
+def test_the_command_freezes_what_is_left_before_the_process_ends(monkeypatch, capsys):
+    # the interpreter's collections at exit would walk every object of a large run once more
+    import gc
+
+    from core.cli.main import run
+
+    monkeypatch.setattr(sys, "argv", ["themescope", "validate", str(DATA / "tiny_codebook.yaml")])
+    try:
+        with pytest.raises(SystemExit) as ended:
+            run()
+        assert ended.value.code == 0 and gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
+    assert "valid" in capsys.readouterr().out
+
+
 def test_python_dash_m_core_is_the_same_cli():
     import subprocess
     import sys
