@@ -59,6 +59,18 @@ def test_forked_workers_never_walk_the_objects_they_inherit():
     assert gc.get_freeze_count() == 0  # this process collects its own objects as before
 
 
+def test_a_host_that_froze_its_own_heap_keeps_it_frozen():
+    import gc
+
+    gc.freeze()
+    try:
+        with LocalProcesses(2, start_method="fork") as pool:
+            assert list(pool.map(abs, [-1, -2])) == [1, 2]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_a_threaded_process_never_forks():
     assert safe_start_method() in ("fork", "forkserver")
     stop = threading.Event()
