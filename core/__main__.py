@@ -1,5 +1,3 @@
-import sys
+from core.cli.main import run
 
-from core.cli.main import main
-
-sys.exit(main())
+run()

@@ -53,7 +53,7 @@ def run_score(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers {args.workers}: needs at least 1 process", hint="e.g. --workers 2")
     out = output_folder(args.out)  # before the scoring: a bad --out should not cost a whole run
     codebook = load_codebook(args.codebook)
-    with _executor(args) as executor, _progress_bar() as bar:
+    with _executor(args) as executor, progress_bar() as bar:
         analysis = analyse(codebook=codebook, **analyse_arguments(args), workers=args.workers,
                            executor=executor, on_progress=bar.update, results=_results(args, out))
     write_tables(analysis, out)
@@ -94,12 +94,19 @@ def _executor(args: argparse.Namespace):
 def write_tables(analysis, out: Path) -> None:
     """transcripts/themes/hits/cancelled (hits a negator or hedge cancelled, with the reason) as CSV and
     parquet, and the load report as text; OutputError when a write fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tables = {name: getattr(analysis, name) for name in ("transcripts", "themes", "hits", "cancelled")}
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name in ("transcripts", "themes", "hits", "cancelled"):
-            table = getattr(analysis, name)
-            table.to_csv(out / f"{name}.csv", index=False)
-            table.to_parquet(out / f"{name}.parquet", index=False)
+        # Arrow writes the parquet files on another thread (it releases the GIL) while pandas writes the CSVs
+        with ThreadPoolExecutor(1) as parquet_writer:
+            parquet = [parquet_writer.submit(table.to_parquet, out / f"{name}.parquet", index=False)
+                       for name, table in tables.items()]
+            for name, table in tables.items():
+                table.to_csv(out / f"{name}.csv", index=False)
+            for written in parquet:
+                written.result()
         (out / "load_report.txt").write_text("\n".join(analysis.report.lines()) + "\n", encoding="utf-8")
     except OSError as exc:
         raise write_failed(out, exc) from None
@@ -112,16 +119,31 @@ def _format_prevalence(table) -> str:
     return shown.to_string()
 
 
-class _progress_bar:
-    """A tqdm bar on a terminal, nothing otherwise (logs stay clean)."""
+class progress_bar:
+    """A tqdm bar on a terminal, nothing otherwise (logs stay clean, and tqdm is not even imported).
+
+    The bar never starts tqdm's monitor thread: with a second thread running, the engine cannot fork its
+    workers safely and starts them through a fork server instead, about half a second more per run."""
 
     def __enter__(self):
+        if not sys.stderr.isatty():
+            return _NoBar()
         from tqdm import tqdm
-        self.bar = tqdm(unit=" transcripts", disable=not sys.stderr.isatty(), file=sys.stderr)
+
+        class QuietTqdm(tqdm):
+            monitor_interval = 0  # tqdm's switch for its monitor thread
+
+        self.bar = QuietTqdm(unit=" transcripts", file=sys.stderr)
         return self.bar
 
     def __exit__(self, *exc):
-        self.bar.close()
+        if hasattr(self, "bar"):
+            self.bar.close()
+
+
+class _NoBar:
+    def update(self, count: int) -> None:
+        pass
 
 
 # ---------------------------------------------------------------- validate

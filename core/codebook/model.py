@@ -40,8 +40,8 @@ class _Strict(BaseModel):
 class TermSpec(_Strict):
     term: str = Field(min_length=1)
     exact: bool = False
-    allow: list[str] = []
-    deny: list[str] = []
+    allow: list[str] = Field(default_factory=list)  # a factory: a plain [] default is deep-copied per term
+    deny: list[str] = Field(default_factory=list)
     weight: float = Field(default=1.0, gt=0)
     threshold: float | None = Field(default=None, ge=0, le=100)
 
@@ -59,7 +59,7 @@ class ThemeSpec(_Strict):
     description: str = Field(min_length=1)
     group: str | None = None
     terms: list[TermSpec] = Field(min_length=1)
-    exclude: list[str] = []
+    exclude: list[str] = Field(default_factory=list)
     threshold: float | None = Field(default=None, ge=0, le=100)
     weight: float = Field(default=1.0, gt=0)
     min_hits: float | None = Field(default=None, gt=0)
@@ -71,8 +71,8 @@ class OccupationSpec(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     label: str = Field(min_length=1)
     description: str = ""
-    terms: list[TermSpec] = []
-    exclude: list[str] = []
+    terms: list[TermSpec] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
     threshold: float | None = Field(default=None, ge=0, le=100)
     _terms = field_validator("terms", mode="before")(_terms_as_mappings)
 
@@ -320,8 +320,7 @@ def _read_yaml(text: str, source: str) -> tuple[dict, dict]:
                 raise CodebookError([Problem(source, "YAML anchors and aliases (& and *) are not allowed",
                                              line=mark.line + 1, column=mark.column + 1,
                                              hint="write the repeated terms out in full")])
-        node = yaml.compose(text, Loader=YAML_LOADER)
-        document = yaml.load(text, Loader=YAML_LOADER)  # a safe loader: no tags, no code
+        document, marks = _document_and_marks(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"{exc.problem or 'invalid YAML'}" + (f" {exc.context}" if exc.context else "")
@@ -335,8 +334,23 @@ def _read_yaml(text: str, source: str) -> tuple[dict, dict]:
     if not isinstance(document, dict):
         raise CodebookError([Problem(source, "the codebook must be a YAML mapping with `name:` and `themes:`",
                                      line=1, column=1, hint="start from config/codebook.yaml")])
+    return document, marks
+
+
+def _document_and_marks(text: str) -> tuple[object, dict]:
+    """The YAML's data (a safe loader: no tags, no code) and where each value starts, from one node tree
+    (yaml.compose then yaml.load would build it twice)."""
+    loader = YAML_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        document = loader.construct_document(node)  # first: it refuses what _index_marks cannot walk
+    finally:
+        loader.dispose()
     marks: dict = {}
-    _index_marks(node, (), marks)
+    if isinstance(document, dict):
+        _index_marks(node, (), marks)
     return document, marks
 
 

@@ -110,7 +110,7 @@ def parse_job_titles(text: str, group_ids: list[str], *, source: str = "<string>
     if problems:
         raise CodebookError(problems)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return JobTitles(source, digest, tuple((group, phrase, line) for group, phrase, line in entries))
+    return JobTitles(source, digest, tuple((group, phrase, line) for group, phrase, line, _ in entries))
 
 
 def _compose(text: str, source: str) -> yaml.MappingNode:
@@ -129,7 +129,8 @@ def _compose(text: str, source: str) -> yaml.MappingNode:
     return node
 
 
-def _entries(node: yaml.MappingNode, source: str) -> tuple[list[tuple[str, str, int]], list[Problem]]:
+def _entries(node: yaml.MappingNode, source: str) -> tuple[list[tuple[str, str, int, tuple]], list[Problem]]:
+    """(group, phrase, line, phrase_key) of every valid entry, and a problem for every other."""
     entries, problems = [], []
     for key, value in node.value:
         if not isinstance(value, yaml.SequenceNode):
@@ -138,12 +139,13 @@ def _entries(node: yaml.MappingNode, source: str) -> tuple[list[tuple[str, str, 
             continue
         for item in value.value:
             line = item.start_mark.line + 1
-            if not isinstance(item, yaml.ScalarNode) or item.tag == "tag:yaml.org,2002:null" or not phrase_key(
-                    str(item.value)):
+            words_key = phrase_key(str(item.value)) if isinstance(item, yaml.ScalarNode) \
+                and item.tag != "tag:yaml.org,2002:null" else ()
+            if not words_key:
                 problems.append(Problem(source, f"under `{key.value}`: an entry with no words to match", line=line,
                                         hint="write a job title or an activity phrase, e.g. `- nurse`"))
                 continue
-            entries.append((str(key.value), str(item.value).strip(), line))
+            entries.append((str(key.value), str(item.value).strip(), line, words_key))
     return entries, problems
 
 
@@ -158,12 +160,11 @@ def _unknown_groups(node: yaml.MappingNode, group_ids: list[str], source: str) -
     return problems
 
 
-def _duplicates(entries: list[tuple[str, str, int]], source: str) -> list[Problem]:
+def _duplicates(entries: list[tuple[str, str, int, tuple]], source: str) -> list[Problem]:
     """A phrase under two groups is ambiguous; listed twice under one group it is only noise: both reported."""
     first: dict[tuple[str, ...], tuple[str, str, int]] = {}
     problems = []
-    for group, phrase, line in entries:
-        key = phrase_key(phrase)
+    for group, phrase, line, key in entries:
         if key in first:
             other_group, other_phrase, other_line = first[key]
             where = "also" if other_group == group else f"also under `{other_group}`"

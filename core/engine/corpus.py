@@ -124,7 +124,7 @@ def _table_entry(code: int) -> int:
 
 
 @cache
-def _char_table() -> np.ndarray:
+def char_table() -> np.ndarray:
     """Every character of the Basic Multilingual Plane: its normal code point, with _WORD_BIT set when that
     is a letter or digit (made once per process, ~30 ms)."""
     return np.array([_table_entry(code) for code in range(65536)], dtype=np.uint32)
@@ -134,7 +134,7 @@ def normalise(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The normal code points (lower_same_length, ’ as ') and whether each is a word character, by one table
     look-up; characters beyond the BMP (emoji, rare scripts) are worked out one distinct character at a
     time. The length never changes, so offsets stay valid."""
-    looked_up = np.take(_char_table(), codes, mode="clip")
+    looked_up = np.take(char_table(), codes, mode="clip")
     if len(codes) and codes.max() > 65535:
         astral = np.flatnonzero(codes > 65535)
         distinct, which = np.unique(codes[astral], return_inverse=True)

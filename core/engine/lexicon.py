@@ -113,10 +113,10 @@ def regular_forms(word: str) -> frozenset[str]:
     were all seen before never loads the lexicons."""
     known = remembered_forms().get(word)
     if known is not None:
-        return frozenset(known)
+        return frozenset(known.split())
     forms = inflections(word) | adverbs(word) | spelling_variants(word)
     forms |= {form.replace("n't", "nt") for form in forms if form.endswith("n't")}  # doesn't -> doesnt
-    remembered_forms()[word] = sorted(forms)
+    remembered_forms()[word] = " ".join(sorted(forms))
     return forms
 
 
@@ -178,6 +178,7 @@ def frequency(word: str) -> float:
 # packages' versions, so a run pays it once per machine rather than once per worker process.
 ENV_LEXICON_CACHE = "THEMESCOPE_LEXICON_CACHE"
 _FORMAT = 2  # a new format or rule: a new file, never an old one misread
+_FORMS_FORMAT = "s"  # the forms memo's own: "s" when each word's forms became one string
 
 
 @lru_cache(maxsize=1)
@@ -202,8 +203,10 @@ def real_words() -> frozenset[str]:
 
 
 class Forms(dict):
-    """word -> its regular forms, and how many were read from the machine's memo (so an unchanged memo is
-    never read again to be merged: it grows to megabytes on a machine that has seen large corpora)."""
+    """word -> its regular forms, space-separated, and how many were read from the machine's memo (so an
+    unchanged memo is never read again to be merged: it grows to megabytes on a machine that has seen large
+    corpora). One string per word, not a list: the memo reads three times faster, and a dict of strings is
+    nothing the garbage collector has to walk."""
 
     loaded: int = 0
 
@@ -214,7 +217,8 @@ def remembered_forms() -> Forms:
     forms = Forms()
     try:
         found = json.loads(_forms_path().read_text(encoding="utf-8"))
-        forms.update(found if isinstance(found, dict) else {})
+        forms.update({word: known for word, known in found.items() if isinstance(known, str)}
+                     if isinstance(found, dict) else {})
     except (OSError, ValueError):
         pass
     forms.loaded = len(forms)
@@ -236,7 +240,7 @@ def save_forms() -> None:
 
 
 def _forms_path() -> Path:
-    return _cache_folder() / f"forms-{_version_key()}.json"
+    return _cache_folder() / f"forms-{_FORMS_FORMAT}-{_version_key()}.json"
 
 
 def _cache_folder() -> Path:

@@ -20,10 +20,11 @@ import numpy as np
 
 from core.codebook.model import Codebook
 from core.engine import cache, lexicon
-from core.engine.corpus import Shard, SpeakerConfig, build_shard
+from core.engine.corpus import Shard, SpeakerConfig, build_shard, char_table
 from core.engine.executor import Executor, InlineExecutor, LocalProcesses
 from core.engine.matcher import TermIndex, VocabularyMatcher
 from core.engine.metadata import metadata_files, with_metadata
+from core.engine.occupation import titles_index
 from core.engine.results import Analysis
 from core.engine.scoring import SCOPE_ROLES, score_shard
 from core.errors import CacheError, DataError, Problem
@@ -228,11 +229,14 @@ class ShardScorer:
         return score_shard(shard, index, matcher)
 
     def prepare(self) -> None:
-        """Compile the codebook and load the lexicons here, before workers start: forked workers inherit
-        them instead of loading them each (about a second per process)."""
+        """Compile the codebook, load the lexicons and make the tables every shard uses here, before workers
+        start: forked workers inherit them instead of making them each (about a second per process)."""
         compiled(self.codebook)
         lexicon.real_words()
         lexicon.save_forms()
+        char_table()
+        if self.codebook.job_titles is not None:
+            titles_index(self.codebook.job_titles)
 
 
 @lru_cache(maxsize=4)

@@ -1,6 +1,7 @@
 import functools
 import http.server
 import socket
+import sys
 import threading
 
 import pandas as pd
@@ -32,6 +33,20 @@ def test_score_writes_the_three_tables_parquet_copies_and_the_report(tmp_path, c
     assert "empty file skipped" in (out / "load_report.txt").read_text()
     printed = capsys.readouterr().out
     assert "Share of transcripts raising each theme, by occupation" in printed and "it_software" in printed
+
+
+def test_the_progress_bar_on_a_terminal_starts_no_thread(monkeypatch):
+    # a second thread makes the engine start its workers through a fork server: half a second more per run
+    from core.cli.scoring import progress_bar
+    from core.engine.executor import safe_start_method
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    before = threading.active_count()
+    with progress_bar() as bar:
+        bar.update(250)
+        assert threading.active_count() == before
+        if before == 1:
+            assert safe_start_method() == "fork"
 
 
 def test_score_with_a_broken_codebook_prints_the_problem_and_no_traceback(tmp_path, capsys):
@@ -81,6 +96,22 @@ def test_download_offline_gives_a_clear_message(tmp_path, capsys):
         port = s.getsockname()[1]
     assert main(["download", "--out", str(tmp_path / "p"), "--url", f"http://127.0.0.1:{port}"]) == 2
     assert "looks offline" in capsys.readouterr().err
+
+
+def test_the_command_freezes_what_is_left_before_the_process_ends(monkeypatch, capsys):
+    # the interpreter's collections at exit would walk every object of a large run once more
+    import gc
+
+    from core.cli.main import run
+
+    monkeypatch.setattr(sys, "argv", ["themescope", "validate", str(DATA / "tiny_codebook.yaml")])
+    try:
+        with pytest.raises(SystemExit) as ended:
+            run()
+        assert ended.value.code == 0 and gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
+    assert "valid" in capsys.readouterr().out
 
 
 def test_python_dash_m_core_is_the_same_cli():

@@ -44,6 +44,34 @@ def test_local_processes_map_in_order_with_few_items_in_flight():
     assert pool._pool is None  # closed at the end of the block
 
 
+def _frozen_objects(_) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_forked_workers_never_walk_the_objects_they_inherit():
+    import gc
+
+    gc.unfreeze()  # an earlier test may have frozen this process's heap as the dashboard does (loading.settled)
+    with LocalProcesses(2, start_method="fork") as pool:
+        in_workers = list(pool.map(_frozen_objects, range(4)))
+    assert min(in_workers) > 1000  # modules, lexicons: never walked by a worker's collections
+    assert gc.get_freeze_count() == 0  # this process collects its own objects as before
+
+
+def test_a_host_that_froze_its_own_heap_keeps_it_frozen():
+    import gc
+
+    gc.freeze()
+    try:
+        with LocalProcesses(2, start_method="fork") as pool:
+            assert list(pool.map(abs, [-1, -2])) == [1, 2]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_a_threaded_process_never_forks():
     assert safe_start_method() in ("fork", "forkserver")
     stop = threading.Event()

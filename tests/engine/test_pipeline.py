@@ -137,3 +137,17 @@ def test_caption_and_word_files_keep_their_roles_under_a_codebook_with_other_lab
         assert (analysis.transcripts["participant_words"] > 100).all(), analysis.transcripts
     mine = analyse([folder], codebook=own, use_cache=False, workers=1).hits
     assert len(mine) > 0 and set(mine["speaker"]) == {"participant"}
+
+
+def test_what_every_shard_uses_is_made_before_the_workers_fork():
+    # forked workers inherit these instead of each making its own
+    from core import load_codebook
+    from core.engine import corpus, occupation
+    from core.engine.pipeline import ShardScorer
+
+    book = load_codebook(ROOT / "config" / "codebook.yaml")
+    corpus.char_table.cache_clear()
+    occupation.titles_index.cache_clear()
+    ShardScorer(book).prepare()
+    assert corpus.char_table.cache_info().currsize == 1
+    assert occupation.titles_index.cache_info().currsize == 1
