@@ -125,7 +125,8 @@ def main() -> int:
     best = min(runs, key=lambda r: r["seconds"])
     print(json.dumps({"corpus": str(corpus), "corpus_mb": corpus.stat().st_size >> 20, "runs": runs}, indent=1))
     print(f"{best['summary']}\ncold: {best['seconds']:.1f} s (best of {len(runs)}), peak memory of the process "
-          f"tree: {best['peak_pss_mb']:,} MB PSS, {best['peak_rss_mb']:,} MB RSS summed ({best['processes']} processes)")
+          f"tree: {best['peak_pss_mb']:,} MB PSS, {best['peak_rss_mb']:,} MB RSS summed "
+          f"({best['processes']} processes)")
     if not args.keep_output:
         shutil.rmtree(out, ignore_errors=True)
     return 0

@@ -21,6 +21,8 @@ from core.cli.options import (
 )
 from core.errors import UsageError
 
+COPIES_UP_TO = 100_000  # transcripts: a streamed run larger than this writes no CSV copies of its big tables
+
 
 def add_commands(commands) -> None:
     _add_score(commands)
@@ -65,8 +67,9 @@ def run_score(args: argparse.Namespace) -> int:
     hits, by_theme, by_occupation = _summaries(analysis)
     print(f"{len(analysis.transcripts):,} transcripts, {hits:,} hits (cache: {analysis.cached}); tables in {out}/")
     if analysis.streamed:
-        print(f"themes, hits and cancelled are parquet parts in {analysis.parts}/ (a file per batch; no CSV "
-              "copies at this size): open the folder with DuckDB, pandas or pyarrow")
+        copies = "" if _copies_written(analysis) else f"; no CSV copies above {COPIES_UP_TO:,} transcripts"
+        print(f"themes, hits and cancelled are parquet parts in {analysis.parts}/ (a file per batch{copies}): "
+              "open the folder with DuckDB, pandas or pyarrow")
     print("\nShare of transcripts raising each theme (95% interval):")
     print(_format_intervals(by_theme))
     print("\nShare of transcripts raising each theme, by occupation:")
@@ -116,17 +119,22 @@ def _executor(args: argparse.Namespace):
 
 def write_tables(analysis, out: Path) -> None:
     """transcripts/themes/hits/cancelled (hits a negator or hedge cancelled, with the reason) as CSV and
-    parquet, and the load report as text; OutputError when a write fails. A streamed run's themes, hits and
-    cancelled are its parts already: only the transcripts table is written (it holds the metadata)."""
+    parquet, and the load report as text; OutputError when a write fails. A streamed run of more than
+    COPIES_UP_TO transcripts writes only the transcripts table (it holds the metadata): its themes, hits and
+    cancelled tables are its parts, and copying them would mean loading every hit."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name in ("transcripts",) if analysis.streamed else ("transcripts", "themes", "hits", "cancelled"):
+        for name in ("transcripts", "themes", "hits", "cancelled") if _copies_written(analysis) else ("transcripts",):
             table = getattr(analysis, name)
             table.to_csv(out / f"{name}.csv", index=False)
             table.to_parquet(out / f"{name}.parquet", index=False)
         (out / "load_report.txt").write_text("\n".join(analysis.report.lines()) + "\n", encoding="utf-8")
     except OSError as exc:
         raise write_failed(out, exc) from None
+
+
+def _copies_written(analysis) -> bool:
+    return not analysis.streamed or len(analysis.transcripts) <= COPIES_UP_TO
 
 
 def _format_intervals(table) -> str:
