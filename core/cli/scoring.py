@@ -21,6 +21,8 @@ from core.cli.options import (
 )
 from core.errors import UsageError
 
+COPIES_UP_TO = 100_000  # transcripts: a streamed run larger than this writes no CSV copies of its big tables
+
 
 def add_commands(commands) -> None:
     _add_score(commands)
@@ -39,15 +41,15 @@ def _add_score(commands) -> None:
                         help="where shards are scored: local processes, or a Dask cluster (themescope[cluster])")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="with --executor dask: the scheduler to use, e.g. "
                         "tcp://10.0.0.5:8786 (default: a local cluster of --workers processes)")
-    parser.add_argument("--results", metavar="URL", help="with --executor dask: the folder or URL (s3://, gs://) "
-                        "the workers write the tables to, a parquet file per batch (default: DIR/parts of --out)")
+    parser.add_argument("--results", metavar="URL", help="stream the run: the folder (or, with --executor dask, "
+                        "URL such as s3://) the themes, hits and cancelled tables go to, a parquet file per batch "
+                        "(default with dask or a corpus over 1 GB: DIR/parts of --out); no CSV copies of them")
     parser.set_defaults(run=run_score)
 
 
 def run_score(args: argparse.Namespace) -> int:
     from core.codebook.model import load_codebook
     from core.engine.pipeline import analyse
-    from core.views.aggregates import prevalence_by_occupation
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: needs at least 1 process", hint="e.g. --workers 2")
@@ -59,27 +61,51 @@ def run_score(args: argparse.Namespace) -> int:
     write_tables(analysis, out)
     for line in analysis.report.lines():
         print(line, file=sys.stderr)
-    print(f"{len(analysis.transcripts):,} transcripts, {len(analysis.hits):,} hits "
-          f"(cache: {analysis.cached}); tables in {out}/")
-    if not analysis.transcripts.empty:
-        print("\nShare of transcripts raising each theme, by occupation:")
-        print(_format_prevalence(prevalence_by_occupation(analysis.transcripts, analysis.themes)))
-    return 0 if len(analysis.transcripts) else 1
+    if analysis.transcripts.empty:
+        print(f"0 transcripts (cache: {analysis.cached}); tables in {out}/")
+        return 1
+    hits, by_theme, by_occupation = _summaries(analysis)
+    print(f"{len(analysis.transcripts):,} transcripts, {hits:,} hits (cache: {analysis.cached}); tables in {out}/")
+    if analysis.streamed:
+        copies = "" if _copies_written(analysis) else f"; no CSV copies above {COPIES_UP_TO:,} transcripts"
+        print(f"themes, hits and cancelled are parquet parts in {analysis.parts}/ (a file per batch{copies}): "
+              "open the folder with DuckDB, pandas or pyarrow")
+    print("\nShare of transcripts raising each theme (95% interval):")
+    print(_format_intervals(by_theme))
+    print("\nShare of transcripts raising each theme, by occupation:")
+    print(_format_prevalence(by_occupation))
+    return 0
+
+
+def _summaries(analysis) -> tuple[int, object, object]:
+    """The hit count and the two summary tables: from the tables in memory, or by DuckDB SQL over the parts
+    of a streamed run (never loading its hits)."""
+    if analysis.streamed:
+        from core.views.parts_sql import PartsSummary
+
+        with PartsSummary(analysis) as summary:
+            return summary.hit_count(), summary.theme_prevalence(), summary.prevalence_by_occupation()
+    from core.views.aggregates import prevalence_by_occupation, theme_prevalence
+
+    return (len(analysis.hits), theme_prevalence(analysis.transcripts, analysis.themes),
+            prevalence_by_occupation(analysis.transcripts, analysis.themes))
 
 
 def _results(args: argparse.Namespace, out: Path) -> str | None:
-    """Where the workers write the tables' parts: with Dask, --results or DIR/parts of --out."""
-    if args.executor != "dask":
-        return None
-    return args.results or str(out / "parts")
+    """Where the tables' parts go (a streamed run): --results, else DIR/parts of --out with Dask or a corpus
+    over the engine's size for streaming; None keeps them in memory."""
+    from core.engine.pipeline import streams
+
+    if args.results:
+        return args.results
+    return str(out / "parts") if args.executor == "dask" or streams(analyse_arguments(args)["paths"]) else None
 
 
 def _executor(args: argparse.Namespace):
     """The executor `score` runs on: None (the engine's own pool) or a Dask cluster, closed after the run."""
     if args.executor != "dask":
-        for option in ("scheduler", "results"):
-            if getattr(args, option):
-                raise UsageError(f"--{option} needs --executor dask", hint="add --executor dask")
+        if args.scheduler:
+            raise UsageError("--scheduler needs --executor dask", hint="add --executor dask")
         return contextlib.nullcontext()
     try:
         import distributed  # noqa: F401
@@ -93,10 +119,13 @@ def _executor(args: argparse.Namespace):
 
 def write_tables(analysis, out: Path) -> None:
     """transcripts/themes/hits/cancelled (hits a negator or hedge cancelled, with the reason) as CSV and
-    parquet, and the load report as text; OutputError when a write fails."""
+    parquet, and the load report as text; OutputError when a write fails. A streamed run of more than
+    COPIES_UP_TO transcripts writes only the transcripts table (it holds the metadata): its themes, hits and
+    cancelled tables are its parts, and copying them would mean loading every hit."""
     from concurrent.futures import ThreadPoolExecutor
 
-    tables = {name: getattr(analysis, name) for name in ("transcripts", "themes", "hits", "cancelled")}
+    names = ("transcripts", "themes", "hits", "cancelled") if _copies_written(analysis) else ("transcripts",)
+    tables = {name: getattr(analysis, name) for name in names}
     try:
         out.mkdir(parents=True, exist_ok=True)
         # Arrow writes the parquet files on another thread (it releases the GIL) while pandas writes the CSVs
@@ -110,6 +139,20 @@ def write_tables(analysis, out: Path) -> None:
         (out / "load_report.txt").write_text("\n".join(analysis.report.lines()) + "\n", encoding="utf-8")
     except OSError as exc:
         raise write_failed(out, exc) from None
+
+
+def _copies_written(analysis) -> bool:
+    return not analysis.streamed or len(analysis.transcripts) <= COPIES_UP_TO
+
+
+def _format_intervals(table) -> str:
+    import pandas as pd
+
+    percent = (table[["share", "low", "high"]] * 100).round(1)
+    shown = pd.DataFrame({"theme": table["theme"], "share": percent["share"].astype(str) + "%",
+                          "95% interval": percent["low"].astype(str) + "-" + percent["high"].astype(str) + "%",
+                          "transcripts": table["present"].map("{:,}".format), "hits": table["hits"].map("{:,}".format)})
+    return shown.to_string(index=False)
 
 
 def _format_prevalence(table) -> str:

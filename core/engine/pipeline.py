@@ -6,17 +6,23 @@
 A re-run with nothing changed loads the results from the cache; a codebook edit re-scores the cached shards
 without reading or tokenizing the files again. Shards are scored by `ShardScorer`, a pure function of a
 `ShardJob` that any executor can run (in this thread, in worker processes, on a cluster).
+
+A large corpus (data files over STREAM_ABOVE_BYTES together), or any run given `results=`, is streamed: each
+batch's tables are written as parquet parts (`core.engine.parts`) by the worker that scored it, and this
+process keeps only the transcripts table, so a run's memory is bounded by the batch size, not the corpus.
 """
 from __future__ import annotations
 
 import itertools
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from core.codebook.model import Codebook
 from core.engine import cache, lexicon
@@ -25,6 +31,7 @@ from core.engine.executor import Executor, InlineExecutor, LocalProcesses
 from core.engine.matcher import TermIndex, VocabularyMatcher
 from core.engine.metadata import metadata_files, with_metadata
 from core.engine.occupation import titles_index
+from core.engine.parts import clear_parts, write_manifest, write_parts
 from core.engine.results import Analysis
 from core.engine.scoring import SCOPE_ROLES, score_shard
 from core.errors import CacheError, DataError, Problem
@@ -35,6 +42,7 @@ from core.ingest.turns import INTERVIEWER, PARTICIPANT, WRITTEN_LABELS
 SHARD_SIZE = 250        # small first shards get every core busy early on a small corpus...
 LARGE_SHARD_SIZE = 1000  # ...then larger ones keep per-shard overhead low on a large one
 SMALL_SHARDS = 4
+STREAM_ABOVE_BYTES = 1 << 30  # data files larger than this together (~110,000 interviews) are streamed to parts
 
 
 def speakers_for(codebook: Codebook) -> SpeakerConfig:
@@ -64,12 +72,17 @@ def analyse(paths: Iterable[str | Path], *, codebook: Codebook, metadata=None,
 
     Paths may be fsspec URLs (s3://, gs://, file://). With URLs, or an executor whose workers read their own
     input (`reads_input`: Dask), the workers read the files and write the tables as parquet parts to `results`
-    (a folder or URL; default: `parts/` in the shard folder), see `core.engine.remote`."""
+    (a folder or URL; default: `parts/` in the cache's or a temporary folder), see `core.engine.remote`.
+
+    `results` given, or data files larger than STREAM_ABOVE_BYTES together, stream the run: the themes, hits
+    and cancelled tables go to parquet parts there as each batch is scored and the analysis reads them only
+    when asked (`Analysis.parts`). An uncached streamed run keeps no texts (`text()` raises KeyError)."""
     folders = [p if is_url(p) else str(local(p)) for p in map(str, paths)]
-    remote = results is not None or getattr(executor, "reads_input", False) or any(map(is_url, folders))
+    remote = getattr(executor, "reads_input", False) or any(map(is_url, folders))
+    streamed = results is not None or remote or streams(folders)
     run = _Run(folders, codebook, metadata, options,
                Path(cache_dir) if cache_dir is not None else cache.default_cache_dir(), use_cache,
-               results if results is not None else "" if remote else None)
+               results if results is not None else "" if streamed else None, remote)
     try:
         return _once_or_uncached(run, executor, workers, on_progress)
     except cache.FilesChanged:
@@ -80,6 +93,13 @@ def analyse(paths: Iterable[str | Path], *, codebook: Codebook, metadata=None,
         raise DataError(f"{changed.files[0]}: changed while it was being read, twice in a row",
                         hint="run again once the file is completely written (is a copy or an export "
                              "still going on?)") from None
+
+
+def streams(paths: Iterable[str | Path]) -> bool:
+    """Whether a run on these paths is streamed to parts for its size: the data files add up to more than
+    STREAM_ABOVE_BYTES (URLs are always streamed, by the workers that read them)."""
+    files = data_files([p for p in map(str, paths) if not is_url(p)], LoadReport())
+    return sum(f.stat().st_size for f in files if f.is_file()) > STREAM_ABOVE_BYTES
 
 
 def _once_or_uncached(run: _Run, executor, workers, on_progress) -> Analysis:
@@ -115,7 +135,8 @@ class _Run:
     options: LoadOptions
     cache_dir: Path
     use_cache: bool
-    results: str | None  # where workers write the tables' parts ("": in the shard folder); None: not at all
+    results: str | None  # where the tables' parts go ("": a folder of the run's own); None: kept in memory
+    remote: bool = False  # workers read their own input (core.engine.remote)
 
     def once(self, executor, workers, on_progress) -> Analysis:
         codebook, folders, cache_dir = self.codebook, self.folders, self.cache_dir
@@ -140,20 +161,22 @@ class _Run:
             return Analysis(codebook, tables["transcripts"], tables["themes"], tables["hits"],
                             _report_from(info, notes), result_key, "results", folders, store,
                             cancelled=tables["cancelled"])
-        results = None if self.results is None else self.results or str(store.folder / "parts")
-        run = ScoringRun(folders, codebook, self.options, report, store.folder, notes, results)
+        results = None if self.results is None else self.results or str(
+            (result_folder if use_cache else store.folder.parent) / "parts")
+        run = ScoringRun(folders, codebook, self.options, report, store.folder, notes, results, self.remote,
+                         keep_shards=use_cache or results is None or self.remote)
         scores, cached = run.score_all(executor, workers, on_progress)
         transcripts = with_metadata(scores.transcripts, metadata, report, codebook)
         _check_unchanged(watch, folders, metadata, store.folder if cached == "none" else None)
         if transcripts.empty and not report.problems:
             report.add(", ".join(folders) or "(no paths)", "no transcripts found", hint="point --data at transcripts")
-        if use_cache:
+        if use_cache and not scores.streamed:
             cache.save_results(result_folder, {"transcripts": transcripts, "themes": scores.themes,
                                                "hits": scores.hits, "cancelled": scores.cancelled},
                                {"report": report.to_dict(), "codebook": codebook.content_hash}, notes)
         report.problems += notes.problems
-        return Analysis(codebook, transcripts, scores.themes, scores.hits, report, result_key, cached, folders,
-                        store, cancelled=scores.cancelled)
+        return scores.described(transcripts=transcripts, report=report, key=result_key, cached=cached,
+                                data_paths=folders, store=store)
 
 
 def _check_unchanged(watch: cache.Watch, folders: list[str], metadata: list[Path], built: Path | None) -> None:
@@ -204,6 +227,7 @@ class ShardJob:
     folder: str
     number: int
     batch: tuple | None = None
+    save: bool = True  # keep the shard built from `batch` in `folder` (texts and tokens for later)
 
 
 @dataclass(frozen=True)
@@ -219,7 +243,8 @@ class ShardScorer:
         if job.batch is not None:
             transcripts, utf8 = _unpacked(job.batch)
             shard = build_shard(transcripts, speakers_for(self.codebook), report)
-            cache.save_shard(shard, folder, job.number, utf8=utf8)
+            if job.save:
+                cache.save_shard(shard, folder, job.number, utf8=utf8)
         else:
             shard = cache.load_shard(folder, job.number)
         return self.score(shard), report.problems
@@ -237,6 +262,30 @@ class ShardScorer:
         char_table()
         if self.codebook.job_titles is not None:
             titles_index(self.codebook.job_titles)
+
+
+@dataclass
+class WrittenBatch:
+    """What a `PartsWriter` sends back: the batch's transcripts table and the rows it wrote per table."""
+
+    transcripts: pd.DataFrame
+    rows: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PartsWriter:
+    """A `ShardScorer` whose tables go to parquet parts in `results` as soon as the shard is scored: it returns
+    only the transcripts table (small per transcript), the rows written per table and the problems."""
+
+    scorer: ShardScorer
+    results: str
+
+    def __call__(self, job: ShardJob) -> tuple[WrittenBatch, list[Problem]]:
+        scores, problems = self.scorer(job)
+        return WrittenBatch(scores.transcripts, write_parts(self.results, job.number, scores)), problems
+
+    def prepare(self) -> None:
+        self.scorer.prepare()
 
 
 @lru_cache(maxsize=4)
@@ -274,7 +323,9 @@ class ScoringRun:
     report: LoadReport
     folder: Path
     notes: LoadReport  # what happened to the cache: shown, not kept
-    results: str | None = None  # set: workers read their input and write parts here (core.engine.remote)
+    results: str | None = None  # set: each batch's tables go to parts here as it is scored
+    remote: bool = False  # the workers read their own input (core.engine.remote)
+    keep_shards: bool = True  # save the shards built (an uncached streamed run does not: no texts kept)
 
     def score_all(self, executor: Executor | None, workers: int | None,
                   on_progress: Callable[[int], None] | None) -> tuple[Analysis, str]:
@@ -294,13 +345,15 @@ class ScoringRun:
         if cached == "none":
             shutil.rmtree(self.folder, ignore_errors=True)  # a half-written build from an interrupted run
         load_problems_before = len(self.report.problems)
-        if self.results is not None:
+        if self.remote:
             from core.engine.remote import score_on_workers  # it imports this module's scorer
 
             analysis, count = score_on_workers(self, executor or InlineExecutor(), cached == "shards", on_progress)
+        elif self.results is not None:
+            analysis, count = self._stream_here(executor, workers, on_progress, keep_problems=cached == "none")
         else:
             analysis, count = self._score_here(executor, workers, on_progress, keep_problems=cached == "none")
-        if cached == "none":
+        if cached == "none" and self.keep_shards:
             load_problems = self.report.problems[load_problems_before:]
             cache.finish_shards(self.folder, count, {"loaded": self.report.loaded,
                                                      "problems": [p.__dict__ for p in load_problems]})
@@ -318,6 +371,26 @@ class ScoringRun:
             self.report.problems += shard_problems
         return Analysis.concat(parts or [empty_analysis(self.codebook)]), len(parts)
 
+    def _stream_here(self, executor, workers, on_progress, *, keep_problems: bool) -> tuple[Analysis, int]:
+        """As `_score_here`, each batch's tables written as parts by its worker: only the transcripts come back."""
+        results = str(self.results)
+        clear_parts(results)
+        transcripts, shard_problems, rows = [], [], Counter[str]()
+        for summary, problems in _run(PartsWriter(ShardScorer(self.codebook), results), self._jobs(), executor,
+                                      workers):
+            transcripts.append(summary.transcripts)
+            rows.update(summary.rows)
+            shard_problems += problems
+            if on_progress:
+                on_progress(len(summary.transcripts))
+        if keep_problems:
+            self.report.problems += shard_problems
+        if not transcripts:
+            return empty_analysis(self.codebook), 0
+        write_manifest(results, len(transcripts), dict(rows), self.codebook.content_hash)
+        return Analysis(self.codebook, pd.concat(transcripts, ignore_index=True), parts=results,
+                        batches=len(transcripts)), len(transcripts)
+
     def cached_shard_count(self) -> int:
         """The number of shards in the complete shard folder; its load report goes to `report`."""
         cached = cache.complete_shards(self.folder) or {"shards": 0, "problems": {}}
@@ -334,14 +407,14 @@ class ScoringRun:
         for raw in read_transcripts(self.paths, self.report, self.options):
             batch.append(raw)
             if len(batch) == (SHARD_SIZE if number < SMALL_SHARDS else LARGE_SHARD_SIZE):
-                yield ShardJob(str(self.folder), number, _packed(batch))
+                yield ShardJob(str(self.folder), number, _packed(batch), self.keep_shards)
                 batch, number = [], number + 1
         if batch:
-            yield ShardJob(str(self.folder), number, _packed(batch))
+            yield ShardJob(str(self.folder), number, _packed(batch), self.keep_shards)
 
 
-def _run(scorer: ShardScorer, jobs: Iterator[ShardJob], executor: Executor | None,
-         workers: int | None) -> Iterator[tuple[Analysis, list[Problem]]]:
+def _run(scorer: ShardScorer | PartsWriter, jobs: Iterator[ShardJob], executor: Executor | None,
+         workers: int | None) -> Iterator[tuple]:
     """The jobs' results in order: a corpus of one small shard in this thread (sending it elsewhere would
     cost more than it saves), else on the caller's executor, else on a pool of `workers` for this call."""
     first = next(jobs, None)

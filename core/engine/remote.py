@@ -11,19 +11,14 @@ executor given URLs): this process sends only plans and gathers only small summa
 3. What one batch cannot know alone is settled here and the few batches it concerns are read again: ids must
    be unique across the corpus (`unique_id`, as `read_transcripts` does), and a CSV batch after a file's first
    numbers its rows only once the rows before it are counted (see `core.ingest.batches`).
-4. The hits, themes and cancelled tables are read back from the parts, in batch order: the same tables, in the
-   same order, as a local run.
-
-The parts, a folder a reader opens whole (pandas, DuckDB, pyarrow.dataset)::
-
-    <results>/transcripts/part-00000.parquet   one row per transcript (without the metadata merged later)
-    <results>/themes/part-00000.parquet        transcript x theme
-    <results>/hits/part-00000.parquet          one row per hit
-    <results>/cancelled/part-00000.parquet     hits a negator or hedge cancelled, with the reason
+4. The hits, themes and cancelled tables stay in the parts (the layout and its manifest are in
+   `core.engine.parts`): the analysis reads them, in batch order, only when a consumer asks for one; the
+   same tables, in the same order, as a local run.
 """
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,7 +30,8 @@ from core.codebook.model import Codebook
 from core.engine import cache
 from core.engine.corpus import build_shard
 from core.engine.executor import Executor
-from core.engine.results import TABLES, Analysis
+from core.engine.parts import clear_parts, write_manifest, write_parts
+from core.engine.results import Analysis
 from core.errors import Problem
 from core.ingest.batches import BatchPlanner, InputBatch, input_units, read_batch
 from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, unique_id
@@ -68,6 +64,7 @@ class BatchSummary:
     digests: list[tuple[str, bytes, str]]  # per transcript: id, digest of its text, source
     rows: int  # table rows parsed (the numbering of the batches after it)
     numbered: bool  # a problem names a row number, which is right only when the batch's first row is
+    written: dict[str, int]  # rows written per table
 
 
 @dataclass(frozen=True)
@@ -94,9 +91,9 @@ class BatchScorer:
             cache.save_shard(shard, folder, job.number,
                              utf8=b"".join(utf8) if all(u is not None for u in utf8) else None)  # type: ignore[arg-type]
         scores = ShardScorer(self.codebook).score(shard)
-        write_parts(job.results, job.number, scores)
+        written = write_parts(job.results, job.number, scores)
         return BatchSummary(scores.transcripts, report.problems, report.loaded, digests, rows,
-                            any(p.line is not None for p in report.problems))
+                            any(p.line is not None for p in report.problems), written)
 
 
 def _digest(text: str) -> bytes:
@@ -112,36 +109,6 @@ def _renamed(transcripts: list[RawTranscript], renames: tuple[Rename, ...], repo
         else:
             transcripts[index].transcript_id = new_id
     return [raw for i, raw in enumerate(transcripts) if i not in dropped]
-
-
-# ---------------------------------------------------------------- parts: a parquet file per batch and table
-def part_path(results: str, table: str, number: int) -> str:
-    return f"{results.rstrip('/')}/{table}/part-{number:05d}.parquet"
-
-
-def write_parts(results: str, number: int, scores: Analysis) -> None:
-    import fsspec  # installed with themescope[cluster] (Dask needs it too)
-
-    fs, root = fsspec.core.url_to_fs(results)
-    for table in TABLES:
-        fs.makedirs(f"{root.rstrip('/')}/{table}", exist_ok=True)
-        with fsspec.open(part_path(results, table, number), "wb") as out:
-            getattr(scores, table).to_parquet(out, index=False)
-
-
-def clear_parts(results: str) -> None:
-    """Remove the parts of an earlier run, which may have had more batches."""
-    import fsspec
-
-    fs, root = fsspec.core.url_to_fs(results)
-    for table in TABLES:
-        old = fs.glob(f"{root.rstrip('/')}/{table}/part-*.parquet")
-        if old:
-            fs.rm(old)
-
-
-def read_parts(results: str, table: str, count: int) -> pd.DataFrame:
-    return pd.concat([pd.read_parquet(part_path(results, table, n)) for n in range(count)], ignore_index=True)
 
 
 # ---------------------------------------------------------------- this process: plans out, summaries in
@@ -168,9 +135,12 @@ def score_on_workers(run: ScoringRun, executor: Executor, cached: bool,
     if not count:
         from core.engine.pipeline import empty_analysis
         return empty_analysis(run.codebook), 0
-    tables = {name: read_parts(results, name, count) for name in TABLES if name != "transcripts"}
+    written = Counter[str]()
+    for _, summary in done:
+        written.update(summary.written)
+    write_manifest(results, count, dict(written), run.codebook.content_hash)
     transcripts = pd.concat([summary.transcripts for _, summary in done], ignore_index=True)
-    return Analysis(run.codebook, transcripts, **tables), count
+    return Analysis(run.codebook, transcripts, parts=results, batches=count), count
 
 
 def _jobs(run: ScoringRun, executor: Executor, results: str, planned: dict[int, list[Problem]]) -> Iterator[BatchJob]:

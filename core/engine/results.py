@@ -6,9 +6,14 @@
 
 One shard's scores, a whole corpus's, a cached corpus scored again after an edit: all are an `Analysis`, so
 every page, export and report reads the same columns from the same object.
+
+A streamed run (a large corpus) keeps its themes, hits and cancelled tables as parquet parts
+(`core.engine.parts`) instead of in memory: `analysis.parts` names the folder, for consumers that query it
+(DuckDB), and the tables are read from it the first time a consumer asks for one.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -24,6 +29,7 @@ HIT_COLUMNS = ["transcript_id", "turn", "speaker", "theme", "term", "matched_tex
 HIT_TYPES = ["str", "int32", "str", "str", "str", "str", "int32", "int32", "float64"]
 CANCELLED_COLUMNS = [*HIT_COLUMNS, "reason"]
 TABLES = ("transcripts", "themes", "hits", "cancelled")
+IN_PARTS = None  # a table not in memory: read from the analysis's parts when first asked for
 
 
 def empty_hits(columns: list[str] = HIT_COLUMNS) -> pd.DataFrame:
@@ -36,6 +42,25 @@ def empty_cancelled() -> pd.DataFrame:
     return empty_hits(CANCELLED_COLUMNS)
 
 
+class _TableInParts:
+    """A table of an `Analysis` that may live in its parquet parts: read (once) when first asked for.
+    A dataclass field with this as its default takes any DataFrame as usual; IN_PARTS means "in the parts"."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.table, self.slot = name, f"_{name}"
+
+    def __get__(self, analysis: Analysis | None, owner: type) -> pd.DataFrame | None:
+        if analysis is None:
+            return IN_PARTS  # the dataclass's default
+        value = analysis.__dict__.get(self.slot)
+        if value is None:
+            value = analysis.__dict__[self.slot] = analysis.load_from_parts(self.table)
+        return value
+
+    def __set__(self, analysis: Analysis, value: pd.DataFrame | None) -> None:
+        analysis.__dict__[self.slot] = value
+
+
 @dataclass
 class Analysis:
     """transcripts: one row per transcript (occupation, its evidence and confidence, words, attributes);
@@ -43,18 +68,47 @@ class Analysis:
     (HIT_COLUMNS). The rest says where they came from: the load report, the cache key, what the cache
     already had ("results", "shards" or "none"), the data paths and the store of texts and turns. Last,
     cancelled: the hits a negator or hedge cancelled (HIT_COLUMNS + reason, 'negated by “don't”'); they never
-    count in `themes` (a keyword with a default, so constructions that predate it keep working)."""
+    count in `themes` (a keyword with a default, so constructions that predate it keep working).
+    parts/batches: the folder (or URL) of a streamed run's parquet parts and how many batches it holds; a
+    table given as IN_PARTS is read from there when first used (`core.engine.parts`)."""
 
     codebook: Codebook
     transcripts: pd.DataFrame
-    themes: pd.DataFrame
-    hits: pd.DataFrame
+    themes: pd.DataFrame = _TableInParts()
+    hits: pd.DataFrame = _TableInParts()
     report: LoadReport = field(default_factory=LoadReport)
     key: str = ""
     cached: str = "none"
     data_paths: list[str] = field(default_factory=list)
     store: TranscriptStore | None = field(default=None, repr=False)  # texts and turns, read lazily
-    cancelled: pd.DataFrame = field(default_factory=empty_cancelled)
+    cancelled: pd.DataFrame = _TableInParts()
+    parts: str | None = None
+    batches: int = 0
+
+    def __post_init__(self) -> None:
+        if self.parts is None and self.__dict__.get("_cancelled") is None:
+            self.cancelled = empty_cancelled()  # built before cancelled hits were kept: none
+
+    def load_from_parts(self, table: str) -> pd.DataFrame:
+        """A table kept in the parts, read whole (the consumers that need every row)."""
+        if self.parts is None:
+            raise ValueError(f"the {table} table was neither given nor written as parts")
+        from core.engine.parts import load_table
+
+        return load_table(self.parts, table, self.batches)
+
+    def described(self, **changes) -> Analysis:
+        """A copy with other fields (report, key, paths, store...) set, without reading tables kept in parts
+        (`dataclasses.replace` would read every field)."""
+        copied = copy.copy(self)
+        for name, value in changes.items():
+            setattr(copied, name, value)
+        return copied
+
+    @property
+    def streamed(self) -> bool:
+        """The big tables are in parquet parts (`parts`), read only when a consumer asks for them."""
+        return self.parts is not None
 
     @classmethod
     def concat(cls, parts: list[Analysis]) -> Analysis:
@@ -67,7 +121,7 @@ class Analysis:
         """The same corpus (report, paths, store) scored with another codebook."""
         cancelled = empty_cancelled() if cancelled is None else cancelled
         return replace(self, codebook=codebook, transcripts=transcripts, themes=themes, hits=hits,
-                       cancelled=cancelled,
+                       cancelled=cancelled, parts=None, batches=0,
                        key=f"{self.key}+{codebook.content_hash[:16]}" if self.key else "", cached="none")
 
     @property

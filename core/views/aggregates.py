@@ -96,4 +96,29 @@ def prevalence_by_occupation(transcripts: pd.DataFrame, themes: pd.DataFrame) ->
                                sort=False)
     table = table[list(dict.fromkeys(themes["theme"]))]
     table.insert(0, "n", transcripts["occupation"].value_counts().reindex(table.index).fillna(0).astype(int))
-    return table.sort_values("n", ascending=False)
+    return by_size(table)
+
+
+def by_size(table: pd.DataFrame) -> pd.DataFrame:
+    """Occupation rows, the most transcripts first (ties by name, so every computation orders them alike)."""
+    return table.rename_axis("occupation").sort_values(["n", "occupation"], ascending=[False, True])
+
+
+def theme_prevalence(transcripts: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
+    """Per theme of the analysis: n transcripts, how many raise it, the share with its 95% Wilson interval
+    and the hits in the transcripts raising it; the most raised first. (The CLI's table; on parquet parts
+    the same numbers come from `core.views.parts_sql.PartsSummary`.)"""
+    raised = themes.assign(counted=themes["hits"].where(themes["present"] == 1, 0))
+    counts = raised.groupby("theme", sort=False).agg(present=("present", "sum"), hits=("counted", "sum"))
+    return prevalence_table(counts.index.to_list(), len(transcripts), counts["present"].to_numpy(),
+                            counts["hits"].to_numpy())
+
+
+def prevalence_table(theme_ids: list[str], n: int, present: np.ndarray, hits: np.ndarray) -> pd.DataFrame:
+    """theme, n, present, share, low, high (95% Wilson), hits; the most raised first, ties by theme."""
+    ns = np.full(len(theme_ids), n, dtype=np.int64)
+    low, high = wilson_interval(present, ns)
+    table = pd.DataFrame({"theme": theme_ids, "n": ns, "present": np.asarray(present, np.int64),
+                          "share": np.divide(present, max(n, 1)), "low": low, "high": high,
+                          "hits": np.asarray(hits, np.int64)})
+    return table.sort_values(["share", "theme"], ascending=[False, True], ignore_index=True)

@@ -119,3 +119,21 @@ def test_python_dash_m_core_is_the_same_cli():
     import sys
     run = subprocess.run([sys.executable, "-m", "core", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0 and "score" in run.stdout and "download" in run.stdout
+
+
+def test_score_streamed_prints_the_in_memory_summary_from_the_parts_and_no_big_copies(tmp_path, capsys,
+                                                                                     monkeypatch):
+    from core.cli import scoring
+
+    arguments = ["score", "--data", str(DATA / "folder"), "--data", str(SEEDS), "--no-cache"]
+    assert main([*arguments, "--out", str(tmp_path / "memory")]) == 0
+    in_memory = capsys.readouterr().out
+    monkeypatch.setattr(scoring, "COPIES_UP_TO", 0)
+    assert main([*arguments, "--out", str(tmp_path / "streamed"), "--results", str(tmp_path / "parts")]) == 0
+    streamed = capsys.readouterr().out
+    assert "Share of transcripts raising each theme (95% interval)" in streamed
+    assert f"parquet parts in {tmp_path / 'parts'}/" in streamed and "no CSV copies above 0 transcripts" in streamed
+    assert streamed.split("(95% interval):")[1] == in_memory.split("(95% interval):")[1]  # both tables
+    assert sorted(p.name for p in (tmp_path / "streamed").iterdir()) == ["load_report.txt", "transcripts.csv",
+                                                                        "transcripts.parquet"]
+    assert len(pd.read_parquet(tmp_path / "parts" / "hits")) == len(pd.read_csv(tmp_path / "memory" / "hits.csv"))

@@ -1,0 +1,145 @@
+"""A million transcripts: `themescope score` cold, its wall time and the peak memory of it and its workers.
+
+    python benchmarks/million.py                        # 1,000,000 transcripts (~9 GB of CSV in /tmp)
+    python benchmarks/million.py --copies 64 --repeat 3 # 80,000, for a quicker look
+
+The input is the public set replicated with distinct ids (`<id>_r00042`) as one CSV file in
+/tmp/themescope-bench/ (made once, kept for later runs, never committed): CSV because it is what interview
+platforms and survey tools export, and what the public set itself is. The run is the whole command a user
+types, interpreter start included, with `--no-cache` (cold: nothing read or scored before); a corpus this
+size is streamed, so the themes, hits and cancelled tables are parquet parts in the output folder.
+
+Memory is sampled every 0.2 s over the command's whole process tree (the command and its workers): the
+peak of the summed resident sizes (RSS, counting pages a forked worker still shares with its parent once
+per process, so an upper bound) and of the summed proportional sizes (PSS, shared pages split between the
+processes that share them: the memory the run really holds). Needs ../shared/data/anthropic-interviewer
+(or --data); prints a message and exits 0 without it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = ROOT.parent / "shared" / "data" / "anthropic-interviewer"
+BENCH = Path("/tmp/themescope-bench")
+MARKER = "_r000000"
+
+
+def replicate(data: Path, copies: int, target: Path) -> Path:
+    """The public set `copies` times with distinct ids, as one CSV (made once, kept in /tmp): the set is
+    rendered once with a marker after every id, and each copy is that text with the copy's number in it."""
+    import pandas as pd
+
+    if target.exists():
+        return target
+    tables = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in sorted(data.glob("*.csv"))]
+    base = pd.concat(tables, ignore_index=True)
+    base["transcript_id"] = base["transcript_id"] + MARKER
+    rendered = base.to_csv(index=False)
+    header, body = rendered.split("\n", 1)
+    if body.count(MARKER) != len(base):
+        raise SystemExit(f"the marker {MARKER} occurs in the texts: choose another")
+    partial = target.with_suffix(".partial")
+    with partial.open("w", encoding="utf-8") as out:
+        out.write(header + "\n")
+        for copy in range(copies):
+            out.write(body.replace(MARKER, f"_r{copy:06d}"))
+    partial.rename(target)
+    return target
+
+
+class TreeMemory:
+    """Samples the summed RSS and PSS of a process and all its descendants until stopped; keeps the peaks."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        self.root, self.every = psutil.Process(pid), every
+        self.peak_rss = self.peak_pss = self.most_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every):
+            rss = pss = 0
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            for process in processes:
+                try:
+                    info = process.memory_full_info()
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                rss, pss = rss + info.rss, pss + info.pss
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            self.most_processes = max(self.most_processes, len(processes))
+
+
+def score_cold(corpus: Path, out: Path, extra: list[str]) -> dict:
+    """One whole `themescope score --no-cache` process: seconds, peak memory of its tree, its last lines."""
+    shutil.rmtree(out, ignore_errors=True)
+    command = [str(Path(sys.executable).parent / "themescope"), "score", "--data", str(corpus), "--out", str(out),
+               "--no-cache", *extra]
+    start, cpu_before = time.perf_counter(), _children_cpu()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process, \
+            TreeMemory(process.pid) as memory:
+        stdout, stderr = process.communicate()
+    seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu_before
+    if process.returncode:
+        raise SystemExit(f"themescope score failed ({process.returncode}):\n{stderr[-2000:]}")
+    return {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "peak_rss_mb": memory.peak_rss >> 20,
+            "peak_pss_mb": memory.peak_pss >> 20, "processes": memory.most_processes, "summary": stdout.splitlines()[0]}
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every finished descendant (the command and the workers it waited for): on a busy
+    machine this, halved, is what the run would take on 2 idle cores."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(PUBLIC))
+    parser.add_argument("--copies", type=int, default=800, help="copies of the public set (800: 1,000,000)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs (the quickest is reported)")
+    parser.add_argument("--keep-output", action="store_true", help="keep the last run's output folder")
+    parser.add_argument("extra", nargs="*", help="more options for `themescope score` (after --)")
+    args = parser.parse_args()
+    if not Path(args.data).exists():
+        print(f"public data set not found at {args.data}: nothing to measure")
+        return 0
+    BENCH.mkdir(exist_ok=True)
+    corpus = replicate(Path(args.data), args.copies, BENCH / f"replicated_x{args.copies}.csv")
+    out = BENCH / f"million-out-x{args.copies}"
+    runs = [score_cold(corpus, out, args.extra) for _ in range(args.repeat)]
+    best = min(runs, key=lambda r: r["seconds"])
+    print(json.dumps({"corpus": str(corpus), "corpus_mb": corpus.stat().st_size >> 20, "runs": runs}, indent=1))
+    print(f"{best['summary']}\ncold: {best['seconds']:.1f} s (best of {len(runs)}; {best['cpu_seconds']:.0f} CPU-s "
+          f"over the process tree), peak memory of the process "
+          f"tree: {best['peak_pss_mb']:,} MB PSS, {best['peak_rss_mb']:,} MB RSS summed "
+          f"({best['processes']} processes)")
+    if not args.keep_output:
+        shutil.rmtree(out, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
