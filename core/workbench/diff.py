@@ -8,7 +8,8 @@
 A quote is what every page counts (`core.views.quotes.group_quotes`: a transcript's passage holding one or more
 hits of one theme), only in transcripts raising its theme (`raising_hits`); it is the same quote before and
 after when its transcript, theme and passage are the same. So `quotes_after - quotes_before` of a theme is the
-change of its count on the Quotes page without filters.
+change of its count on the Quotes page without filters. Every hit carries its passage from the engine, so the
+diff compares integer keys and reads text only for the sentences of the quotes it lists.
 """
 from __future__ import annotations
 
@@ -21,14 +22,7 @@ import pandas as pd
 from core.codebook.model import Codebook
 from core.engine.rescore import CachedCorpus, changed_themes
 from core.engine.results import Analysis
-from core.views.quotes import (
-    PASSAGE_COLUMNS,
-    QUOTE_KEY,
-    cut_quotes,
-    group_quotes,
-    hit_passages,
-    raising_hits,
-)
+from core.views.quotes import QUOTE_KEY, group_quotes, raising_hits
 
 DIFF_KEY = [QUOTE_KEY[0], QUOTE_KEY[2], QUOTE_KEY[1], QUOTE_KEY[3]]  # a quote's identity: transcript,
 # passage start, theme, passage end (a compact integer key; see `_shared_keys`)
@@ -37,9 +31,7 @@ DIFF_KEY = [QUOTE_KEY[0], QUOTE_KEY[2], QUOTE_KEY[1], QUOTE_KEY[3]]  # a quote's
 QUOTE_COLUMNS = ["transcript_id", "occupation", "theme", "term", "matched_text", "similarity", "turn", "start",
                  "end", "hits", "terms", "hit_starts", "hit_ends", "quote_start", "quote_end", "turn_start", "turn_end",
                  "sentence"]
-HIT_KEY = ["transcript_id", "turn", "start", "end"]  # a hit's passage depends on these only
 TextOf = Callable[[str], str]
-TurnsOf = Callable[[str], pd.DataFrame]
 
 
 @dataclass
@@ -72,44 +64,38 @@ class CodebookDiff:
         return out
 
 
-def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook, *,
-            known_passages: pd.DataFrame | None = None) -> CodebookDiff:
+def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> CodebookDiff:
     """Score `codebook` on the corpus (reusing `before` for unchanged themes) and diff the two; the first
-    SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`).
-    Texts come from the corpus in memory; `known_passages` (see `diff_scores`) spares cutting the quotes a
-    page has cut already."""
-    change = diff_scores(before, corpus.score(codebook, base=before), text_of=corpus.text, turns_of=corpus.turns,
-                         known_passages=known_passages)
+    SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`)."""
+    change = diff_scores(before, corpus.score(codebook, base=before))
     for table in (change.gained, change.lost):
-        fill_sentences(table, corpus.text, corpus.turns, limit=SENTENCES)
+        fill_sentences(table, corpus.text, limit=SENTENCES)
     return change
 
 
-SENTENCES = 200  # an edit can gain 100,000 quotes on a large corpus: cutting every sentence would take seconds
+SENTENCES = 200  # an edit can gain 100,000 quotes on a large corpus: their sentences are sliced when listed
 
 
-def fill_sentences(quotes: pd.DataFrame, text_of: TextOf, turns_of: TurnsOf, *, limit: int | None = None) -> None:
-    """Fill the `sentence` column of the first `limit` quotes (all when None), in place: each quote cut by
-    `core.views.quotes.cut_quote`, as every page cuts it."""
+def fill_sentences(quotes: pd.DataFrame, text_of: TextOf, *, limit: int | None = None) -> None:
+    """Fill the `sentence` column of the first `limit` quotes (all when None), in place: each quote's passage,
+    sliced from its transcript's text (each text read once)."""
     rows = quotes.head(limit) if limit is not None else quotes
     if len(rows):
+        bounds = rows[["quote_start", "quote_end"]].to_numpy().tolist()
         sentences = [""] * len(rows)
-        for position, text, quote in cut_quotes(rows, text_of, turns_of):
-            sentences[position] = quote.of(text)
+        for transcript_id, positions in rows.groupby("transcript_id", sort=False).indices.items():
+            text = text_of(transcript_id)
+            for position in positions.tolist():
+                sentences[position] = text[bounds[position][0]:bounds[position][1]]
         quotes.loc[rows.index, "sentence"] = sentences
 
 
-def diff_scores(before: Analysis, after: Analysis, *, text_of: TextOf | None = None,
-                turns_of: TurnsOf | None = None, known_passages: pd.DataFrame | None = None) -> CodebookDiff:
-    """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`); `text_of` and
-    `turns_of` (default: `before`'s) give the texts the quotes' passages are cut from. `known_passages`
-    (HIT_KEY and PASSAGE_COLUMNS of hits already cut, e.g. the dashboard's view of `before`) spares cutting
-    them again: cutting every hit is most of a preview's time on a large corpus."""
+def diff_scores(before: Analysis, after: Analysis) -> CodebookDiff:
+    """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`)."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
-    quotes_before, quotes_after = _quotes_of(before, after, text_of or before.text, turns_of or before.turns,
-                                             known_passages)
+    quotes_before, quotes_after = (group_quotes(raising_hits(scored.hits, scored.themes)) for scored in (before, after))
     gained_quotes, lost_quotes = (_as_quotes(rows, scored) for rows, scored in
                                   zip(_rows_only_in_each(quotes_after, quotes_before, differ, DIFF_KEY, order),
                                       (after, before)))
@@ -127,24 +113,6 @@ def diff_scores(before: Analysis, after: Analysis, *, text_of: TextOf | None = N
     themes["quotes_lost"] = _count_by(lost_quotes, "theme", theme_ids)
     occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_quotes, lost_quotes)
     return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
-
-
-def _quotes_of(before: Analysis, after: Analysis, text_of: TextOf, turns_of: TurnsOf,
-               known: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The quotes of both scorings (hits in transcripts raising their theme, grouped by passage). A hit's
-    passage depends only on HIT_KEY, so the hits both scorings share (or `known` has) are cut once."""
-    hits = [raising_hits(scored.hits, scored.themes) for scored in (before, after)]
-    distinct = pd.concat(hits, ignore_index=True)[HIT_KEY].drop_duplicates(ignore_index=True)
-    cut = known[[*HIT_KEY, *PASSAGE_COLUMNS]].drop_duplicates(HIT_KEY) if known is not None else distinct.iloc[:0]
-    missing = distinct.merge(cut[HIT_KEY], on=HIT_KEY, how="left", indicator=True)
-    missing = missing[missing["_merge"].eq("left_only").to_numpy()].drop(columns="_merge").reset_index(drop=True)
-    fresh = pd.concat([missing, hit_passages(missing, text_of, turns_of)], axis=1)
-    cut = pd.concat([cut, fresh], ignore_index=True) if len(cut) else fresh
-    quotes = []
-    for rows in hits:
-        passages = rows[HIT_KEY].merge(cut, on=HIT_KEY, how="left").drop(columns=HIT_KEY)
-        quotes.append(group_quotes(rows.reset_index(drop=True), passages))
-    return quotes[0], quotes[1]
 
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
