@@ -3,20 +3,23 @@
 A hit's passage is the sentence holding it inside its speaker turn: from the last sentence end before the hit
 (`. ! ?`, optionally closing quotes or brackets, then white space; or a blank line) to the punctuation of the
 next one after it, white space trimmed, never cutting the hit. The engine cuts every hit's passage while it
-has the shard's texts in hand (`shard_passages`: one scan per turn holding hits), so the views group quotes
-by integer offsets and slice text only for the quotes they show; `passage_of` cuts one (any span).
+has the shard's texts in hand (`shard_passages`, with numpy over the code points of the turns holding hits),
+so the views group quotes by integer offsets and slice text only for the quotes they show; `passage_of` cuts
+one (any span) and is the definition both follow.
 
-    passage_of("Why?\\n\\nUser: I like it. I double check.", 27, 33, lo=12)   # (24, 39): 'I double check.'
+    passage_of("Why?\\n\\nUser: I like it. I double check.", 25, 31, lo=12)   # (23, 38): 'I double check.'
 """
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import numpy as np
 
-# A sentence end; `stop` is its punctuation (unset for a blank line), `space` the white space after it.
-_SENTENCE_END = re.compile(r"(?:(?P<stop>[.!?]+[\"'”’)\]]*)\s+|\n\s*\n)(?=(?P<space>\s*))")
-_POSITION_BITS = 32  # a transcript is at most 2,000,000 characters: (turn, offset) packs into one int64
+# A sentence ends at . ! ? (optionally followed by quotes/brackets) and white space, or at a blank line.
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n\s*\n")
+# The same characters as classes for `shard_passages` (white space is what `\s` and str.strip() take).
+_OTHER, _STOP, _CLOSING, _SPACE, _NEWLINE = range(5)
 
 
 def sentence_bounds(text: str, start: int, end: int, *, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
@@ -64,39 +67,84 @@ def passage_of(text: str, start: int, end: int, *, lo: int = 0, hi: int | None =
 
 def shard_passages(texts: list[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
                    turn: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`passage_of` of every hit (its shard turn, start, end), as two int32 arrays. Each turn holding hits is
-    scanned for sentence ends once and the hits are placed among them with numpy. A hit starts and ends on a
-    word character, as every engine hit does, so no sentence end runs over its edges and the scan of its
-    turn finds the sentence ends a scan from the hit finds (tests/engine/test_passages.py)."""
-    turns = np.unique(turn)
-    ends = _sentence_ends(texts, turn_doc, turn_start, turn_end, turns)
-    key = (np.asarray(turn, np.int64) << _POSITION_BITS)
-    at_start, at_end = key + start, key + end
-    before = np.searchsorted(ends["end_key"], at_start, side="right") - 1  # the last end before the hit
-    after = np.searchsorted(ends["start_key"], at_end, side="left")        # the first end after it
-    lo, hi = _turn_trimmed(texts, turn_doc, turn_start, turn_end, turns)
-    row = np.searchsorted(turns, turn)
-    begin = np.where(_in_turn(ends, before, turn), _picked(ends["begin"], before), lo[row])
-    finish = np.where(_in_turn(ends, after, turn), _picked(ends["finish"], after), hi[row])
-    passage_start, passage_end = np.minimum(begin, start), np.maximum(finish, end)
-    return passage_start.astype(np.int32), passage_end.astype(np.int32)
+    """`passage_of` of every hit (its shard turn, start, end), as two int32 arrays, computed with numpy over
+    the code points of the turns holding hits.
+
+    What `passage_of` finds, said in white-space runs: a run is a sentence end when punctuation (. ! ?, then
+    any closing quotes or brackets) comes right before it, or when it holds two line breaks; a passage
+    starts where the sentence end before it ends and finishes where the one after it starts (trimmed), else
+    at its turn's first or last character that is not white space. That holds for a hit that starts and ends
+    on a word character, as every engine hit does (tests/engine/test_passages.py checks it against the
+    regular expression on varied text)."""
+    turns, row = np.unique(turn, return_inverse=True)
+    codes, begins, ends = _joined_turns(texts, turn_doc, turn_start, turn_end, turns)
+    kind = np.take(_classes(), codes, mode="clip")
+    all_start, all_end = _runs(kind >= _SPACE)
+    first, last = _trimmed_bounds(all_start, all_end, begins, ends)
+    sentence_end = _sentence_end(kind, all_start, all_end)
+    run_start, run_end = all_start[sentence_end], all_end[sentence_end]
+    shift = turn_start[turns][row] - begins[row]  # from positions in `codes` to offsets in the transcript
+    at_start, at_end = start - shift, end - shift
+    before = np.searchsorted(run_end, at_start, side="right") - 1  # the last sentence end before the hit
+    after = np.searchsorted(run_start, at_end, side="left")        # the first one after it
+    begin = np.where((before >= 0) & (_picked(run_end, before) > begins[row]), _picked(run_end, before), first[row])
+    finish = np.where((after < len(run_start)) & (_picked(run_start, after) < ends[row]), _picked(run_start, after),
+                      last[row])
+    return (np.minimum(begin + shift, start).astype(np.int32), np.maximum(finish + shift, end).astype(np.int32))
 
 
-def _sentence_ends(texts: list[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
-                   turns: np.ndarray) -> dict[str, np.ndarray]:
-    """Every sentence end in the given turns, in order: its turn, where it starts and ends (packed with the
-    turn, for one sorted search over the shard), `begin` (where a passage after it starts, trimmed) and
-    `finish` (where a passage before it ends, trimmed)."""
-    found: list[tuple[int, int, int, int, int]] = []
-    for t in turns.tolist():
-        text, lo, hi = texts[turn_doc[t]], int(turn_start[t]), int(turn_end[t])
-        for match in _SENTENCE_END.finditer(text, lo, hi):
-            stop = match.end("stop")  # -1 for a blank line: trim the white space before it
-            finish = stop if stop >= 0 else lo + len(text[lo:match.start()].rstrip())
-            found.append((t, match.start(), match.end(), match.end("space"), finish))
-    table = np.array(found, dtype=np.int64).reshape(-1, 5)
-    return {"turn": table[:, 0], "start_key": (table[:, 0] << _POSITION_BITS) + table[:, 1],
-            "end_key": (table[:, 0] << _POSITION_BITS) + table[:, 2], "begin": table[:, 3], "finish": table[:, 4]}
+def _joined_turns(texts: list[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
+                  turns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The code points of the given turns, one after the other with a separator (a character of no class,
+    so no run or sentence end crosses it), and where each turn starts and ends in them."""
+    pieces = [texts[d][s:e] for d, s, e in zip(turn_doc[turns].tolist(), turn_start[turns].tolist(),
+                                                turn_end[turns].tolist())]
+    codes = np.frombuffer("\0".join(pieces).encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    begins = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+    return codes, begins, begins + lengths
+
+
+@cache
+def _classes() -> np.ndarray:
+    """The class of every character of the Basic Multilingual Plane (none beyond it is white space,
+    punctuation or a closing quote; code points past it are looked up as U+FFFF, of no class)."""
+    table = np.full(65536, _OTHER, dtype=np.uint8)
+    table[[c for c in range(65536) if chr(c).isspace()]] = _SPACE
+    table[ord("\n")] = _NEWLINE
+    table[[ord(c) for c in ".!?"]] = _STOP
+    table[[ord(c) for c in "\"'”’)]"]] = _CLOSING
+    return table
+
+
+def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of True starts and ends."""
+    padded = np.concatenate(([False], flags, [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return edges[0::2], edges[1::2]
+
+
+def _sentence_end(kind: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -> np.ndarray:
+    """Which white-space runs end a sentence: punctuation, then closing quotes or brackets, right before
+    the run; or two line breaks in it. (Each step looks only at runs: a pass over every character costs.)"""
+    before = run_start - 1
+    closing_start, closing_end = _runs(kind == _CLOSING)
+    closed = _picked(kind, before) == _CLOSING  # step back over the closing quotes and brackets
+    before[closed] = closing_start[np.searchsorted(closing_end, run_start[closed])] - 1
+    stopped = (before >= 0) & (_picked(kind, before) == _STOP)
+    newlines = np.flatnonzero(kind == _NEWLINE)
+    return stopped | (np.searchsorted(newlines, run_end) - np.searchsorted(newlines, run_start) >= 2)
+
+
+def _trimmed_bounds(run_start: np.ndarray, run_end: np.ndarray, begins: np.ndarray,
+                    ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each turn's first character that is not white space, and the position after its last one (from the
+    runs of white space: one starting where a turn starts, one ending where it ends)."""
+    leading = np.minimum(np.searchsorted(run_start, begins), max(len(run_start) - 1, 0))
+    first = np.where(_picked(run_start, leading) == begins, _picked(run_end, leading), begins)
+    trailing = np.searchsorted(run_end, ends)
+    last = np.where(_picked(run_end, trailing) == ends, _picked(run_start, trailing), ends)
+    return np.minimum(first, ends), np.maximum(last, begins)
 
 
 def _picked(values: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -104,20 +152,3 @@ def _picked(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     if not len(values):
         return np.zeros(len(index), dtype=np.int64)
     return values[np.clip(index, 0, len(values) - 1)]
-
-
-def _in_turn(ends: dict[str, np.ndarray], index: np.ndarray, turn: np.ndarray) -> np.ndarray:
-    """Whether sentence end `index` exists and lies in the hit's turn."""
-    return (index >= 0) & (index < len(ends["turn"])) & (_picked(ends["turn"], index) == turn)
-
-
-def _turn_trimmed(texts: list[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
-                  turns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each turn's first and past-last characters that are not white space (a passage without a sentence
-    end before or after it starts or ends there)."""
-    lo, hi = np.zeros(len(turns), np.int64), np.zeros(len(turns), np.int64)
-    for row, t in enumerate(turns.tolist()):
-        turn_text, first = texts[turn_doc[t]][int(turn_start[t]):int(turn_end[t])], int(turn_start[t])
-        lo[row] = first + len(turn_text) - len(turn_text.lstrip())
-        hi[row] = first + len(turn_text.rstrip())
-    return lo, hi

@@ -38,7 +38,8 @@ def old_cut(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int
 # line breaks (blank lines), unicode white space and characters outside the BMP.
 PIECES = st.sampled_from(["I", "like", "it", "don't", "AI", "x2", ".", "!", "?", "...", "?!", "\"", "'", "”",
                           "’", ")", "]", "(", " ", " ", "  ", "\t", "\n", "\n\n", "\n \n", "\u00a0", "\u2003",
-                          ",", ":", "é", "😀", "Dr.", "e.g.", "3.5"])
+                          ",", ":", "é", "😀", "Dr.", "e.g.", "3.5", "\r\n", "\x0b", "\x1c", "\u2028", "\x85",
+                          "\0"])
 TEXTS = st.lists(PIECES, min_size=1, max_size=80).map("".join)
 
 
