@@ -179,10 +179,14 @@ def raising_hits(hits: pd.DataFrame, themes: pd.DataFrame, min_hits: int = 1) ->
     >>> raising_hits(hits, themes)["transcript_id"].tolist()
     ['a']
     """
-    raised = themes.loc[(themes["present"] == 1) & (themes["hits"] >= max(int(min_hits), 1)),
-                        ["transcript_id", "theme"]]
-    keys = pd.MultiIndex.from_frame(hits[["transcript_id", "theme"]].astype(object))
-    return hits.loc[keys.isin(pd.MultiIndex.from_frame(raised.astype(object)))]
+    raises = ((themes["present"] == 1) & (themes["hits"] >= max(int(min_hits), 1))).to_numpy()
+    # (transcript, theme) as one integer per row of both tables: a look-up of integers, not of string pairs
+    doc = pd.factorize(pd.concat([themes["transcript_id"], hits["transcript_id"]], ignore_index=True))[0]
+    theme, names = pd.factorize(pd.concat([themes["theme"], hits["theme"]], ignore_index=True))
+    cell = doc.astype(np.int64) * max(len(names), 1) + theme
+    raised = np.zeros(int(cell.max()) + 1 if len(cell) else 0, dtype=bool)
+    raised[cell[:len(themes)][raises]] = True
+    return hits.loc[raised[cell[len(themes):]]]
 
 
 def quotes_of_analysis(analysis: Analysis, *, min_hits: int = 1) -> pd.DataFrame:

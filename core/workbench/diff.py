@@ -22,10 +22,11 @@ import pandas as pd
 from core.codebook.model import Codebook
 from core.engine.rescore import CachedCorpus, changed_themes
 from core.engine.results import Analysis
-from core.views.quotes import QUOTE_KEY, group_quotes, raising_hits
+from core.views.quotes import group_quotes, raising_hits
 
-DIFF_KEY = [QUOTE_KEY[0], QUOTE_KEY[2], QUOTE_KEY[1], QUOTE_KEY[3]]  # a quote's identity: transcript,
-# passage start, theme, passage end (a compact integer key; see `_shared_keys`)
+# A quote's identity as its hits carry it: transcript, passage start, theme, passage end (a compact integer key;
+# see `_shared_keys`). Hits with one key are one quote (`core.views.quotes.group_quotes`).
+QUOTE_OF_HIT = ["transcript_id", "passage_start", "theme", "passage_end"]
 # One row per quote: its first hit's term, matched text, start and end; `hits` and `terms` hold them all, and
 # `similarity` is the lowest.
 QUOTE_COLUMNS = ["transcript_id", "occupation", "theme", "term", "matched_text", "similarity", "turn", "start",
@@ -95,10 +96,11 @@ def diff_scores(before: Analysis, after: Analysis) -> CodebookDiff:
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
-    quotes_before, quotes_after = (group_quotes(raising_hits(scored.hits, scored.themes)) for scored in (before, after))
-    gained_quotes, lost_quotes = (_as_quotes(rows, scored) for rows, scored in
-                                  zip(_rows_only_in_each(quotes_after, quotes_before, differ, DIFF_KEY, order),
-                                      (after, before)))
+    hits_before, hits_after = (raising_hits(scored.hits, scored.themes) for scored in (before, after))
+    keys_after, keys_before = _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order)
+    gained_quotes, lost_quotes = (_as_quotes(group_quotes(_only_in(hits, keys, other, differ)), scored)
+                                  for hits, keys, other, scored in ((hits_after, keys_after, keys_before, after),
+                                                                    (hits_before, keys_before, keys_after, before)))
     gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
                                 zip(_rows_only_in_each(after.present, before.present, differ,
                                                        ["transcript_id", "theme"], order), (after, before)))
@@ -107,8 +109,8 @@ def diff_scores(before: Analysis, after: Analysis) -> CodebookDiff:
     themes["transcripts_after"] = _count_by(after.present, "theme", theme_ids)
     themes["transcripts_gained"] = _count_by(gained_pairs, "theme", theme_ids)
     themes["transcripts_lost"] = _count_by(lost_pairs, "theme", theme_ids)
-    themes["quotes_before"] = _count_by(quotes_before, "theme", theme_ids)
-    themes["quotes_after"] = _count_by(quotes_after, "theme", theme_ids)
+    themes["quotes_before"] = _count_by(_one_per_quote(hits_before, keys_before), "theme", theme_ids)
+    themes["quotes_after"] = _count_by(_one_per_quote(hits_after, keys_after), "theme", theme_ids)
     themes["quotes_gained"] = _count_by(gained_quotes, "theme", theme_ids)
     themes["quotes_lost"] = _count_by(lost_quotes, "theme", theme_ids)
     occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_quotes, lost_quotes)
@@ -125,10 +127,29 @@ def _rows_only_in_each(one: pd.DataFrame, other: pd.DataFrame, themes: set[str],
                        order: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of themes `themes` whose key only `one` has, and those only `other` has."""
     one, other = _only(one, themes), _only(other, themes)
-    one_key, other_key = _shared_keys(one, other, key, order)
-    if one_key is None:  # too many distinct keys for one integer: let pandas match the columns
-        return (_left_only(one, other, key), _left_only(other, one, key))
+    one_key, other_key = _integer_keys(one, other, key, order)
     return one[~_member(one_key, other_key)], other[~_member(other_key, one_key)]
+
+
+def _only_in(hits: pd.DataFrame, keys: np.ndarray, other: np.ndarray, themes: set[str]) -> pd.DataFrame:
+    """The hits of themes `themes` whose quote key is not among `other` (the keys hold the theme)."""
+    mine = hits["theme"].isin(themes).to_numpy()
+    rows = np.flatnonzero(mine)
+    return hits.iloc[rows[~_member(keys[rows], other)]]
+
+
+def _one_per_quote(hits: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
+    """The first hit of each quote (to count quotes without grouping them)."""
+    return hits.iloc[np.flatnonzero(~pd.Series(keys).duplicated().to_numpy())]
+
+
+def _integer_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict) -> tuple[np.ndarray, np.ndarray]:
+    """`_shared_keys`, or when they do not fit in one integer, the key columns' distinct rows numbered."""
+    one_key, other_key = _shared_keys(one, other, key, order)
+    if one_key is None:
+        codes = pd.MultiIndex.from_frame(pd.concat([one[key], other[key]], ignore_index=True)).factorize()[0]
+        one_key, other_key = codes[:len(one)], codes[len(one):]
+    return one_key, other_key
 
 
 def _shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict):
@@ -173,11 +194,6 @@ def _member(keys: np.ndarray, other: np.ndarray) -> np.ndarray:
 
 def _increasing(keys: np.ndarray) -> bool:
     return bool(len(keys) < 2 or (keys[1:] > keys[:-1]).all())
-
-
-def _left_only(one: pd.DataFrame, other: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    merged = one[key].merge(other[key].drop_duplicates(), how="left", indicator=True)
-    return one[merged["_merge"].eq("left_only").to_numpy()]
 
 
 def _as_quotes(hits: pd.DataFrame, scored: Analysis) -> pd.DataFrame:
