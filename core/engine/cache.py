@@ -470,6 +470,10 @@ class TranscriptStore:
     def __contains__(self, transcript_id: str) -> bool:
         return transcript_id in self._index()
 
+    def ids(self) -> list[str]:
+        """Every transcript id, in shard order."""
+        return list(self._index())
+
     def _shard(self, number: int) -> tuple[list[str], dict]:
         if number not in self._shard_cache:
             if len(self._shard_cache) >= 4:  # keep memory flat on very large corpora
@@ -510,6 +514,19 @@ class TranscriptStore:
         """The repaired text of a transcript (KeyError when it is not in this analysis)."""
         number, row = self._index()[transcript_id]
         return self._shard(number)[0][row]
+
+    def texts(self, transcript_ids: list[str]) -> list[str]:
+        """The texts of many transcripts, each shard read once whatever order the ids come in."""
+        where = [self._index()[transcript_id] for transcript_id in transcript_ids]
+        by_shard: dict[int, list[int]] = {}
+        for position, (number, _) in enumerate(where):
+            by_shard.setdefault(number, []).append(position)
+        out = [""] * len(where)
+        for number in sorted(by_shard):
+            texts = self._shard(number)[0]
+            for position in by_shard[number]:
+                out[position] = texts[where[position][1]]
+        return out
 
     def turns(self, transcript_id: str) -> pd.DataFrame:
         """turn, speaker (interviewer/participant), start, end of every turn of a transcript."""

@@ -32,7 +32,7 @@ QUOTE_OF_HIT = ["transcript_id", "passage_start", "theme", "passage_end"]
 QUOTE_COLUMNS = ["transcript_id", "occupation", "theme", "term", "matched_text", "similarity", "turn", "start",
                  "end", "hits", "terms", "hit_starts", "hit_ends", "quote_start", "quote_end", "turn_start", "turn_end",
                  "sentence"]
-TextOf = Callable[[str], str]
+TextsOf = Callable[[list[str]], list[str]]
 
 
 @dataclass
@@ -70,25 +70,21 @@ def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> Codeb
     SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`)."""
     change = diff_scores(before, corpus.score(codebook, base=before))
     for table in (change.gained, change.lost):
-        fill_sentences(table, corpus.text, limit=SENTENCES)
+        fill_sentences(table, corpus.texts, limit=SENTENCES)
     return change
 
 
 SENTENCES = 200  # an edit can gain 100,000 quotes on a large corpus: their sentences are sliced when listed
 
 
-def fill_sentences(quotes: pd.DataFrame, text_of: TextOf, *, limit: int | None = None) -> None:
+def fill_sentences(quotes: pd.DataFrame, texts_of: TextsOf, *, limit: int | None = None) -> None:
     """Fill the `sentence` column of the first `limit` quotes (all when None), in place: each quote's passage,
-    sliced from its transcript's text (each text read once)."""
+    sliced from its transcript's text (`texts_of`: the texts of a list of ids)."""
     rows = quotes.head(limit) if limit is not None else quotes
     if len(rows):
-        bounds = rows[["quote_start", "quote_end"]].to_numpy().tolist()
-        sentences = [""] * len(rows)
-        for transcript_id, positions in rows.groupby("transcript_id", sort=False).indices.items():
-            text = text_of(transcript_id)
-            for position in positions.tolist():
-                sentences[position] = text[bounds[position][0]:bounds[position][1]]
-        quotes.loc[rows.index, "sentence"] = sentences
+        texts = texts_of(rows["transcript_id"].tolist())
+        quotes.loc[rows.index, "sentence"] = [text[start:end] for text, start, end in
+                                              zip(texts, rows["quote_start"].tolist(), rows["quote_end"].tolist())]
 
 
 def diff_scores(before: Analysis, after: Analysis) -> CodebookDiff:
