@@ -105,8 +105,8 @@ def diff_scores(before: Analysis, after: Analysis) -> CodebookDiff:
     themes["transcripts_after"] = _count_by(after.present, "theme", theme_ids)
     themes["transcripts_gained"] = _count_by(gained_pairs, "theme", theme_ids)
     themes["transcripts_lost"] = _count_by(lost_pairs, "theme", theme_ids)
-    themes["quotes_before"] = _count_by(_one_per_quote(hits_before, keys_before), "theme", theme_ids)
-    themes["quotes_after"] = _count_by(_one_per_quote(hits_after, keys_after), "theme", theme_ids)
+    themes["quotes_before"] = _quotes_by_theme(hits_before, keys_before, theme_ids)
+    themes["quotes_after"] = _quotes_by_theme(hits_after, keys_after, theme_ids)
     themes["quotes_gained"] = _count_by(gained_quotes, "theme", theme_ids)
     themes["quotes_lost"] = _count_by(lost_quotes, "theme", theme_ids)
     occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_quotes, lost_quotes)
@@ -134,9 +134,10 @@ def _only_in(hits: pd.DataFrame, keys: np.ndarray, other: np.ndarray, themes: se
     return hits.iloc[rows[~_member(keys[rows], other)]]
 
 
-def _one_per_quote(hits: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
-    """The first hit of each quote (to count quotes without grouping them)."""
-    return hits.iloc[np.flatnonzero(~pd.Series(keys).duplicated().to_numpy())]
+def _quotes_by_theme(hits: pd.DataFrame, keys: np.ndarray, theme_ids: list[str]) -> list[int]:
+    """How many quotes of each theme (distinct quote keys), counted without grouping them."""
+    first = ~pd.Series(keys).duplicated().to_numpy()
+    return _count_by(hits.loc[first, ["theme"]], "theme", theme_ids)
 
 
 def _integer_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict) -> tuple[np.ndarray, np.ndarray]:
