@@ -108,8 +108,6 @@ def cut_quote(text: str, bounds: TurnBounds, turn: int, start: int, end: int) ->
 QUOTE_KEY = ["transcript_id", "theme", "quote_start", "quote_end"]
 PASSAGE_COLUMNS = ["quote_start", "quote_end", "turn_start", "turn_end"]
 HIT_LISTS = {"hit_starts": "start", "hit_ends": "end", "terms": "term", "matched_texts": "matched_text"}
-
-
 # the engine's passage and turn columns of a hit, as a quote's columns are named
 QUOTE_BOUNDS = dict(zip(["passage_start", "passage_end", "turn_start", "turn_end"], PASSAGE_COLUMNS))
 
@@ -127,7 +125,7 @@ def group_quotes(hits: pd.DataFrame) -> pd.DataFrame:
     >>> group_quotes(hits)[["theme", "hits", "similarity", "terms"]].to_dict("list")
     {'theme': ['a', 'b'], 'hits': [2, 1], 'similarity': [90.0, 100.0], 'terms': [['y', 'x'], ['x']]}
     """
-    table = hits.drop(columns=["quote_start", "quote_end"], errors="ignore").rename(columns=QUOTE_BOUNDS)
+    table = hits.rename(columns=QUOTE_BOUNDS)
     table = table.sort_values([*QUOTE_KEY, "start", "end"], kind="stable", ignore_index=True)
     first = _first_of_each_quote(table)
     quotes = table.loc[first].reset_index(drop=True)
