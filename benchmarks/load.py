@@ -19,7 +19,7 @@ page and sending its messages, without a browser drawing them. Errors: an except
 a script that fails, a run over 60 s, a lost connection.
 
 Before the clock, one session opens Overview, then Quotes, searches once and leaves: the one-off work every
-later session shares (loading the analysis, cutting every quote's passage, the search index) is done once per
+later session shares (loading the analysis, the first Quotes page, the search index) is done once per
 server, and its times are printed apart. The machine's load average is printed too: the figures only mean
 something on an otherwise idle machine.
 
@@ -236,7 +236,7 @@ async def warm_up(url: str, errors: list[str]) -> dict[str, float]:
     async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30) as websocket:
         session = Session(websocket)
         steps = {"first page (loads the analysis)": await session.rerun(),
-                 "first Quotes page (cuts every passage)": await session.rerun(page="quotes"),
+                 "first Quotes page": await session.rerun(page="quotes"),
                  "first search (builds the search index)": await session.rerun({"w_q": "warm"}),
                  "search cleared": await session.rerun({"w_q": ""})}
         errors.extend(session.errors)

@@ -5,7 +5,7 @@
 
 The analysis is loaded from a warm cache first (as a running dashboard holds it); the clock then covers a
 search as the filter makes it: `TextIndex.search` and, for the filter, `view_of_search` (which transcripts,
-which quotes; the passages are cut before the clock, as the Quotes page does once per server). The first
+which quotes, from the passage every hit carries from the engine). The first
 search also pays for importing the inflection lexicon and reading every shard's vocabulary. Each scenario runs
 in a fresh process. Needs ../shared/data/anthropic-interviewer (or --data); exits 0 without it.
 """
@@ -31,18 +31,16 @@ def measure(data: str, cache_dir: str) -> dict:
     from core import analyse, load_codebook
     from core.views.filters import prepare
     from core.views.search import TextIndex, view_of_search
-    from core.views.snapshot import passages_of
 
     codebook = load_codebook(ROOT / "config" / "codebook.yaml")
     analysis = analyse([data], codebook=codebook, cache_dir=cache_dir)
     view = prepare(analysis.transcripts, analysis.themes, analysis.hits, codebook.theme_ids)
-    passages = passages_of(view, analysis)
     index = TextIndex.of(analysis)
     times, counts = [], {}
     for query in QUERIES:
         start = time.perf_counter()
         found = index.search(query)
-        view_of_search(found, view, passages)
+        view_of_search(found, view)
         times.append(time.perf_counter() - start)
         counts[query] = (len(found.matches), len(found.transcripts))
     return {"transcripts": len(analysis.transcripts), "first": times[0], "later": statistics.median(times[1:]),

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.engine.corpus import Shard
+from core.engine.results import HIT_COLUMNS
 from core.errors import CacheError
 from core.files import write_atomically
 from core.ingest.loaders import LoadReport
@@ -35,6 +36,10 @@ class DamagedCache(Exception):
     """A cache entry that cannot be read as written (truncated, junk, missing parts): it is discarded and
     rebuilt, with a one-line warning in the load report, never a traceback."""
 RESULT_TABLES = ("transcripts", "themes", "hits", "cancelled")  # the tables of results.Analysis
+# The layout of cached results, part of their key and written in their info.json. Raise it whenever the tables
+# gain or change columns (2: every hit carries its passage and turn bounds), so older entries are computed
+# again, never read as if they had the new columns.
+RESULTS_FORMAT = 2
 
 
 def default_cache_dir() -> Path:
@@ -377,7 +382,7 @@ def save_results(folder: Path, tables: dict[str, pd.DataFrame], info: dict, repo
         sums = {name: _write_checked(staging / f"{name}.parquet",
                                      _parquet_bytes(pa.Table.from_pandas(tables[name], preserve_index=False)))
                 for name in RESULT_TABLES}
-        (staging / "info.json").write_text(json.dumps({**info, "tables": sums}, default=str))
+        (staging / "info.json").write_text(json.dumps({**info, "format": RESULTS_FORMAT, "tables": sums}, default=str))
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(staging, folder)
     except OSError as error:
@@ -397,6 +402,7 @@ def load_results(folder: Path, report: LoadReport) -> tuple[dict[str, pd.DataFra
         info = json.loads((folder / "info.json").read_text())
         _check_info(info)
         tables = {name: _read_checked(folder / f"{name}.parquet", info["tables"][name]) for name in RESULT_TABLES}
+        _check_hit_columns(tables)
         return tables, info
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as error:
         report.add(folder, f"damaged cache entry discarded and rebuilt ({type(error).__name__}: {error})")
@@ -413,6 +419,12 @@ def _read_checked(path: Path, expected) -> pd.DataFrame:
     return pq.read_table(pa.BufferReader(data)).to_pandas()
 
 
+def _check_hit_columns(tables: dict[str, pd.DataFrame]) -> None:
+    lacking = [c for c in HIT_COLUMNS if c not in tables["hits"] or c not in tables["cancelled"]]
+    if lacking:
+        raise ValueError(f"the hits tables lack {', '.join(lacking)}")
+
+
 def _check_info(info) -> None:
     loaded, problems = info["report"]["loaded"], info["report"]["problems"]
     if not isinstance(loaded, dict) or not isinstance(problems, list) or not all(
@@ -420,6 +432,8 @@ def _check_info(info) -> None:
         raise ValueError("info.json is not a load report")
     if not isinstance(info["tables"], dict):
         raise ValueError("info.json has no table checksums")
+    if info.get("format") != RESULTS_FORMAT:
+        raise ValueError(f"results of format {info.get('format', 1)}, not {RESULTS_FORMAT}")
 
 
 _TURN_ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end")
@@ -455,6 +469,10 @@ class TranscriptStore:
 
     def __contains__(self, transcript_id: str) -> bool:
         return transcript_id in self._index()
+
+    def ids(self) -> list[str]:
+        """Every transcript id, in shard order."""
+        return list(self._index())
 
     def _shard(self, number: int) -> tuple[list[str], dict]:
         if number not in self._shard_cache:
@@ -496,6 +514,19 @@ class TranscriptStore:
         """The repaired text of a transcript (KeyError when it is not in this analysis)."""
         number, row = self._index()[transcript_id]
         return self._shard(number)[0][row]
+
+    def texts(self, transcript_ids: list[str]) -> list[str]:
+        """The texts of many transcripts, each shard read once whatever order the ids come in."""
+        where = [self._index()[transcript_id] for transcript_id in transcript_ids]
+        by_shard: dict[int, list[int]] = {}
+        for position, (number, _) in enumerate(where):
+            by_shard.setdefault(number, []).append(position)
+        out = [""] * len(where)
+        for number in sorted(by_shard):
+            texts = self._shard(number)[0]
+            for position in by_shard[number]:
+                out[position] = texts[where[position][1]]
+        return out
 
     def turns(self, transcript_id: str) -> pd.DataFrame:
         """turn, speaker (interviewer/participant), start, end of every turn of a transcript."""

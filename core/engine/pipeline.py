@@ -147,7 +147,8 @@ class _Run:
         hashes = cache.FileHashes(cache_dir)
         corpus_key = _corpus_key(folders, watched[:len(watched) - len(metadata)], codebook, self.options, hashes) \
             if use_cache else ""
-        result_key = cache.digest(corpus_key, codebook.content_hash, [_file_key(m, hashes) for m in metadata])
+        result_key = cache.digest(cache.RESULTS_FORMAT, corpus_key, codebook.content_hash,
+                                  [_file_key(m, hashes) for m in metadata])
         if use_cache:
             hashes.save()
         result_folder = cache_dir / "results" / result_key

@@ -1,16 +1,19 @@
 """Scoring a cached corpus again, in memory: the engine behind previews, term reports and threshold sweeps.
 
-`CachedCorpus.of(analysis)` loads the analysis's shards once (word-id tokens, vocabularies and texts). After
-that, `corpus.score(codebook, base=analysis)` gives the `Analysis` an edited codebook would produce without
-reading or tokenizing a file. When only some themes changed (and the settings did not), only those themes
-are scored again and the other rows are taken from `base`: themes never affect each other. On a large
-corpus the shards are scored by the caller's executor, each worker loading its shards from the cache.
+`CachedCorpus.of(analysis)` holds the analysis's shards (word-id tokens, vocabularies and texts), loaded once,
+on first use. `corpus.score(codebook, base=analysis)` gives the `Analysis` an edited codebook would produce
+without reading or tokenizing a file. When only some themes changed (and the settings did not), only those
+themes are scored again and the other rows are taken from `base`: themes never affect each other. On a large
+corpus the shards are scored by the caller's executor, each worker loading its shards from the cache, so
+this process never loads them (at 80,000 transcripts their texts and tokens are gigabytes); texts are then
+read from the cache only for what is shown.
 
     corpus = CachedCorpus.of(analysis)
     edited = corpus.score(parse_codebook(new_text), base=analysis, executor=pool)
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,15 +33,17 @@ from core.errors import DataError
 class CachedCorpus:
     """Every shard of an analysis, in memory, ready to be scored with any codebook (see module docstring)."""
 
-    def __init__(self, shards: list[Shard], codebook: Codebook, paths: list[str], cache_dir: Path | None,
-                 folder: Path | None = None, executor: Executor | None = None):
-        self.shards = shards
-        self.folder = folder  # where the shards are cached: workers of an executor load them from there
+    def __init__(self, store: cache.TranscriptStore, shard_count: int, codebook: Codebook, paths: list[str],
+                 cache_dir: Path | None, executor: Executor | None = None):
+        self.store = store  # the shard folder: workers of an executor load the shards from there
+        self.folder = store.folder
+        self.shard_count = shard_count
         self.executor = executor  # the caller's, for every scoring of this corpus that does not name one
         self.speakers = speakers_for(codebook)
         self.paths = paths
         self.cache_dir = cache_dir
-        self._where = {tid: (s, doc) for s, shard in enumerate(shards) for doc, tid in enumerate(shard.ids)}
+        self._shards: list[Shard] | None = None
+        self._loading = threading.Lock()  # one corpus serves every session of a dashboard server
         self._vocabulary: pd.DataFrame | None = None
 
     @classmethod
@@ -51,16 +56,24 @@ class CachedCorpus:
         marker = cache.complete_shards(folder)
         if marker is None:
             raise DataError(f"{folder}: the analysis's shards are gone; run the analysis again")
-        shards = [cache.load_shard(folder, number) for number in range(marker["shards"])]
         cache_dir = folder.parent.parent if folder.parent.name == "corpus" else None
-        return cls(shards, analysis.codebook, list(analysis.data_paths), cache_dir, folder, executor)
+        return cls(analysis.store, marker["shards"], analysis.codebook, list(analysis.data_paths), cache_dir, executor)
+
+    @property
+    def shards(self) -> list[Shard]:
+        """Every shard in memory, loaded on first use (scoring on an executor's workers never needs them)."""
+        if self._shards is None:
+            with self._loading:
+                if self._shards is None:
+                    self._shards = [cache.load_shard(self.folder, number) for number in range(self.shard_count)]
+        return self._shards
 
     @property
     def transcript_ids(self) -> list[str]:
-        return list(self._where)
+        return self.store.ids()
 
     def __len__(self) -> int:
-        return len(self._where)
+        return len(self.store.ids())
 
     # ------------------------------------------------------------ scoring
     def score(self, codebook: Codebook, *, base: Analysis | None = None,
@@ -77,9 +90,9 @@ class CachedCorpus:
         """Every shard scored with `codebook`: in this thread from memory, or on a large corpus by the
         executor's workers, which load the shards from the cache and send back only their scores."""
         scorer = ShardScorer(codebook)
-        if executor is None or executor.workers < 2 or len(self.shards) < PARALLEL_SHARDS or self.folder is None:
+        if executor is None or executor.workers < 2 or self.shard_count < PARALLEL_SHARDS:
             return Analysis.concat([scorer.score(shard) for shard in self.shards] or [empty_analysis(codebook)])
-        jobs = (ShardJob(str(self.folder), number) for number in range(len(self.shards)))
+        jobs = (ShardJob(str(self.folder), number) for number in range(self.shard_count))
         return Analysis.concat([scores for scores, _ in executor.map(scorer, jobs)])
 
     def _full(self, codebook: Codebook, base: Analysis | None, executor: Executor | None) -> Analysis:
@@ -130,17 +143,15 @@ class CachedCorpus:
         return self._vocabulary
 
     def text(self, transcript_id: str) -> str:
-        shard, doc = self._where[transcript_id]
-        return self.shards[shard].texts[doc]
+        return self.store.text(transcript_id)
+
+    def texts(self, transcript_ids: list[str]) -> list[str]:
+        """Many texts at once, each shard read once."""
+        return self.store.texts(transcript_ids)
 
     def turns(self, transcript_id: str) -> pd.DataFrame:
         """turn, speaker, start, end of every turn of a transcript (as `Analysis.turns`)."""
-        shard_number, doc = self._where[transcript_id]
-        shard = self.shards[shard_number]
-        mine = shard.turn_doc == doc
-        return pd.DataFrame({"turn": shard.turn_number[mine],
-                             "speaker": np.where(shard.turn_role[mine] == 1, "participant", "interviewer"),
-                             "start": shard.turn_start[mine], "end": shard.turn_end[mine]})
+        return self.store.turns(transcript_id)
 
 
 # ---------------------------------------------------------------- which parts of a codebook an edit touches

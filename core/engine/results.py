@@ -25,8 +25,11 @@ from core.ingest.loaders import LoadReport
 if TYPE_CHECKING:
     from core.engine.cache import TranscriptStore
 
-HIT_COLUMNS = ["transcript_id", "turn", "speaker", "theme", "term", "matched_text", "start", "end", "similarity"]
-HIT_TYPES = ["str", "int32", "str", "str", "str", "str", "int32", "int32", "float64"]
+# passage_start/end: the hit's passage (core.engine.passages); turn_start/end: its speaker turn (offsets)
+HIT_COLUMNS = ["transcript_id", "turn", "speaker", "theme", "term", "matched_text", "start", "end", "similarity",
+               "passage_start", "passage_end", "turn_start", "turn_end"]
+HIT_TYPES = ["str", "int32", "str", "str", "str", "str", "int32", "int32", "float64", "int32", "int32", "int32",
+             "int32"]
 CANCELLED_COLUMNS = [*HIT_COLUMNS, "reason"]
 TABLES = ("transcripts", "themes", "hits", "cancelled")
 IN_PARTS = None  # a table not in memory: read from the analysis's parts when first asked for

@@ -22,6 +22,7 @@ from core.engine.matcher import (
 )
 from core.engine.negation import NegationRules
 from core.engine.occupation import Decision, KeywordChoice, decide, self_descriptions, titles_index
+from core.engine.passages import shard_passages
 from core.engine.results import Analysis, empty_cancelled, empty_hits
 
 SCOPE_ROLES = {"participant": ("participant",), "interviewer": ("interviewer",),
@@ -217,16 +218,20 @@ def _hit_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFram
     if hits.empty:
         return empty_hits()
     docs, starts, ends = hits["doc"].to_numpy(), hits["start"].to_numpy(), hits["end"].to_numpy()
-    texts = shard.texts
+    turns, texts = hits["turn"].to_numpy(), shard.texts
+    passage_start, passage_end = shard_passages(texts, shard.turn_doc, shard.turn_start, shard.turn_end, turns,
+                                                starts, ends)
     return pd.DataFrame({
         "transcript_id": _text_column(shard.ids, docs),
-        "turn": shard.turn_number[hits["turn"].to_numpy()],
+        "turn": shard.turn_number[turns],
         "speaker": _text_column([ROLE_NAMES[code] for code in sorted(ROLE_NAMES)], hits["role"].to_numpy()),
         "theme": _text_column(list(hits["code"].cat.categories), hits["code"].cat.codes.to_numpy()),
         "term": _text_column([e.term.text for e in index.entries], hits["entry"].to_numpy()),
         "matched_text": pd.array(pa.array([texts[d][s:e] for d, s, e in zip(docs.tolist(), starts.tolist(),
                                                                              ends.tolist())]), dtype="str"),
         "start": starts, "end": ends, "similarity": hits["similarity"].to_numpy(),
+        "passage_start": passage_start, "passage_end": passage_end,
+        "turn_start": shard.turn_start[turns], "turn_end": shard.turn_end[turns],
     })
 
 

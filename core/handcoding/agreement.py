@@ -25,7 +25,7 @@ from core.engine.rescore import CachedCorpus
 from core.engine.results import Analysis
 from core.handcoding.evaluate import Labels, TranscriptLabel, evaluate
 from core.handcoding.labels import QuoteMark
-from core.views.quotes import hits_of_quotes, quotes_of_hits, raising_hits
+from core.views.quotes import group_quotes, hits_of_quotes, raising_hits
 from core.workbench.terms import typo_similarity, with_threshold
 
 MARK_KEY = ["transcript_id", "theme", "start", "end"]
@@ -142,7 +142,7 @@ def threshold_sweep(corpus: CachedCorpus, scored: Analysis, labels: Labels | Non
     parts = []
     for threshold in thresholds:
         at = corpus.score(with_threshold(scored.codebook, threshold), base=scored)
-        found = quotes_of_hits(raising_hits(at.hits, at.themes), corpus.text, corpus.turns)
+        found = group_quotes(raising_hits(at.hits, at.themes))
         table = quote_precision(found, marks, theme_ids).rename(columns={"precision": "quote_precision"})
         if labels is not None:
             result = evaluate(at.transcripts, at.themes, labels, theme_ids).themes

@@ -61,9 +61,6 @@ class ViewData:
     hits: pd.DataFrame                 # the hits, plus `doc`, `theme_index` and `occupation`
     attributes: dict[str, list[str]] = field(default_factory=dict)   # facet column -> its values
     attribute_values: dict[str, np.ndarray] = field(default_factory=dict)  # facet column -> value per doc
-    # `core.views.quotes.hit_passages` of `hits`, cut once on first use (`snapshot.passages_of`) and kept
-    # with the prepared data, so counting and listing quotes never cuts a sentence twice
-    passages: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def size(self) -> int:

@@ -1,13 +1,14 @@
-"""Quotes: the one cut of the sentence around a hit (`cut_quote`), the quotes a view lists, and HTML with the
-matched words highlighted, always escaped.
+"""Quotes: hits grouped by the passage the engine found for each (`group_quotes`), the quotes a view lists, and
+HTML with the matched words highlighted, always escaped.
 
-Everything here is a pure function of text and offsets, so the dashboard, the exports, the report and the
-codebook preview show exactly what the engine matched, and transcript text can never inject HTML (a
-`<script>` in an interview shows as text):
+Every hit carries its passage and turn bounds from the engine (`core.engine.passages`), so quotes are grouped
+and counted by integers, and only the quotes a page shows are sliced from their text. Everything here is a
+pure function of tables, text and offsets, so the dashboard, the exports, the report and the codebook preview
+show exactly what the engine matched, and transcript text can never inject HTML (a `<script>` in an
+interview shows as text):
 
-    bounds = TurnBounds.of(analysis.turns("it_1"))
-    quote = cut_quote(text, bounds, hit.turn, hit.start, hit.end)
-    highlight_html(quote.of(text), [Span(hit.start, hit.end)], offset=quote.start)
+    quote = quote_of(row)                       # a row of `group_quotes`
+    highlight_html(quote.of(text), quote_spans(row, "#ffe58f"), offset=quote.start)
 """
 from __future__ import annotations
 
@@ -15,19 +16,19 @@ import contextlib
 import gc
 import html
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from core.engine.passages import passage_of, stripped
+
 if TYPE_CHECKING:  # the quotes list takes prepared data; filters does not need this module at run time
     from core.engine.results import Analysis
     from core.views.filters import ViewData
 
-# A sentence ends at . ! ? (optionally followed by quotes/brackets) and white space, or at a blank line.
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n\s*\n")
 QUOTE_SORTS = {
     "transcript": ["doc", "start"],
     "fuzziest": ["similarity", "doc", "start"],
@@ -46,38 +47,7 @@ class Span:
     title: str = ""
 
 
-# ---------------------------------------------------------------- cutting a quote
-def sentence_bounds(text: str, start: int, end: int, *, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
-    """The sentence containing text[start:end], kept within [lo, hi) (a turn's bounds). The primitive of
-    `cut_quote`, which is what everything else calls.
-
-    >>> t = "First one. I double check. Last."
-    >>> s, e = sentence_bounds(t, 13, 19)
-    >>> t[s:e]
-    'I double check.'
-    """
-    hi = len(text) if hi is None else hi
-    begin = lo
-    for match in _SENTENCE_END.finditer(text, lo, start):
-        begin = match.end()
-    finish = hi
-    following = _SENTENCE_END.search(text, end, hi)
-    if following:
-        finish = following.start() + len(following.group().rstrip())
-    return begin, max(finish, end)
-
-
-def stripped(text: str, start: int, end: int) -> tuple[int, int]:
-    """[start, end) without the white space at either end (offsets into `text`, nothing collapsed).
-
-    >>> stripped("  ab  ", 0, 6)
-    (2, 4)
-    """
-    fragment = text[start:end]
-    begin = start + len(fragment) - len(fragment.lstrip())
-    return begin, max(begin, start + len(fragment.rstrip()))
-
-
+# ---------------------------------------------------------------- one quote
 class TurnBounds:
     """Where each speaker turn of one transcript starts and ends; build it once per transcript.
 
@@ -118,7 +88,8 @@ class Quote:
 
 
 def cut_quote(text: str, bounds: TurnBounds, turn: int, start: int, end: int) -> Quote:
-    """The one cut of a quote: the sentence containing text[start:end] (a hit), inside its turn.
+    """The quote around text[start:end] (a span that is not one of the engine's hits, such as a word's first
+    occurrence): the passage `core.engine.passages.passage_of` cuts, inside its turn.
 
     >>> text = "Assistant: Why?\\n\\nUser: I like it. I double check. Then I ship."
     >>> bounds = TurnBounds([0, 1], [0, 17], [15, len(text)])
@@ -126,54 +97,37 @@ def cut_quote(text: str, bounds: TurnBounds, turn: int, start: int, end: int) ->
     'I double check.'
     """
     lo, hi = bounds.around(turn, len(text))
-    begin, finish = stripped(text, *sentence_bounds(text, int(start), int(end), lo=lo, hi=hi))
-    return Quote(min(begin, int(start)), max(finish, int(end)), lo, hi)
-
-
-def cut_quotes(hits: pd.DataFrame, text_of: Callable[[str], str],
-               turns_of: Callable[[str], pd.DataFrame]) -> Iterator[tuple[int, str, Quote]]:
-    """(position in `hits`, its transcript's text, its quote) of every hit; each transcript is read once,
-    in the order of the hits table (hits need transcript_id, turn, start and end)."""
-    turns, starts, ends = (hits[c].to_numpy() for c in ("turn", "start", "end"))
-    for transcript_id, rows in hits.groupby("transcript_id", sort=False).indices.items():
-        text, bounds = text_of(transcript_id), TurnBounds.of(turns_of(transcript_id))
-        for position in rows.tolist():
-            yield position, text, cut_quote(text, bounds, turns[position], starts[position], ends[position])
+    return Quote(*passage_of(text, int(start), int(end), lo=lo, hi=hi), lo, hi)
 
 
 # ---------------------------------------------------------------- hits -> quotes
-# A quote is one (transcript, theme, passage): the passage `cut_quote` cuts around a hit, holding every hit of
-# that theme inside it. Two hits of one theme in one sentence are one quote; hits of two themes in one
-# sentence are two quotes. Every page, export, the report, the preview and hand coding count quotes this way.
+# A quote is one (transcript, theme, passage): the passage the engine found around a hit (its passage_start and
+# passage_end), holding every hit of that theme inside it. Two hits of one theme in one sentence are one quote;
+# hits of two themes in one sentence are two quotes. Every page, export, the report, the preview and hand coding
+# count quotes this way.
 QUOTE_KEY = ["transcript_id", "theme", "quote_start", "quote_end"]
 PASSAGE_COLUMNS = ["quote_start", "quote_end", "turn_start", "turn_end"]
 HIT_LISTS = {"hit_starts": "start", "hit_ends": "end", "terms": "term", "matched_texts": "matched_text"}
 
 
-def hit_passages(hits: pd.DataFrame, text_of: Callable[[str], str],
-                 turns_of: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
-    """PASSAGE_COLUMNS of every hit (the bounds of its `cut_quote`), aligned with `hits`."""
-    bounds = np.zeros((len(hits), 4), dtype=np.int64)
-    for position, _, quote in cut_quotes(hits, text_of, turns_of):
-        bounds[position] = (quote.start, quote.end, quote.turn_start, quote.turn_end)
-    return pd.DataFrame(bounds, columns=PASSAGE_COLUMNS, index=hits.index)
+# the engine's passage and turn columns of a hit, as a quote's columns are named
+QUOTE_BOUNDS = dict(zip(["passage_start", "passage_end", "turn_start", "turn_end"], PASSAGE_COLUMNS))
 
 
-def group_quotes(hits: pd.DataFrame, passages: pd.DataFrame) -> pd.DataFrame:
-    """One row per quote from hits and their `hit_passages` (aligned): the columns of the quote's first hit
+def group_quotes(hits: pd.DataFrame) -> pd.DataFrame:
+    """One row per quote from hits (with the engine's passage columns): the columns of the quote's first hit
     (`start`, `end`, `term`, `matched_text`: the anchor a link or a mark uses), PASSAGE_COLUMNS, `hits` (how
     many), `similarity` (the lowest of its hits) and the lists `hit_starts`, `hit_ends`, `terms`,
     `matched_texts` (its hits in text order). Rows come in QUOTE_KEY order.
 
     >>> hits = pd.DataFrame({"transcript_id": ["t"] * 3, "turn": [1] * 3, "theme": ["a", "a", "b"],
     ...     "term": ["x", "y", "x"], "matched_text": ["x", "y", "x"], "start": [9, 3, 3], "end": [10, 4, 4],
-    ...     "similarity": [90.0, 100.0, 100.0]})
-    >>> passages = pd.DataFrame({"quote_start": [0] * 3, "quote_end": [12] * 3, "turn_start": [0] * 3,
-    ...     "turn_end": [20] * 3})
-    >>> group_quotes(hits, passages)[["theme", "hits", "similarity", "terms"]].to_dict("list")
+    ...     "similarity": [90.0, 100.0, 100.0], "passage_start": [0] * 3, "passage_end": [12] * 3,
+    ...     "turn_start": [0] * 3, "turn_end": [20] * 3})
+    >>> group_quotes(hits)[["theme", "hits", "similarity", "terms"]].to_dict("list")
     {'theme': ['a', 'b'], 'hits': [2, 1], 'similarity': [90.0, 100.0], 'terms': [['y', 'x'], ['x']]}
     """
-    table = pd.concat([hits.drop(columns=PASSAGE_COLUMNS, errors="ignore"), passages], axis=1)
+    table = hits.drop(columns=["quote_start", "quote_end"], errors="ignore").rename(columns=QUOTE_BOUNDS)
     table = table.sort_values([*QUOTE_KEY, "start", "end"], kind="stable", ignore_index=True)
     first = _first_of_each_quote(table)
     quotes = table.loc[first].reset_index(drop=True)
@@ -214,12 +168,6 @@ def _first_of_each_quote(table: pd.DataFrame) -> np.ndarray:
     return first
 
 
-def quotes_of_hits(hits: pd.DataFrame, text_of: Callable[[str], str],
-                   turns_of: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
-    """`group_quotes` of hits, cutting their passages here (each transcript read once)."""
-    return group_quotes(hits, hit_passages(hits, text_of, turns_of))
-
-
 def raising_hits(hits: pd.DataFrame, themes: pd.DataFrame, min_hits: int = 1) -> pd.DataFrame:
     """The hits that can be quotes: those in a transcript that raises their theme (the codebook marks it
     present and it has at least `min_hits` hits). A hit in a transcript below the theme's minimum is no
@@ -231,16 +179,20 @@ def raising_hits(hits: pd.DataFrame, themes: pd.DataFrame, min_hits: int = 1) ->
     >>> raising_hits(hits, themes)["transcript_id"].tolist()
     ['a']
     """
-    raised = themes.loc[(themes["present"] == 1) & (themes["hits"] >= max(int(min_hits), 1)),
-                        ["transcript_id", "theme"]]
-    keys = pd.MultiIndex.from_frame(hits[["transcript_id", "theme"]].astype(object))
-    return hits.loc[keys.isin(pd.MultiIndex.from_frame(raised.astype(object)))]
+    raises = ((themes["present"] == 1) & (themes["hits"] >= max(int(min_hits), 1))).to_numpy()
+    # (transcript, theme) as one integer per row of both tables: a look-up of integers, not of string pairs
+    doc = pd.factorize(pd.concat([themes["transcript_id"], hits["transcript_id"]], ignore_index=True))[0]
+    theme, names = pd.factorize(pd.concat([themes["theme"], hits["theme"]], ignore_index=True))
+    cell = doc.astype(np.int64) * max(len(names), 1) + theme
+    raised = np.zeros(int(cell.max()) + 1 if len(cell) else 0, dtype=bool)
+    raised[cell[:len(themes)][raises]] = True
+    return hits.loc[raised[cell[len(themes):]]]
 
 
 def quotes_of_analysis(analysis: Analysis, *, min_hits: int = 1) -> pd.DataFrame:
     """Every quote of an analysis (`group_quotes` of its `raising_hits`): what the Quotes page lists without
     filters, and what the preview and hand coding count."""
-    return quotes_of_hits(raising_hits(analysis.hits, analysis.themes, min_hits), analysis.text, analysis.turns)
+    return group_quotes(raising_hits(analysis.hits, analysis.themes, min_hits))
 
 
 def hits_of_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
@@ -287,16 +239,16 @@ def quote_of(row) -> Quote:
 
 
 # ---------------------------------------------------------------- the quotes of a view
-def quotes(data: ViewData, keep: np.ndarray, passages: pd.DataFrame, *, theme: str | None = None,
-           occupation: str | None = None, sort: str = "transcript") -> pd.DataFrame:
+def quotes(data: ViewData, keep: np.ndarray, *, theme: str | None = None, occupation: str | None = None,
+           sort: str = "transcript") -> pd.DataFrame:
     """The quotes (`group_quotes`) of the hits kept by `quote_hit_mask`, narrowed to one theme and/or
-    occupation, sorted by one of QUOTE_SORTS. `passages` is `hit_passages` of `data.hits` (aligned)."""
+    occupation, sorted by one of QUOTE_SORTS."""
     keep = keep.copy()
     if theme is not None:
         keep &= data.hits["theme_index"].to_numpy() == (data.theme_ids.index(theme) if theme in data.theme_ids else -1)
     if occupation is not None:
         keep &= data.hits["occupation"].to_numpy() == occupation
-    chosen = group_quotes(data.hits.loc[keep], passages.loc[keep])
+    chosen = group_quotes(data.hits.loc[keep])
     return chosen.sort_values(QUOTE_SORTS.get(sort, QUOTE_SORTS["transcript"]), kind="stable", ignore_index=True)
 
 

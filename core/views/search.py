@@ -203,17 +203,17 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def view_of_search(found: Found, data: ViewData, passages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def view_of_search(found: Found, data: ViewData) -> tuple[np.ndarray, np.ndarray]:
     """For the search filter: per transcript, did its participants say every term; per hit of `data.hits`,
-    does its quote (`passages`, aligned with the hits) hold a mention."""
+    does its quote (the hit's passage) hold a mention."""
     docs = data.docs_of(found.matches["transcript_id"])
     held = docs >= 0
     searched = np.zeros(data.size, bool)
     searched[docs[held]] = True
     mentions = np.sort(docs[held] * _SPAN + found.matches["start"].to_numpy(np.int64)[held])
     hit_docs = data.hits["doc"].to_numpy(np.int64) * _SPAN
-    low = np.searchsorted(mentions, hit_docs + passages["quote_start"].to_numpy(np.int64))
-    high = np.searchsorted(mentions, hit_docs + passages["quote_end"].to_numpy(np.int64))
+    low = np.searchsorted(mentions, hit_docs + data.hits["passage_start"].to_numpy(np.int64))
+    high = np.searchsorted(mentions, hit_docs + data.hits["passage_end"].to_numpy(np.int64))
     return searched, high > low
 
 

@@ -8,7 +8,6 @@ page's drill-down selection; `snapshot()` is the only place filters are applied.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +24,7 @@ from core.views.filters import (
     raised_matrix,
     transcript_mask,
 )
-from core.views.quotes import hit_passages, quotes
+from core.views.quotes import quotes
 from core.views.search import TextIndex, view_of_search
 
 
@@ -69,8 +68,7 @@ class ViewSnapshot:
         the view's sort order. A quote is only ever a hit's passage in a transcript raising its theme."""
         if selection:
             theme, occupation = theme or self.theme, occupation or self.occupation
-        return quotes(self.data, self.keep, passages_of(self.data, self.analysis), theme=theme,
-                      occupation=occupation, sort=self.sort)
+        return quotes(self.data, self.keep, theme=theme, occupation=occupation, sort=self.sort)
 
     @property
     def narrowed(self) -> bool:
@@ -94,22 +92,7 @@ def snapshot(analysis: Analysis, data: ViewData, filters: Filters, *, text_index
     searched = matching_text = None
     if filters.search:
         found = (text_index or TextIndex.of(analysis)).search(filters.search)
-        searched, matching_text = view_of_search(found, data, passages_of(data, analysis))
+        searched, matching_text = view_of_search(found, data)
     mask = transcript_mask(data, filters, raised, searched)
     keep = quote_hit_mask(data, mask, raised, themes, matching_text=matching_text)
     return ViewSnapshot(analysis, data, filters, raised, mask, themes, keep, theme, occupation, sort)
-
-
-# One `ViewData` serves every session of a dashboard server: without the lock, sessions arriving together
-# would each cut every passage (a second of work each, all holding the one GIL).
-_CUTTING_PASSAGES = threading.Lock()
-
-
-def passages_of(data: ViewData, analysis: Analysis) -> pd.DataFrame:
-    """`hit_passages` of every hit of `data`, cut on first use and kept with it (see `ViewData.passages`);
-    cut once even when several threads ask at the same time."""
-    if data.passages is None:
-        with _CUTTING_PASSAGES:
-            if data.passages is None:
-                data.passages = hit_passages(data.hits, analysis.text, analysis.turns)
-    return data.passages

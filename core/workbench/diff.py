@@ -8,7 +8,8 @@
 A quote is what every page counts (`core.views.quotes.group_quotes`: a transcript's passage holding one or more
 hits of one theme), only in transcripts raising its theme (`raising_hits`); it is the same quote before and
 after when its transcript, theme and passage are the same. So `quotes_after - quotes_before` of a theme is the
-change of its count on the Quotes page without filters.
+change of its count on the Quotes page without filters. Every hit carries its passage from the engine, so the
+diff compares integer keys and reads text only for the sentences of the quotes it lists.
 """
 from __future__ import annotations
 
@@ -21,25 +22,17 @@ import pandas as pd
 from core.codebook.model import Codebook
 from core.engine.rescore import CachedCorpus, changed_themes
 from core.engine.results import Analysis
-from core.views.quotes import (
-    PASSAGE_COLUMNS,
-    QUOTE_KEY,
-    cut_quotes,
-    group_quotes,
-    hit_passages,
-    raising_hits,
-)
+from core.views.quotes import group_quotes, raising_hits
 
-DIFF_KEY = [QUOTE_KEY[0], QUOTE_KEY[2], QUOTE_KEY[1], QUOTE_KEY[3]]  # a quote's identity: transcript,
-# passage start, theme, passage end (a compact integer key; see `_shared_keys`)
+# A quote's identity as its hits carry it: transcript, passage start, theme, passage end (a compact integer key;
+# see `_shared_keys`). Hits with one key are one quote (`core.views.quotes.group_quotes`).
+QUOTE_OF_HIT = ["transcript_id", "passage_start", "theme", "passage_end"]
 # One row per quote: its first hit's term, matched text, start and end; `hits` and `terms` hold them all, and
 # `similarity` is the lowest.
 QUOTE_COLUMNS = ["transcript_id", "occupation", "theme", "term", "matched_text", "similarity", "turn", "start",
                  "end", "hits", "terms", "hit_starts", "hit_ends", "quote_start", "quote_end", "turn_start", "turn_end",
                  "sentence"]
-HIT_KEY = ["transcript_id", "turn", "start", "end"]  # a hit's passage depends on these only
-TextOf = Callable[[str], str]
-TurnsOf = Callable[[str], pd.DataFrame]
+TextsOf = Callable[[list[str]], list[str]]
 
 
 @dataclass
@@ -72,47 +65,38 @@ class CodebookDiff:
         return out
 
 
-def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook, *,
-            known_passages: pd.DataFrame | None = None) -> CodebookDiff:
+def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> CodebookDiff:
     """Score `codebook` on the corpus (reusing `before` for unchanged themes) and diff the two; the first
-    SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`).
-    Texts come from the corpus in memory; `known_passages` (see `diff_scores`) spares cutting the quotes a
-    page has cut already."""
-    change = diff_scores(before, corpus.score(codebook, base=before), text_of=corpus.text, turns_of=corpus.turns,
-                         known_passages=known_passages)
+    SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`)."""
+    change = diff_scores(before, corpus.score(codebook, base=before))
     for table in (change.gained, change.lost):
-        fill_sentences(table, corpus.text, corpus.turns, limit=SENTENCES)
+        fill_sentences(table, corpus.texts, limit=SENTENCES)
     return change
 
 
-SENTENCES = 200  # an edit can gain 100,000 quotes on a large corpus: cutting every sentence would take seconds
+SENTENCES = 200  # an edit can gain 100,000 quotes on a large corpus: their sentences are sliced when listed
 
 
-def fill_sentences(quotes: pd.DataFrame, text_of: TextOf, turns_of: TurnsOf, *, limit: int | None = None) -> None:
-    """Fill the `sentence` column of the first `limit` quotes (all when None), in place: each quote cut by
-    `core.views.quotes.cut_quote`, as every page cuts it."""
+def fill_sentences(quotes: pd.DataFrame, texts_of: TextsOf, *, limit: int | None = None) -> None:
+    """Fill the `sentence` column of the first `limit` quotes (all when None), in place: each quote's passage,
+    sliced from its transcript's text (`texts_of`: the texts of a list of ids)."""
     rows = quotes.head(limit) if limit is not None else quotes
     if len(rows):
-        sentences = [""] * len(rows)
-        for position, text, quote in cut_quotes(rows, text_of, turns_of):
-            sentences[position] = quote.of(text)
-        quotes.loc[rows.index, "sentence"] = sentences
+        texts = texts_of(rows["transcript_id"].tolist())
+        quotes.loc[rows.index, "sentence"] = [text[start:end] for text, start, end in
+                                              zip(texts, rows["quote_start"].tolist(), rows["quote_end"].tolist())]
 
 
-def diff_scores(before: Analysis, after: Analysis, *, text_of: TextOf | None = None,
-                turns_of: TurnsOf | None = None, known_passages: pd.DataFrame | None = None) -> CodebookDiff:
-    """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`); `text_of` and
-    `turns_of` (default: `before`'s) give the texts the quotes' passages are cut from. `known_passages`
-    (HIT_KEY and PASSAGE_COLUMNS of hits already cut, e.g. the dashboard's view of `before`) spares cutting
-    them again: cutting every hit is most of a preview's time on a large corpus."""
+def diff_scores(before: Analysis, after: Analysis) -> CodebookDiff:
+    """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`)."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
-    quotes_before, quotes_after = _quotes_of(before, after, text_of or before.text, turns_of or before.turns,
-                                             known_passages)
-    gained_quotes, lost_quotes = (_as_quotes(rows, scored) for rows, scored in
-                                  zip(_rows_only_in_each(quotes_after, quotes_before, differ, DIFF_KEY, order),
-                                      (after, before)))
+    hits_before, hits_after = (raising_hits(scored.hits, scored.themes) for scored in (before, after))
+    keys_after, keys_before = _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order)
+    gained_quotes, lost_quotes = (_as_quotes(group_quotes(_only_in(hits, keys, other, differ)), scored)
+                                  for hits, keys, other, scored in ((hits_after, keys_after, keys_before, after),
+                                                                    (hits_before, keys_before, keys_after, before)))
     gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
                                 zip(_rows_only_in_each(after.present, before.present, differ,
                                                        ["transcript_id", "theme"], order), (after, before)))
@@ -121,30 +105,12 @@ def diff_scores(before: Analysis, after: Analysis, *, text_of: TextOf | None = N
     themes["transcripts_after"] = _count_by(after.present, "theme", theme_ids)
     themes["transcripts_gained"] = _count_by(gained_pairs, "theme", theme_ids)
     themes["transcripts_lost"] = _count_by(lost_pairs, "theme", theme_ids)
-    themes["quotes_before"] = _count_by(quotes_before, "theme", theme_ids)
-    themes["quotes_after"] = _count_by(quotes_after, "theme", theme_ids)
+    themes["quotes_before"] = _quotes_by_theme(hits_before, keys_before, theme_ids)
+    themes["quotes_after"] = _quotes_by_theme(hits_after, keys_after, theme_ids)
     themes["quotes_gained"] = _count_by(gained_quotes, "theme", theme_ids)
     themes["quotes_lost"] = _count_by(lost_quotes, "theme", theme_ids)
     occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_quotes, lost_quotes)
     return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
-
-
-def _quotes_of(before: Analysis, after: Analysis, text_of: TextOf, turns_of: TurnsOf,
-               known: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The quotes of both scorings (hits in transcripts raising their theme, grouped by passage). A hit's
-    passage depends only on HIT_KEY, so the hits both scorings share (or `known` has) are cut once."""
-    hits = [raising_hits(scored.hits, scored.themes) for scored in (before, after)]
-    distinct = pd.concat(hits, ignore_index=True)[HIT_KEY].drop_duplicates(ignore_index=True)
-    cut = known[[*HIT_KEY, *PASSAGE_COLUMNS]].drop_duplicates(HIT_KEY) if known is not None else distinct.iloc[:0]
-    missing = distinct.merge(cut[HIT_KEY], on=HIT_KEY, how="left", indicator=True)
-    missing = missing[missing["_merge"].eq("left_only").to_numpy()].drop(columns="_merge").reset_index(drop=True)
-    fresh = pd.concat([missing, hit_passages(missing, text_of, turns_of)], axis=1)
-    cut = pd.concat([cut, fresh], ignore_index=True) if len(cut) else fresh
-    quotes = []
-    for rows in hits:
-        passages = rows[HIT_KEY].merge(cut, on=HIT_KEY, how="left").drop(columns=HIT_KEY)
-        quotes.append(group_quotes(rows.reset_index(drop=True), passages))
-    return quotes[0], quotes[1]
 
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
@@ -157,10 +123,30 @@ def _rows_only_in_each(one: pd.DataFrame, other: pd.DataFrame, themes: set[str],
                        order: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of themes `themes` whose key only `one` has, and those only `other` has."""
     one, other = _only(one, themes), _only(other, themes)
-    one_key, other_key = _shared_keys(one, other, key, order)
-    if one_key is None:  # too many distinct keys for one integer: let pandas match the columns
-        return (_left_only(one, other, key), _left_only(other, one, key))
+    one_key, other_key = _integer_keys(one, other, key, order)
     return one[~_member(one_key, other_key)], other[~_member(other_key, one_key)]
+
+
+def _only_in(hits: pd.DataFrame, keys: np.ndarray, other: np.ndarray, themes: set[str]) -> pd.DataFrame:
+    """The hits of themes `themes` whose quote key is not among `other` (the keys hold the theme)."""
+    mine = hits["theme"].isin(themes).to_numpy()
+    rows = np.flatnonzero(mine)
+    return hits.iloc[rows[~_member(keys[rows], other)]]
+
+
+def _quotes_by_theme(hits: pd.DataFrame, keys: np.ndarray, theme_ids: list[str]) -> list[int]:
+    """How many quotes of each theme (distinct quote keys), counted without grouping them."""
+    first = ~pd.Series(keys).duplicated().to_numpy()
+    return _count_by(hits.loc[first, ["theme"]], "theme", theme_ids)
+
+
+def _integer_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict) -> tuple[np.ndarray, np.ndarray]:
+    """`_shared_keys`, or when they do not fit in one integer, the key columns' distinct rows numbered."""
+    one_key, other_key = _shared_keys(one, other, key, order)
+    if one_key is None:
+        codes = pd.MultiIndex.from_frame(pd.concat([one[key], other[key]], ignore_index=True)).factorize()[0]
+        one_key, other_key = codes[:len(one)], codes[len(one):]
+    return one_key, other_key
 
 
 def _shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict):
@@ -205,11 +191,6 @@ def _member(keys: np.ndarray, other: np.ndarray) -> np.ndarray:
 
 def _increasing(keys: np.ndarray) -> bool:
     return bool(len(keys) < 2 or (keys[1:] > keys[:-1]).all())
-
-
-def _left_only(one: pd.DataFrame, other: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    merged = one[key].merge(other[key].drop_duplicates(), how="left", indicator=True)
-    return one[merged["_merge"].eq("left_only").to_numpy()]
 
 
 def _as_quotes(hits: pd.DataFrame, scored: Analysis) -> pd.DataFrame:

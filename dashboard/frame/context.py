@@ -112,10 +112,8 @@ def build(analysis: Analysis, data: ViewData, view: dict) -> PageContext:
 def quotes(page: PageContext) -> pd.DataFrame:
     """The view's quotes (`ViewSnapshot.quotes`, the same as its exports). Not cached across sessions on
     purpose: a table holds a Python list per quote and column, which every rerun's garbage collection would
-    walk; the passages under it are cut once per server (`loading.passages_for`)."""
-    shown = page.snapshot
-    loading.passages_for(shown.analysis.key, shown.analysis, shown.data)
-    return shown.quotes()
+    walk; grouping the hits by the passages the engine found is a sort of integers."""
+    return page.snapshot.quotes()
 
 
 def _valid_selection(shown: ViewSnapshot) -> ViewSnapshot:

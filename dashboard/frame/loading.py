@@ -14,7 +14,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from core import Analysis, Codebook, CodebookError, analyse, load_codebook
@@ -24,7 +23,6 @@ from core.engine.executor import LocalProcesses
 from core.ingest.loaders import LoadOptions
 from core.views.filters import ViewData, prepare
 from core.views.search import TextIndex
-from core.views.snapshot import passages_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = ROOT / "data"
@@ -181,12 +179,6 @@ def analysis_for(sources: Sources, stamps: tuple, codebook_hash: str, _codebook:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def view_data_for(analysis_key: str, _analysis: Analysis) -> ViewData:
     return settled(prepare(_analysis.transcripts, _analysis.themes, _analysis.hits, _analysis.codebook.theme_ids))
-
-
-@st.cache_resource(show_spinner="Cutting the quotes (once)...", max_entries=4)
-def passages_for(analysis_key: str, _analysis: Analysis, _data: ViewData) -> pd.DataFrame:
-    """Every hit's passage (`snapshot.passages_of`, kept with the prepared data), cut once per server."""
-    return settled(passages_of(_data, _analysis))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -11,9 +11,7 @@ import streamlit as st
 from core.engine.results import Analysis
 from core.handcoding.agreement import cohen_kappa, quote_precision, review_queue, sweep_summary, threshold_sweep
 from core.handcoding.evaluate import Labels, LabelsError, evaluate, read_labels
-from core.views.filters import Filters
 from core.views.quotes import quotes_of_analysis
-from core.views.snapshot import snapshot
 from dashboard.frame import loading
 from dashboard.frame.context import PageContext
 from dashboard.frame.text import md_code, md_escape
@@ -42,21 +40,13 @@ def render(page: PageContext) -> None:
 
 def scores_table(page: PageContext, scored: Analysis, labels: Labels | None, marks: list) -> pd.DataFrame:
     """Per theme: quote precision from marks, and transcript precision, recall, F1 from labels."""
-    table = quote_precision(quotes_of(page, scored), marks, scored.codebook.theme_ids).rename(
+    table = quote_precision(quotes_of_analysis(scored), marks, scored.codebook.theme_ids).rename(
         columns={"precision": "quote precision", "marked": "quotes marked"})
     if labels is not None and labels.transcripts:
         result = evaluate(scored.transcripts, scored.themes, labels, scored.codebook.theme_ids).themes
         table = table.merge(result[["theme", "precision", "recall", "f1"]], on="theme")
     table["theme"] = table["theme"].map(page.label)
     return table.drop(columns=["correct"])
-
-
-def quotes_of(page: PageContext, scored: Analysis) -> pd.DataFrame:
-    """Every quote of `scored`, counted as the Quotes page counts them; the page's own analysis reuses the
-    passages its view already cut."""
-    if scored is page.analysis:
-        return snapshot(scored, page.data, Filters()).quotes(selection=False)
-    return quotes_of_analysis(scored)
 
 
 def per_theme(page: PageContext, scored: Analysis, labels: Labels | None, marks: list) -> None:

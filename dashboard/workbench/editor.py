@@ -24,7 +24,6 @@ from core.codebook.history import (
     text_hash,
 )
 from core.views.quotes import Span, quote_html, quote_of
-from core.views.snapshot import passages_of
 from core.workbench.diff import changed_rows
 from dashboard.frame import identity
 from dashboard.frame.context import PageContext
@@ -271,9 +270,7 @@ def run_preview(page: PageContext, edit: dict) -> None:
         return
     with st.status("Scoring the edit on the cached corpus...", expanded=False) as box:
         started = time.perf_counter()
-        known = pd.concat([page.data.hits[["transcript_id", "turn", "start", "end"]],
-                           passages_of(page.data, page.analysis)], axis=1)  # the quotes the pages have cut
-        diff, after = workbench.preview(page.analysis, checked, known)
+        diff, after = workbench.preview(page.analysis, checked)
         seconds = time.perf_counter() - started
         box.update(label=f"Preview ready in {seconds:.2f} s", state="complete")
     st.session_state[workbench.PREVIEW] = workbench.Preview(workbench.digest(edit["text"]), page.analysis.key,

@@ -19,7 +19,7 @@ from core import Analysis, Codebook, CodebookError, Problem, parse_codebook
 from core.codebook.edits import add_variant
 from core.codebook.history import current_text, text_hash
 from core.engine.rescore import CachedCorpus
-from core.views.quotes import TurnBounds, cut_quote
+from core.views.quotes import quote_of
 from core.workbench.diff import CodebookDiff, diff_scores
 from core.workbench.lint import Finding, lint
 from core.workbench.terms import TermReport, near_misses, report_hits, summarise, threshold_change
@@ -163,19 +163,12 @@ class Preview:
     seconds: float
 
 
-def preview(analysis: Analysis, codebook: Codebook,
-            passages: pd.DataFrame | None = None) -> tuple[CodebookDiff, Analysis]:
-    """The edit scored on the cached corpus (only the themes it touched) and diffed with the saved results.
-    `passages`: the quotes the page has already cut (cutting every hit again is most of a preview's time);
-    texts come from the corpus in memory."""
-    corpus, before = corpus_of(analysis), analysis
-    after = corpus.score(codebook, base=before)
-    return diff_scores(before, after, text_of=corpus.text, turns_of=corpus.turns, known_passages=passages), after
+def preview(analysis: Analysis, codebook: Codebook) -> tuple[CodebookDiff, Analysis]:
+    """The edit scored on the cached corpus (only the themes it touched) and diffed with the saved results."""
+    after = corpus_of(analysis).score(codebook, base=analysis)
+    return diff_scores(analysis, after), after
 
 
 def sentence_of(analysis: Analysis, row) -> str:
-    """The quote of a diff or a queue row (transcript_id, turn, start, end), cut as every page cuts it."""
-    corpus, transcript_id = corpus_of(analysis), str(row.transcript_id)
-    text = corpus.text(transcript_id)
-    return cut_quote(text, TurnBounds.of(corpus.turns(transcript_id)), int(row.turn), int(row.start),
-                     int(row.end)).of(text)
+    """The sentence of a quote (a row of `group_quotes`, e.g. of the review queue), as every page shows it."""
+    return quote_of(row).of(analysis.text(str(row.transcript_id)))

@@ -25,7 +25,7 @@ def test_score_writes_the_three_tables_parquet_copies_and_the_report(tmp_path, c
     assert len(themes) == 6 * 4 and set(themes["present"]) <= {0, 1}
     hits = pd.read_csv(out / "hits.csv")
     assert list(hits.columns) == ["transcript_id", "turn", "speaker", "theme", "term", "matched_text", "start",
-                                  "end", "similarity"]
+                                  "end", "similarity", "passage_start", "passage_end", "turn_start", "turn_end"]
     assert "depreceated" in set(hits["matched_text"])
     for name in ("transcripts", "themes", "hits"):
         assert len(pd.read_parquet(out / f"{name}.parquet")) == len(pd.read_csv(out / f"{name}.csv"))

@@ -1,18 +1,16 @@
-import pandas as pd
 import pytest
 from support import DATA
 
 from core import analyse
+from core.engine.passages import sentence_bounds
 from core.share.redact import redactor
 from core.views.quotes import (
     Span,
     TurnBounds,
     cut_quote,
     highlight_html,
-    hit_passages,
     paragraphs_html,
     quote_html,
-    sentence_bounds,
 )
 
 
@@ -118,17 +116,6 @@ def test_the_quote_is_cut_the_same_on_masked_text():
     quote = cut_quote(text, bounds, 0, start, start + 6)
     masked = redactor(True)(text)
     assert len(masked) == len(text) and quote.of(masked) == quote.of(text) == "I double check it."
-
-
-def test_hit_passages_are_the_cut_quotes():
-    hits = pd.DataFrame({"transcript_id": ["t", "t"], "turn": [1, 2], "start": [_nth(TRANSCRIPT, "code", 0),
-                         _nth(TRANSCRIPT, "nothing", 0)], "end": [0, 0]})
-    hits["end"] = hits["start"] + 4
-    passages = hit_passages(hits, lambda _: TRANSCRIPT, lambda _: pd.DataFrame(
-        {"turn": [0, 1, 2], "start": [0, TRANSCRIPT.index("I check the"), TRANSCRIPT.index("Assistant: Thanks")],
-         "end": [TRANSCRIPT.index("\n\nUser"), TRANSCRIPT.index("Assistant: Thanks") - 2, len(TRANSCRIPT)]}))
-    assert [TRANSCRIPT[p.quote_start:p.quote_end] for p in passages.itertuples()] == ["I check the code.",
-                                                                                    "I check nothing."]
 
 
 def _nth(text: str, word: str, n: int) -> int:

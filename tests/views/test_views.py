@@ -16,7 +16,7 @@ from core.views.filters import (
     raised_matrix,
     transcript_mask,
 )
-from core.views.quotes import TurnBounds, cut_quote, hit_passages, page_of, quotes
+from core.views.quotes import TurnBounds, cut_quote, page_of, quotes
 from core.views.search import Found, parse_query, view_of_search
 
 THEMES = ["speed", "risk"]
@@ -34,8 +34,9 @@ def data():
                             "per_1k_words": 0.0, "present": int(hits_per.get((t, th), 0) > 0)}
                            for t in "abcd" for th in THEMES])
     hits = pd.DataFrame([{"transcript_id": t, "turn": 1, "speaker": "participant", "theme": th, "term": "w",
-                          "matched_text": "w", "start": 10 * i, "end": 10 * i + 1, "similarity": 100.0 - i}
-                         for (t, th), k in hits_per.items() for i in range(k)])
+                          "matched_text": "w", "start": 10 * i, "end": 10 * i + 1, "similarity": 100.0 - i,
+                          "passage_start": 10 * i, "passage_end": 10 * i + 1, "turn_start": 0, "turn_end": 100}
+                         for (t, th), k in hits_per.items() for i in range(k)])  # every hit its own passage
     return prepare(transcripts, themes, hits, THEMES)
 
 
@@ -117,42 +118,34 @@ def test_headline_of_an_empty_view_has_zero_shares(data):
     assert (numbers["transcripts"], numbers["raising_any_share"], numbers["top_share"]) == (0, 0.0, 0.0)
 
 
-def own_passages(data):
-    """Every hit its own passage: these synthetic hits have no text to cut sentences from."""
-    hits = data.hits
-    return pd.DataFrame({"quote_start": hits["start"], "quote_end": hits["end"], "turn_start": hits["start"],
-                         "turn_end": hits["end"]})
-
-
 def test_quotes_follow_filters_selection_and_sort(data):
     f, raised, mask = view(data, min_hits=2)
     keep = quote_hit_mask(data, mask, raised, THEMES)
     # b's single speed hit is not enough
-    assert sorted(set(quotes(data, keep, own_passages(data))["transcript_id"])) == ["a", "c"]
-    speed = quotes(data, keep, own_passages(data), theme="speed", sort="fuzziest")
+    assert sorted(set(quotes(data, keep)["transcript_id"])) == ["a", "c"]
+    speed = quotes(data, keep, theme="speed", sort="fuzziest")
     assert speed["similarity"].tolist() == [98.0, 99.0, 100.0]
-    assert quotes(data, keep, own_passages(data), occupation="legal")["theme"].unique().tolist() == ["risk"]
+    assert quotes(data, keep, occupation="legal")["theme"].unique().tolist() == ["risk"]
 
 
 def test_theme_filter_limits_quotes_to_those_themes(data):
     f, raised, mask = view(data, themes=("risk",))
     keep = quote_hit_mask(data, mask, raised, f.themes_in_view(THEMES))
-    assert set(quotes(data, keep, own_passages(data))["theme"]) == {"risk"}
+    assert set(quotes(data, keep)["theme"]) == {"risk"}
 
 
 def test_search_keeps_transcripts_whose_participants_said_it_and_quotes_holding_it(data):
     f = Filters(search="budget")
     raised = raised_matrix(data, 1)
-    passages = own_passages(data)
-    in_c = passages[(data.hits["transcript_id"] == "c").to_numpy()].iloc[0]
+    in_c = data.hits[(data.hits["transcript_id"] == "c").to_numpy()].iloc[0]
     mentions = pd.DataFrame({"transcript_id": ["c", "a", "nobody"], "turn": [1, 1, 1],
-                             "start": [in_c.quote_start, 10**6, 0], "end": [in_c.quote_start + 6, 10**6 + 6, 6],
+                             "start": [in_c.passage_start, 10**6, 0], "end": [in_c.passage_start + 6, 10**6 + 6, 6],
                              "term": "budget"})
-    searched, matching = view_of_search(Found(mentions, parse_query(f.search)), data, passages)
+    searched, matching = view_of_search(Found(mentions, parse_query(f.search)), data)
     mask = transcript_mask(data, f, raised, searched)
     assert data.transcripts["transcript_id"][mask].tolist() == ["a", "c"]  # said it: quoted or not
     keep = quote_hit_mask(data, mask, raised, THEMES, matching_text=matching)
-    assert set(quotes(data, keep, own_passages(data))["transcript_id"]) == {"c"}  # only quotes holding it
+    assert set(quotes(data, keep)["transcript_id"]) == {"c"}  # only quotes holding it
 
 
 def test_page_of_clamps_the_page():
@@ -171,11 +164,11 @@ def test_filterable_attributes_skip_identifiers_and_sort_numbers():
 def test_cut_quotes_and_sentences_on_the_shipped_data(default_codebook, tmp_path):
     analysis = analyse([ROOT / "data" / "demo"], codebook=default_codebook, cache_dir=tmp_path)
     hits = analysis.hits[analysis.hits["transcript_id"] == "demo_001"].head(5)
-    passages = hit_passages(hits, analysis.text, analysis.turns)
     text, bounds = analysis.text("demo_001"), TurnBounds.of(analysis.turns("demo_001"))
-    for hit, passage in zip(hits.itertuples(), passages.itertuples()):
+    for hit in hits.itertuples():
         quote = cut_quote(text, bounds, hit.turn, hit.start, hit.end)
-        assert quote.of(text) == text[passage.quote_start:passage.quote_end]
+        assert (quote.start, quote.end, quote.turn_start, quote.turn_end) == (
+            hit.passage_start, hit.passage_end, hit.turn_start, hit.turn_end)
         assert text[hit.start:hit.end] == hit.matched_text and quote.start <= hit.start < hit.end <= quote.end
         assert quote.turn_start <= quote.start < quote.end <= quote.turn_end
 

@@ -148,7 +148,7 @@ def test_preview_cuts_sentences_for_the_first_quotes_only(monkeypatch):
     corpus, scored = workbench()
     change = preview(corpus, scored, edited(*ALLOW_CALANDAR))
     assert change.gained["sentence"].tolist() == [""]
-    core.workbench.diff.fill_sentences(change.gained, corpus.text, corpus.turns)
+    core.workbench.diff.fill_sentences(change.gained, corpus.texts)
     assert change.gained["sentence"].tolist() == ["I keep a calandar and I double check every deprecated tool."]
 
 

@@ -1,0 +1,154 @@
+"""Passages: the one cut of the passage (sentence) around a hit, found for every hit while a shard is scored.
+
+A hit's passage is the sentence holding it inside its speaker turn: from the last sentence end before the hit
+(`. ! ?`, optionally closing quotes or brackets, then white space; or a blank line) to the punctuation of the
+next one after it, white space trimmed, never cutting the hit. The engine cuts every hit's passage while it
+has the shard's texts in hand (`shard_passages`, with numpy over the code points of the turns holding hits),
+so the views group quotes by integer offsets and slice text only for the quotes they show; `passage_of` cuts
+one (any span) and is the definition both follow.
+
+    passage_of("Why?\\n\\nUser: I like it. I double check.", 25, 31, lo=12)   # (23, 38): 'I double check.'
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+
+# A sentence ends at . ! ? (optionally followed by quotes/brackets) and white space, or at a blank line.
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n\s*\n")
+# The same characters as classes for `shard_passages` (white space is what `\s` and str.strip() take).
+_OTHER, _STOP, _CLOSING, _SPACE, _NEWLINE = range(5)
+
+
+def sentence_bounds(text: str, start: int, end: int, *, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """The sentence containing text[start:end], kept within [lo, hi) (a turn's bounds), untrimmed.
+
+    >>> t = "First one. I double check. Last."
+    >>> s, e = sentence_bounds(t, 13, 19)
+    >>> t[s:e]
+    'I double check.'
+    """
+    hi = len(text) if hi is None else hi
+    begin = lo
+    for match in _SENTENCE_END.finditer(text, lo, start):
+        begin = match.end()
+    finish = hi
+    following = _SENTENCE_END.search(text, end, hi)
+    if following:
+        finish = following.start() + len(following.group().rstrip())
+    return begin, max(finish, end)
+
+
+def stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the white space at either end (offsets into `text`, nothing collapsed).
+
+    >>> stripped("  ab  ", 0, 6)
+    (2, 4)
+    """
+    fragment = text[start:end]
+    begin = start + len(fragment) - len(fragment.lstrip())
+    return begin, max(begin, start + len(fragment.rstrip()))
+
+
+def passage_of(text: str, start: int, end: int, *, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """The passage of text[start:end] (a hit) inside the turn [lo, hi): its sentence, white space trimmed,
+    never cutting the hit. The definition `shard_passages` computes for every hit at once.
+
+    >>> text = "Assistant: Why?\\n\\nUser: I like it. I double check. Then I ship."
+    >>> begin, finish = passage_of(text, 35, 41, lo=23)
+    >>> text[begin:finish]
+    'I double check.'
+    """
+    begin, finish = stripped(text, *sentence_bounds(text, int(start), int(end), lo=lo, hi=hi))
+    return min(begin, int(start)), max(finish, int(end))
+
+
+def shard_passages(texts: list[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
+                   turn: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`passage_of` of every hit (its shard turn, start, end), as two int32 arrays, computed with numpy over
+    the code points of the turns holding hits.
+
+    What `passage_of` finds, said in white-space runs: a run is a sentence end when punctuation (. ! ?, then
+    any closing quotes or brackets) comes right before it, or when it holds two line breaks; a passage
+    starts where the sentence end before it ends and finishes where the one after it starts (trimmed), else
+    at its turn's first or last character that is not white space. That holds for a hit that starts and ends
+    on a word character, as every engine hit does (tests/engine/test_passages.py checks it against the
+    regular expression on varied text)."""
+    turns, row = np.unique(turn, return_inverse=True)
+    codes, begins, ends = _joined_turns(texts, turn_doc, turn_start, turn_end, turns)
+    kind = np.take(_classes(), codes, mode="clip")
+    all_start, all_end = _runs(kind >= _SPACE)
+    first, last = _trimmed_bounds(all_start, all_end, begins, ends)
+    sentence_end = _sentence_end(kind, all_start, all_end)
+    run_start, run_end = all_start[sentence_end], all_end[sentence_end]
+    shift = turn_start[turns][row] - begins[row]  # from positions in `codes` to offsets in the transcript
+    at_start, at_end = start - shift, end - shift
+    before = np.searchsorted(run_end, at_start, side="right") - 1  # the last sentence end before the hit
+    after = np.searchsorted(run_start, at_end, side="left")        # the first one after it
+    begin = np.where((before >= 0) & (_picked(run_end, before) > begins[row]), _picked(run_end, before), first[row])
+    finish = np.where((after < len(run_start)) & (_picked(run_start, after) < ends[row]), _picked(run_start, after),
+                      last[row])
+    return (np.minimum(begin + shift, start).astype(np.int32), np.maximum(finish + shift, end).astype(np.int32))
+
+
+def _joined_turns(texts: list[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
+                  turns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The code points of the given turns, one after the other with a separator (a character of no class,
+    so no run or sentence end crosses it), and where each turn starts and ends in them."""
+    pieces = [texts[d][s:e] for d, s, e in zip(turn_doc[turns].tolist(), turn_start[turns].tolist(),
+                                                turn_end[turns].tolist())]
+    codes = np.frombuffer("\0".join(pieces).encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    begins = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+    return codes, begins, begins + lengths
+
+
+@cache
+def _classes() -> np.ndarray:
+    """The class of every character of the Basic Multilingual Plane (none beyond it is white space,
+    punctuation or a closing quote; code points past it are looked up as U+FFFF, of no class)."""
+    table = np.full(65536, _OTHER, dtype=np.uint8)
+    table[[c for c in range(65536) if chr(c).isspace()]] = _SPACE
+    table[ord("\n")] = _NEWLINE
+    table[[ord(c) for c in ".!?"]] = _STOP
+    table[[ord(c) for c in "\"'”’)]"]] = _CLOSING
+    return table
+
+
+def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of True starts and ends."""
+    padded = np.concatenate(([False], flags, [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return edges[0::2], edges[1::2]
+
+
+def _sentence_end(kind: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -> np.ndarray:
+    """Which white-space runs end a sentence: punctuation, then closing quotes or brackets, right before
+    the run; or two line breaks in it. (Each step looks only at runs: a pass over every character costs.)"""
+    before = run_start - 1
+    closing_start, closing_end = _runs(kind == _CLOSING)
+    closed = _picked(kind, before) == _CLOSING  # step back over the closing quotes and brackets
+    before[closed] = closing_start[np.searchsorted(closing_end, run_start[closed])] - 1
+    stopped = (before >= 0) & (_picked(kind, before) == _STOP)
+    newlines = np.flatnonzero(kind == _NEWLINE)
+    return stopped | (np.searchsorted(newlines, run_end) - np.searchsorted(newlines, run_start) >= 2)
+
+
+def _trimmed_bounds(run_start: np.ndarray, run_end: np.ndarray, begins: np.ndarray,
+                    ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each turn's first character that is not white space, and the position after its last one (from the
+    runs of white space: one starting where a turn starts, one ending where it ends)."""
+    leading = np.minimum(np.searchsorted(run_start, begins), max(len(run_start) - 1, 0))
+    first = np.where(_picked(run_start, leading) == begins, _picked(run_end, leading), begins)
+    trailing = np.searchsorted(run_end, ends)
+    last = np.where(_picked(run_end, trailing) == ends, _picked(run_start, trailing), ends)
+    return np.minimum(first, ends), np.maximum(last, begins)
+
+
+def _picked(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """values[index], with 0 where the index is out of range (those rows are not used)."""
+    if not len(values):
+        return np.zeros(len(index), dtype=np.int64)
+    return values[np.clip(index, 0, len(values) - 1)]
