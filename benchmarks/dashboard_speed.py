@@ -39,10 +39,12 @@ SEARCH_CHANGES = ["deadline", "double check", "email", "trust", "students"]
 
 
 # ---------------------------------------------------------------- reruns (AppTest)
-def rerun_medians(data: str, codebook: Path, *, repeats: int = 10, search: bool = True) -> dict[str, float]:
-    """Median seconds of a rerun after a filter change, per page (and for a search on the quotes page)."""
+def rerun_medians(data: str, codebook: Path, *, repeats: int = 10, search: bool = True,
+                  options: tuple[str, ...] = ()) -> dict[str, float]:
+    """Median seconds of a rerun after a filter change, per page (and for a search on the quotes page);
+    `options`: more dashboard options (--cache-dir DIR, --stream)."""
     from streamlit.testing.v1 import AppTest
-    sys.argv = ["app.py", "--data", data, "--codebook", str(codebook)]
+    sys.argv = ["app.py", "--data", data, "--codebook", str(codebook), *options]
     results = {}
     for page in ("overview", "quotes", "transcript"):
         at = AppTest.from_file(str(APP), default_timeout=1800)

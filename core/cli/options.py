@@ -40,6 +40,8 @@ def add_data_options(parser: argparse.ArgumentParser, *, codebook: bool = True) 
     group.add_argument("--cache-dir", metavar="DIR", help="where results are cached (default "
                        ".themescope-cache, or $THEMESCOPE_CACHE)")
     group.add_argument("--no-cache", action="store_true", help="compute everything afresh, store nothing")
+    group.add_argument("--stream", action="store_true", help="keep the themes and hits in parquet parts in the "
+                       "cache and query them there, as a corpus over 1 GB always is (for results beyond memory)")
 
 
 def analyse_arguments(args: argparse.Namespace) -> dict:
@@ -53,7 +55,7 @@ def analyse_arguments(args: argparse.Namespace) -> dict:
 
     return {"paths": args.data or [str(DEFAULT_DATA)], "metadata": args.metadata,
             "options": LoadOptions(args.id_column, args.text_column, args.attributes), "cache_dir": args.cache_dir,
-            "use_cache": not args.no_cache}
+            "use_cache": not args.no_cache, **({"results": ""} if getattr(args, "stream", False) else {})}
 
 
 def column_names(text: str) -> tuple[str, ...]:
@@ -81,6 +83,8 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
         words += ["--cache-dir", str(Path(args.cache_dir).resolve())]
     if args.no_cache:
         words.append("--no-cache")
+    if args.stream:
+        words.append("--stream")
     return words
 
 

@@ -110,7 +110,7 @@ def view_of_arguments(args) -> ViewSnapshot:
     nothing was loaded or no transcript matches the filters."""
     from core.codebook.model import load_codebook
     from core.engine.pipeline import analyse
-    from core.views.filters import prepare
+    from core.views.filters import prepare_analysis
     from core.views.snapshot import snapshot
 
     codebook = load_codebook(args.codebook)
@@ -119,7 +119,7 @@ def view_of_arguments(args) -> ViewSnapshot:
         raise DataError("no transcripts were loaded: " + "; ".join(analysis.report.lines()),
                         hint="point --data at a folder of .txt/.md transcripts or a .csv/.jsonl/.parquet table "
                         "(name its columns with --id-column and --text-column)")
-    data = prepare(analysis.transcripts, analysis.themes, analysis.hits, codebook.theme_ids)
+    data = prepare_analysis(analysis)
     view = snapshot(analysis, data, parse_filters(args.filters, args.theme, data))
     if view.n == 0:
         raise UsageError(f"no transcript of the {data.size:,} matches these filters ({view.describe()})",

@@ -410,6 +410,44 @@ def load_results(folder: Path, report: LoadReport) -> tuple[dict[str, pd.DataFra
         return None
 
 
+STREAMED_INFO = "streamed.json"  # beside a streamed run's parts/ in its results folder, written last
+
+
+def save_streamed(folder: Path, transcripts: pd.DataFrame, info: dict, report: LoadReport) -> None:
+    """Keep a streamed run: its parts are already in folder/parts; the transcripts table (with the metadata
+    merged) and the info (load report, codebook, batches) go beside them, info last, so an interrupted save
+    is never read as complete."""
+    try:
+        sums = _write_checked(folder / "transcripts.parquet",
+                              _parquet_bytes(pa.Table.from_pandas(transcripts, preserve_index=False)))
+        write_atomically(folder / STREAMED_INFO, json.dumps(
+            {**info, "format": RESULTS_FORMAT, "tables": {"transcripts": sums}}, default=str).encode())
+    except OSError as error:
+        report.add(folder, f"results not kept in the cache ({error.strerror or error})",
+                   hint="free some space or pass --cache-dir with a writable folder")
+
+
+def load_streamed(folder: Path, report: LoadReport) -> tuple[pd.DataFrame, dict] | None:
+    """A kept streamed run's transcripts and info, None when there is none; a damaged one (its transcripts
+    not as written, or parts whose manifest does not match) is removed with a warning, and None returned."""
+    if not (folder / STREAMED_INFO).exists():
+        return None
+    from core.engine.parts import read_manifest
+
+    try:
+        info = json.loads((folder / STREAMED_INFO).read_text())
+        _check_info(info)
+        manifest = read_manifest(str(folder / "parts"))
+        if manifest is None or manifest.get("batches") != info.get("batches") \
+                or manifest.get("codebook") != info.get("codebook"):
+            raise ValueError("its parts are incomplete or from another run")
+        return _read_checked(folder / "transcripts.parquet", info["tables"]["transcripts"]), info
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as error:
+        report.add(folder, f"damaged cache entry discarded and rebuilt ({type(error).__name__}: {error})")
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
 def _read_checked(path: Path, expected) -> pd.DataFrame:
     """A table read from the very bytes whose checksum was verified (no second read that could differ)."""
     data = path.read_bytes()

@@ -162,6 +162,12 @@ class _Run:
             return Analysis(codebook, tables["transcripts"], tables["themes"], tables["hits"],
                             _report_from(info, notes), result_key, "results", folders, store,
                             cancelled=tables["cancelled"])
+        kept = self._kept_stream(result_folder, store.folder, notes) if use_cache else None
+        if kept is not None:
+            transcripts, info = kept
+            return Analysis(codebook, transcripts, report=_report_from(info, notes), key=result_key,
+                            cached="results", data_paths=folders, store=store,
+                            parts=str(result_folder / "parts"), batches=info["batches"])
         results = None if self.results is None else self.results or str(
             (result_folder if use_cache else store.folder.parent) / "parts")
         run = ScoringRun(folders, codebook, self.options, report, store.folder, notes, results, self.remote,
@@ -175,9 +181,20 @@ class _Run:
             cache.save_results(result_folder, {"transcripts": transcripts, "themes": scores.themes,
                                                "hits": scores.hits, "cancelled": scores.cancelled},
                                {"report": report.to_dict(), "codebook": codebook.content_hash}, notes)
+        if use_cache and scores.streamed and self.results == "":
+            cache.save_streamed(result_folder, transcripts, {"report": report.to_dict(), "batches": scores.batches,
+                                                             "codebook": codebook.content_hash}, notes)
         report.problems += notes.problems
         return scores.described(transcripts=transcripts, report=report, key=result_key, cached=cached,
                                 data_paths=folders, store=store)
+
+
+    def _kept_stream(self, result_folder: Path, shards: Path, notes: LoadReport) -> tuple[pd.DataFrame, dict] | None:
+        """A run streamed for its size into the cache (parts in its results folder) kept by an earlier run:
+        opened without scoring again, its tables left in the parts (texts need its shards intact)."""
+        if self.results != "" or not cache.shards_intact(shards, notes):
+            return None
+        return cache.load_streamed(result_folder, notes)
 
 
 def _check_unchanged(watch: cache.Watch, folders: list[str], metadata: list[Path], built: Path | None) -> None:

@@ -13,7 +13,6 @@ import html
 import re
 from datetime import UTC, datetime
 
-import pandas as pd
 import plotly.io as pio
 
 from core import __version__
@@ -100,26 +99,14 @@ def _quotes_section(view: ViewSnapshot, redact: bool, per_theme: int) -> str:
              "closest matches first" + (f", {html.escape(view.label(view.occupation))} only" if view.occupation
                                         else "") + ".</p>"]
     for theme in shown_themes:
-        of_theme = view.quotes(theme=theme)
-        if of_theme.empty:
+        quotes, transcripts = view.quote_count(theme=theme)
+        if not quotes:
             continue
-        chosen = best_quotes(of_theme, per_theme)
-        parts.append(f'<h3>{html.escape(view.label(theme))} <span class="meta" data-quotes="{len(of_theme)}">'
-                     f"· {len(of_theme):,} quotes from {of_theme['doc'].nunique():,} transcripts</span></h3>")
+        chosen = view.top_quotes(theme, per_theme)
+        parts.append(f'<h3>{html.escape(view.label(theme))} <span class="meta" data-quotes="{quotes}">'
+                     f"· {quotes:,} quotes from {transcripts:,} transcripts</span></h3>")
         parts += [_quote_html(view, quote, show, colours.get(theme, "#ffe58f")) for quote in chosen.itertuples()]
     return "\n".join(parts)
-
-
-def top_quotes(view: ViewSnapshot, theme: str, count: int) -> pd.DataFrame:
-    """The best `count` quotes of a theme in view (rows of `view.quotes`): exact matches first (by a quote's
-    lowest similarity), one per transcript."""
-    return best_quotes(view.quotes(theme=theme), count)
-
-
-def best_quotes(quotes: pd.DataFrame, count: int) -> pd.DataFrame:
-    """The first `count` of quotes by lowest similarity (highest first), one per transcript."""
-    chosen = quotes.sort_values(["similarity", "doc", "start"], ascending=[False, True, True], kind="stable")
-    return chosen.drop_duplicates("doc").head(count)
 
 
 def _quote_html(view: ViewSnapshot, quote, show, colour: str) -> str:

@@ -16,9 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from core.engine.results import Analysis
+    from core.views.parts_sql import HitsInParts
 
 # Columns every transcripts table has; any other column is an attribute (from the data or the metadata).
 CORE_COLUMNS = ("transcript_id", "source", "occupation", "occupation_evidence", "occupation_confidence",
@@ -58,9 +63,34 @@ class ViewData:
     theme_ids: list[str]
     hit_counts: np.ndarray             # transcripts x themes: number of hits
     present: np.ndarray                # transcripts x themes: the codebook's `present` flag
-    hits: pd.DataFrame                 # the hits, plus `doc`, `theme_index` and `occupation`
+    hits: pd.DataFrame                 # the hits, plus `doc`, `theme_index` and `occupation` (none: in_parts)
     attributes: dict[str, list[str]] = field(default_factory=dict)   # facet column -> its values
     attribute_values: dict[str, np.ndarray] = field(default_factory=dict)  # facet column -> value per doc
+    in_parts: HitsInParts | None = None  # a streamed run's hits, left in its parquet parts, read per transcript
+
+    @cached_property
+    def quote_counts(self) -> np.ndarray:
+        """transcripts x themes: the quotes (distinct passages) of each transcript's hits of each theme; a
+        quote counts where its transcript raises the theme (`raised_matrix`), as `quote_hit_mask` keeps it."""
+        if self.in_parts is not None:
+            return self.in_parts.quote_counts(self._doc_series, self.theme_ids)
+        return count_quotes(self.hits["doc"].to_numpy(), self.hits["theme_index"].to_numpy(),
+                            self.hits["passage_start"].to_numpy(), self.hits["passage_end"].to_numpy(),
+                            (self.size, len(self.theme_ids)))
+
+    def hits_of(self, docs: np.ndarray) -> pd.DataFrame:
+        """The hits (as `hits`: with doc, theme_index, occupation) of some transcripts, in the corpus's order."""
+        if self.in_parts is None:
+            return self.hits.loc[np.isin(self.hits["doc"].to_numpy(), docs)]
+        docs = np.asarray(docs, np.int64)
+        found = self.in_parts.of_docs(self.transcripts["transcript_id"].to_numpy()[docs], self._batch_of[docs])
+        return _indexed_hits(found, self._doc_series, {theme: number for number, theme in enumerate(self.theme_ids)},
+                             self.transcripts)
+
+    @cached_property
+    def _batch_of(self) -> np.ndarray:
+        assert self.in_parts is not None
+        return self.in_parts.batch_of_transcripts(self._doc_series)
 
     @property
     def size(self) -> int:
@@ -88,7 +118,7 @@ class ViewData:
 
 
 # ---------------------------------------------------------------- preparing an analysis
-def prepare(transcripts: pd.DataFrame, themes: pd.DataFrame, hits: pd.DataFrame,
+def prepare(transcripts: pd.DataFrame, themes: pd.DataFrame | None, hits: pd.DataFrame,
             theme_ids: list[str]) -> ViewData:
     """Index the three result tables of an analysis by transcript number and theme number.
 
@@ -108,17 +138,61 @@ def prepare(transcripts: pd.DataFrame, themes: pd.DataFrame, hits: pd.DataFrame,
                     transcripts), attributes, {c: attribute_values(transcripts[c]) for c in attributes})
 
 
-def _theme_matrices(themes: pd.DataFrame, doc_of: pd.Series, theme_of: dict[str, int],
+def prepare_analysis(analysis: Analysis, *, in_parts: bool | None = None) -> ViewData:
+    """`prepare` of an analysis. A streamed one (`analysis.parts`: a large corpus, or scored with results=)
+    keeps its hits in the parts (`in_parts`, default: whether it is streamed): the transcripts x themes
+    matrices are built by DuckDB straight from the themes parts and hits are read per transcript when a
+    page of quotes needs them, so no table of every theme row or hit is ever loaded."""
+    if not (analysis.streamed if in_parts is None else in_parts and analysis.streamed):
+        return prepare(analysis.transcripts, analysis.themes, analysis.hits, analysis.codebook.theme_ids)
+    from core.engine.results import empty_hits
+    from core.views.parts_sql import HitsInParts, theme_cells
+
+    theme_ids, parts = analysis.codebook.theme_ids, str(analysis.parts)
+    prepared = prepare(analysis.transcripts, None, empty_hits(), theme_ids)
+    rows, columns, hits, present = theme_cells(parts, analysis.batches, prepared.transcripts["transcript_id"],
+                                               theme_ids)
+    prepared.hit_counts, prepared.present = _fill_matrices(rows, columns, hits, present, prepared.size,
+                                                           len(theme_ids))
+    prepared.in_parts = HitsInParts(parts, analysis.batches)
+    return prepared
+
+
+def _theme_matrices(themes: pd.DataFrame | None, doc_of: pd.Series, theme_of: dict[str, int],
                     n: int) -> tuple[np.ndarray, np.ndarray]:
-    hit_counts = np.zeros((n, len(theme_of)), np.int32)
-    present = np.zeros((n, len(theme_of)), bool)
+    if themes is None:  # filled by the caller (from parts)
+        nothing = np.zeros(0, np.int64)
+        return _fill_matrices(nothing, nothing, nothing, nothing, n, len(theme_of))
     rows = doc_of.reindex(themes["transcript_id"].to_numpy()).to_numpy()
     columns = themes["theme"].map(theme_of).to_numpy()
     known = ~(pd.isna(rows) | pd.isna(columns))  # a theme or transcript the codebook no longer has
-    rows, columns = rows[known].astype(int), columns[known].astype(int)
-    hit_counts[rows, columns] = themes["hits"].to_numpy()[known]
-    present[rows, columns] = themes["present"].to_numpy()[known].astype(bool)
-    return hit_counts, present
+    return _fill_matrices(rows[known].astype(int), columns[known].astype(int), themes["hits"].to_numpy()[known],
+                          themes["present"].to_numpy()[known], n, len(theme_of))
+
+
+def _fill_matrices(rows: np.ndarray, columns: np.ndarray, hits: np.ndarray, present: np.ndarray, n: int,
+                   themes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The transcripts x themes matrices of hits and `present` from one value per (row, column) cell."""
+    hit_counts = np.zeros((n, themes), np.int32)
+    flags = np.zeros((n, themes), bool)
+    hit_counts[rows, columns] = hits
+    flags[rows, columns] = np.asarray(present).astype(bool)
+    return hit_counts, flags
+
+
+def count_quotes(docs: np.ndarray, themes: np.ndarray, passage_starts: np.ndarray, passage_ends: np.ndarray,
+                 shape: tuple[int, int]) -> np.ndarray:
+    """transcripts x themes: how many distinct passages (quotes, `core.views.quotes.group_quotes`) the hits
+    give in each cell. The one count of quotes per cell, for hits in memory and for each part of a streamed run.
+
+    >>> count_quotes(np.array([0, 0, 0]), np.array([1, 1, 0]), np.array([5, 5, 5]), np.array([9, 9, 9]),
+    ...              (1, 2)).tolist()
+    [[1, 1]]
+    """
+    cells = pd.DataFrame({"cell": np.asarray(docs, np.int64) * shape[1] + np.asarray(themes, np.int64),
+                          "start": passage_starts, "end": passage_ends}).drop_duplicates()
+    counts = np.bincount(cells["cell"].to_numpy(), minlength=shape[0] * shape[1])
+    return counts.astype(np.int32).reshape(shape)
 
 
 def _indexed_hits(hits: pd.DataFrame, doc_of: pd.Series, theme_of: dict[str, int],
@@ -225,11 +299,13 @@ def transcript_mask(data: ViewData, filters: Filters, raised: np.ndarray,
 
 
 def quote_hit_mask(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: Iterable[str],
-                   *, matching_text: np.ndarray | None = None) -> np.ndarray:
-    """Boolean per hit: a quote in view (its transcript matches and raises the hit's theme, which is in
-    view, and, with a search, its sentence contains the text)."""
-    docs = data.hits["doc"].to_numpy()
-    columns = data.hits["theme_index"].to_numpy()
+                   *, matching_text: np.ndarray | None = None, hits: pd.DataFrame | None = None) -> np.ndarray:
+    """Boolean per hit (of `hits`: some rows of the data's hits; default `data.hits`): a quote in view (its
+    transcript matches and raises the hit's theme, which is in view, and, with a search, its sentence
+    contains the text)."""
+    hits = data.hits if hits is None else hits
+    docs = hits["doc"].to_numpy()
+    columns = hits["theme_index"].to_numpy()
     in_view = np.zeros(len(data.theme_ids), bool)
     in_view[theme_columns(data, theme_ids)] = True
     keep = mask[docs] & raised[docs, columns] & in_view[columns]

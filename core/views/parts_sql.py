@@ -1,19 +1,25 @@
-"""The CLI's summaries of a streamed run, as DuckDB SQL over its parquet parts (`core.engine.parts`): no hit or
-theme row is loaded into pandas, so they cost the same memory at a million transcripts as at a thousand.
+"""A streamed run's tables queried where they lie, in its parquet parts (`core.engine.parts`), by DuckDB SQL (the
+one owner of every query over parts): no hit or theme row is loaded into pandas, so they cost the same memory
+at a million transcripts as at a thousand.
 
     summary = PartsSummary(analysis)      # analysis.streamed: its themes and hits are parts
     summary.theme_prevalence()            # the table core.views.aggregates.theme_prevalence gives in memory
     summary.prevalence_by_occupation()    # ... and prevalence_by_occupation
+    theme_cells(...), HitsInParts(...)    # the dashboard's view data (core.views.filters.prepare_analysis)
 
 The SQL only counts; the shares' intervals and the tables' shapes come from `core.views.aggregates`, so the
 numbers are those of the in-memory path (a test compares them).
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from core.engine.parts import part_files
-from core.engine.results import Analysis
+from core.engine.results import Analysis, empty_hits
 from core.views.aggregates import by_size, prevalence_table
 
 MEMORY_LIMIT = "512MB"  # DuckDB spills to disk past this: the summary never decides a run's peak memory
@@ -27,6 +33,18 @@ OCCUPATION_SHARES = """
     FROM themes th JOIN transcripts t USING (transcript_id) GROUP BY t.occupation, th.theme
 """
 OCCUPATION_SIZES = "SELECT occupation, count(*) AS n FROM transcripts GROUP BY occupation"
+# transcripts x themes cells: `docs` numbers the transcripts (row of the view), `theme_numbers` the themes
+THEME_CELLS = """
+    SELECT d.doc, n.number, th.hits, th.present
+    FROM themes th JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme)
+"""
+# quotes per cell: distinct passages of the cell's hits (as core.views.filters.count_quotes counts them)
+QUOTE_CELLS = """
+    SELECT doc, number, count(*) AS quotes FROM (
+        SELECT DISTINCT d.doc, n.number, h.passage_start, h.passage_end
+        FROM hits h JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme))
+    GROUP BY doc, number
+"""
 
 
 class PartsSummary:
@@ -72,3 +90,66 @@ class PartsSummary:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _connection(parts: str, batches: int, table: str, transcript_ids, theme_ids: list[str]):
+    """A DuckDB connection with `table` (the parts), `docs` (transcript_id -> doc) and `theme_numbers`."""
+    import duckdb
+
+    sql = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    sql.read_parquet(part_files(parts, table, batches)).create_view(table)
+    sql.register("docs", pa.table({"transcript_id": pa.array(np.asarray(transcript_ids, dtype=object), pa.string()),
+                                   "doc": pa.array(np.arange(len(transcript_ids)), pa.int64())}))
+    sql.register("theme_numbers", pa.table({"theme": theme_ids, "number": list(range(len(theme_ids)))}))
+    return sql
+
+
+def theme_cells(parts: str, batches: int, transcript_ids, theme_ids: list[str]) -> tuple[np.ndarray, ...]:
+    """(doc, theme number, hits, present) of every cell of the themes parts whose transcript and theme are
+    known: what `core.views.filters` fills its transcripts x themes matrices from."""
+    with _connection(parts, batches, "themes", transcript_ids, theme_ids) as sql:
+        cells = sql.execute(THEME_CELLS).fetchnumpy()
+    return (cells["doc"].astype(np.int64), cells["number"].astype(np.int64), cells["hits"].astype(np.int32),
+            cells["present"].astype(bool))
+
+
+class HitsInParts:
+    """The hits of a streamed run, left in its parts: read for a few transcripts at a time (a page of quotes),
+    or counted per transcript and theme by SQL, never loaded whole."""
+
+    def __init__(self, parts: str, batches: int):
+        self.parts, self.batches = parts, batches
+        self._files = part_files(parts, "hits", batches)
+
+    def quote_counts(self, doc_of: pd.Series, theme_ids: list[str]) -> np.ndarray:
+        """transcripts x themes: distinct passages per cell (QUOTE_CELLS; `count_quotes` in memory)."""
+        counts = np.zeros((len(doc_of), len(theme_ids)), np.int32)
+        with _connection(self.parts, self.batches, "hits", doc_of.index.to_numpy(), theme_ids) as sql:
+            cells = sql.execute(QUOTE_CELLS).fetchnumpy()
+        counts[cells["doc"].astype(np.int64), cells["number"].astype(np.int64)] = cells["quotes"]
+        return counts
+
+    def of_docs(self, transcript_ids: np.ndarray, part_of: np.ndarray) -> pd.DataFrame:
+        """Every hit of these transcripts (`part_of`: the batch holding each), in the corpus's order; only
+        their batches' parts are read."""
+        wanted = pa.array(np.asarray(transcript_ids, dtype=object), pa.string())
+        tables = []
+        for number in np.unique(part_of):
+            table = pq.read_table(self._files[int(number)])
+            tables.append(table.filter(pc.is_in(table["transcript_id"], value_set=wanted)))
+        return pa.concat_tables(tables).to_pandas() if tables else empty_hits()
+
+    def batch_of_transcripts(self, doc_of: pd.Series) -> np.ndarray:
+        """Per transcript (row of the view), the batch whose parts hold it (-1: none)."""
+        numbers = []
+        ids = []
+        for number, path in enumerate(part_files(self.parts, "transcripts", self.batches)):
+            column = pq.read_table(path, columns=["transcript_id"])["transcript_id"].to_numpy(zero_copy_only=False)
+            ids.append(column)
+            numbers.append(np.full(len(column), number, np.int64))
+        part_of = np.full(len(doc_of), -1, np.int64)
+        if ids:
+            docs = doc_of.reindex(np.concatenate(ids)).to_numpy()
+            known = ~pd.isna(docs)
+            part_of[docs[known].astype(np.int64)] = np.concatenate(numbers)[known]
+        return part_of

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from core.engine.passages import passage_of, stripped
+from core.views.filters import quote_hit_mask, theme_columns
 
-if TYPE_CHECKING:  # the quotes list takes prepared data; filters does not need this module at run time
+if TYPE_CHECKING:
     from core.engine.results import Analysis
     from core.views.filters import ViewData
 
@@ -238,16 +239,73 @@ def quote_of(row) -> Quote:
 
 # ---------------------------------------------------------------- the quotes of a view
 def quotes(data: ViewData, keep: np.ndarray, *, theme: str | None = None, occupation: str | None = None,
-           sort: str = "transcript") -> pd.DataFrame:
+           sort: str = "transcript", hits: pd.DataFrame | None = None) -> pd.DataFrame:
     """The quotes (`group_quotes`) of the hits kept by `quote_hit_mask`, narrowed to one theme and/or
-    occupation, sorted by one of QUOTE_SORTS."""
+    occupation, sorted by one of QUOTE_SORTS. `hits`: some rows of the data's hits (`ViewData.hits_of`) that
+    `keep` is a mask of; default all of `data.hits`."""
+    hits = data.hits if hits is None else hits
     keep = keep.copy()
     if theme is not None:
-        keep &= data.hits["theme_index"].to_numpy() == (data.theme_ids.index(theme) if theme in data.theme_ids else -1)
+        keep &= hits["theme_index"].to_numpy() == (data.theme_ids.index(theme) if theme in data.theme_ids else -1)
     if occupation is not None:
-        keep &= data.hits["occupation"].to_numpy() == occupation
-    chosen = group_quotes(data.hits.loc[keep])
+        keep &= hits["occupation"].to_numpy() == occupation
+    chosen = group_quotes(hits.loc[keep])
     return chosen.sort_values(QUOTE_SORTS.get(sort, QUOTE_SORTS["transcript"]), kind="stable", ignore_index=True)
+
+
+# ---------------------------------------------------------------- quotes counted and paged without every hit
+PAGED_SORTS = ("transcript", "occupation", "theme")  # orders led by a transcript's or a cell's own value
+
+
+def quote_cells(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str], *,
+                theme: str | None = None, occupation: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The quotes in view per transcript x theme cell (`ViewData.quote_counts` where the transcript matches
+    and raises the theme) and the theme columns they are of: the counts `quotes` would give, from numbers."""
+    columns = np.array([c for c in theme_columns(data, theme_ids) if theme is None or data.theme_ids[c] == theme],
+                       dtype=np.int64)
+    rows = mask if occupation is None else mask & (data.transcripts["occupation"].to_numpy() == occupation)
+    return data.quote_counts[:, columns] * (raised[:, columns] & rows[:, None]), columns
+
+
+def quote_page(data: ViewData, mask: np.ndarray, raised: np.ndarray, theme_ids: list[str], *, page: int, size: int,
+               theme: str | None = None, occupation: str | None = None,
+               sort: str = "transcript") -> tuple[pd.DataFrame, int, int]:
+    """`page_of(quotes(...), page, size)` reading only the hits of the transcripts on that page: quotes are
+    counted per cell (`quote_cells`), the cells laid out in the sort's order (transcripts, transcripts by
+    occupation, or themes then transcripts), and only the cells the page falls in are grouped. For the
+    PAGED_SORTS; the rows, page and pages are those `page_of` gives on the whole table."""
+    cells, columns = quote_cells(data, mask, raised, theme_ids, theme=theme, occupation=occupation)
+    units, counts = _units_in_order(data, cells, sort)
+    total = int(counts.sum())
+    pages = max(1, -(-total // size))
+    page = min(max(int(page), 1), pages)
+    ends = np.cumsum(counts)
+    first, last = np.searchsorted(ends, [(page - 1) * size, min(page * size, total) - 1], side="right")
+    chosen = units[first:last + 1]
+    docs = chosen % data.size
+    hits = data.hits_of(np.unique(docs))
+    keep = quote_hit_mask(data, mask, raised, theme_ids, hits=hits)
+    if sort == "theme":  # only the cells on the page: the transcripts hold quotes of other themes too
+        unit = np.searchsorted(columns, hits["theme_index"].to_numpy()) * data.size + hits["doc"].to_numpy()
+        keep &= np.isin(unit, chosen)
+    table = quotes(data, keep, theme=theme, occupation=occupation, sort=sort, hits=hits)
+    skip = (page - 1) * size - (int(ends[first - 1]) if first else 0)
+    return table.iloc[skip:skip + size].reset_index(drop=True), page, pages
+
+
+def _units_in_order(data: ViewData, cells: np.ndarray, sort: str) -> tuple[np.ndarray, np.ndarray]:
+    """The units quotes come in for a sort (a transcript's doc, or theme position x size + doc for "theme"),
+    in that sort's order, with their quotes in view; units without quotes left out."""
+    if sort == "theme":
+        counts = cells.T.ravel()
+        units = np.flatnonzero(counts)
+        return units, counts[units]
+    per_doc = cells.sum(axis=1)
+    docs = np.flatnonzero(per_doc)
+    if sort == "occupation":  # as the table's stable sort by occupation, then doc
+        occupations = pd.Series(data.transcripts["occupation"].to_numpy()[docs])
+        docs = docs[occupations.sort_values(kind="stable").index.to_numpy()]
+    return docs, per_doc[docs]
 
 
 def transcript_hits(data: ViewData, doc: int, theme_ids: Iterable[str]) -> pd.DataFrame:
@@ -297,3 +355,15 @@ def quote_html(text: str, quote: Quote, spans: list[Span]) -> str:
 def paragraphs_html(fragment: str) -> str:
     """Escaped-and-highlighted text with its line breaks kept (blank lines become paragraph gaps)."""
     return fragment.replace("\n", "<br>")
+
+
+def best_quotes(quotes: pd.DataFrame, count: int) -> pd.DataFrame:
+    """The first `count` of quotes by lowest similarity (highest first), one per transcript (the report's
+    top quotes: exact matches first).
+
+    >>> q = pd.DataFrame({"similarity": [90.0, 100.0, 100.0], "doc": [0, 1, 1], "start": [0, 5, 2]})
+    >>> best_quotes(q, 2)[["doc", "start"]].values.tolist()
+    [[1, 2], [0, 0]]
+    """
+    chosen = quotes.sort_values(["similarity", "doc", "start"], ascending=[False, True, True], kind="stable")
+    return chosen.drop_duplicates("doc").head(count)

@@ -9,11 +9,13 @@ page's drill-down selection; `snapshot()` is the only place filters are applied.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from core.engine.pipeline import Analysis
+from core.errors import UsageError
 from core.views.aggregates import headline, prevalence
 from core.views.figures import Chart, overview_charts
 from core.views.filters import (
@@ -24,8 +26,11 @@ from core.views.filters import (
     raised_matrix,
     transcript_mask,
 )
-from core.views.quotes import quotes
+from core.views.quotes import PAGED_SORTS, best_quotes, page_of, quote_cells, quote_page, quotes
 from core.views.search import TextIndex, view_of_search
+
+TRANSCRIPTS_READ_AT_ONCE = 2_000  # the report's top quotes of a streamed corpus: transcripts read per step
+QUOTES_AT_ONCE = 200_000  # a streamed corpus's quotes listed whole (exports) up to this many; pages any number
 
 
 @dataclass(eq=False)
@@ -38,10 +43,20 @@ class ViewSnapshot:
     raised: np.ndarray        # transcripts x themes
     mask: np.ndarray          # transcripts passing the filters
     themes: list[str]         # themes in view
-    keep: np.ndarray          # hits in view (inside the quotes in view; `quotes()` groups them)
+    matching_text: np.ndarray | None  # with a search: per hit, does its passage hold a mention
     theme: str | None = None  # the quotes' selection, as on the Quotes page
     occupation: str | None = None
     sort: str = "transcript"
+
+    @cached_property
+    def keep(self) -> np.ndarray:
+        """Hits in view (inside the quotes in view; `quotes()` groups them); only for hits in memory."""
+        return quote_hit_mask(self.data, self.mask, self.raised, self.themes, matching_text=self.matching_text)
+
+    @property
+    def in_parts(self) -> bool:
+        """The hits stay in a streamed run's parts: quotes are counted from numbers and read per page."""
+        return self.data.in_parts is not None
 
     @property
     def n(self) -> int:
@@ -68,7 +83,54 @@ class ViewSnapshot:
         the view's sort order. A quote is only ever a hit's passage in a transcript raising its theme."""
         if selection:
             theme, occupation = theme or self.theme, occupation or self.occupation
-        return quotes(self.data, self.keep, theme=theme, occupation=occupation, sort=self.sort)
+        if not self.in_parts:
+            return quotes(self.data, self.keep, theme=theme, occupation=occupation, sort=self.sort)
+        counted, _ = quote_cells(self.data, self.mask, self.raised, self.themes, theme=theme, occupation=occupation)
+        if counted.sum() > QUOTES_AT_ONCE:
+            raise UsageError(f"this view holds {int(counted.sum()):,} quotes, more than the {QUOTES_AT_ONCE:,} "
+                             "listed at once for a corpus this size",
+                             hint="narrow the view (an occupation, a theme, an attribute) and export again")
+        docs = np.flatnonzero(counted.sum(axis=1))
+        hits = self.data.hits_of(docs)
+        keep = quote_hit_mask(self.data, self.mask, self.raised, self.themes, hits=hits)
+        return quotes(self.data, keep, theme=theme, occupation=occupation, sort=self.sort, hits=hits)
+
+    def quote_count(self, *, theme: str | None = None, occupation: str | None = None) -> tuple[int, int]:
+        """(quotes, transcripts giving them) of the selection (or of `theme`/`occupation` given here)."""
+        theme, occupation = theme or self.theme, occupation or self.occupation
+        if self.matching_text is not None:  # a search keeps the quotes holding a mention: counted from the table
+            table = self.quotes(theme=theme, occupation=occupation, selection=False)
+            return len(table), int(table["doc"].nunique())
+        cells, _ = quote_cells(self.data, self.mask, self.raised, self.themes, theme=theme, occupation=occupation)
+        return int(cells.sum()), int(np.count_nonzero(cells.sum(axis=1)))
+
+    def top_quotes(self, theme: str, count: int) -> pd.DataFrame:
+        """The best `count` quotes of a theme in view (`quotes.best_quotes`: exact matches first, one per
+        transcript). With the hits in parts the transcripts are read in order, a few thousand at a time, until
+        `count` exact ones are found (no later transcript can then come before them)."""
+        if not self.in_parts:
+            return best_quotes(self.quotes(theme=theme), count)
+        cells, _ = quote_cells(self.data, self.mask, self.raised, self.themes, theme=theme, occupation=self.occupation)
+        docs, best = np.flatnonzero(cells.sum(axis=1)), None
+        for start in range(0, len(docs), TRANSCRIPTS_READ_AT_ONCE):
+            hits = self.data.hits_of(docs[start:start + TRANSCRIPTS_READ_AT_ONCE])
+            keep = quote_hit_mask(self.data, self.mask, self.raised, self.themes, hits=hits)
+            found = quotes(self.data, keep, theme=theme, occupation=self.occupation, hits=hits)
+            best = best_quotes(found if best is None else pd.concat([best, found], ignore_index=True), count)
+            if len(best) == count and bool((best["similarity"] >= 100).all()):
+                break
+        return best if best is not None else self.quotes(theme=theme).head(0)
+
+    def quote_page(self, number: int, size: int) -> tuple[pd.DataFrame, int, int]:
+        """One page of the selection's quotes (`quotes.page_of`): its rows, the page shown and the pages. With
+        the hits in parts only that page's transcripts are read (the sorts of `quotes.PAGED_SORTS`)."""
+        if not self.in_parts:
+            return page_of(self.quotes(), number, size)
+        if self.sort not in PAGED_SORTS:
+            raise UsageError(f"quotes cannot be sorted by {self.sort} for a corpus this size",
+                             hint="sort by transcript, occupation or theme")
+        return quote_page(self.data, self.mask, self.raised, self.themes, page=number, size=size,
+                          theme=self.theme, occupation=self.occupation, sort=self.sort)
 
     @property
     def narrowed(self) -> bool:
@@ -90,9 +152,11 @@ def snapshot(analysis: Analysis, data: ViewData, filters: Filters, *, text_index
     raised = raised_matrix(data, filters.min_hits)
     themes = filters.themes_in_view(data.theme_ids)
     searched = matching_text = None
+    if filters.search and data.in_parts is not None:
+        raise UsageError("search is not available for a corpus this size (its hits stay in parquet parts)",
+                         hint="clear the search; filter by occupation, theme or attribute instead")
     if filters.search:
         found = (text_index or TextIndex.of(analysis)).search(filters.search)
         searched, matching_text = view_of_search(found, data)
     mask = transcript_mask(data, filters, raised, searched)
-    keep = quote_hit_mask(data, mask, raised, themes, matching_text=matching_text)
-    return ViewSnapshot(analysis, data, filters, raised, mask, themes, keep, theme, occupation, sort)
+    return ViewSnapshot(analysis, data, filters, raised, mask, themes, matching_text, theme, occupation, sort)

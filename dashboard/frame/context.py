@@ -62,10 +62,6 @@ class PageContext:
     def themes_in_view(self) -> list[str]:
         return self.snapshot.themes
 
-    @property
-    def quote_keep(self) -> np.ndarray:
-        return self.snapshot.keep
-
     # ------------------------------------------------------------ what only the dashboard needs
     def label(self, code_id: str | None) -> str:
         return "All" if code_id is None else self.codebook.label_of(code_id)
@@ -107,13 +103,6 @@ def build(analysis: Analysis, data: ViewData, view: dict) -> PageContext:
     shown = snapshot(analysis, data, filters, text_index=text_index, theme=view["sel_theme"],
                      occupation=view["sel_occupation"], sort=view["sort"])
     return PageContext(_valid_selection(shown), view, theme_highlights(data.theme_ids))
-
-
-def quotes(page: PageContext) -> pd.DataFrame:
-    """The view's quotes (`ViewSnapshot.quotes`, the same as its exports). Not cached across sessions on
-    purpose: a table holds a Python list per quote and column, which every rerun's garbage collection would
-    walk; grouping the hits by the passages the engine found is a sort of integers."""
-    return page.snapshot.quotes()
 
 
 def _valid_selection(shown: ViewSnapshot) -> ViewSnapshot:

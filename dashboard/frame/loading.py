@@ -21,7 +21,7 @@ from core.codebook.model import codebook_from_bytes
 from core.engine.cache import fingerprint
 from core.engine.executor import LocalProcesses
 from core.ingest.loaders import LoadOptions
-from core.views.filters import ViewData, prepare
+from core.views.filters import ViewData, prepare_analysis
 from core.views.search import TextIndex
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,7 @@ class Sources:
     cache_dir: str | None = None  # None: the engine's default (.themescope-cache or $THEMESCOPE_CACHE)
     use_cache: bool = True
     attributes: tuple[str, ...] | None = None  # --attributes: the columns kept as attributes (None: the first 50)
+    stream: bool = False  # --stream: the big tables stay in parquet parts (as for a corpus over 1 GB)
 
     @property
     def options(self) -> LoadOptions:
@@ -65,6 +66,7 @@ def _parse_sources(argv: tuple[str, ...], cwd: str) -> Sources:  # cwd: relative
     parser.add_argument("--cache-dir")
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--attributes")
+    parser.add_argument("--stream", action="store_true")
     args = parser.parse_known_args(list(argv))[0]
     data = tuple(str(Path(p).resolve()) for p in args.data or [DEFAULT_DATA])
     metadata = tuple(str(Path(p).resolve()) for p in args.metadata or [])
@@ -72,7 +74,7 @@ def _parse_sources(argv: tuple[str, ...], cwd: str) -> Sources:  # cwd: relative
     attributes = None if args.attributes is None \
         else tuple(name.strip() for name in args.attributes.split(",") if name.strip())
     return Sources(data, metadata, str(Path(args.codebook).resolve()), args.id_column, args.text_column,
-                   cache_dir, not args.no_cache, attributes)
+                   cache_dir, not args.no_cache, attributes, args.stream)
 
 
 def file_stamp(path: str) -> tuple[int, int]:
@@ -173,12 +175,13 @@ def analysis_for(sources: Sources, stamps: tuple, codebook_hash: str, _codebook:
     change)."""
     return settled(analyse(list(sources.data), codebook=_codebook, metadata=list(sources.metadata) or None,
                            options=sources.options, cache_dir=sources.cache_dir, use_cache=sources.use_cache,
-                           executor=server_executor()))
+                           executor=server_executor(), results="" if sources.stream else None))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def view_data_for(analysis_key: str, _analysis: Analysis) -> ViewData:
-    return settled(prepare(_analysis.transcripts, _analysis.themes, _analysis.hits, _analysis.codebook.theme_ids))
+    """The analysis indexed for filtering; a streamed one (a large corpus) keeps its hits in its parts."""
+    return settled(prepare_analysis(_analysis))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -70,3 +70,21 @@ def test_a_streamed_run_of_problem_files_reports_as_an_in_memory_one(tiny_codebo
     assert [str(p) for p in streamed.report.problems] == [str(p) for p in in_memory.report.problems]
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(streamed, name), getattr(in_memory, name))
+
+
+def test_a_run_streamed_into_the_cache_is_opened_again_without_scoring(tiny_codebook, corpus, tmp_path):
+    first = analyse([corpus], codebook=tiny_codebook, cache_dir=tmp_path, results="")
+    again = analyse([corpus], codebook=tiny_codebook, cache_dir=tmp_path, results="")
+    assert (first.cached, again.cached) == ("none", "results") and again.streamed
+    assert again.parts == first.parts and again.batches == first.batches
+    pd.testing.assert_frame_equal(again.transcripts, first.transcripts)
+    pd.testing.assert_frame_equal(again.hits, first.hits)
+    assert again.text("t00007").startswith("Assistant: Tell me.")  # texts from the kept shards
+
+
+def test_a_kept_stream_whose_parts_are_gone_is_scored_again(tiny_codebook, corpus, tmp_path):
+    first = analyse([corpus], codebook=tiny_codebook, cache_dir=tmp_path, results="")
+    (tmp_path / "results").joinpath(first.key, "parts", "manifest.json").unlink()
+    again = analyse([corpus], codebook=tiny_codebook, cache_dir=tmp_path, results="")
+    assert again.cached != "results" and any("damaged cache entry" in p.message for p in again.report.problems)
+    pd.testing.assert_frame_equal(again.themes, first.themes)

@@ -1,0 +1,106 @@
+"""A streamed run's view (its hits left in the parquet parts, matrices built by DuckDB, quotes read a page at a
+time) gives every number and every page of quotes the in-memory view gives, on a small corpus forced through
+the large path by option (`results=`, batches of 10 transcripts so pages span several parts)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from support import ROOT
+
+from core import analyse
+from core.engine import pipeline
+from core.errors import UsageError
+from core.views import snapshot as snapshots
+from core.views.aggregates import cooccurrence, headline, occupation_theme, prevalence
+from core.views.filters import Filters, prepare_analysis
+from core.views.quotes import PAGED_SORTS
+from core.views.snapshot import snapshot
+
+QUOTE_COLUMNS = ["transcript_id", "theme", "quote_start", "quote_end", "start", "hits", "similarity", "terms"]
+FILTERS = [Filters(), Filters(min_hits=2), Filters(occupations=("it_software", "education")),
+           Filters(themes=("job_anxiety", "speed_productivity"))]
+
+
+def same_quotes(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(got[QUOTE_COLUMNS].reset_index(drop=True),
+                                  expected[QUOTE_COLUMNS].reset_index(drop=True))
+
+
+@pytest.fixture(scope="module")
+def views(default_codebook, tmp_path_factory):
+    """(in memory, in parts) view data of the shipped data, the second from parts of 10 transcripts each."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(pipeline, "SHARD_SIZE", 10)
+    try:
+        paths = [ROOT / "data"]
+        memory = analyse(paths, codebook=default_codebook, use_cache=False)
+        streamed = analyse(paths, codebook=default_codebook, use_cache=False,
+                           results=str(tmp_path_factory.mktemp("parts") / "p"))
+    finally:
+        patch.undo()
+    assert streamed.batches > 3
+    return (memory, prepare_analysis(memory)), (streamed, prepare_analysis(streamed))
+
+
+def test_the_large_path_loads_no_hits_and_builds_the_same_matrices(views):
+    (_, memory), (streamed, parts) = views
+    assert parts.in_parts is not None and memory.in_parts is None
+    never_read = [streamed.__dict__.get(f"_{table}") for table in ("hits", "themes")]
+    assert parts.hits.empty and never_read == [None, None]  # neither big table was loaded
+    np.testing.assert_array_equal(parts.hit_counts, memory.hit_counts)
+    np.testing.assert_array_equal(parts.present, memory.present)
+    np.testing.assert_array_equal(parts.quote_counts, memory.quote_counts)
+    assert parts.quote_counts.sum() > 100
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_every_aggregate_is_the_same(views, filters):
+    (analysis, memory), (streamed, parts) = views
+    small, large = snapshot(analysis, memory, filters), snapshot(streamed, parts, filters)
+    assert large.n == small.n
+    for aggregate in (headline, prevalence, occupation_theme, cooccurrence):
+        expected = aggregate(memory, small.mask, small.raised, small.themes)
+        got = aggregate(parts, large.mask, large.raised, large.themes)
+        if isinstance(expected, dict):
+            assert got == expected
+        else:
+            pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+@pytest.mark.parametrize("sort", PAGED_SORTS)
+def test_quote_counts_and_every_page_are_the_same(views, filters, sort):
+    (analysis, memory), (streamed, parts) = views
+    for theme, occupation in [(None, None), ("speed_productivity", None), (None, "it_software")]:
+        small = snapshot(analysis, memory, filters, theme=theme, occupation=occupation, sort=sort)
+        large = snapshot(streamed, parts, filters, theme=theme, occupation=occupation, sort=sort)
+        table = small.quotes()
+        assert len(table) or theme or occupation  # the whole view has quotes; a selection may have none
+        assert large.quote_count() == small.quote_count() == (len(table), table["doc"].nunique())
+        pages = small.quote_page(1, 7)[2]
+        for number in sorted({1, 2, pages // 2, pages, pages + 3}):
+            expected, got = small.quote_page(number, 7), large.quote_page(number, 7)
+            assert got[1:] == expected[1:]
+            same_quotes(got[0], expected[0])
+
+
+def test_top_quotes_and_a_narrow_export_are_the_same(views, monkeypatch):
+    (analysis, memory), (streamed, parts) = views
+    monkeypatch.setattr(snapshots, "TRANSCRIPTS_READ_AT_ONCE", 3)  # several steps of the scan
+    small, large = snapshot(analysis, memory, Filters()), snapshot(streamed, parts, Filters())
+    for theme in small.themes:
+        same_quotes(large.top_quotes(theme, 3), small.top_quotes(theme, 3))
+    narrow = Filters(occupations=("education",))
+    same_quotes(snapshot(streamed, parts, narrow).quotes(), snapshot(analysis, memory, narrow).quotes())
+
+
+def test_what_makes_no_sense_at_scale_says_so(views, monkeypatch):
+    _, (streamed, parts) = views
+    monkeypatch.setattr(snapshots, "QUOTES_AT_ONCE", 10)
+    with pytest.raises(UsageError, match="more than the 10 listed at once"):
+        snapshot(streamed, parts, Filters()).quotes()
+    with pytest.raises(UsageError, match="search is not available"):
+        snapshot(streamed, parts, Filters(search="deadline"))
+    with pytest.raises(UsageError, match="cannot be sorted by fuzziest"):
+        snapshot(streamed, parts, Filters(), sort="fuzziest").quote_page(1, 20)
