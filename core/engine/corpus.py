@@ -208,6 +208,8 @@ def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig,
     end = content_start + np.fromiter(map(len, contents), dtype=np.int64, count=len(contents))
     number = np.arange(len(doc)) - np.searchsorted(doc, doc)  # position of the turn in its transcript
     labelled = np.column_stack((doc, number, roles, content_start - doc_start[doc], end - doc_start[doc]))
+    if not len(unlabelled):  # the labels' turns are in text order
+        return labelled.reshape(-1, 5).astype(np.int64), contents
     whole = [texts[d].rstrip() for d in unlabelled.tolist()]
     whole_rows = np.array([(d, 0, ROLE_CODES[PARTICIPANT], 0, len(text))
                            for d, text in zip(unlabelled.tolist(), whole)],
