@@ -2,6 +2,8 @@
 
     python benchmarks/million.py                        # 1,000,000 transcripts (~9 GB of CSV in /tmp)
     python benchmarks/million.py --copies 64 --repeat 3 # 80,000, for a quicker look
+    python benchmarks/million.py --profile-slice 20000  # CPU-s per 1,000 transcripts (of the first 20,000;
+                                                        # least of 3 rounds), worker and client: no full run
 
 The input is the public set replicated with distinct ids (`<id>_r00042`) as one CSV file in
 /tmp/themescope-bench/ (made once, kept for later runs, never committed): CSV because it is what interview
@@ -18,7 +20,12 @@ processes that share them: the memory the run really holds). Needs ../shared/dat
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
+import itertools
 import json
+import math
+import pickle
 import resource
 import shutil
 import subprocess
@@ -115,12 +122,67 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def profile_slice(corpus: Path, count: int, rounds: int, profile: str | None) -> dict:
+    """CPU seconds per 1,000 transcripts of what a streamed run does, on the first `count` transcripts of
+    `corpus`, in this one process (CPU time, not wall: steadier on a busy machine; the least of `rounds`).
+    The client's part: reading the CSV, packing batches of 1,000 and pickling each job, unpickling what comes
+    back; the worker's: unpickling the job, building and scoring the shard, writing its parquet parts,
+    pickling what it sends back. Two batches are scored untimed first (the matcher remembers each distinct
+    word: a long run's state). `profile`: a cProfile of the worker's part of the last round, to this file."""
+    import tempfile
+
+    from core.codebook.model import load_codebook
+    from core.engine.executor import reuse_freed_memory
+    from core.engine.pipeline import PartsWriter, ShardScorer
+
+    reuse_freed_memory()  # as the pool's workers do
+    writer = PartsWriter(ShardScorer(load_codebook(ROOT / "config" / "codebook.yaml")), tempfile.mkdtemp())
+    writer.prepare()
+    best = {"client": math.inf, "worker": math.inf}
+    for round_number in range(rounds):
+        jobs, client = _client_jobs(corpus, count, writer.results)
+        for job in jobs[:2] if round_number == 0 else []:
+            writer(pickle.loads(job))
+        profiler = cProfile.Profile() if profile and round_number == rounds - 1 else None
+        start = time.process_time()
+        with profiler or contextlib.nullcontext():
+            answers = [pickle.dumps(writer(pickle.loads(job))) for job in jobs]
+        worker = time.process_time() - start
+        start = time.process_time()
+        for answer in answers:
+            pickle.loads(answer)
+        best = {"client": min(best["client"], client + time.process_time() - start),
+                "worker": min(best["worker"], worker)}
+        if profiler and profile:
+            profiler.dump_stats(profile)
+    shutil.rmtree(writer.results, ignore_errors=True)
+    return {"transcripts": count, "rounds": rounds, **{f"{side}_cpu_per_1000": round(seconds * 1000 / count, 4)
+                                                       for side, seconds in best.items()}}
+
+
+def _client_jobs(corpus: Path, count: int, results: str) -> tuple[list[bytes], float]:
+    """The first `count` transcripts read and packed in jobs of LARGE_SHARD_SIZE, pickled as an executor
+    sends them; and the CPU seconds that took."""
+    from core.engine.pipeline import LARGE_SHARD_SIZE, ShardJob, _packed
+    from core.ingest.loaders import LoadReport, read_transcripts
+
+    start = time.process_time()
+    raws = itertools.islice(read_transcripts([str(corpus)], LoadReport()), count)
+    jobs = [pickle.dumps(ShardJob(results, number, _packed(batch), save=False))
+            for number, batch in enumerate(iter(lambda: list(itertools.islice(raws, LARGE_SHARD_SIZE)), []))]
+    return jobs, time.process_time() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(PUBLIC))
     parser.add_argument("--copies", type=int, default=800, help="copies of the public set (800: 1,000,000)")
     parser.add_argument("--repeat", type=int, default=1, help="runs (the quickest is reported)")
     parser.add_argument("--keep-output", action="store_true", help="keep the last run's output folder")
+    parser.add_argument("--profile-slice", type=int, metavar="N", help="no run: CPU-s per 1,000 transcripts "
+                        "of the first N, client and worker, in one process (see profile_slice)")
+    parser.add_argument("--profile-rounds", type=int, default=3, help="with --profile-slice: rounds (least kept)")
+    parser.add_argument("--profile-out", help="with --profile-slice: a cProfile of the worker's part here")
     parser.add_argument("extra", nargs="*", help="more options for `themescope score` (after --)")
     args = parser.parse_args()
     if not Path(args.data).exists():
@@ -128,6 +190,9 @@ def main() -> int:
         return 0
     BENCH.mkdir(exist_ok=True)
     corpus = replicate(Path(args.data), args.copies, BENCH / f"replicated_x{args.copies}.csv")
+    if args.profile_slice:
+        print(json.dumps(profile_slice(corpus, args.profile_slice, args.profile_rounds, args.profile_out)))
+        return 0
     out = BENCH / f"million-out-x{args.copies}"
     runs = [score_cold(corpus, out, args.extra) for _ in range(args.repeat)]
     best = min(runs, key=lambda r: r["seconds"])

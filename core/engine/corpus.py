@@ -167,7 +167,7 @@ def _word_ids(codes: np.ndarray, begins: np.ndarray, ends: np.ndarray,
     is dictionary-encoded."""
     if not len(begins):
         return np.zeros(0, dtype=np.int32), [""]
-    packed = codes[in_word]
+    packed = np.compress(in_word, codes)  # boolean indexing takes twice as long
     offsets = np.zeros(len(begins) + 1, dtype=np.int64)
     np.cumsum((ends - begins) * 4, out=offsets[1:])
     words = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(begins),
@@ -208,6 +208,8 @@ def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig,
     end = content_start + np.fromiter(map(len, contents), dtype=np.int64, count=len(contents))
     number = np.arange(len(doc)) - np.searchsorted(doc, doc)  # position of the turn in its transcript
     labelled = np.column_stack((doc, number, roles, content_start - doc_start[doc], end - doc_start[doc]))
+    if not len(unlabelled):  # the labels' turns are in text order
+        return labelled.reshape(-1, 5).astype(np.int64), contents
     whole = [texts[d].rstrip() for d in unlabelled.tolist()]
     whole_rows = np.array([(d, 0, ROLE_CODES[PARTICIPANT], 0, len(text))
                            for d, text in zip(unlabelled.tolist(), whole)],
@@ -232,5 +234,6 @@ def _labels_in(joined: str, speakers: SpeakerConfig) -> tuple[np.ndarray, np.nda
         starts.append(match.start() + 1)
         contents.append(match.end())
         names.append(match.group("label"))
-    roles = [ROLE_CODES[PARTICIPANT] if name.lower() in participant else 0 for name in names]
+    role_of = {name: ROLE_CODES[PARTICIPANT] if name.lower() in participant else 0 for name in set(names)}
+    roles = list(map(role_of.__getitem__, names))  # a shard has a handful of distinct labels
     return np.array(starts, dtype=np.int64), np.array(contents, dtype=np.int64), roles

@@ -13,6 +13,7 @@ and the keywords disagree or only weak evidence exists: never a silent guess.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -93,17 +94,22 @@ SEGMENT_WORDS = frozenset({"at", "for", "in", "with", "on", "from", "within", "a
 
 @dataclass(frozen=True)
 class TitleIndex:
-    """The lexicon compiled for lookup: normalised phrase -> group, and the longest phrase's length."""
+    """The lexicon compiled for lookup: normalised phrase -> group, the longest phrase's length, and for each
+    word that opens a phrase the longest phrase it opens (a clause's other words need no look-up)."""
 
     groups: dict[tuple[str, ...], str]
     longest: int
+    opening: dict[str, int]
 
 
 @lru_cache(maxsize=8)
 def titles_index(titles: JobTitles) -> TitleIndex:
     """Compiled once per process and lexicon (keyed on its content hash)."""
     groups = {key: group for group, phrase, _ in titles.entries if (key := phrase_words(phrase)[0])}
-    return TitleIndex(groups, max(map(len, groups), default=1))
+    opening: dict[str, int] = {}
+    for key in groups:
+        opening[key[0]] = max(opening.get(key[0], 0), len(key))
+    return TitleIndex(groups, max(map(len, groups), default=1), opening)
 
 
 def phrase_words(text: str, offset: int = 0) -> tuple[tuple[str, ...], list[tuple[int, int]]]:
@@ -111,13 +117,21 @@ def phrase_words(text: str, offset: int = 0) -> tuple[tuple[str, ...], list[tupl
     not the pronoun, so it gets its own key."""
     keys, spans = [], []
     for match in WORD.finditer(text):
-        word = match.group()
-        lowered = word.lower().replace("’", "'")
-        if lowered in FILLER_WORDS:
-            continue
-        keys.append("information_technology" if word == "IT" else word_key(lowered))
-        spans.append((match.start() + offset, match.end() + offset))
+        key = lexicon_key(match.group())
+        if key is not None:
+            keys.append(key)
+            spans.append((match.start() + offset, match.end() + offset))
     return tuple(keys), spans
+
+
+@lru_cache(maxsize=1 << 16)
+def lexicon_key(word: str) -> str | None:
+    """A word as the lexicon compares it (`word_key`), None for a filler word; remembered, since the same
+    few thousand words make most clauses."""
+    lowered = word.lower().replace("’", "'")
+    if lowered in FILLER_WORDS:
+        return None
+    return "information_technology" if word == "IT" else word_key(lowered)
 
 
 @dataclass(frozen=True)
@@ -142,11 +156,11 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
     keys, spans = keys[:CLAUSE_WORDS], spans[:CLAUSE_WORDS]
     kept = [i for i, k in enumerate(keys) if k not in MODIFIERS or i == len(keys) - 1]
     keys, spans = tuple(keys[i] for i in kept), [spans[i] for i in kept]
-    segment = np.cumsum([k in SEGMENT_WORDS and i > 0 for i, k in enumerate(keys)]).tolist()
+    segment = list(itertools.accumulate(k in SEGMENT_WORDS and i > 0 for i, k in enumerate(keys)))
     reach = min(len(keys), reach)
     best, best_rank = None, None
     for first in range(reach):
-        for size in range(min(index.longest, len(keys) - first), 0, -1):
+        for size in range(min(index.opening.get(keys[first], 0), len(keys) - first), 0, -1):
             group = index.groups.get(keys[first:first + size])
             if group is None:
                 continue
@@ -171,9 +185,9 @@ def self_descriptions(shard: Shard, turns: np.ndarray, index: TitleIndex) -> lis
     texts = shard.texts
     turn_of, offset = cue_candidates(shard, turns)
     position, last_turn = -1, -1
-    for turn, start in zip(turn_of.tolist(), offset.tolist()):
-        doc = int(shard.turn_doc[turn])
-        text, end = texts[doc], int(shard.turn_end[turn])
+    for turn, start, doc, end in zip(turn_of.tolist(), offset.tolist(), shard.turn_doc[turn_of].tolist(),
+                                     shard.turn_end[turn_of].tolist()):
+        text = texts[doc]
         if turn == last_turn and start < position:
             continue  # inside the cue just read
         cue = CUE.match(text, start, end)
@@ -222,10 +236,12 @@ _CUE_PAIRS: dict[str, frozenset[str] | None] = {
     "jobs": frozenset({"is", "was"}), "working": frozenset({"as"}), "employed": frozenset({"as"}),
 }
 
+_CUE_WORDS = frozenset({*_CUE_PAIRS, *(second for seconds in _CUE_PAIRS.values() for second in seconds or ())})
+
 
 def cue_candidates(shard: Shard, turns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(turn, character offset) of every word pair in the given turns that may begin a cue, in text order."""
-    ids = {word: number for number, word in enumerate(shard.vocab)}
+    ids = {word: number for number, word in enumerate(shard.vocab) if word in _CUE_WORDS}
     first = np.zeros(len(shard.vocab), dtype=bool)
     any_second = np.zeros(len(shard.vocab), dtype=bool)
     pairs = []
