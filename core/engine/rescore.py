@@ -112,9 +112,11 @@ class CachedCorpus:
                                     cancelled=base.cancelled[base.cancelled["theme"].isin(kept)])
         if len(changed) == len(codebook.themes) and occupations_changed:
             return self._full(codebook, base, executor)
-        partial = self._score_codebook(replace(codebook, themes=tuple(changed),
-                                               occupations=codebook.occupations if occupations_changed else ()),
-                                       executor)
+        # occupations unchanged: the partial run's transcripts table is not used, so it decides none (without
+        # occupations or job titles it reads no transcript's text, only those of the changed themes' hits)
+        partial = self._score_codebook(
+            replace(codebook, themes=tuple(changed)) if occupations_changed
+            else replace(codebook, themes=tuple(changed), occupations=(), job_titles=None), executor)
         reused = set(codebook.theme_ids) - {theme.id for theme in changed}
         themes = _merged_in_fresh_order(base.themes, partial.themes, reused, codebook, self.transcript_ids)
         hits = _merged_in_fresh_order(base.hits, partial.hits, reused, codebook, self.transcript_ids, "start")
