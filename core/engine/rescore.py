@@ -6,7 +6,8 @@ without reading or tokenizing a file. When only some themes changed (and the set
 themes are scored again and the other rows are taken from `base`: themes never affect each other. On a large
 corpus the shards are scored by the caller's executor, each worker loading its shards from the cache, so
 this process never loads them (at 80,000 transcripts their texts and tokens are gigabytes); texts are then
-read from the cache only for what is shown.
+read from the cache only for what is shown. `corpus.changes(codebook, base)` gives only the changed themes'
+rows, all a preview's diff needs.
 
     corpus = CachedCorpus.of(analysis)
     edited = corpus.score(parse_codebook(new_text), base=analysis, executor=pool)
