@@ -11,12 +11,16 @@ everything when a setting changed), diff against the saved results and slice the
 quotes gained and lost. The first preview of each edit is printed apart (the first of all loads what scoring
 here needs: the shards, unless a pool scores them). Also printed: the Quotes page's first count (prepare the
 view, group every quote of it) and the peak resident memory of the measuring process and of its largest
-worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first. Needs
+worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first (wall-clock, and CPU
+seconds of this process and its workers: the steadier figure on a loaded machine). Needs
 ../shared/data/anthropic-interviewer (or --data); prints a message and exits 0 without it.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import multiprocessing
+import os
 import resource
 import statistics
 import subprocess
@@ -87,9 +91,9 @@ def measure(args, cache_dir: Path) -> int:
             print(f"  {name:<36} skipped: the codebook has no {old.strip()!r}")
             continue
         text = codebook.text.replace(old, new, 1)
-        first, seconds, change = _median_preview(corpus, analysis, text, args.repeat)
+        first, seconds, cpu, change = _median_preview(corpus, analysis, text, args.repeat)
         worst = max(worst, seconds)
-        print(f"  {name:<36} {seconds:6.3f} s  (first {first:5.2f} s)  "
+        print(f"  {name:<36} {seconds:6.3f} s, {cpu:6.2f} CPU-s  (first {first:5.2f} s)  "
               f"{int(change.themes['transcripts_gained'].sum()):>4} theme presences gained, "
               f"{len(change.gained):>5} quotes gained, {len(change.lost):>5} lost")
     if pool is not None:
@@ -116,13 +120,26 @@ def _first_count(analysis: Analysis) -> str:
 
 
 def _median_preview(corpus: CachedCorpus, base: Analysis, text: str, repeat: int):
-    """The first preview's time (it loads what it needs), the median of `repeat` more, the last diff."""
-    times, change = [], None
+    """The first preview's time (it loads what it needs), the median of `repeat` more (wall-clock seconds and
+    CPU seconds of this process and its pool's workers: on a loaded machine the CPU time is the steadier
+    figure), the last diff."""
+    times, cpu, change = [], [], None
     for _ in range(repeat + 1):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), _cpu_seconds()
         change = preview(corpus, base, parse_codebook(text))
         times.append(time.perf_counter() - start)
-    return times[0], statistics.median(times[1:]), change
+        cpu.append(_cpu_seconds() - start_cpu)
+    return times[0], statistics.median(times[1:]), statistics.median(cpu[1:]), change
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its live worker processes (their /proc stat: utime + stime)."""
+    total = time.process_time()
+    for child in multiprocessing.active_children():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 if __name__ == "__main__":

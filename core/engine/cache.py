@@ -13,10 +13,12 @@ import mmap
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -215,9 +217,23 @@ def _write_checked(path: Path, data: bytes) -> list:
 
 
 def verify(path: Path, expected) -> None:
-    """ValueError unless the file has the [size, sha256] it was written with."""
+    """ValueError unless the file has the [size, sha256] it was written with. Hashed once per process for
+    each `fingerprint` of the file: a file whose inode, size, modification and change times are those it had
+    when its bytes were hashed has not been written since (any write moves the change time, which no program
+    can set back), so a dashboard's workers do not hash every shard again for every preview."""
     if not (isinstance(expected, list) and len(expected) == 2):
         raise ValueError(f"{path.name}: no checksum recorded")
+    mark = fingerprint(path)
+    if mark is None:
+        raise ValueError(f"{path.name}: cannot be read")
+    _verified_once(str(path), mark, expected[0], expected[1])
+
+
+@lru_cache(maxsize=1 << 14)  # a few hundred bytes a file: a 1M-transcript cache has ~2,000 shard files
+def _verified_once(path_name: str, mark: tuple, size: int, sha256: str) -> None:
+    """`verify`'s check, remembered only when it passes (lru_cache keeps no exceptions)."""
+    path = Path(path_name)
+    expected = [size, sha256]
     if path.stat().st_size != expected[0]:
         raise ValueError(f"{path.name}: {path.stat().st_size:,} bytes, written with {expected[0]:,}")
     with path.open("rb") as handle:
@@ -242,7 +258,7 @@ def load_shard(folder: Path, number: int) -> Shard:
         fields = {name: arrays[name] for name in _ARRAYS}
         vocab = arrays["vocab"].tobytes().decode("utf-8", errors="surrogatepass").split("\n")
         table = pq.read_table(_shard_file(folder, number, "parquet")).to_pydict()
-        shard = Shard(ids=table["id"], sources=table["source"], texts=_texts(arrays),
+        shard = Shard(ids=table["id"], sources=table["source"], texts=ShardTexts(arrays),
                       attributes=[json.loads(a) for a in table["attributes"]], vocab=vocab, **fields)
     except (OSError, ValueError, KeyError, TypeError, UnicodeError, pa.ArrowException) as error:
         raise DamagedCache(f"shard {number} in {folder}: {type(error).__name__}: {error}") from None
@@ -264,10 +280,49 @@ def _consistent(shard: Shard) -> bool:
             and (n_turns == 0 or (int(shard.turn_doc.min()) >= 0 and int(shard.turn_doc.max()) < len(shard.ids))))
 
 
-def _texts(arrays) -> list[str]:
-    joined = arrays["text"].tobytes().decode("utf-8", errors="surrogatepass")
-    ends = np.cumsum(arrays["text_length"]).tolist()
-    return [joined[start:end] for start, end in zip([0, *ends[:-1]], ends)]
+class ShardTexts(Sequence[str]):
+    """A shard's texts, each decoded from the shard's UTF-8 buffer (mapped, not read) when first asked for.
+
+    Scoring an edited theme reads the texts of the transcripts it finds hits in, and a page the few it
+    shows; decoding a whole shard cost more than scoring it (at 80,000 transcripts, 7 s of a preview's 9 s
+    of loading). Each text is decoded once per object (the shard's `text_length`, in code points, gives each
+    transcript's bytes by the positions of the bytes that start a code point)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        utf8, lengths = arrays["text"], arrays["text_length"]
+        starts = np.concatenate([[0], np.cumsum(lengths)])  # in code points
+        continuation = np.flatnonzero((utf8 & 0xC0) == 0x80)  # few: most text is ASCII
+        # code point c starts at byte c + (continuation bytes of code points before c); the j-th continuation
+        # byte, at byte p, belongs to code point p - j - 1
+        before = np.searchsorted(continuation - np.arange(len(continuation)), starts, side="right")
+        offsets = starts + before
+        if int(lengths.min(initial=0)) < 0 or int(offsets[-1]) != len(utf8):
+            raise ValueError("the text lengths do not add up to the shard's text")
+        self._bytes = utf8
+        self._offsets = offsets.tolist()
+        self._decoded: dict[int, str] = {}  # a dict's item assignment is atomic: threads may share a shard
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        try:  # scoring asks for a text once per hit: the decoded one, with no more work than a list's
+            return self._decoded[index]  # type: ignore[index]
+        except (KeyError, TypeError):  # not decoded yet, or a slice
+            return self._decode(index)
+
+    def _decode(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        number = range(len(self))[index]  # IndexError past the end, negative indices as a list's
+        text = self._bytes[self._offsets[number]:self._offsets[number + 1]].tobytes().decode(
+            "utf-8", errors="surrogatepass")
+        self._decoded[number] = self._decoded[index] = text
+        return text
 
 
 # An array bundle: one JSON line naming each array's dtype, shape and byte offset, then the arrays' bytes.
@@ -488,7 +543,7 @@ class TranscriptStore:
         self.folder = Path(folder)
         self._owner = owner  # a temporary folder lives as long as the store that reads it
         self._where: dict[str, tuple[int, int]] | None = None
-        self._shard_cache: dict[int, tuple[list[str], dict]] = {}
+        self._shard_cache: dict[int, tuple[Sequence[str], dict]] = {}
 
     @classmethod
     def temporary(cls) -> TranscriptStore:
@@ -512,12 +567,12 @@ class TranscriptStore:
         """Every transcript id, in shard order."""
         return list(self._index())
 
-    def _shard(self, number: int) -> tuple[list[str], dict]:
+    def _shard(self, number: int) -> tuple[Sequence[str], dict]:
         if number not in self._shard_cache:
             if len(self._shard_cache) >= 4:  # keep memory flat on very large corpora
                 self._shard_cache.pop(next(iter(self._shard_cache)))
             arrays = self._verified_arrays(number)
-            texts = _texts(arrays)
+            texts = ShardTexts(arrays)  # a page shows a few of them: only those are decoded
             turns = {name: np.array(arrays[name]) for name in _TURN_ARRAYS}
             self._shard_cache[number] = (texts, turns)
         return self._shard_cache[number]

@@ -7,6 +7,7 @@ character offsets into the transcript text, so every hit maps back to the exact 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -43,7 +44,7 @@ class Shard:
     ids: list[str]
     sources: list[str]
     attributes: list[dict]
-    texts: list[str]
+    texts: Sequence[str]  # from the cache: a `cache.ShardTexts`, each text decoded when first read
     turn_doc: np.ndarray          # int32, transcript index (in this shard) of each turn
     turn_number: np.ndarray       # int32, position of the turn in its transcript (0 = first)
     turn_role: np.ndarray         # int8, ROLE_CODES

@@ -12,6 +12,7 @@ one (any span) and is the definition both follow.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
@@ -65,7 +66,7 @@ def passage_of(text: str, start: int, end: int, *, lo: int = 0, hi: int | None =
     return min(begin, int(start)), max(finish, int(end))
 
 
-def shard_passages(texts: list[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
+def shard_passages(texts: Sequence[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
                    turn: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`passage_of` of every hit (its shard turn, start, end), as two int32 arrays, computed with numpy over
     the code points of the turns holding hits.
@@ -93,7 +94,7 @@ def shard_passages(texts: list[str], turn_doc: np.ndarray, turn_start: np.ndarra
     return (np.minimum(begin + shift, start).astype(np.int32), np.maximum(finish + shift, end).astype(np.int32))
 
 
-def _joined_turns(texts: list[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
+def _joined_turns(texts: Sequence[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
                   turns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The code points of the given turns, one after the other with a separator (a character of no class,
     so no run or sentence end crosses it), and where each turn starts and ends in them."""

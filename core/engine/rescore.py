@@ -6,7 +6,8 @@ without reading or tokenizing a file. When only some themes changed (and the set
 themes are scored again and the other rows are taken from `base`: themes never affect each other. On a large
 corpus the shards are scored by the caller's executor, each worker loading its shards from the cache, so
 this process never loads them (at 80,000 transcripts their texts and tokens are gigabytes); texts are then
-read from the cache only for what is shown.
+read from the cache only for what is shown. `corpus.changes(codebook, base)` gives only the changed themes'
+rows, all a preview's diff needs.
 
     corpus = CachedCorpus.of(analysis)
     edited = corpus.score(parse_codebook(new_text), base=analysis, executor=pool)
@@ -14,8 +15,10 @@ read from the cache only for what is shown.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +48,7 @@ class CachedCorpus:
         self._shards: list[Shard] | None = None
         self._loading = threading.Lock()  # one corpus serves every session of a dashboard server
         self._vocabulary: pd.DataFrame | None = None
+        self._of_base: tuple[Analysis, dict] | None = None  # see `once_per_base`
 
     @classmethod
     def of(cls, analysis: Analysis, *, executor: Executor | None = None) -> CachedCorpus:
@@ -102,32 +106,60 @@ class CachedCorpus:
             cancelled=scores.cancelled)
 
     def _incremental(self, codebook: Codebook, base: Analysis, executor: Executor | None) -> Analysis:
-        changed_ids = changed_themes(base.codebook, codebook)
-        changed = [theme for theme in codebook.themes if theme.id in changed_ids]
-        occupations_changed = occupations_differ(base.codebook, codebook)
-        if not changed and not occupations_changed:
-            kept = set(codebook.theme_ids)
-            return base.with_tables(codebook, base.transcripts, base.themes[base.themes["theme"].isin(kept)],
-                                    base.hits[base.hits["theme"].isin(kept)],
-                                    cancelled=base.cancelled[base.cancelled["theme"].isin(kept)])
-        if len(changed) == len(codebook.themes) and occupations_changed:
+        changes = self.changes(codebook, base, executor=executor)
+        if changes is None:
             return self._full(codebook, base, executor)
-        partial = self._score_codebook(replace(codebook, themes=tuple(changed),
-                                               occupations=codebook.occupations if occupations_changed else ()),
-                                       executor)
-        reused = set(codebook.theme_ids) - {theme.id for theme in changed}
-        themes = _merged_in_fresh_order(base.themes, partial.themes, reused, codebook, self.transcript_ids)
-        hits = _merged_in_fresh_order(base.hits, partial.hits, reused, codebook, self.transcript_ids, "start")
-        cancelled = _merged_in_fresh_order(base.cancelled, partial.cancelled, reused, codebook, self.transcript_ids,
-                                           "start")
+        reused = set(codebook.theme_ids) - changed_themes(base.codebook, codebook)
+        if reused == set(codebook.theme_ids) and not occupations_differ(base.codebook, codebook):  # nothing scored
+            return base.with_tables(codebook, changes.transcripts, *(_only(table, reused) for table in (
+                base.themes, base.hits)), cancelled=_only(base.cancelled, reused))
+        themes, hits, cancelled = (
+            _merged_in_fresh_order(old, new, reused, codebook, self.transcript_ids, *within) for old, new, within in (
+                (base.themes, changes.themes, ()), (base.hits, changes.hits, ("start",)),
+                (base.cancelled, changes.cancelled, ("start",))))
+        return base.with_tables(codebook, changes.transcripts, themes, hits, cancelled=cancelled)
+
+    def changes(self, codebook: Codebook, base: Analysis, *, executor: Executor | None = None) -> Analysis | None:
+        """What an edit changes, scoring only that: `codebook`'s analysis with every transcript row but only the
+        rows of the themes that changed since `base` (`changed_themes`; none for a removed theme). Rows of the
+        other themes are those of `base`, so a diff needs only these (a preview at 80,000 transcripts then
+        never merges or compares 3 million unchanged hits). None when every theme and the occupations, or
+        the transcripts' split into turns, changed: then the whole corpus is scored again."""
+        if speakers_for(codebook) != self.speakers:
+            return None
+        executor = executor or self.executor
+        changed_ids = changed_themes(base.codebook, codebook)
+        changed = tuple(theme for theme in codebook.themes if theme.id in changed_ids)
+        occupations_changed = occupations_differ(base.codebook, codebook)
+        if len(changed) == len(codebook.themes) and occupations_changed:
+            return None
+        if not changed and not occupations_changed:
+            return base.with_tables(codebook, base.transcripts, *(table.iloc[:0] for table in (
+                base.themes, base.hits)), cancelled=base.cancelled.iloc[:0])
+        # occupations unchanged: the partial run's transcripts table is not used, so it decides none (without
+        # occupations or job titles it reads no transcript's text, only those of the changed themes' hits)
+        partial = self._score_codebook(
+            replace(codebook, themes=changed) if occupations_changed
+            else replace(codebook, themes=changed, occupations=(), job_titles=None), executor)
         transcripts = _keep_metadata_occupations(partial.transcripts, base) if occupations_changed \
             else base.transcripts
-        return base.with_tables(codebook, transcripts, themes, hits, cancelled=cancelled)
+        return base.with_tables(codebook, transcripts, partial.themes, partial.hits, cancelled=partial.cancelled)
 
     def _score_from_files(self, codebook: Codebook, executor: Executor | None) -> Analysis:
         """Scope or speaker labels changed: the transcripts must be split into tokens again."""
         return analyse(self.paths, codebook=codebook, cache_dir=self.cache_dir, use_cache=self.cache_dir is not None,
                        executor=executor)
+
+    def once_per_base(self, base: Analysis, name: str, compute: Callable[[], Any]) -> Any:
+        """`compute()`, remembered while previews start from `base` (a dashboard compares every edit with the
+        same saved results: what only depends on those, such as their quote counts, is computed once)."""
+        with self._loading:
+            if self._of_base is None or self._of_base[0] is not base:
+                self._of_base = (base, {})
+            memo = self._of_base[1]
+        if name not in memo:
+            memo[name] = compute()
+        return memo[name]
 
     # ------------------------------------------------------------ words and text
     def vocabulary(self) -> pd.DataFrame:
@@ -214,6 +246,10 @@ def _merged_in_fresh_order(base: pd.DataFrame, scored: pd.DataFrame, reused: set
     keys = [theme_rank[rows], *(both[column].to_numpy()[rows] for column in reversed(within)),
             _rank(both["transcript_id"], ids)[rows]]
     return both.iloc[rows[np.lexsort(keys)]].reset_index(drop=True)
+
+
+def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
+    return table[table["theme"].isin(themes)]
 
 
 def _rank(column: pd.Series, order: list[str]) -> np.ndarray:

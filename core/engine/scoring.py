@@ -6,6 +6,8 @@ machines, and the results concatenated.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -269,7 +271,10 @@ def _choose_occupations(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> l
         all_turns = pd.DataFrame({"turn": np.arange(len(shard.turn_doc))})
         window = occupation_window(shard, all_turns, index.codebook.settings.occupation_first_turns)["turn"]
         found = self_descriptions(shard, window.to_numpy(), titles_index(titles))
-    return [decide(described, keyword, text) for described, keyword, text in zip(found, keywords, shard.texts)]
+    # only a self-description's evidence sentence reads a text: without titles none is decoded (from the cache
+    # each text is decoded when first read, and a preview scoring one theme reads only those it finds hits in)
+    texts = shard.texts if titles is not None else itertools.repeat("")
+    return [decide(described, keyword, text) for described, keyword, text in zip(found, keywords, texts)]
 
 
 def _keyword_occupations(n_docs: int, index: TermIndex, hits: pd.DataFrame) -> tuple[list, list, list, list]:

@@ -68,7 +68,10 @@ class CodebookDiff:
 def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> CodebookDiff:
     """Score `codebook` on the corpus (reusing `before` for unchanged themes) and diff the two; the first
     SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`)."""
-    change = diff_scores(before, corpus.score(codebook, base=before))
+    changes = corpus.changes(codebook, before)  # only the changed themes' rows: the others are before's
+    after = changes if changes is not None else corpus.score(codebook, base=before)
+    counts = corpus.once_per_base(before, "theme counts", lambda: theme_counts(before))
+    change = diff_scores(before, after, before_counts=counts)
     for table in (change.gained, change.lost):
         fill_sentences(table, corpus.texts, limit=SENTENCES)
     return change
@@ -87,30 +90,49 @@ def fill_sentences(quotes: pd.DataFrame, texts_of: TextsOf, *, limit: int | None
                                               zip(texts, rows["quote_start"].tolist(), rows["quote_end"].tolist())]
 
 
-def diff_scores(before: Analysis, after: Analysis) -> CodebookDiff:
-    """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`)."""
+def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFrame | None = None) -> CodebookDiff:
+    """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`). Only the themes
+    the edit changed (`changed_themes`) are compared: the others have the same rows before and after, so
+    `after` may hold only the changed themes' rows (`CachedCorpus.changes`). `before_counts`: `theme_counts(
+    before)`, when the caller has it."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
+    counts = (before_counts if before_counts is not None else theme_counts(before)).reindex(theme_ids, fill_value=0)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
-    hits_before, hits_after = (raising_hits(scored.hits, scored.themes) for scored in (before, after))
+    hits_before, hits_after = (raising_hits(_only(scored.hits, differ), _only(scored.themes, differ))
+                               for scored in (before, after))
     keys_after, keys_before = _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order)
     gained_quotes, lost_quotes = (_as_quotes(group_quotes(_only_in(hits, keys, other, differ)), scored)
                                   for hits, keys, other, scored in ((hits_after, keys_after, keys_before, after),
                                                                     (hits_before, keys_before, keys_after, before)))
+    present_after = _only(after.present, differ)
     gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
-                                zip(_rows_only_in_each(after.present, before.present, differ,
+                                zip(_rows_only_in_each(present_after, _only(before.present, differ), differ,
                                                        ["transcript_id", "theme"], order), (after, before)))
+    changed = np.array([theme in differ for theme in theme_ids])
     themes = pd.DataFrame({"theme": theme_ids})
-    themes["transcripts_before"] = _count_by(before.present, "theme", theme_ids)
-    themes["transcripts_after"] = _count_by(after.present, "theme", theme_ids)
+    themes["transcripts_before"] = counts["transcripts"].to_numpy()
+    themes["transcripts_after"] = np.where(changed, _count_by(present_after, "theme", theme_ids),
+                                           counts["transcripts"].to_numpy())
     themes["transcripts_gained"] = _count_by(gained_pairs, "theme", theme_ids)
     themes["transcripts_lost"] = _count_by(lost_pairs, "theme", theme_ids)
-    themes["quotes_before"] = _quotes_by_theme(hits_before, keys_before, theme_ids)
-    themes["quotes_after"] = _quotes_by_theme(hits_after, keys_after, theme_ids)
+    themes["quotes_before"] = counts["quotes"].to_numpy()
+    themes["quotes_after"] = np.where(changed, _quotes_by_theme(hits_after, keys_after, theme_ids),
+                                      counts["quotes"].to_numpy())
     themes["quotes_gained"] = _count_by(gained_quotes, "theme", theme_ids)
     themes["quotes_lost"] = _count_by(lost_quotes, "theme", theme_ids)
     occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_quotes, lost_quotes)
     return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
+
+
+def theme_counts(scored: Analysis) -> pd.DataFrame:
+    """Per theme (the index): transcripts it is present in and quotes, as the Quotes page counts them."""
+    theme_ids = scored.codebook.theme_ids
+    hits = raising_hits(scored.hits, scored.themes)
+    keys, _ = _integer_keys(hits, hits.iloc[:0], QUOTE_OF_HIT,
+                            {"transcript_id": scored.transcripts["transcript_id"], "theme": theme_ids})
+    return pd.DataFrame({"transcripts": _count_by(scored.present, "theme", theme_ids),
+                         "quotes": _quotes_by_theme(hits, keys, theme_ids)}, index=pd.Index(theme_ids, name="theme"))
 
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:

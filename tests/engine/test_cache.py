@@ -275,3 +275,37 @@ def test_a_file_restored_to_its_old_size_and_time_is_hashed_again(tiny_codebook,
     assert file.stat().st_size == stat.st_size
     second = analyse([data], codebook=tiny_codebook, cache_dir=tmp_path / "cache")
     assert second.key != first.key and second.cached == "none"
+
+
+def test_shard_texts_are_each_decoded_alone_as_the_whole_buffer_gives_them():
+    """Byte offsets found from code point lengths: accents, an emoji, a lone surrogate, empty texts."""
+    texts = ["héllo wörld 😀", "", "abc", "\udc80 kept", "ñ" * 5, "", "naïve end"]
+    utf8 = "".join(texts).encode("utf-8", errors="surrogatepass")
+    arrays = {"text": np.frombuffer(utf8, dtype=np.uint8), "text_length": np.array([len(t) for t in texts])}
+    lazy = cache.ShardTexts(arrays)
+    assert lazy[6] == "naïve end" and lazy[-4] == "\udc80 kept" and lazy[1:3] == ["", "abc"]
+    assert list(lazy) == texts and len(lazy) == len(texts)
+    with pytest.raises(IndexError):
+        lazy[len(texts)]
+    wrong = {**arrays, "text_length": arrays["text_length"] + 1}
+    with pytest.raises(ValueError, match="do not add up"):
+        cache.ShardTexts(wrong)
+
+
+def test_a_shard_is_hashed_once_per_process_until_its_files_are_written(tiny_codebook, tmp_path, monkeypatch):
+    """A dashboard's workers load every shard for every preview: unchanged files are not hashed again, and
+    a file written since (same size, other bytes) is, and caught."""
+    cache_dir = tmp_path / "cache"
+    analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)
+    folder = _shard(cache_dir, "arrays").parent
+    hashed = []
+    real = cache.hashlib.file_digest
+    monkeypatch.setattr(cache.hashlib, "file_digest", lambda handle, name: hashed.append(handle.name)
+                        or real(handle, name))
+    first = cache.load_shard(folder, 0)
+    assert len(hashed) == 2  # arrays and parquet
+    again = cache.load_shard(folder, 0)
+    assert len(hashed) == 2 and list(again.texts) == list(first.texts)
+    _shuffle_array(_shard(cache_dir, "arrays"), "text")
+    with pytest.raises(cache.DamagedCache, match="checksum"):
+        cache.load_shard(folder, 0)

@@ -5,7 +5,7 @@ import pytest
 from workbench_data import TRANSCRIPTS, edited, workbench
 
 from core import analyse, parse_codebook
-from core.workbench.diff import QUOTE_COLUMNS, changed_rows, diff_scores, preview
+from core.workbench.diff import QUOTE_COLUMNS, changed_rows, diff_scores, fill_sentences, preview
 
 ALLOW_CALANDAR = ("terms: [schedule, calendar]", "terms: [schedule, {term: calendar, allow: [calandar]}]")
 DROP_FEAR = ("      - fear\n      - double check", "      - double check")
@@ -163,3 +163,24 @@ def test_the_merge_fallback_for_huge_keys_gives_the_same_diff(monkeypatch):
     pd.testing.assert_frame_equal(fast.lost, slow.lost)
     pd.testing.assert_frame_equal(fast.themes, slow.themes)
     pd.testing.assert_frame_equal(fast.occupations, slow.occupations)
+
+
+ADD_THEME = ("  - id: art\n", "  - id: tools\n    label: Tools\n    description: Tools.\n    terms: [tool, calendar]\n"
+                              "  - id: art\n")
+DROP_THEME = ("  - id: art\n    label: Art\n    description: Art.\n    terms: [painting]\n", "")
+
+
+@pytest.mark.parametrize("edit", [ALLOW_CALANDAR, DROP_FEAR, DROP_SYSADMIN, ADD_THEME, DROP_THEME,
+                                  ("threshold: 88", "threshold: 80"), ("name: Workbench test codebook", "name: R")])
+def test_a_preview_comparing_only_the_changed_themes_equals_the_diff_of_a_fresh_run(edit):
+    """The preview compares only the rows of the themes an edit changed; the full diff of a fresh run of the
+    edited codebook gives the same tables, counts of the unchanged themes included."""
+    corpus, scored = workbench()
+    codebook = edited(*edit)
+    assert edit[0] in scored.codebook.text
+    quick = preview(corpus, scored, codebook)
+    full = diff_scores(scored, analyse([TRANSCRIPTS], codebook=codebook, use_cache=False, workers=1))
+    for table in (full.gained, full.lost):
+        fill_sentences(table, corpus.texts)
+    for name in ("themes", "occupations", "gained", "lost"):
+        pd.testing.assert_frame_equal(getattr(quick, name), getattr(full, name), check_dtype=False)
