@@ -297,7 +297,7 @@ def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: _Pai
     if not keep.any():
         return empty
     hit_word = np.repeat(pair_word[keep], count[keep])
-    hit_entry = by_slot[_ranges(lo[keep], count[keep])]
+    hit_entry = by_slot[concatenated_ranges(lo[keep], count[keep])]
     hit_sim = np.repeat(pairs.similarity[keep], count[keep])
     # group the (word -> entry) pairs by word, then expand over the tokens holding that word
     order = np.argsort(hit_word, kind="stable")
@@ -312,7 +312,7 @@ def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: _Pai
     return token_pos.astype(np.int64), hit_entry[row].astype(np.int64), hit_sim[row]
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """start, start+1, ..., start+length-1 for every pair, concatenated (np.arange per pair, vectorised)."""
     total = int(lengths.sum())
     return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)

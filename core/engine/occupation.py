@@ -22,6 +22,7 @@ import numpy as np
 
 from core.codebook.titles import FILLER_WORDS, JobTitles, word_key
 from core.engine.corpus import Shard
+from core.engine.matcher import concatenated_ranges
 from core.ingest.text import WORD
 
 # How strongly a cue says "this is my job": a title after "I am a" beats an industry after "I work in".
@@ -255,7 +256,7 @@ def cue_candidates(shard: Shard, turns: np.ndarray) -> tuple[np.ndarray, np.ndar
     turns = np.asarray(turns, dtype=np.int64)
     begin = shard.turn_token_start[turns]
     lengths = np.maximum(shard.turn_token_start[turns + 1] - begin - 1, 0)  # less the BREAK after each turn
-    positions = _ranges(begin, lengths)
+    positions = concatenated_ranges(begin, lengths)
     turn_of = np.repeat(turns, lengths)
     words = shard.token_word[positions]
     keep = first[words]
@@ -263,12 +264,6 @@ def cue_candidates(shard: Shard, turns: np.ndarray) -> tuple[np.ndarray, np.ndar
     following = shard.token_word[positions + 1].astype(np.int64)  # a BREAK (0) ends every turn
     keep = any_second[words] | np.isin(words.astype(np.int64) * len(shard.vocab) + following, pairs)
     return turn_of[keep], shard.token_start[positions[keep]]
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """start, start+1, ..., start+length-1 for every pair, concatenated."""
-    total = int(lengths.sum())
-    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
 
 
 # ---------------------------------------------------------------- deciding, with keyword evidence

@@ -26,16 +26,16 @@ if TYPE_CHECKING:
     from core.engine.cache import TranscriptStore
 
 # passage_start/end: the hit's passage (core.engine.passages); turn_start/end: its speaker turn (offsets)
-HIT_COLUMNS = ["transcript_id", "turn", "speaker", "theme", "term", "matched_text", "start", "end", "similarity",
-               "passage_start", "passage_end", "turn_start", "turn_end"]
-HIT_TYPES = ["str", "int32", "str", "str", "str", "str", "int32", "int32", "float64", "int32", "int32", "int32",
-             "int32"]
-CANCELLED_COLUMNS = [*HIT_COLUMNS, "reason"]
+HIT_COLUMNS = ("transcript_id", "turn", "speaker", "theme", "term", "matched_text", "start", "end", "similarity",
+               "passage_start", "passage_end", "turn_start", "turn_end")
+HIT_TYPES = ("str", "int32", "str", "str", "str", "str", "int32", "int32", "float64", "int32", "int32", "int32",
+             "int32")
+CANCELLED_COLUMNS = (*HIT_COLUMNS, "reason")
 TABLES = ("transcripts", "themes", "hits", "cancelled")
 IN_PARTS = None  # a table not in memory: read from the analysis's parts when first asked for
 
 
-def empty_hits(columns: list[str] = HIT_COLUMNS) -> pd.DataFrame:
+def empty_hits(columns: tuple[str, ...] = HIT_COLUMNS) -> pd.DataFrame:
     """A hits table (or, with CANCELLED_COLUMNS, a cancelled table) with no rows and the columns' types."""
     types = dict(zip(CANCELLED_COLUMNS, [*HIT_TYPES, "str"]))
     return pd.DataFrame({column: pd.Series(dtype=types[column]) for column in columns})

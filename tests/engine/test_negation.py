@@ -159,7 +159,7 @@ def test_themes_without_negation_count_every_hit(book, compiled):
 def test_the_cancelled_table_has_the_hit_columns_and_the_reason(book, compiled):
     text = "I don't think AI will replace me. But I worry it will replace us."
     result = scored(book, compiled, text)
-    assert list(result.cancelled.columns) == CANCELLED_COLUMNS
+    assert tuple(result.cancelled.columns) == CANCELLED_COLUMNS
     row = result.cancelled.iloc[0]
     full = f"AI: Tell me more.\nUser: {text}"
     assert (row["transcript_id"], row["speaker"], row["theme"], row["term"]) == ("t0", "participant",
@@ -204,8 +204,8 @@ def test_the_default_codebook_cancels_a_denied_worry(default_codebook):
 def test_an_analysis_built_without_cancelled_hits_has_an_empty_typed_table(book):
     empty = pd.DataFrame()
     analysis = Analysis(book, empty, empty, empty)
-    assert list(analysis.cancelled.columns) == CANCELLED_COLUMNS and analysis.cancelled.empty
-    assert list(analysis.cancelled.columns[:len(HIT_COLUMNS)]) == HIT_COLUMNS
+    assert tuple(analysis.cancelled.columns) == CANCELLED_COLUMNS and analysis.cancelled.empty
+    assert tuple(analysis.cancelled.columns[:len(HIT_COLUMNS)]) == HIT_COLUMNS
 
 
 # ---------------------------------------------------------------- cache, rescore, CLI
@@ -267,6 +267,6 @@ def test_the_cli_writes_the_cancelled_table_beside_the_hits(corpus, book, tmp_pa
     analysis = analyse([corpus], codebook=book, use_cache=False)
     write_tables(analysis, tmp_path / "out")
     written = pd.read_csv(tmp_path / "out" / "cancelled.csv")
-    assert list(written.columns) == CANCELLED_COLUMNS
+    assert tuple(written.columns) == CANCELLED_COLUMNS
     assert sorted(written["reason"]) == sorted(analysis.cancelled["reason"])
     assert len(pd.read_parquet(tmp_path / "out" / "cancelled.parquet")) == len(analysis.cancelled)
