@@ -2,10 +2,13 @@ import subprocess
 import sys
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import ROOT
 
 from core import CodebookError, load_codebook, parse_codebook
-from core.codebook.model import validate_file
+from core.codebook.model import MAY_HOLD_ANCHOR, YAML_LOADER, validate_file
 
 MINIMAL = "name: x\nthemes:\n- id: a\n  label: A\n  description: d\n  terms: [word]\n"
 
@@ -62,6 +65,30 @@ def test_aliases_are_refused_so_alias_bombs_cannot_explode():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" + MINIMAL
     [problem] = problems_of(bomb)
     assert "book.yaml:1:4: YAML anchors and aliases" in problem
+
+
+@pytest.mark.parametrize("spot", ["a: &x 1\nb: *x\n", "a: [&x 1]\n", "a: [b,&x c]\n", "a: {&x b: 1}\n",
+                                  '{"a":&x 1}\n', "a:\t&x 1\n", "&x a: 1\n", "? &x a\n: 1\n"])
+def test_anchors_are_refused_wherever_yaml_allows_them(spot):
+    [problem] = problems_of(spot + MINIMAL)
+    assert "YAML anchors and aliases" in problem
+
+
+@given(st.text(alphabet="ab &*:-[]{},?\n\t'\"", max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_the_quick_anchor_check_never_misses_one(text):
+    """The event scan is skipped when MAY_HOLD_ANCHOR finds no spot: it must never miss a real anchor."""
+    try:
+        events = list(yaml.parse(text, Loader=YAML_LOADER))
+    except yaml.YAMLError:
+        return
+    if any(isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None) for e in events):
+        assert MAY_HOLD_ANCHOR.search(text)
+
+
+def test_ampersands_in_labels_are_not_anchors():
+    book = parse_codebook(MINIMAL.replace("label: A", "label: R & D *and* Q&A"))
+    assert book.themes[0].label == "R & D *and* Q&A"
 
 
 def test_unsafe_tags_are_refused():
