@@ -29,7 +29,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from core.codebook.model import YAML_LOADER, Code, Codebook, parse_codebook
+from core.codebook.model import Code, Codebook, parse_codebook
+from core.codebook.safe_yaml import YAML_LOADER
 from core.errors import CodebookError, Problem, UsageError
 from core.ingest.text import words
 

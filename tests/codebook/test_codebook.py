@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from support import ROOT
 
 from core import CodebookError, load_codebook, parse_codebook
-from core.codebook.model import MAY_HOLD_ANCHOR, YAML_LOADER, validate_file
+from core.codebook.model import validate_file
+from core.codebook.safe_yaml import MAY_HOLD_ANCHOR, YAML_LOADER
 
 MINIMAL = "name: x\nthemes:\n- id: a\n  label: A\n  description: d\n  terms: [word]\n"
 
