@@ -18,12 +18,15 @@ from core.engine.cache_keys import (
     ENGINE_PACKAGES,
     FileHashes,
     FilesChanged,
+    FileStamps,
     Watch,
     code_hash,
     code_version,
     content_hash,
     digest,
     fingerprint,
+    package_versions,
+    with_speakers_tables,
 )
 from core.engine.checksums import DamagedCache
 from core.engine.result_cache import RESULTS_FORMAT, load_results, load_streamed, save_results, save_streamed
@@ -38,10 +41,10 @@ from core.engine.shard_cache import (
 from core.engine.transcript_store import TranscriptStore
 
 __all__ = ["CORE_ROOT", "ENGINE_PACKAGES", "ENV_CACHE_DIR", "RESULTS_FORMAT", "CacheUnwritable", "DamagedCache",
-           "FileHashes", "FilesChanged", "ShardTexts", "TranscriptStore", "Watch", "code_hash", "code_version",
-           "complete_shards", "content_hash", "default_cache_dir", "digest", "finish_shards", "fingerprint",
-           "load_results", "load_shard", "load_streamed", "save_results", "save_shard", "save_streamed",
-           "shards_intact"]
+           "FileHashes", "FilesChanged", "FileStamps", "ShardTexts", "TranscriptStore", "Watch", "code_hash",
+           "code_version", "complete_shards", "content_hash", "default_cache_dir", "digest", "finish_shards",
+           "fingerprint", "load_results", "load_shard", "load_streamed", "package_versions", "save_results",
+           "save_shard", "save_streamed", "shards_intact", "with_speakers_tables"]
 
 ENV_CACHE_DIR = "THEMESCOPE_CACHE"
 

@@ -1,4 +1,5 @@
-"""What a cache key is made of: the engine's own code, the contents of the data files and a digest of the rest.
+"""What a cache key is made of: the engine's own code and the versions of the packages whose data decides what
+matches, the contents of the data files (and of the speakers tables beside them), and a digest of the rest.
 
     key = digest(code_version(), [(str(file), hashes.of(file)) for file in files], options.__dict__)
 
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from core.engine.lexicon import LEXICON_PACKAGES, installed_versions
 from core.files import write_atomically
+from core.ingest.formats import SPEAKER_TABLES
 
 # The packages whose code decides what is loaded, matched and scored. Views, sharing, the workbench and the CLI
 # only read results, so editing them must not throw away a large corpus's cache.
@@ -39,6 +42,25 @@ def code_hash(root: Path, packages: tuple[str, ...]) -> str:
         for path in sorted((root / package).rglob("*.py")):
             digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+# Packages whose data or algorithms decide what matches: a new dictionary (what a real word is), inflection
+# table or similarity score changes results without a line of Themescope changing.
+RESULT_PACKAGES = (*LEXICON_PACKAGES, "rapidfuzz")
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> tuple[str, ...]:
+    """The installed versions of RESULT_PACKAGES: results matched with other lexical data are never reused."""
+    return installed_versions(RESULT_PACKAGES)
+
+
+def with_speakers_tables(files: list[Path]) -> list[Path]:
+    """The data files and the speakers tables beside them, which the transcripts next to them read for their
+    speakers' roles: a folder lists its own with its files, a file given on its own does not."""
+    beside = [folder / name for folder in dict.fromkeys(file.parent for file in files) for name in SPEAKER_TABLES
+              if (folder / name).is_file()]
+    return list(dict.fromkeys([*files, *beside]))
 
 
 def digest(*parts: object) -> str:
@@ -91,6 +113,21 @@ class FileHashes:
             with contextlib.suppress(OSError):  # a memo only saves time: the next run hashes the files again
                 write_atomically(self.path, json.dumps(kept).encode())
 
+
+
+@dataclass(frozen=True)
+class FileStamps:
+    """For a run without the cache: each file named by its `fingerprint` (those a `Watch` took, else taken now)
+    rather than its content, so no file is read to hash it and the key still changes with every file that
+    does (the dashboard's memos are keyed on it)."""
+
+    marks: dict[str, tuple | None]
+
+    def of(self, file: Path) -> str:
+        return f"stamp:{self.marks[str(file)] if str(file) in self.marks else fingerprint(file)}"
+
+    def save(self) -> None:
+        """Nothing is remembered."""
 
 
 class FilesChanged(Exception):

@@ -142,16 +142,16 @@ class _Run:
         codebook, folders, cache_dir = self.codebook, self.folders, self.cache_dir
         report, notes = LoadReport(), LoadReport()  # notes: what happened to the cache, never kept in it
         metadata = metadata_files(folders, self.metadata)
-        watched = [*data_files(folders, LoadReport()), *metadata]
+        watched = [*cache.with_speakers_tables(data_files(folders, LoadReport())), *metadata]
         watch = cache.Watch.of(watched)
         use_cache = self.use_cache and _cache_usable(cache_dir, notes)
-        hashes = cache.FileHashes(cache_dir)
-        corpus_key = _corpus_key(folders, watched[:len(watched) - len(metadata)], codebook, self.options, hashes) \
-            if use_cache else ""
-        result_key = cache.digest(cache.RESULTS_FORMAT, corpus_key, codebook.content_hash,
-                                  [_file_key(m, hashes) for m in metadata])
-        if use_cache:
-            hashes.save()
+        # an uncached run's key still names its files as they are now: the dashboard's memos are keyed on it
+        hashes = cache.FileHashes(cache_dir) if use_cache else cache.FileStamps(watch.marks)
+        corpus_key = _corpus_key(folders, watched[:len(watched) - len(metadata)], codebook, self.options, hashes)
+        # in memory and streamed, the same run keeps other files in its results folder: each has a key of its own
+        result_key = cache.digest(cache.RESULTS_FORMAT, corpus_key, cache.package_versions(), codebook.content_hash,
+                                  [_file_key(m, hashes) for m in metadata], self.results is not None)
+        hashes.save()
         result_folder = cache_dir / "results" / result_key
         store = cache.TranscriptStore(cache_dir / "corpus" / corpus_key) if use_cache \
             else cache.TranscriptStore.temporary()
@@ -200,7 +200,7 @@ class _Run:
 def _check_unchanged(watch: cache.Watch, folders: list[str], metadata: list[Path], built: Path | None) -> None:
     """FilesChanged when a file changed since the run looked at it; shards it built from them are removed."""
     try:
-        watch.check([*data_files(folders, LoadReport()), *metadata])
+        watch.check([*cache.with_speakers_tables(data_files(folders, LoadReport())), *metadata])
     except cache.FilesChanged:
         if built is not None:
             shutil.rmtree(built, ignore_errors=True)
@@ -217,14 +217,15 @@ def _cache_usable(cache_dir: Path, report: LoadReport) -> bool:
         return False
 
 
-def _corpus_key(paths: list[str], files: list[Path], codebook, options, hashes: cache.FileHashes) -> str:
+def _corpus_key(paths: list[str], files: list[Path], codebook, options,
+                hashes: cache.FileHashes | cache.FileStamps) -> str:
     urls = [url_fingerprint(path) for path in paths if is_url(path)]
     return cache.digest(cache.code_version(), [(str(f.resolve()), hashes.of(f)) for f in files], urls,
                         options.__dict__,
                         speakers_for(codebook).__dict__, SHARD_SIZE, LARGE_SHARD_SIZE, SMALL_SHARDS)
 
 
-def _file_key(path: Path, hashes: cache.FileHashes) -> str:
+def _file_key(path: Path, hashes: cache.FileHashes | cache.FileStamps) -> str:
     return hashes.of(path) if path.is_file() else f"missing:{path}"
 
 
