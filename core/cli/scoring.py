@@ -61,7 +61,7 @@ def run_score(args: argparse.Namespace) -> int:
     with _executor(args) as executor, progress_bar() as bar:
         analysis = analyse(codebook=codebook, **arguments, workers=args.workers, executor=executor,
                            on_progress=bar.update)
-    analysis = _with_parts_in(analysis, parts, out)
+    analysis = _with_parts_in(analysis, parts)
     write_tables(analysis, out)
     for line in analysis.report.lines():
         print(line, file=sys.stderr)
@@ -117,7 +117,7 @@ def _scored_into(args: argparse.Namespace, parts: str | None) -> str | None:
     return ""
 
 
-def _with_parts_in(analysis, parts: str | None, out: Path):
+def _with_parts_in(analysis, parts: str | None):
     """The analysis with its parts in `parts`, copied there from the cache when it was scored into (or opened
     from) the cache; OutputError when the copy cannot be written."""
     if parts is None or not analysis.streamed or analysis.parts == parts:
