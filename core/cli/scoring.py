@@ -43,7 +43,8 @@ def _add_score(commands) -> None:
                         "tcp://10.0.0.5:8786 (default: a local cluster of --workers processes)")
     parser.add_argument("--results", metavar="URL", help="stream the run: the folder (or, with --executor dask, "
                         "URL such as s3://) the themes, hits and cancelled tables go to, a parquet file per batch "
-                        "(default with dask or a corpus over 1 GB: DIR/parts of --out); no CSV copies of them")
+                        "(default with dask, --stream or a corpus over 1 GB: DIR/parts of --out); no CSV copies of "
+                        "them. A local folder is copied from the cache, where the run is kept for the next one")
     parser.set_defaults(run=run_score)
 
 
@@ -55,9 +56,12 @@ def run_score(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers {args.workers}: needs at least 1 process", hint="e.g. --workers 2")
     out = output_folder(args.out)  # before the scoring: a bad --out should not cost a whole run
     codebook = load_codebook(args.codebook)
+    parts = _parts_folder(args, out)
+    arguments = {**analyse_arguments(args), "results": _scored_into(args, parts)}
     with _executor(args) as executor, progress_bar() as bar:
-        analysis = analyse(codebook=codebook, **analyse_arguments(args), workers=args.workers,
-                           executor=executor, on_progress=bar.update, results=_results(args, out))
+        analysis = analyse(codebook=codebook, **arguments, workers=args.workers, executor=executor,
+                           on_progress=bar.update)
+    analysis = _with_parts_in(analysis, parts)
     write_tables(analysis, out)
     for line in analysis.report.lines():
         print(line, file=sys.stderr)
@@ -91,14 +95,40 @@ def _summaries(analysis) -> tuple[int, object, object]:
             prevalence_by_occupation(analysis.transcripts, analysis.themes))
 
 
-def _results(args: argparse.Namespace, out: Path) -> str | None:
-    """Where the tables' parts go (a streamed run): --results, else DIR/parts of --out with Dask or a corpus
-    over the engine's size for streaming; None keeps them in memory."""
+def _parts_folder(args: argparse.Namespace, out: Path) -> str | None:
+    """Where a streamed run's parts end up: --results, else DIR/parts of --out with --stream, Dask or a corpus
+    over the engine's size for streaming; None keeps the tables in memory."""
     from core.engine.pipeline import streams
 
     if args.results:
         return args.results
-    return str(out / "parts") if args.executor == "dask" or streams(analyse_arguments(args)["paths"]) else None
+    streamed = args.stream or args.executor == "dask" or streams(analyse_arguments(args)["paths"])
+    return str(out / "parts") if streamed else None
+
+
+def _scored_into(args: argparse.Namespace, parts: str | None) -> str | None:
+    """The `results` of `analyse`: a streamed run goes into the cache ("": its results folder), where a later
+    `score` or dashboard opens it without scoring, and is copied to `parts` after; a URL (workers write there
+    themselves) or --no-cache is written straight to `parts`."""
+    from core.ingest.batches import is_url
+
+    if parts is None or args.no_cache or is_url(parts):
+        return parts
+    return ""
+
+
+def _with_parts_in(analysis, parts: str | None):
+    """The analysis with its parts in `parts`, copied there from the cache when it was scored into (or opened
+    from) the cache; OutputError when the copy cannot be written."""
+    if parts is None or not analysis.streamed or analysis.parts == parts:
+        return analysis
+    from core.engine.parts import copy_parts
+
+    try:
+        copy_parts(analysis.parts, parts, analysis.batches)
+    except OSError as exc:
+        raise write_failed(Path(parts), exc) from None
+    return analysis.described(parts=parts)
 
 
 def _executor(args: argparse.Namespace):

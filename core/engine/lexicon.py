@@ -251,15 +251,23 @@ def _cache_folder() -> Path:
     return Path(base) / "themescope" / "lexicon"
 
 
-@lru_cache(maxsize=1)
-def _version_key() -> str:
+LEXICON_PACKAGES = ("lemminflect", "breame", "pyspellchecker", "wordfreq")  # whose data says what a word is
+
+
+def installed_versions(packages: tuple[str, ...]) -> tuple[str, ...]:
+    """Each package's installed version, "none" for one that is not installed."""
     versions = []
-    for package in ("lemminflect", "breame", "pyspellchecker", "wordfreq"):
+    for package in packages:
         try:
             versions.append(metadata.version(package))
         except metadata.PackageNotFoundError:
             versions.append("none")
-    return "-".join([str(_FORMAT), *versions, str(COMMON_ZIPF)])
+    return tuple(versions)
+
+
+@lru_cache(maxsize=1)
+def _version_key() -> str:
+    return "-".join([str(_FORMAT), *installed_versions(LEXICON_PACKAGES), str(COMMON_ZIPF)])
 
 
 def _keep(path: Path, data: bytes) -> None:

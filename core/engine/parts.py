@@ -14,6 +14,7 @@ Local folders are written with plain file calls; URLs (s3://, gs://) through fss
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,6 +96,18 @@ def read_manifest(results: str) -> dict | None:
         return json.loads((Path(results) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def copy_parts(source: str, destination: str, batches: int) -> None:
+    """The parts of a complete run copied from one local folder to another, the manifest last (so a copy cut
+    short is never read as complete). Copies, not links: a reader writing into the destination must never
+    change a run kept in the cache."""
+    clear_parts(destination)
+    for table in TABLES:
+        (Path(destination) / table).mkdir(parents=True, exist_ok=True)
+        for number in range(batches):
+            shutil.copyfile(part_path(source, table, number), part_path(destination, table, number))
+    shutil.copyfile(Path(source) / MANIFEST, Path(destination) / MANIFEST)
 
 
 def part_files(results: str, table: str, batches: int) -> list[str]:

@@ -5,7 +5,7 @@
 
 A re-run with nothing changed loads the results from the cache; a codebook edit re-scores the cached shards
 without reading or tokenizing the files again. Shards are scored by `ShardScorer`, a pure function of a
-`ShardJob` that any executor can run (in this thread, in worker processes, on a cluster).
+`ShardJob` that any executor can run (in this thread, in worker processes, on a cluster): `shard_jobs`.
 
 A large corpus (data files over STREAM_ABOVE_BYTES together), or any run given `results=`, is streamed: each
 batch's tables are written as parquet parts (`core.engine.parts`) by the worker that scored it, and this
@@ -18,45 +18,25 @@ import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.engine import cache, lexicon
-from core.engine.corpus import Shard, SpeakerConfig, build_shard, char_table
+from core.engine import cache
 from core.engine.executor import Executor, InlineExecutor, LocalProcesses
-from core.engine.matcher import TermIndex, VocabularyMatcher
 from core.engine.metadata import metadata_files, with_metadata
-from core.engine.occupation import titles_index
-from core.engine.parts import clear_parts, write_manifest, write_parts
+from core.engine.parts import clear_parts, write_manifest
 from core.engine.results import Analysis
-from core.engine.scoring import SCOPE_ROLES, score_shard
+from core.engine.shard_jobs import PartsWriter, ShardJob, ShardScorer, _packed, empty_analysis, speakers_for
 from core.errors import CacheError, DataError, Problem
 from core.ingest.batches import is_url, local, url_fingerprint
 from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_transcripts
-from core.ingest.turns import INTERVIEWER, PARTICIPANT, WRITTEN_LABELS
 
 SHARD_SIZE = 250        # small first shards get every core busy early on a small corpus...
 LARGE_SHARD_SIZE = 1000  # ...then larger ones keep per-shard overhead low on a large one
 SMALL_SHARDS = 4
 STREAM_ABOVE_BYTES = 1 << 30  # data files larger than this together (~110,000 interviews) are streamed to parts
-
-
-def speakers_for(codebook: Codebook) -> SpeakerConfig:
-    """Which labels mean whom, and which roles need tokens (participant always: occupations come from it).
-    The labels the caption and Word readers write (`Interviewer`, `Participant`) always count, whatever the
-    codebook's own labels: those files must load the same under any codebook."""
-    roles = tuple(sorted({"participant", *SCOPE_ROLES[codebook.settings.scope]}))
-    s = codebook.settings
-    return SpeakerConfig(_with(s.interviewer_labels, WRITTEN_LABELS[INTERVIEWER]),
-                         _with(s.participant_labels, WRITTEN_LABELS[PARTICIPANT]), roles)
-
-
-def _with(labels: tuple[str, ...], label: str) -> tuple[str, ...]:
-    return labels if label.lower() in {known.lower() for known in labels} else (*labels, label)
 
 
 def analyse(paths: Iterable[str | Path], *, codebook: Codebook, metadata=None,
@@ -142,16 +122,16 @@ class _Run:
         codebook, folders, cache_dir = self.codebook, self.folders, self.cache_dir
         report, notes = LoadReport(), LoadReport()  # notes: what happened to the cache, never kept in it
         metadata = metadata_files(folders, self.metadata)
-        watched = [*data_files(folders, LoadReport()), *metadata]
+        watched = [*cache.with_speakers_tables(data_files(folders, LoadReport())), *metadata]
         watch = cache.Watch.of(watched)
         use_cache = self.use_cache and _cache_usable(cache_dir, notes)
-        hashes = cache.FileHashes(cache_dir)
-        corpus_key = _corpus_key(folders, watched[:len(watched) - len(metadata)], codebook, self.options, hashes) \
-            if use_cache else ""
-        result_key = cache.digest(cache.RESULTS_FORMAT, corpus_key, codebook.content_hash,
-                                  [_file_key(m, hashes) for m in metadata])
-        if use_cache:
-            hashes.save()
+        # an uncached run's key still names its files as they are now: the dashboard's memos are keyed on it
+        hashes = cache.FileHashes(cache_dir) if use_cache else cache.FileStamps(watch.marks)
+        corpus_key = _corpus_key(folders, watched[:len(watched) - len(metadata)], codebook, self.options, hashes)
+        # in memory and streamed, the same run keeps other files in its results folder: each has a key of its own
+        result_key = cache.digest(cache.RESULTS_FORMAT, corpus_key, cache.package_versions(), codebook.content_hash,
+                                  [_file_key(m, hashes) for m in metadata], self.results is not None)
+        hashes.save()
         result_folder = cache_dir / "results" / result_key
         store = cache.TranscriptStore(cache_dir / "corpus" / corpus_key) if use_cache \
             else cache.TranscriptStore.temporary()
@@ -200,7 +180,7 @@ class _Run:
 def _check_unchanged(watch: cache.Watch, folders: list[str], metadata: list[Path], built: Path | None) -> None:
     """FilesChanged when a file changed since the run looked at it; shards it built from them are removed."""
     try:
-        watch.check([*data_files(folders, LoadReport()), *metadata])
+        watch.check([*cache.with_speakers_tables(data_files(folders, LoadReport())), *metadata])
     except cache.FilesChanged:
         if built is not None:
             shutil.rmtree(built, ignore_errors=True)
@@ -217,14 +197,15 @@ def _cache_usable(cache_dir: Path, report: LoadReport) -> bool:
         return False
 
 
-def _corpus_key(paths: list[str], files: list[Path], codebook, options, hashes: cache.FileHashes) -> str:
+def _corpus_key(paths: list[str], files: list[Path], codebook, options,
+                hashes: cache.FileHashes | cache.FileStamps) -> str:
     urls = [url_fingerprint(path) for path in paths if is_url(path)]
     return cache.digest(cache.code_version(), [(str(f.resolve()), hashes.of(f)) for f in files], urls,
                         options.__dict__,
                         speakers_for(codebook).__dict__, SHARD_SIZE, LARGE_SHARD_SIZE, SMALL_SHARDS)
 
 
-def _file_key(path: Path, hashes: cache.FileHashes) -> str:
+def _file_key(path: Path, hashes: cache.FileHashes | cache.FileStamps) -> str:
     return hashes.of(path) if path.is_file() else f"missing:{path}"
 
 
@@ -235,106 +216,6 @@ def _report_from(info: dict, warnings: LoadReport) -> LoadReport:
         report.problems.append(Problem(**{k: v for k, v in p.items() if k != "text"}))
     report.problems += warnings.problems
     return report
-
-
-# ---------------------------------------------------------------- one shard: a pure function of a job
-@dataclass(frozen=True)
-class ShardJob:
-    """Build shard `number` in `folder` from `batch` (packed transcripts), or load it when `batch` is None."""
-
-    folder: str
-    number: int
-    batch: tuple | None = None
-    save: bool = True  # keep the shard built from `batch` in `folder` (texts and tokens for later)
-
-
-@dataclass(frozen=True)
-class ShardScorer:
-    """Scores one shard with a codebook: builds (and caches) it from its transcripts, or loads it from the
-    cache. A picklable function object, so any executor can run it wherever the cache folder is reachable."""
-
-    codebook: Codebook
-
-    def __call__(self, job: ShardJob) -> tuple[Analysis, list[Problem]]:
-        report = LoadReport()
-        folder = Path(job.folder)
-        if job.batch is not None:
-            transcripts, utf8 = _unpacked(job.batch)
-            shard = build_shard(transcripts, speakers_for(self.codebook), report)
-            if job.save:
-                cache.save_shard(shard, folder, job.number, utf8=utf8)
-        else:
-            shard = cache.load_shard(folder, job.number)
-        return self.score(shard), report.problems
-
-    def score(self, shard: Shard) -> Analysis:
-        index, matcher = compiled(self.codebook)
-        return score_shard(shard, index, matcher)
-
-    def prepare(self) -> None:
-        """Compile the codebook, load the lexicons and make the tables every shard uses here, before workers
-        start: forked workers inherit them instead of making them each (about a second per process)."""
-        compiled(self.codebook)
-        lexicon.real_words()
-        lexicon.save_forms()
-        char_table()
-        if self.codebook.job_titles is not None:
-            titles_index(self.codebook.job_titles)
-
-
-@dataclass
-class WrittenBatch:
-    """What a `PartsWriter` sends back: the batch's transcripts table and the rows it wrote per table."""
-
-    transcripts: pd.DataFrame
-    rows: dict[str, int]
-
-
-@dataclass(frozen=True)
-class PartsWriter:
-    """A `ShardScorer` whose tables go to parquet parts in `results` as soon as the shard is scored: it returns
-    only the transcripts table (small per transcript), the rows written per table and the problems."""
-
-    scorer: ShardScorer
-    results: str
-
-    def __call__(self, job: ShardJob) -> tuple[WrittenBatch, list[Problem]]:
-        scores, problems = self.scorer(job)
-        return WrittenBatch(scores.transcripts, write_parts(self.results, job.number, scores)), problems
-
-    def prepare(self) -> None:
-        self.scorer.prepare()
-
-
-@lru_cache(maxsize=4)
-def compiled(codebook: Codebook) -> tuple[TermIndex, VocabularyMatcher]:
-    """The codebook's term index and vocabulary matcher, made once per process and codebook: the matcher
-    remembers every word it has matched, so each distinct word of a corpus is matched once. What it
-    remembers is the same whichever thread adds it (a word's matches), so threads may share it."""
-    index = TermIndex(codebook)
-    return index, VocabularyMatcher(index)
-
-
-def _packed(batch: list[RawTranscript]) -> tuple:
-    """A batch as four lists; the texts, when each has the bytes it was read as, as one buffer of those bytes
-    and their lengths: pickling that to a worker costs a third of pickling the strings (and a buffer a third
-    of a list of bytes), and the worker saves the bytes without encoding again."""
-    texts: list | tuple = [t.text for t in batch]
-    if all(t.utf8 is not None for t in batch):
-        texts = (b"".join([t.utf8 for t in batch if t.utf8 is not None]), [len(t.utf8 or b"") for t in batch])
-    return [t.transcript_id for t in batch], texts, [t.source for t in batch], [t.attributes for t in batch]
-
-
-def _unpacked(payload: tuple) -> tuple[list[RawTranscript], bytes | None]:
-    """The batch, and all its texts as one UTF-8 buffer when every text came as the file's bytes."""
-    ids, texts, sources, attributes = payload
-    utf8 = None
-    if isinstance(texts, tuple):
-        utf8, lengths = texts
-        ends = list(itertools.accumulate(lengths))
-        view = memoryview(utf8)  # decoded from the buffer in place, without copying each text's bytes first
-        texts = [str(view[start:end], "utf-8") for start, end in zip([0, *ends[:-1]], ends)]
-    return [RawTranscript(*fields) for fields in zip(ids, texts, sources, attributes)], utf8
 
 
 # ---------------------------------------------------------------- a corpus: every shard, through an executor
@@ -455,11 +336,3 @@ def _run(scorer: ShardScorer | PartsWriter, jobs: Iterator[ShardJob], executor: 
     pool = LocalProcesses(workers)
     with InlineExecutor() if pool.workers < 2 else pool as chosen:
         yield from chosen.map(scorer, jobs)
-
-
-def empty_analysis(codebook: Codebook) -> Analysis:
-    """Correctly-typed empty tables: an empty shard, scored."""
-    empty = np.zeros(0, np.int32)
-    shard = Shard([], [], [], [], empty, empty, empty.astype(np.int8), empty, empty, np.zeros(1, np.int64),
-                  empty, empty, [""])
-    return ShardScorer(codebook).score(shard)

@@ -14,7 +14,7 @@ import pytest
 from support import DATA
 
 from core import analyse
-from core.engine import cache, pipeline
+from core.engine import cache, checksums, pipeline
 from core.errors import CacheError, DataError
 
 TABLES = ("transcripts", "themes", "hits")
@@ -192,14 +192,14 @@ def test_a_full_or_read_only_cache_folder_runs_without_the_cache(failure, tiny_c
     """Runs as root ignore file modes, so the failing write is simulated where the cache writes."""
     clean = analyse([DATA / "folder"], codebook=tiny_codebook, use_cache=False)
     cache_dir = tmp_path / "cache"
-    real = cache._write_checked
+    real = checksums.write_checked
 
     def refuse_inside_the_cache(path, data):
         if cache_dir in path.parents:
             raise OSError(failure, os.strerror(failure))
         return real(path, data)
 
-    monkeypatch.setattr(cache, "_write_checked", refuse_inside_the_cache)
+    monkeypatch.setattr(checksums, "write_checked", refuse_inside_the_cache)
     again = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir, workers=1)
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(again, name), getattr(clean, name), check_dtype=False)
@@ -212,7 +212,7 @@ def test_no_space_even_for_the_working_files_is_a_clear_error(tiny_codebook, tmp
     def refuse(path, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(cache, "_write_checked", refuse)
+    monkeypatch.setattr(checksums, "write_checked", refuse)
     with pytest.raises(CacheError, match="No space left") as caught:
         analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=tmp_path / "cache", workers=1)
     assert "TMPDIR" in caught.value.hint
@@ -299,8 +299,8 @@ def test_a_shard_is_hashed_once_per_process_until_its_files_are_written(tiny_cod
     analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)
     folder = _shard(cache_dir, "arrays").parent
     hashed = []
-    real = cache.hashlib.file_digest
-    monkeypatch.setattr(cache.hashlib, "file_digest", lambda handle, name: hashed.append(handle.name)
+    real = checksums.hashlib.file_digest
+    monkeypatch.setattr(checksums.hashlib, "file_digest", lambda handle, name: hashed.append(handle.name)
                         or real(handle, name))
     first = cache.load_shard(folder, 0)
     assert len(hashed) == 2  # arrays and parquet

@@ -95,14 +95,14 @@ def test_cache_key_is_derived_from_every_engine_file(tmp_path):
 def test_large_files_are_hashed_in_parts_and_any_change_shows(tmp_path, monkeypatch):
     import hashlib
 
-    from core.engine import cache
-    monkeypatch.setattr(cache, "HASH_PART_BYTES", 10)
+    from core.engine import cache_keys
+    monkeypatch.setattr(cache_keys, "HASH_PART_BYTES", 10)
     path = tmp_path / "big.csv"
     path.write_bytes(b"0123456789abcdefghijXYZ")
     parts = [hashlib.sha256(chunk).digest() for chunk in (b"0123456789", b"abcdefghij", b"XYZ")]
-    assert cache.content_hash(path, 23) == hashlib.sha256(b"".join(parts) + b"23").hexdigest()
+    assert cache_keys.content_hash(path, 23) == hashlib.sha256(b"".join(parts) + b"23").hexdigest()
     path.write_bytes(b"0123456789abcdefghijXYz")
-    assert cache.content_hash(path, 23) != hashlib.sha256(b"".join(parts) + b"23").hexdigest()
+    assert cache_keys.content_hash(path, 23) != hashlib.sha256(b"".join(parts) + b"23").hexdigest()
 
 
 def test_shard_texts_are_the_texts_read_whether_or_not_the_file_bytes_are_kept(tmp_path):

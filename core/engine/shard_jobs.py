@@ -1,0 +1,151 @@
+"""One shard's work, a pure function of a `ShardJob`: build the shard from its transcripts (and keep it in the
+cache) or load it from there, then score it. Picklable, so any executor runs it: in this thread, in worker
+processes, on a cluster.
+
+    scores, problems = ShardScorer(codebook)(ShardJob(folder, 0, _packed(batch)))
+
+`PartsWriter` is the same work for a streamed run: the tables go to parquet parts as soon as the shard is
+scored and only the transcripts table comes back.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.codebook.model import Codebook
+from core.engine import cache, lexicon
+from core.engine.corpus import Shard, SpeakerConfig, build_shard, char_table
+from core.engine.matcher import TermIndex, VocabularyMatcher
+from core.engine.occupation import titles_index
+from core.engine.parts import write_parts
+from core.engine.results import Analysis
+from core.engine.scoring import SCOPE_ROLES, score_shard
+from core.errors import Problem
+from core.ingest.loaders import LoadReport, RawTranscript
+from core.ingest.turns import INTERVIEWER, PARTICIPANT, WRITTEN_LABELS
+
+
+def speakers_for(codebook: Codebook) -> SpeakerConfig:
+    """Which labels mean whom, and which roles need tokens (participant always: occupations come from it).
+    The labels the caption and Word readers write (`Interviewer`, `Participant`) always count, whatever the
+    codebook's own labels: those files must load the same under any codebook."""
+    roles = tuple(sorted({"participant", *SCOPE_ROLES[codebook.settings.scope]}))
+    s = codebook.settings
+    return SpeakerConfig(_with(s.interviewer_labels, WRITTEN_LABELS[INTERVIEWER]),
+                         _with(s.participant_labels, WRITTEN_LABELS[PARTICIPANT]), roles)
+
+
+def _with(labels: tuple[str, ...], label: str) -> tuple[str, ...]:
+    return labels if label.lower() in {known.lower() for known in labels} else (*labels, label)
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """Build shard `number` in `folder` from `batch` (packed transcripts), or load it when `batch` is None."""
+
+    folder: str
+    number: int
+    batch: tuple | None = None
+    save: bool = True  # keep the shard built from `batch` in `folder` (texts and tokens for later)
+
+
+@dataclass(frozen=True)
+class ShardScorer:
+    """Scores one shard with a codebook: builds (and caches) it from its transcripts, or loads it from the
+    cache. A picklable function object, so any executor can run it wherever the cache folder is reachable."""
+
+    codebook: Codebook
+
+    def __call__(self, job: ShardJob) -> tuple[Analysis, list[Problem]]:
+        report = LoadReport()
+        folder = Path(job.folder)
+        if job.batch is not None:
+            transcripts, utf8 = _unpacked(job.batch)
+            shard = build_shard(transcripts, speakers_for(self.codebook), report)
+            if job.save:
+                cache.save_shard(shard, folder, job.number, utf8=utf8)
+        else:
+            shard = cache.load_shard(folder, job.number)
+        return self.score(shard), report.problems
+
+    def score(self, shard: Shard) -> Analysis:
+        index, matcher = compiled(self.codebook)
+        return score_shard(shard, index, matcher)
+
+    def prepare(self) -> None:
+        """Compile the codebook, load the lexicons and make the tables every shard uses here, before workers
+        start: forked workers inherit them instead of making them each (about a second per process)."""
+        compiled(self.codebook)
+        lexicon.real_words()
+        lexicon.save_forms()
+        char_table()
+        if self.codebook.job_titles is not None:
+            titles_index(self.codebook.job_titles)
+
+
+@dataclass
+class WrittenBatch:
+    """What a `PartsWriter` sends back: the batch's transcripts table and the rows it wrote per table."""
+
+    transcripts: pd.DataFrame
+    rows: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PartsWriter:
+    """A `ShardScorer` whose tables go to parquet parts in `results` as soon as the shard is scored: it returns
+    only the transcripts table (small per transcript), the rows written per table and the problems."""
+
+    scorer: ShardScorer
+    results: str
+
+    def __call__(self, job: ShardJob) -> tuple[WrittenBatch, list[Problem]]:
+        scores, problems = self.scorer(job)
+        return WrittenBatch(scores.transcripts, write_parts(self.results, job.number, scores)), problems
+
+    def prepare(self) -> None:
+        self.scorer.prepare()
+
+
+@lru_cache(maxsize=4)
+def compiled(codebook: Codebook) -> tuple[TermIndex, VocabularyMatcher]:
+    """The codebook's term index and vocabulary matcher, made once per process and codebook: the matcher
+    remembers every word it has matched, so each distinct word of a corpus is matched once. What it
+    remembers is the same whichever thread adds it (a word's matches), so threads may share it."""
+    index = TermIndex(codebook)
+    return index, VocabularyMatcher(index)
+
+
+def _packed(batch: list[RawTranscript]) -> tuple:
+    """A batch as four lists; the texts, when each has the bytes it was read as, as one buffer of those bytes
+    and their lengths: pickling that to a worker costs a third of pickling the strings (and a buffer a third
+    of a list of bytes), and the worker saves the bytes without encoding again."""
+    texts: list | tuple = [t.text for t in batch]
+    if all(t.utf8 is not None for t in batch):
+        texts = (b"".join([t.utf8 for t in batch if t.utf8 is not None]), [len(t.utf8 or b"") for t in batch])
+    return [t.transcript_id for t in batch], texts, [t.source for t in batch], [t.attributes for t in batch]
+
+
+def _unpacked(payload: tuple) -> tuple[list[RawTranscript], bytes | None]:
+    """The batch, and all its texts as one UTF-8 buffer when every text came as the file's bytes."""
+    ids, texts, sources, attributes = payload
+    utf8 = None
+    if isinstance(texts, tuple):
+        utf8, lengths = texts
+        ends = list(itertools.accumulate(lengths))
+        view = memoryview(utf8)  # decoded from the buffer in place, without copying each text's bytes first
+        texts = [str(view[start:end], "utf-8") for start, end in zip([0, *ends[:-1]], ends)]
+    return [RawTranscript(*fields) for fields in zip(ids, texts, sources, attributes)], utf8
+
+
+def empty_analysis(codebook: Codebook) -> Analysis:
+    """Correctly-typed empty tables: an empty shard, scored."""
+    empty = np.zeros(0, np.int32)
+    shard = Shard([], [], [], [], empty, empty, empty.astype(np.int8), empty, empty, np.zeros(1, np.int64),
+                  empty, empty, [""])
+    return ShardScorer(codebook).score(shard)

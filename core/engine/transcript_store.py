@@ -1,0 +1,121 @@
+"""The texts and turns of an analysis's transcripts, read lazily from its shard folder in the cache.
+
+    store = TranscriptStore(folder)
+    store.text("work_0188")[:10], store.turns("work_0188").head()
+
+Only the shards a page asks for are read (a few at a time in memory), each file's checksum verified first.
+"""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from core.engine.checksums import verify
+from core.engine.shard_cache import ShardTexts, complete_shards, read_arrays, shard_file, shard_sums
+from core.errors import CacheError
+
+_TURN_ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end")
+
+
+class TranscriptStore:
+    """The text and turns of every transcript of an analysis, read lazily from its shard folder.
+
+    store = TranscriptStore(folder)
+    store.text("work_0188")[:10], store.turns("work_0188").head()
+    """
+
+    def __init__(self, folder: Path, *, owner: tempfile.TemporaryDirectory | None = None):
+        self.folder = Path(folder)
+        self._owner = owner  # a temporary folder lives as long as the store that reads it
+        self._where: dict[str, tuple[int, int]] | None = None
+        self._shard_cache: dict[int, tuple[Sequence[str], dict]] = {}
+
+    @classmethod
+    def temporary(cls) -> TranscriptStore:
+        """A store in a new temporary folder (an uncached run), removed when the store is."""
+        owner = tempfile.TemporaryDirectory(prefix="themescope-")
+        return cls(Path(owner.name) / "corpus", owner=owner)
+
+    def _index(self) -> dict[str, tuple[int, int]]:
+        if self._where is None:
+            marker = complete_shards(self.folder) or {"shards": 0}
+            self._where = {}
+            for number in range(marker["shards"]):
+                ids = pq.read_table(self._verified(number, "parquet"), columns=["id"])["id"].to_pylist()
+                self._where.update({transcript_id: (number, row) for row, transcript_id in enumerate(ids)})
+        return self._where
+
+    def __contains__(self, transcript_id: str) -> bool:
+        return transcript_id in self._index()
+
+    def ids(self) -> list[str]:
+        """Every transcript id, in shard order."""
+        return list(self._index())
+
+    def _shard(self, number: int) -> tuple[Sequence[str], dict]:
+        if number not in self._shard_cache:
+            if len(self._shard_cache) >= 4:  # keep memory flat on very large corpora
+                self._shard_cache.pop(next(iter(self._shard_cache)))
+            arrays = self._verified_arrays(number)
+            texts = ShardTexts(arrays)  # a page shows a few of them: only those are decoded
+            turns = {name: np.array(arrays[name]) for name in _TURN_ARRAYS}
+            self._shard_cache[number] = (texts, turns)
+        return self._shard_cache[number]
+
+    def _verified_arrays(self, number: int) -> dict[str, np.ndarray]:
+        return read_arrays(self._verified(number, "arrays"), ("text", "text_length", *_TURN_ARRAYS))
+
+    def _verified(self, number: int, kind: str) -> Path:
+        """A shard file, once its checksum is verified. A damaged shard loses its folder's completion
+        marker, so the next run builds the folder again, and is a CacheError for this one."""
+        path = shard_file(self.folder, number, kind)
+        try:
+            verify(path, shard_sums(self.folder, number).get(kind))
+            return path
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            (self.folder / "complete.json").unlink(missing_ok=True)
+            raise CacheError(f"{path}: the cached texts are damaged ({error})",
+                             hint="run again (reload the page): the cache entry is rebuilt from the data files") \
+                from None
+
+    @property
+    def shard_count(self) -> int:
+        return (complete_shards(self.folder) or {"shards": 0})["shards"]
+
+    def shard_tokens(self, number: int) -> tuple[list[str], dict[str, np.ndarray]]:
+        """The ids of a shard's transcripts and its vocabulary, turn and token arrays (checksums verified)."""
+        ids = pq.read_table(self._verified(number, "parquet"), columns=["id"])["id"].to_pylist()
+        return ids, read_arrays(self._verified(number, "arrays"),
+                                ("vocab", "token_word", "token_start", "turn_token_start", *_TURN_ARRAYS))
+
+    def text(self, transcript_id: str) -> str:
+        """The repaired text of a transcript (KeyError when it is not in this analysis)."""
+        number, row = self._index()[transcript_id]
+        return self._shard(number)[0][row]
+
+    def texts(self, transcript_ids: list[str]) -> list[str]:
+        """The texts of many transcripts, each shard read once whatever order the ids come in."""
+        where = [self._index()[transcript_id] for transcript_id in transcript_ids]
+        by_shard: dict[int, list[int]] = {}
+        for position, (number, _) in enumerate(where):
+            by_shard.setdefault(number, []).append(position)
+        out = [""] * len(where)
+        for number in sorted(by_shard):
+            texts = self._shard(number)[0]
+            for position in by_shard[number]:
+                out[position] = texts[where[position][1]]
+        return out
+
+    def turns(self, transcript_id: str) -> pd.DataFrame:
+        """turn, speaker (interviewer/participant), start, end of every turn of a transcript."""
+        number, row = self._index()[transcript_id]
+        turns = self._shard(number)[1]
+        mine = turns["turn_doc"] == row
+        roles = np.where(turns["turn_role"][mine] == 1, "participant", "interviewer")
+        return pd.DataFrame({"turn": turns["turn_number"][mine], "speaker": roles,
+                             "start": turns["turn_start"][mine], "end": turns["turn_end"][mine]})

@@ -1,0 +1,61 @@
+"""core.engine.cache_keys: every input that changes results is in the key, so the cache never serves results
+of other inputs (the codebook, engine code, data and metadata files are covered in test_cache, test_pipeline and
+tests/ingest; these are the inputs that were once missing)."""
+from __future__ import annotations
+
+import pandas as pd
+from support import DATA
+
+from core import analyse
+from core.engine import cache_keys
+
+SRT = ("1\n00:00:01,000 --> 00:00:04,000\nJane Doe: What is your job? Do deadlines worry you?\n\n"
+       "2\n00:01:02,000 --> 00:01:09,000\nSam Lee: I worry about deadlines every week.\n")
+
+
+def test_a_speakers_table_beside_a_file_given_on_its_own_is_part_of_the_key(tiny_codebook, tmp_path):
+    """The table is read by the file's transcripts, but only a folder lists it with its files."""
+    (tmp_path / "call.srt").write_text(SRT)
+    first = analyse([tmp_path / "call.srt"], codebook=tiny_codebook, cache_dir=tmp_path / "cache")
+    (tmp_path / "speakers.csv").write_text("speaker,role\nJane Doe,participant\nSam Lee,interviewer\n")
+    second = analyse([tmp_path / "call.srt"], codebook=tiny_codebook, cache_dir=tmp_path / "cache")
+    assert list(first.turns("call")["speaker"]) == ["interviewer", "participant"]
+    assert second.cached == "none" and list(second.turns("call")["speaker"]) == ["participant", "interviewer"]
+    assert second.transcripts["participant_words"].iloc[0] != first.transcripts["participant_words"].iloc[0]
+
+
+def test_another_version_of_the_lexical_data_is_another_key(tiny_codebook, tmp_path, monkeypatch):
+    """A new dictionary or similarity score changes what matches without a line of Themescope changing."""
+    first = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=tmp_path)
+    monkeypatch.setattr(cache_keys, "installed_versions", lambda packages: tuple(f"{p} 99" for p in packages))
+    cache_keys.package_versions.cache_clear()
+    try:
+        upgraded = analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=tmp_path)
+    finally:
+        cache_keys.package_versions.cache_clear()
+    assert "rapidfuzz" in cache_keys.RESULT_PACKAGES and "wordfreq" in cache_keys.RESULT_PACKAGES
+    assert upgraded.key != first.key and upgraded.cached != "results"
+
+
+def test_uncached_runs_of_other_data_have_other_keys(tiny_codebook, tmp_path):
+    """The dashboard memoises its views by the analysis key: with --no-cache every run had the same one, so a
+    second data set (or an edited file) was shown with the first one's numbers."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text("User: I worry about deadlines.\n")
+    first = analyse([data], codebook=tiny_codebook, use_cache=False)
+    (data / "a.txt").write_text("User: I adore my job.\n")
+    edited = analyse([data], codebook=tiny_codebook, use_cache=False)
+    other = analyse([DATA / "folder"], codebook=tiny_codebook, use_cache=False)
+    assert len({first.key, edited.key, other.key}) == 3
+    assert analyse([DATA / "folder"], codebook=tiny_codebook, use_cache=False).key == other.key  # still a memo key
+
+
+def test_in_memory_and_streamed_runs_of_one_corpus_are_both_kept(tiny_codebook, tmp_path):
+    """They keep different files in a results folder: sharing one, keeping the in-memory run removed the
+    streamed run's parts, which an open streamed analysis (a dashboard session) still reads its hits from."""
+    runs = [analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=tmp_path, results=mode)
+            for mode in ("", None, "", None)]
+    assert [run.cached for run in runs] == ["none", "shards", "results", "results"]
+    assert runs[0].streamed and not runs[1].streamed
+    pd.testing.assert_frame_equal(runs[0].hits, runs[1].hits)  # the first run's parts are still there
