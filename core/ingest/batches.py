@@ -23,6 +23,7 @@ the true number, the rows of the batches before.
 from __future__ import annotations
 
 import contextlib
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -229,18 +230,23 @@ def _csv_batches(file: str, options: LoadOptions, report: LoadReport) -> list[In
 
 
 def record_starts(stream) -> tuple[list[int], int]:
-    """Offsets in a CSV where batches start, each just after a newline outside quotes (the first one after
-    the header), FIRST_BATCH_BYTES and then BATCH_BYTES apart or a little more; and the stream's size.
+    """Offsets in a CSV where batches start, each just after a record's end outside quotes (the first one
+    after the header), FIRST_BATCH_BYTES and then BATCH_BYTES apart or a little more; and the stream's size.
+    A record ends at a newline, or at a lone carriage return in a file whose header ends so (old Mac exports).
 
     >>> import io
     >>> record_starts(io.BytesIO(b'id,text\\n1,"a\\nb"\\n2,c\\n'))
     ([8], 20)
+    >>> record_starts(io.BytesIO(b'id,text\\r1,"a\\rb"\\r2,c\\r'))
+    ([8], 20)
     """
     starts: list[int] = []
     target, base, odd = 1, 0, 0  # the next start is the first record at or after `target`
+    end = b"\n"
     while block := stream.read(SCAN_BYTES):
+        end = record_end(block) if base == 0 else end
         counted = 0  # the quotes before `counted` are in `odd`
-        while (at := max(target - base, counted)) < len(block) and (newline := block.find(b"\n", at)) >= 0:
+        while (at := max(target - base, counted)) < len(block) and (newline := block.find(end, at)) >= 0:
             odd ^= block.count(b'"', counted, newline) & 1
             counted = newline + 1
             if not odd:
@@ -249,6 +255,22 @@ def record_starts(stream) -> tuple[list[int], int]:
         odd ^= block.count(b'"', counted) & 1
         base += len(block)
     return starts, base
+
+
+def record_end(head: bytes) -> bytes:
+    """What ends a record in the CSV that starts with `head`: a carriage return when the first line break
+    outside quotes is a lone one (old Mac exports), else a newline (which also ends "\\r\\n" records).
+
+    >>> record_end(b'id,"te\\nxt"\\r1,a\\r'), record_end(b'id,text\\r\\n1,a\\r\\n'), record_end(b'id,text')
+    (b'\\r', b'\\n', b'\\n')
+    """
+    odd, counted = 0, 0
+    for found in re.finditer(rb"[\r\n]", head):
+        odd, counted = odd ^ head.count(b'"', counted, found.start()) & 1, found.start()
+        if not odd:
+            lone = found.group() == b"\r" and head[found.end():found.end() + 1] not in (b"\n", b"")
+            return b"\r" if lone else b"\n"
+    return b"\n"
 
 
 def _parquet_batches(file: str, options: LoadOptions, report: LoadReport) -> list[InputBatch]:
