@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.ingest.loaders import LoadReport, folder_metadata_files, read_metadata
+from core.ingest.loaders import LoadReport
+from core.ingest.metadata_tables import folder_metadata_files, read_metadata
 
 METADATA = "metadata"  # the occupation_evidence of an occupation given by a metadata table
 

@@ -34,22 +34,17 @@ import pyarrow as pa
 
 from core.errors import DataError, Problem
 from core.ingest import formats
-from core.ingest.loaders import (
+from core.ingest.loaders import LOADERS, LoadOptions, LoadReport, RawTranscript, data_files, read_file
+from core.ingest.sources import COMPRESSIONS, HEAD_BYTES, MAGIC, data_suffix, is_compressed
+from core.ingest.tables import (
     CHUNK_ROWS,
-    LOADERS,
     TABLE_SUFFIXES,
     Columns,
-    LoadOptions,
-    LoadReport,
-    RawTranscript,
     chosen_attributes,
     csv_chunks,
     csv_header,
-    data_files,
-    read_file,
     table_rows,
 )
-from core.ingest.sources import COMPRESSIONS, HEAD_BYTES, MAGIC, data_suffix, is_compressed
 
 BATCH_BYTES = 8 << 20        # a CSV batch: about 1,000 interviews of the public set's length
 FIRST_BATCH_BYTES = 2 << 20  # the first few smaller, so that every worker has work early
