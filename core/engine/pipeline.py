@@ -35,9 +35,10 @@ from core.engine.parts import clear_parts, write_manifest, write_parts
 from core.engine.results import Analysis
 from core.engine.scoring import SCOPE_ROLES, score_shard
 from core.errors import CacheError, DataError, Problem
-from core.ingest.batches import is_url, local, url_fingerprint
 from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_transcripts
+from core.ingest.sources import is_url, local
 from core.ingest.turns import INTERVIEWER, PARTICIPANT, WRITTEN_LABELS
+from core.ingest.urls import url_fingerprint
 
 SHARD_SIZE = 250        # small first shards get every core busy early on a small corpus...
 LARGE_SHARD_SIZE = 1000  # ...then larger ones keep per-shard overhead low on a large one
@@ -142,12 +143,13 @@ class _Run:
         codebook, folders, cache_dir = self.codebook, self.folders, self.cache_dir
         report, notes = LoadReport(), LoadReport()  # notes: what happened to the cache, never kept in it
         metadata = metadata_files(folders, self.metadata)
-        watched = [*data_files(folders, LoadReport()), *metadata]
+        local_metadata = [m for m in metadata if isinstance(m, Path)]  # URLs: in the key by their fingerprint
+        watched = [*data_files(folders, LoadReport()), *local_metadata]
         watch = cache.Watch.of(watched)
         use_cache = self.use_cache and _cache_usable(cache_dir, notes)
         hashes = cache.FileHashes(cache_dir)
-        corpus_key = _corpus_key(folders, watched[:len(watched) - len(metadata)], codebook, self.options, hashes) \
-            if use_cache else ""
+        corpus_key = _corpus_key(folders, watched[:len(watched) - len(local_metadata)], codebook, self.options,
+                                 hashes) if use_cache else ""
         result_key = cache.digest(cache.RESULTS_FORMAT, corpus_key, codebook.content_hash,
                                   [_file_key(m, hashes) for m in metadata])
         if use_cache:
@@ -174,7 +176,7 @@ class _Run:
                          keep_shards=use_cache or results is None or self.remote)
         scores, cached = run.score_all(executor, workers, on_progress)
         transcripts = with_metadata(scores.transcripts, metadata, report, codebook)
-        _check_unchanged(watch, folders, metadata, store.folder if cached == "none" else None)
+        _check_unchanged(watch, folders, local_metadata, store.folder if cached == "none" else None)
         if transcripts.empty and not report.problems:
             report.add(", ".join(folders) or "(no paths)", "no transcripts found", hint="point --data at transcripts")
         if use_cache and not scores.streamed:
@@ -224,7 +226,9 @@ def _corpus_key(paths: list[str], files: list[Path], codebook, options, hashes: 
                         speakers_for(codebook).__dict__, SHARD_SIZE, LARGE_SHARD_SIZE, SMALL_SHARDS)
 
 
-def _file_key(path: Path, hashes: cache.FileHashes) -> str:
+def _file_key(path: Path | str, hashes: cache.FileHashes) -> object:
+    if isinstance(path, str):
+        return url_fingerprint(path) or f"missing:{path}"
     return hashes.of(path) if path.is_file() else f"missing:{path}"
 
 

@@ -63,11 +63,17 @@ def _folder_data_files(folder: Path, report: LoadReport) -> Iterator[Path]:
             continue
         if formats.is_speakers_table(file):
             yield file  # listed, so the cache sees it change; read by the transcripts beside it, never loaded
-        elif data_suffix(file) in LOADERS:
-            if file.name.lower() != "readme.md" and not is_metadata_table(file):
-                yield file
+        elif is_transcript_file(file):
+            yield file
         elif is_archive(file):
             archive_problem(file, report)
+
+
+def is_transcript_file(file: Path) -> bool:
+    """Whether a file found in a data folder is read as transcripts: a loader reads its type and it is not
+    hidden, a README, a metadata table or a speakers table (which are read beside the transcripts)."""
+    return data_suffix(file) in LOADERS and not file.name.startswith(".") and file.name.lower() != "readme.md" \
+        and not is_metadata_table(file) and not formats.is_speakers_table(file)
 
 
 def read_transcripts(paths: Iterable[str | Path], report: LoadReport,

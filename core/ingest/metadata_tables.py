@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.ingest.model import MAX_ATTRIBUTE_COLUMNS, LoadReport
-from core.ingest.sources import folder_files
+from core.ingest.sources import folder_files, open_location
 
 
 def folder_metadata_files(folder: Path) -> list[Path]:
@@ -25,10 +25,11 @@ def is_metadata_table(path: Path) -> bool:
 
 
 def read_metadata(path: str | Path, report: LoadReport, id_column: str = "transcript_id") -> pd.DataFrame:
-    """A metadata table indexed by transcript id (empty, with the problem reported, when unusable)."""
-    path = Path(path)
+    """A metadata table (a local path or an fsspec URL) indexed by transcript id (empty, with the problem
+    reported, when unusable)."""
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")
+        with open_location(path) as stream:
+            table = pd.read_csv(stream, dtype=str, keep_default_na=False, encoding_errors="replace")
     except Exception as exc:
         report.add(path, f"metadata could not be read: {exc}", hint="check that it is a CSV file")
         return pd.DataFrame()
