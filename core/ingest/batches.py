@@ -150,14 +150,13 @@ def _compressed(file: str) -> bool:
 
 def _csv_batches(file: str, options: LoadOptions, report: LoadReport) -> list[InputBatch]:
     with open_location(file) as stream:
+        starts, size = record_starts(stream)
+    if not starts:  # no record end found after a header (an empty file, or line ends the scan cannot tell apart)
+        return [InputBatch("whole", (file,))]  # its loader reads it, and says what it finds: no row goes unread
+    with open_location(file) as stream:
         names = csv_header(stream)
-    if not names:
-        report.add(file, "empty file skipped")
-        return []
     if chosen_attributes(names, _as_path(file), options, report) is None:
         return []
-    with open_location(file) as stream:
-        starts, size = record_starts(stream)
     bounds = [*starts, size]
     return [InputBatch("csv", (file,), start, stop, tuple(names), 2 if i == 0 else None)
             for i, (start, stop) in enumerate(zip(bounds, bounds[1:])) if start < stop]

@@ -52,3 +52,21 @@ def test_a_csv_splits_into_many_batches_that_read_as_the_whole_file(tmp_path, sm
     assert read == read_whole(path)
     assert len(read) == 300 and read[7] == ("t0007", read[7][1]) and "times," in read[7][1]
 
+
+
+def test_a_csv_whose_record_ends_the_scan_cannot_tell_is_read_whole_not_lost(tmp_path, monkeypatch):
+    monkeypatch.setattr(batches, "SCAN_BYTES", len("transcript_id,text\r"))  # the head ends on its \r: \r\n or not?
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes("\r", "\r", n=5))
+    planned, read = read_in_batches(path)
+    assert [batch.kind for batch in planned] == ["whole"]
+    assert read == read_whole(path) and len(read) == 5
+
+
+def test_an_empty_csv_is_reported_by_its_loader(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    planned, _ = BatchPlanner(LoadOptions())((str(path),))
+    report = LoadReport()
+    assert read_batch(planned[0], LoadOptions(), report)[0] == []
+    assert [str(p) for p in report.problems] == [f"{path}: empty file skipped"]
