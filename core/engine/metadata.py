@@ -12,19 +12,27 @@ from pathlib import Path
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.ingest.loaders import LoadReport, folder_metadata_files, read_metadata
+from core.ingest.loaders import LoadReport
+from core.ingest.metadata_tables import folder_metadata_files, read_metadata
+from core.ingest.sources import is_url, local
+from core.ingest.urls import url_metadata_files
 
 METADATA = "metadata"  # the occupation_evidence of an occupation given by a metadata table
 
 
-def metadata_files(paths: list[str], metadata) -> list[Path]:
-    """The metadata tables to merge: those given, plus any metadata*.csv inside the data folders."""
+def metadata_files(paths: list[str], metadata) -> list[Path | str]:
+    """The metadata tables to merge: those given, plus any metadata*.csv inside the data folders; local
+    tables as Paths, tables at fsspec URLs (given, or inside a folder URL) as their URL."""
     given = [] if metadata is None else [metadata] if isinstance(metadata, (str, Path)) else list(metadata)
-    found = [f for p in map(Path, paths) if p.is_dir() for f in folder_metadata_files(p)]
-    return list(dict.fromkeys(Path(f) for f in [*given, *found]))
+    found = [f for p in paths for f in (url_metadata_files(p) if is_url(p) else _folder_metadata_files(local(p)))]
+    return list(dict.fromkeys(str(f) if is_url(f) else local(f) for f in [*given, *found]))
 
 
-def with_metadata(transcripts: pd.DataFrame, files: list[Path], report: LoadReport,
+def _folder_metadata_files(path: Path) -> list[Path]:
+    return folder_metadata_files(path) if path.is_dir() else []
+
+
+def with_metadata(transcripts: pd.DataFrame, files: list[Path | str], report: LoadReport,
                   codebook: Codebook) -> pd.DataFrame:
     """Merge metadata tables by transcript id: their columns become attributes, their occupations win."""
     report.problems += codebook.notes  # a missing job-title file: said once here, so it is kept with cached results

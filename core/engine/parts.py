@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.errors import DataError
-from core.ingest.batches import is_url
+from core.ingest.sources import is_url
 
 if TYPE_CHECKING:
     from core.engine.results import Analysis

@@ -30,8 +30,9 @@ from core.engine.parts import clear_parts, write_manifest
 from core.engine.results import Analysis
 from core.engine.shard_jobs import PartsWriter, ShardJob, ShardScorer, _packed, empty_analysis, speakers_for
 from core.errors import CacheError, DataError, Problem
-from core.ingest.batches import is_url, local, url_fingerprint
 from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_transcripts
+from core.ingest.sources import is_url, local
+from core.ingest.urls import url_fingerprint
 
 SHARD_SIZE = 250        # small first shards get every core busy early on a small corpus...
 LARGE_SHARD_SIZE = 1000  # ...then larger ones keep per-shard overhead low on a large one
@@ -122,12 +123,14 @@ class _Run:
         codebook, folders, cache_dir = self.codebook, self.folders, self.cache_dir
         report, notes = LoadReport(), LoadReport()  # notes: what happened to the cache, never kept in it
         metadata = metadata_files(folders, self.metadata)
-        watched = [*cache.with_speakers_tables(data_files(folders, LoadReport())), *metadata]
+        local_metadata = [m for m in metadata if isinstance(m, Path)]  # URLs: in the key by their fingerprint
+        watched = [*cache.with_speakers_tables(data_files(folders, LoadReport())), *local_metadata]
         watch = cache.Watch.of(watched)
         use_cache = self.use_cache and _cache_usable(cache_dir, notes)
         # an uncached run's key still names its files as they are now: the dashboard's memos are keyed on it
         hashes = cache.FileHashes(cache_dir) if use_cache else cache.FileStamps(watch.marks)
-        corpus_key = _corpus_key(folders, watched[:len(watched) - len(metadata)], codebook, self.options, hashes)
+        corpus_key = _corpus_key(folders, watched[:len(watched) - len(local_metadata)], codebook, self.options,
+                                 hashes)
         # in memory and streamed, the same run keeps other files in its results folder: each has a key of its own
         result_key = cache.digest(cache.RESULTS_FORMAT, corpus_key, cache.package_versions(), codebook.content_hash,
                                   [_file_key(m, hashes) for m in metadata], self.results is not None)
@@ -154,7 +157,7 @@ class _Run:
                          keep_shards=use_cache or results is None or self.remote)
         scores, cached = run.score_all(executor, workers, on_progress)
         transcripts = with_metadata(scores.transcripts, metadata, report, codebook)
-        _check_unchanged(watch, folders, metadata, store.folder if cached == "none" else None)
+        _check_unchanged(watch, folders, local_metadata, store.folder if cached == "none" else None)
         if transcripts.empty and not report.problems:
             report.add(", ".join(folders) or "(no paths)", "no transcripts found", hint="point --data at transcripts")
         if use_cache and not scores.streamed:
@@ -205,7 +208,9 @@ def _corpus_key(paths: list[str], files: list[Path], codebook, options,
                         speakers_for(codebook).__dict__, SHARD_SIZE, LARGE_SHARD_SIZE, SMALL_SHARDS)
 
 
-def _file_key(path: Path, hashes: cache.FileHashes | cache.FileStamps) -> str:
+def _file_key(path: Path | str, hashes: cache.FileHashes | cache.FileStamps) -> object:
+    if isinstance(path, str):
+        return url_fingerprint(path) or f"missing:{path}"
     return hashes.of(path) if path.is_file() else f"missing:{path}"
 
 

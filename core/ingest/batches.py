@@ -23,32 +23,39 @@ the true number, the rows of the batches before.
 from __future__ import annotations
 
 import contextlib
+import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import cast
 
 import pyarrow as pa
 
 from core.errors import DataError, Problem
 from core.ingest import formats
-from core.ingest.loaders import (
+from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_file
+from core.ingest.sources import (
+    COMPRESSIONS,
+    HEAD_BYTES,
+    MAGIC,
+    Url,
+    data_suffix,
+    is_compressed,
+    is_url,
+    local,
+    open_location,
+)
+from core.ingest.tables import (
     CHUNK_ROWS,
-    LOADERS,
     TABLE_SUFFIXES,
     Columns,
-    LoadOptions,
-    LoadReport,
-    RawTranscript,
     chosen_attributes,
     csv_chunks,
     csv_header,
-    data_files,
-    read_file,
     table_rows,
 )
-from core.ingest.sources import COMPRESSIONS, HEAD_BYTES, MAGIC, data_suffix, is_compressed
+from core.ingest.urls import speakers_table_url, url_files
 
 BATCH_BYTES = 8 << 20        # a CSV batch: about 1,000 interviews of the public set's length
 FIRST_BATCH_BYTES = 2 << 20  # the first few smaller, so that every worker has work early
@@ -78,42 +85,9 @@ class InputBatch:
         return f"{self.files[0]} {unit} {self.start:,}-{self.stop:,}" if unit else ", ".join(self.files)
 
 
-class Url(str):
-    """A URL where the loaders expect a Path: str() is the URL; name, stem and suffix as a path's."""
-
-    @property
-    def name(self) -> str:
-        return self.rstrip("/").rsplit("/", 1)[-1]
-
-    @property
-    def stem(self) -> str:
-        return PurePosixPath(self.name).stem
-
-    @property
-    def suffix(self) -> str:
-        return PurePosixPath(self.name).suffix
-
-
-def is_url(path: str | Path) -> bool:
-    """A location fsspec opens (s3://, gs://, memory://...); `file://` URLs are local paths."""
-    return "://" in str(path) and not str(path).startswith("file://")
-
-
-def local(path: str | Path) -> Path:
-    return Path(str(path).removeprefix("file://"))
-
-
 def _as_path(file: str) -> Path:
     """The file as the loaders take it: a Path, or a Url that behaves like one."""
     return cast(Path, Url(file)) if is_url(file) else Path(file)
-
-
-def _open(file: str):
-    """The file's bytes as a seekable binary stream (the caller closes it)."""
-    if not is_url(file):
-        return open(file, "rb")  # noqa: SIM115
-    import fsspec  # installed with themescope[cluster]
-    return fsspec.open(file, "rb").open()
 
 
 # ---------------------------------------------------------------- on the client: what there is to read
@@ -137,48 +111,9 @@ def input_units(paths: list[str], report: LoadReport) -> list[tuple[str, ...]]:
 def _input_files(paths: list[str], report: LoadReport) -> Iterator[str]:
     for path in paths:
         if is_url(path):
-            yield from _url_files(path, report)
+            yield from url_files(path, report)
         else:
             yield from (str(f) for f in data_files([local(path)], report) if not formats.is_speakers_table(f))
-
-
-def _url_files(url: str, report: LoadReport) -> list[str]:
-    """The data files at a URL: the file itself, or those under the folder it names (speakers and metadata
-    tables left out: they are read beside local files only)."""
-    try:
-        import fsspec
-
-        fs, root = fsspec.core.url_to_fs(url)
-        if not fs.isdir(root):
-            return [url] if fs.isfile(root) else _missing(url, report)
-        found = [fs.unstrip_protocol(f) for f in sorted(fs.find(root))]
-    except (ImportError, ValueError, OSError) as exc:
-        report.add(url, f"could not be listed ({type(exc).__name__}: {exc})",
-                   hint="install the file system's fsspec package (s3fs, gcsfs...) and check the address")
-        return []
-    files = [f for f in found if data_suffix(Path(Url(f).name)) in LOADERS and not Url(f).name.startswith(".")
-             and not Url(f).name.lower().startswith("metadata") and not formats.is_speakers_table(Path(Url(f).name))]
-    return files or _missing(url, report, "no transcript files in this folder")
-
-
-def url_fingerprint(url: str) -> list:
-    """What says a URL's files changed, for the cache key: each file's name, size and version (ETag or
-    modification time, as the file system gives them); [] when it cannot be listed."""
-    try:
-        import fsspec
-
-        fs, root = fsspec.core.url_to_fs(url)
-        found = fs.find(root, detail=True) if fs.isdir(root) else {root: fs.info(root)}
-    except (ImportError, ValueError, OSError):
-        return []
-    return [(name, info.get("size"), str(info.get("ETag") or info.get("etag") or info.get("mtime")
-                                         or info.get("LastModified") or info.get("created") or ""))
-            for name, info in sorted(found.items())]
-
-
-def _missing(url: str, report: LoadReport, message: str = "no such file or folder") -> list[str]:
-    report.add(url, message, hint="check the address")
-    return []
 
 
 # ---------------------------------------------------------------- anywhere: cutting a unit into batches
@@ -208,39 +143,43 @@ def _compressed(file: str) -> bool:
         return is_compressed(Path(file))
     if Path(Url(file).name).suffix.lower() in COMPRESSIONS:
         return True
-    with _open(file) as stream:
+    with open_location(file) as stream:
         head = stream.read(HEAD_BYTES)
     return any(magic.match(head) for magic in MAGIC)
 
 
 def _csv_batches(file: str, options: LoadOptions, report: LoadReport) -> list[InputBatch]:
-    with _open(file) as stream:
+    with open_location(file) as stream:
+        starts, size = record_starts(stream)
+    if not starts:  # no record end found after a header (an empty file, or line ends the scan cannot tell apart)
+        return [InputBatch("whole", (file,))]  # its loader reads it, and says what it finds: no row goes unread
+    with open_location(file) as stream:
         names = csv_header(stream)
-    if not names:
-        report.add(file, "empty file skipped")
-        return []
     if chosen_attributes(names, _as_path(file), options, report) is None:
         return []
-    with _open(file) as stream:
-        starts, size = record_starts(stream)
     bounds = [*starts, size]
     return [InputBatch("csv", (file,), start, stop, tuple(names), 2 if i == 0 else None)
             for i, (start, stop) in enumerate(zip(bounds, bounds[1:])) if start < stop]
 
 
 def record_starts(stream) -> tuple[list[int], int]:
-    """Offsets in a CSV where batches start, each just after a newline outside quotes (the first one after
-    the header), FIRST_BATCH_BYTES and then BATCH_BYTES apart or a little more; and the stream's size.
+    """Offsets in a CSV where batches start, each just after a record's end outside quotes (the first one
+    after the header), FIRST_BATCH_BYTES and then BATCH_BYTES apart or a little more; and the stream's size.
+    A record ends at a newline, or at a lone carriage return in a file whose header ends so (old Mac exports).
 
     >>> import io
     >>> record_starts(io.BytesIO(b'id,text\\n1,"a\\nb"\\n2,c\\n'))
     ([8], 20)
+    >>> record_starts(io.BytesIO(b'id,text\\r1,"a\\rb"\\r2,c\\r'))
+    ([8], 20)
     """
     starts: list[int] = []
     target, base, odd = 1, 0, 0  # the next start is the first record at or after `target`
+    end = b"\n"
     while block := stream.read(SCAN_BYTES):
+        end = record_end(block) if base == 0 else end
         counted = 0  # the quotes before `counted` are in `odd`
-        while (at := max(target - base, counted)) < len(block) and (newline := block.find(b"\n", at)) >= 0:
+        while (at := max(target - base, counted)) < len(block) and (newline := block.find(end, at)) >= 0:
             odd ^= block.count(b'"', counted, newline) & 1
             counted = newline + 1
             if not odd:
@@ -251,10 +190,26 @@ def record_starts(stream) -> tuple[list[int], int]:
     return starts, base
 
 
+def record_end(head: bytes) -> bytes:
+    """What ends a record in the CSV that starts with `head`: a carriage return when the first line break
+    outside quotes is a lone one (old Mac exports), else a newline (which also ends "\\r\\n" records).
+
+    >>> record_end(b'id,"te\\nxt"\\r1,a\\r'), record_end(b'id,text\\r\\n1,a\\r\\n'), record_end(b'id,text')
+    (b'\\r', b'\\n', b'\\n')
+    """
+    odd, counted = 0, 0
+    for found in re.finditer(rb"[\r\n]", head):
+        odd, counted = odd ^ head.count(b'"', counted, found.start()) & 1, found.start()
+        if not odd:
+            lone = found.group() == b"\r" and head[found.end():found.end() + 1] not in (b"\n", b"")
+            return b"\r" if lone else b"\n"
+    return b"\n"
+
+
 def _parquet_batches(file: str, options: LoadOptions, report: LoadReport) -> list[InputBatch]:
     import pyarrow.parquet as pq
 
-    with _open(file) as stream:
+    with open_location(file) as stream:
         parquet = pq.ParquetFile(stream)
         names, size = parquet.schema_arrow.names, parquet.metadata.num_rows
     if chosen_attributes(names, _as_path(file), options, report) is None:
@@ -271,7 +226,7 @@ def read_batch(batch: InputBatch, options: LoadOptions, report: LoadReport) -> t
     parsed; problems go to `report`. DataError, naming the batch, when its file cannot be opened."""
     try:
         if batch.kind == "whole":
-            transcripts = [raw for file in batch.files for raw in _whole_file(file, options, report)]
+            transcripts = _whole_files(batch.files, options, report)
             return transcripts, len(transcripts)
         counter = _Counter()
         chunks = counter.counted(_csv_range(batch, options, report) if batch.kind == "csv"
@@ -288,7 +243,7 @@ def _names(batch: InputBatch) -> list[str]:
     if batch.kind == "csv":
         return list(batch.names)
     import pyarrow.parquet as pq
-    with _open(batch.files[0]) as stream:
+    with open_location(batch.files[0]) as stream:
         return pq.ParquetFile(stream).schema_arrow.names
 
 
@@ -305,7 +260,7 @@ class _Counter:
 
 def _csv_range(batch: InputBatch, options: LoadOptions, report: LoadReport) -> Iterator[Columns]:
     file = batch.files[0]
-    with _open(file) as stream:
+    with open_location(file) as stream:
         stream.seek(batch.start)
         data = stream.read(batch.stop - batch.start)
     if len(data) != batch.stop - batch.start:
@@ -320,7 +275,7 @@ def _csv_range(batch: InputBatch, options: LoadOptions, report: LoadReport) -> I
 def _parquet_rows(batch: InputBatch, options: LoadOptions) -> Iterator[Columns]:
     import pyarrow.parquet as pq
 
-    with _open(batch.files[0]) as stream:
+    with open_location(batch.files[0]) as stream:
         parquet = pq.ParquetFile(stream)
         names = parquet.schema_arrow.names
         wanted = [*dict.fromkeys([options.id_column, options.text_column]),
@@ -343,20 +298,60 @@ def _row_groups(metadata, start: int, stop: int) -> tuple[list[int], int]:
     return groups, first or 0
 
 
-def _whole_file(file: str, options: LoadOptions, report: LoadReport) -> list[RawTranscript]:
-    """A file read whole by its loader; a URL is copied to a temporary file of the same name first, and
-    what is read from the copy is named by the URL."""
-    if not is_url(file):
-        return list(read_file(Path(file), options, report))
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / Url(file).name
-        with _open(file) as stream, copy.open("wb") as out:
-            while chunk := stream.read(1 << 20):
-                out.write(chunk)
-        found = LoadReport()
-        transcripts = list(read_file(copy, options, found))
-    report.problems += [replace(p, file=file if p.file == str(copy) else p.file) for p in found.problems]
-    return [replace(raw, source=file) for raw in transcripts]
+def _whole_files(files: tuple[str, ...], options: LoadOptions, report: LoadReport) -> list[RawTranscript]:
+    """Files read whole by their loaders. A URL is copied to a temporary folder first, beside a copy of the
+    speakers table of its own folder, so that the loaders see what a local folder shows them; what is read
+    from a copy is named by its URL."""
+    with tempfile.TemporaryDirectory() as temporary:
+        copies = _UrlCopies(Path(temporary))
+        transcripts = [raw for file in files for raw in (
+            copies.read(file, options) if is_url(file) else read_file(Path(file), options, report))]
+    report.problems += copies.problems()
+    return transcripts
+
+
+@dataclass
+class _UrlCopies:
+    """Local copies of a batch's URL files under `root`: a folder for each URL folder, holding a copy of its
+    speakers table while its files are read one at a time. One report for the batch, so that a problem of a
+    speakers table is said once, as when a local folder is read."""
+
+    root: Path
+    folders: dict[str, Path] = field(default_factory=dict)  # URL folder -> its local copy
+    found: LoadReport = field(default_factory=LoadReport)
+
+    def read(self, file: str, options: LoadOptions) -> list[RawTranscript]:
+        copy = self._folder(file.rsplit("/", 1)[0]) / Url(file).name
+        _copy(file, copy)
+        try:
+            return [replace(raw, source=file) for raw in read_file(copy, options, self.found)]
+        finally:
+            copy.unlink()
+
+    def _folder(self, url: str) -> Path:
+        if url not in self.folders:
+            folder = self.folders[url] = self.root / str(len(self.folders))
+            folder.mkdir()
+            speakers = speakers_table_url(url)
+            if speakers is not None:
+                _copy(speakers, folder / Url(speakers).name)
+        return self.folders[url]
+
+    def problems(self) -> list[Problem]:
+        """The problems found, each copy's path in them (file, message, hint) written as its URL."""
+        def named_by_url(text: str) -> str:
+            for url, folder in self.folders.items():
+                text = text.replace(f"{folder}/", f"{url}/")
+            return text
+
+        return [replace(p, file=named_by_url(p.file), message=named_by_url(p.message),
+                        hint=p.hint and named_by_url(p.hint)) for p in self.found.problems]
+
+
+def _copy(url: str, to: Path) -> None:
+    with open_location(url) as stream, to.open("wb") as out:
+        while chunk := stream.read(1 << 20):
+            out.write(chunk)
 
 
 def _unreadable(where: str, exc: Exception) -> DataError:

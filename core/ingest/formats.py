@@ -24,14 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
+from core.ingest.model import LoadReport
 from core.ingest.turns import ENGINE_LABELS, INTERVIEWER, PARTICIPANT, WRITTEN_LABELS
-
-if TYPE_CHECKING:
-    from core.ingest.loaders import LoadReport
 
 SPEAKER_TABLES = ("speakers.csv", "speakers.yaml", "speakers.yml")
 ROLES = (INTERVIEWER, PARTICIPANT)
@@ -90,8 +87,6 @@ def speakers_table(folder: Path, report: LoadReport) -> dict[str, str]:
 @lru_cache(maxsize=64)
 def _parsed_speakers(path: str, mtime_ns: int, size: int, inode: int) -> tuple[dict[str, str], tuple]:
     """The table of the file at `path` as it is at that (mtime, size, inode), and the problems found in it."""
-    from core.ingest.loaders import LoadReport  # here: loaders imports this module
-
     found = LoadReport()
     return _read_speakers(Path(path), found), tuple(found.problems)
 

@@ -3,6 +3,7 @@ and compressed files (.gz, .bz2, .xz) are read through a cap on what they expand
 
     for file in folder_files(Path("data"), report): ...      # every file, in walk order
     with open_data(Path("t.csv.gz")) as stream: ...            # bytes, decompressed, capped
+    with open_location("s3://bucket/t.csv") as stream: ...     # bytes of a local path or an fsspec URL
 
 Every limit reached is a message in the `LoadReport`-like `report` (anything with `.add(file, message,
 hint=)`), never an exception that stops the other files.
@@ -17,7 +18,7 @@ import lzma
 import os
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Protocol
 
 MAX_FOLDER_DEPTH = 32  # deeper folders are a mistake (or a link trick); walking them cost a RecursionError
@@ -176,3 +177,37 @@ class _Capped(io.RawIOBase):
     def close(self) -> None:
         self.inner.close()
         super().close()
+
+
+# ---------------------------------------------------------------- locations: local paths and fsspec URLs
+class Url(str):
+    """A URL where the loaders expect a Path: str() is the URL; name, stem and suffix as a path's."""
+
+    @property
+    def name(self) -> str:
+        return self.rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.name).stem
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix
+
+
+def is_url(path: str | Path) -> bool:
+    """A location fsspec opens (s3://, gs://, memory://...); `file://` URLs are local paths."""
+    return "://" in str(path) and not str(path).startswith("file://")
+
+
+def local(path: str | Path) -> Path:
+    return Path(str(path).removeprefix("file://"))
+
+
+def open_location(location: str | Path) -> BinaryIO:
+    """The bytes of a local path or an fsspec URL as a seekable binary stream (the caller closes it)."""
+    if not is_url(location):
+        return open(local(location), "rb")  # noqa: SIM115
+    import fsspec  # installed with themescope[cluster]
+    return fsspec.open(str(location), "rb").open()

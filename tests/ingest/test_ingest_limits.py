@@ -1,5 +1,5 @@
 """Bounded inputs: every limit reached while loading is a message naming the file (and row) and the limit,
-and the rest still loads. Mirrors core/ingest/sources.py and the limits in core/ingest/loaders.py."""
+and the rest still loads. Mirrors core/ingest/sources.py and the limits in core/ingest/model.py."""
 import bz2
 import gzip
 import json
@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 from support import DATA
 
-import core.ingest.loaders as loaders
+import core.ingest.model as model
 import core.ingest.sources as sources
 from core import analyse, load_codebook
 from core.ingest.loaders import MAX_TRANSCRIPT_CHARS, LoadOptions, LoadReport, read_transcripts
+from core.ingest.metadata_tables import folder_metadata_files, read_metadata
 
 
 def load(*paths, options=LoadOptions()):
@@ -227,7 +228,7 @@ def test_a_transcript_over_the_size_limit_is_reported_and_left_out(tmp_path):
 
 
 def test_a_text_file_far_over_the_limit_is_not_read_whole(tmp_path, monkeypatch):
-    monkeypatch.setattr(loaders, "MAX_TRANSCRIPT_CHARS", 100)
+    monkeypatch.setattr(model, "MAX_TRANSCRIPT_CHARS", 100)
     (tmp_path / "big.txt").write_text("User: " + "x" * 1000)
     loaded, problems = load(tmp_path / "big.txt")
     assert loaded == {} and problems[0].startswith(f"{tmp_path}/big.txt: transcript of more than 400 bytes, over "
@@ -245,7 +246,7 @@ def wide_csv(path: Path, columns: int) -> Path:
 
 def test_a_table_with_100000_columns_keeps_the_first_50_as_attributes(tmp_path):
     loaded, problems = load(wide_csv(tmp_path / "wide.csv", 100_000))
-    assert list(loaded["w1"].attributes) == [f"c{i}" for i in range(loaders.MAX_ATTRIBUTE_COLUMNS)]
+    assert list(loaded["w1"].attributes) == [f"c{i}" for i in range(model.MAX_ATTRIBUTE_COLUMNS)]
     assert problems == [f"{tmp_path}/wide.csv: kept the first 50 of 100,000 columns as attributes. "
                         "Fix: choose them with --attributes a,b,c"]
 
@@ -266,7 +267,7 @@ def test_a_metadata_table_keeps_at_most_50_columns(tmp_path):
     pd.DataFrame({"transcript_id": ["a"], "occupation": ["legal"], **{f"m{i}": [i] for i in range(60)}}) \
         .to_csv(path, index=False)
     report = LoadReport()
-    table = loaders.read_metadata(path, report)
+    table = read_metadata(path, report)
     assert list(table.columns) == ["occupation", *(f"m{i}" for i in range(50))]
     assert str(report.problems[0]).startswith(f"{path}: kept the first 50 of 60 metadata columns as attributes")
 
@@ -288,7 +289,7 @@ def test_metadata_tables_are_found_by_the_same_bounded_walk(deep):
     outside.write_text("transcript_id,secret\na,x\n")
     os.symlink(outside, deep / "metadata_leak.csv")
     try:
-        assert loaders.folder_metadata_files(deep) == [deep / "metadata.csv"]
+        assert folder_metadata_files(deep) == [deep / "metadata.csv"]
     finally:
         outside.unlink()
 

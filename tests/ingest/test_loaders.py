@@ -3,7 +3,8 @@ import json
 import pandas as pd
 from support import DATA
 
-from core.ingest.loaders import LoadOptions, LoadReport, read_metadata, read_transcripts
+from core.ingest.loaders import LoadOptions, LoadReport, read_transcripts
+from core.ingest.metadata_tables import read_metadata
 
 
 def load(*paths, options=LoadOptions()):
@@ -145,8 +146,8 @@ def test_csv_ids_stay_text_as_written(tmp_path):
 
 
 def test_a_csv_row_longer_than_a_read_block_loses_nothing(tmp_path, monkeypatch):
-    import core.ingest.loaders
-    monkeypatch.setattr(core.ingest.loaders, "CSV_BLOCK_BYTES", 4096)
+    import core.ingest.tables
+    monkeypatch.setattr(core.ingest.tables, "CSV_BLOCK_BYTES", 4096)
     table = tmp_path / "long.csv"
     long_text = "User: " + "word " * 5000
     table.write_text(f'transcript_id,text\na,User: short\nb,one,two,three\nc,"{long_text}"\nd,User: after\n')

@@ -1,0 +1,72 @@
+"""What every reader gives and keeps to: a `RawTranscript`, the `LoadOptions` that map table columns to it, the
+`LoadReport` that records each problem instead of stopping, and the limits on a transcript's length and its
+attribute columns (read here when checked, so a test can lower them).
+
+    report = LoadReport()
+    report.add("t.csv", "row 3 (t3): no text, row skipped", line=3)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import Problem
+
+MAX_TRANSCRIPT_CHARS = 2_000_000  # 75 times the longest public interview; a 50 MB one kept the dashboard busy minutes
+MAX_ATTRIBUTE_COLUMNS = 50  # every attribute can become a filter: 100,000 columns never rendered
+
+
+@dataclass
+class RawTranscript:
+    """A transcript as read: its id, repaired text, where it came from and any further attributes."""
+
+    transcript_id: str
+    text: str
+    source: str
+    attributes: dict[str, object] = field(default_factory=dict)
+    utf8: bytes | None = field(default=None, repr=False, compare=False)  # `text` as read, when exactly it
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How table columns map to transcripts; other columns become attributes (`attributes` names those to
+    keep; None keeps the first MAX_ATTRIBUTE_COLUMNS)."""
+
+    id_column: str = "transcript_id"
+    text_column: str = "text"
+    attributes: tuple[str, ...] | None = None
+
+
+@dataclass
+class LoadReport:
+    """Everything noteworthy that happened while loading: problems, and counts per source file."""
+
+    problems: list[Problem] = field(default_factory=list)
+    loaded: dict[str, int] = field(default_factory=dict)
+
+    def add(self, file: str | Path, message: str, *, line: int | None = None, hint: str | None = None) -> None:
+        self.problems.append(Problem(str(file), message, line=line, hint=hint))
+
+    def count(self, file: str | Path, transcripts: int = 1) -> None:
+        if transcripts:
+            self.loaded[str(file)] = self.loaded.get(str(file), 0) + transcripts
+
+    @property
+    def total(self) -> int:
+        return sum(self.loaded.values())
+
+    def to_dict(self) -> dict:
+        return {"loaded": self.loaded, "total": self.total,
+                "problems": [p.__dict__ | {"text": str(p)} for p in self.problems]}
+
+    def lines(self) -> list[str]:
+        out = [f"loaded {self.total:,} transcripts from {len(self.loaded)} file(s)"]
+        out += [f"  skipped or changed: {p}" for p in self.problems]
+        return out
+
+
+def too_long(file: Path, size: str, report: LoadReport, *, row: int | None = None, transcript_id: str = "") -> None:
+    """Report a transcript over MAX_TRANSCRIPT_CHARS (of `size`, as measured), left out: of a file, or of its `row`."""
+    where = f"row {row} ({transcript_id or 'no id'}): " if row is not None else ""
+    report.add(file, f"{where}transcript of {size}, over the limit of {MAX_TRANSCRIPT_CHARS:,} characters: left out",
+               line=row, hint="split it into interviews (or parts) under the limit; is the whole file one interview?")

@@ -1,0 +1,72 @@
+"""Cutting a table into batches a worker reads alone: every record is read exactly once and exactly as reading the
+whole file reads it, whatever ends its lines."""
+from __future__ import annotations
+
+import pytest
+
+from core.ingest import batches
+from core.ingest.batches import BatchPlanner, read_batch
+from core.ingest.loaders import LoadOptions, LoadReport, read_transcripts
+
+
+def csv_bytes(record_end: str, field_break: str, n: int = 300) -> bytes:
+    """A CSV whose records end with `record_end` and whose quoted fields hold `field_break` line breaks and
+    doubled quotes, so a scan that ignored quotes would start a batch inside a field."""
+    rows = [f't{i:04d},"User: I ""double check"" it{field_break}{i} times,{field_break}and worry."' for i in range(n)]
+    return record_end.join(["transcript_id,text", *rows, ""]).encode()
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    monkeypatch.setattr(batches, "FIRST_BATCH_BYTES", 500)
+    monkeypatch.setattr(batches, "BATCH_BYTES", 900)
+    monkeypatch.setattr(batches, "SCAN_BYTES", 1000)  # records straddle the scan's blocks too
+
+
+def read_in_batches(path):
+    planned, problems = BatchPlanner(LoadOptions())((str(path),))
+    report = LoadReport()
+    read = [raw for batch in planned for raw in read_batch(batch, LoadOptions(), report)[0]]
+    assert not problems and not report.problems
+    return planned, [(raw.transcript_id, raw.text) for raw in read]
+
+
+def read_whole(path):
+    return [(raw.transcript_id, raw.text) for raw in read_transcripts([path], LoadReport())]
+
+
+@pytest.mark.parametrize(("record_end", "field_break"), [
+    ("\r", "\r"),      # old Mac export: lone carriage returns everywhere
+    ("\r", "\n"),      # lone carriage returns end records, fields hold newlines
+    ("\n", "\n"),
+    ("\r\n", "\r\n"),
+    ("\r\n", "\r"),    # mixed: Windows records, Mac breaks inside fields
+    ("\n", "\r\n"),
+])
+def test_a_csv_splits_into_many_batches_that_read_as_the_whole_file(tmp_path, small_batches, record_end,
+                                                                     field_break):
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes(record_end, field_break))
+    planned, read = read_in_batches(path)
+    assert len(planned) > 20
+    assert read == read_whole(path)
+    assert len(read) == 300 and read[7] == ("t0007", read[7][1]) and "times," in read[7][1]
+
+
+
+def test_a_csv_whose_record_ends_the_scan_cannot_tell_is_read_whole_not_lost(tmp_path, monkeypatch):
+    monkeypatch.setattr(batches, "SCAN_BYTES", len("transcript_id,text\r"))  # the head ends on its \r: \r\n or not?
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes("\r", "\r", n=5))
+    planned, read = read_in_batches(path)
+    assert [batch.kind for batch in planned] == ["whole"]
+    assert read == read_whole(path) and len(read) == 5
+
+
+def test_an_empty_csv_is_reported_by_its_loader(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    planned, _ = BatchPlanner(LoadOptions())((str(path),))
+    report = LoadReport()
+    assert read_batch(planned[0], LoadOptions(), report)[0] == []
+    assert [str(p) for p in report.problems] == [f"{path}: empty file skipped"]
