@@ -24,6 +24,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from core.engine.results import Analysis
     from core.views.parts_sql import HitsInParts
+    from core.views.search import Mentions
 
 # Columns every transcripts table has; any other column is an attribute (from the data or the metadata).
 CORE_COLUMNS = ("transcript_id", "source", "occupation", "occupation_evidence", "occupation_confidence",
@@ -77,6 +78,14 @@ class ViewData:
         return count_quotes(self.hits["doc"].to_numpy(), self.hits["theme_index"].to_numpy(),
                             self.hits["passage_start"].to_numpy(), self.hits["passage_end"].to_numpy(),
                             (self.size, len(self.theme_ids)))
+
+    def quote_counts_holding(self, mentions: Mentions) -> np.ndarray:
+        """`quote_counts` of only the quotes holding one of a search's mentions (`core.views.search`)."""
+        if self.in_parts is not None:
+            return self.in_parts.quote_counts(self._doc_series, self.theme_ids, mentions=mentions)
+        held = self.hits.loc[mentions.in_passages(self.hits)]
+        return count_quotes(held["doc"].to_numpy(), held["theme_index"].to_numpy(), held["passage_start"].to_numpy(),
+                            held["passage_end"].to_numpy(), (self.size, len(self.theme_ids)))
 
     def hits_of(self, docs: np.ndarray) -> pd.DataFrame:
         """The hits (as `hits`: with doc, theme_index, occupation) of some transcripts, in the corpus's order."""

@@ -6,11 +6,14 @@ at a million transcripts as at a thousand.
     summary.theme_prevalence()            # the table core.views.aggregates.theme_prevalence gives in memory
     summary.prevalence_by_occupation()    # ... and prevalence_by_occupation
     theme_cells(...), HitsInParts(...)    # the dashboard's view data (core.views.filters.prepare_analysis)
+    HitsInParts(...).fuzziest_quotes(...) # a page of quotes in an order only the whole corpus decides
 
 The SQL only counts; the shares' intervals and the tables' shapes come from `core.views.aggregates`, so the
 numbers are those of the in-memory path (a test compares them).
 """
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +24,9 @@ import pyarrow.parquet as pq
 from core.engine.parts import part_files
 from core.engine.results import Analysis, empty_hits
 from core.views.aggregates import by_size, prevalence_table
+
+if TYPE_CHECKING:
+    from core.views.search import Mentions
 
 MEMORY_LIMIT = "512MB"  # DuckDB spills to disk past this: the summary never decides a run's peak memory
 
@@ -44,6 +50,31 @@ QUOTE_CELLS = """
         SELECT DISTINCT d.doc, n.number, h.passage_start, h.passage_end
         FROM hits h JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme))
     GROUP BY doc, number
+"""
+# ... only the passages holding a search's mention: `mentions` (doc, start), the first at or after each
+# passage's start (an ASOF join: one look-up per passage, never passages x mentions)
+SEARCHED_QUOTE_CELLS = """
+    SELECT p.doc, p.number, count(*) AS quotes FROM (
+        SELECT DISTINCT d.doc, n.number, h.passage_start, h.passage_end
+        FROM hits h JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme)) p
+    ASOF JOIN mentions m ON p.doc = m.doc AND p.passage_start <= m.start
+    WHERE m.start < p.passage_end
+    GROUP BY p.doc, p.number
+"""
+# the quotes of the cells in view (`cells`: doc, number), each with what `group_quotes` gives it: the lowest
+# similarity of its hits and its first hit's start
+QUOTES_OF_CELLS = """
+    SELECT d.doc, h.theme, h.passage_start AS quote_start, h.passage_end AS quote_end,
+           min(h.similarity) AS similarity, min(h.start) AS start
+    FROM hits h JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme)
+         JOIN cells c ON c.doc = d.doc AND c.number = n.number
+    GROUP BY d.doc, h.theme, h.passage_start, h.passage_end
+"""
+HOLDING_A_MENTION = "ASOF JOIN mentions m ON q.doc = m.doc AND q.quote_start <= m.start WHERE m.start < q.quote_end"
+# core.views.quotes.QUOTE_SORTS["fuzziest"] (similarity, doc, start), ties in group_quotes' order (its key)
+FUZZIEST_PAGE = """
+    SELECT q.doc, q.theme, q.quote_start, q.quote_end FROM ({quotes}) q {holding}
+    ORDER BY q.similarity, q.doc, q.start, q.theme, q.quote_start, q.quote_end LIMIT $limit OFFSET $offset
 """
 
 
@@ -92,16 +123,24 @@ class PartsSummary:
         self.close()
 
 
-def _connection(parts: str, batches: int, table: str, transcript_ids, theme_ids: list[str]):
-    """A DuckDB connection with `table` (the parts), `docs` (transcript_id -> doc) and `theme_numbers`."""
+def _connection(parts: str, batches: int, table: str, transcript_ids, theme_ids: list[str], *,
+                docs: np.ndarray | None = None):
+    """A DuckDB connection with `table` (the parts), `docs` (transcript_id -> doc: the row of `transcript_ids`;
+    only the rows `docs` when given) and `theme_numbers`."""
     import duckdb
 
     sql = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
     sql.read_parquet(part_files(parts, table, batches)).create_view(table)
-    sql.register("docs", pa.table({"transcript_id": pa.array(np.asarray(transcript_ids, dtype=object), pa.string()),
-                                   "doc": pa.array(np.arange(len(transcript_ids)), pa.int64())}))
+    rows = np.arange(len(transcript_ids)) if docs is None else np.asarray(docs, np.int64)
+    ids = np.asarray(transcript_ids, dtype=object)[rows]
+    sql.register("docs", pa.table({"transcript_id": pa.array(ids, pa.string()), "doc": pa.array(rows, pa.int64())}))
     sql.register("theme_numbers", pa.table({"theme": theme_ids, "number": list(range(len(theme_ids)))}))
     return sql
+
+
+def _doc_table(docs: np.ndarray, **columns: np.ndarray) -> pa.Table:
+    return pa.table({"doc": pa.array(np.asarray(docs, np.int64))} |
+                    {name: pa.array(np.asarray(values, np.int64)) for name, values in columns.items()})
 
 
 def theme_cells(parts: str, batches: int, transcript_ids, theme_ids: list[str]) -> tuple[np.ndarray, ...]:
@@ -121,13 +160,31 @@ class HitsInParts:
         self.parts, self.batches = parts, batches
         self._files = part_files(parts, "hits", batches)
 
-    def quote_counts(self, doc_of: pd.Series, theme_ids: list[str]) -> np.ndarray:
-        """transcripts x themes: distinct passages per cell (QUOTE_CELLS; `count_quotes` in memory)."""
+    def quote_counts(self, doc_of: pd.Series, theme_ids: list[str], *,
+                     mentions: Mentions | None = None) -> np.ndarray:
+        """transcripts x themes: distinct passages per cell (QUOTE_CELLS; `count_quotes` in memory); with a
+        search's `mentions`, only the passages holding one (and only the transcripts holding one are read)."""
         counts = np.zeros((len(doc_of), len(theme_ids)), np.int32)
-        with _connection(self.parts, self.batches, "hits", doc_of.index.to_numpy(), theme_ids) as sql:
-            cells = sql.execute(QUOTE_CELLS).fetchnumpy()
+        docs = None if mentions is None else np.unique(mentions.docs)
+        with _connection(self.parts, self.batches, "hits", doc_of.index.to_numpy(), theme_ids, docs=docs) as sql:
+            if mentions is not None:
+                sql.register("mentions", _doc_table(mentions.docs, start=mentions.starts))
+            cells = sql.execute(QUOTE_CELLS if mentions is None else SEARCHED_QUOTE_CELLS).fetchnumpy()
         counts[cells["doc"].astype(np.int64), cells["number"].astype(np.int64)] = cells["quotes"]
         return counts
+
+    def fuzziest_quotes(self, transcript_ids, theme_ids: list[str], cells: tuple[np.ndarray, np.ndarray], *,
+                        offset: int, limit: int, mentions: Mentions | None = None) -> pd.DataFrame:
+        """doc, theme, quote_start, quote_end of the quotes `offset` to `offset + limit` in the fuzziest-first
+        order, of the transcript x theme `cells` (docs, theme numbers) in view; with a search's `mentions`,
+        only the quotes holding one. The order is the whole corpus's, sorted by DuckDB over the parts."""
+        docs = np.unique(cells[0])
+        with _connection(self.parts, self.batches, "hits", transcript_ids, theme_ids, docs=docs) as sql:
+            sql.register("cells", _doc_table(cells[0], number=cells[1]))
+            if mentions is not None:
+                sql.register("mentions", _doc_table(mentions.docs, start=mentions.starts))
+            query = FUZZIEST_PAGE.format(quotes=QUOTES_OF_CELLS, holding="" if mentions is None else HOLDING_A_MENTION)
+            return sql.execute(query, {"limit": int(limit), "offset": int(offset)}).df()
 
     def of_docs(self, transcript_ids: np.ndarray, part_of: np.ndarray) -> pd.DataFrame:
         """Every hit of these transcripts (`part_of`: the batch holding each), in the corpus's order; only
