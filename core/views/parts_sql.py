@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from core.engine.parts import part_files
 from core.engine.results import Analysis, empty_hits
 from core.views.aggregates import by_size, prevalence_table
+from core.views.kept_cells import cells_key, kept
 
 if TYPE_CHECKING:
     from core.views.search import Mentions
@@ -140,11 +141,17 @@ def _doc_table(docs: np.ndarray, **columns: np.ndarray) -> pa.Table:
 
 def theme_cells(parts: str, batches: int, transcript_ids, theme_ids: list[str]) -> tuple[np.ndarray, ...]:
     """(doc, theme number, hits, present) of every cell of the themes parts whose transcript and theme are
-    known: what `core.views.filters` fills its transcripts x themes matrices from."""
-    with _connection(parts, batches, "themes", transcript_ids, theme_ids) as sql:
-        cells = sql.execute(THEME_CELLS).fetchnumpy()
-    return (cells["doc"].astype(np.int64), cells["number"].astype(np.int64), cells["hits"].astype(np.int32),
-            cells["present"].astype(bool))
+    known and that has a hit or is present: what `core.views.filters` fills its transcripts x themes
+    matrices from. Kept beside the parts (`core.views.kept_cells`): a new server reads them back."""
+    def query() -> dict[str, np.ndarray]:
+        with _connection(parts, batches, "themes", transcript_ids, theme_ids) as sql:
+            cells = sql.execute(THEME_CELLS).fetchnumpy()
+        some = (cells["hits"] > 0) | (cells["present"] > 0)  # the matrices are zero elsewhere
+        return {"doc": cells["doc"][some].astype(np.int32), "number": cells["number"][some].astype(np.int16),
+                "hits": cells["hits"][some].astype(np.int32), "present": cells["present"][some].astype(bool)}
+
+    cells = kept(parts, "theme-cells", cells_key(parts, "themes", batches, transcript_ids, theme_ids), query)
+    return (cells["doc"].astype(np.int64), cells["number"].astype(np.int64), cells["hits"], cells["present"])
 
 
 def _cell_positions(table: pa.Table, transcripts: pd.Index, theme_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -193,6 +200,13 @@ class HitsInParts:
         (one DISTINCT over a million transcripts' 35 million hits spilled to disk and took DuckDB 14-37 s)."""
         if mentions is not None:
             return self._searched_quote_counts(doc_of, theme_ids, mentions)
+        key = cells_key(self.parts, "hits", self.batches, doc_of.index.to_numpy(), theme_ids)
+        cells = kept(self.parts, "quote-cells", key, lambda: self._count_quotes(doc_of, theme_ids))
+        counts = np.zeros((len(doc_of), len(theme_ids)), np.int32)
+        counts[cells["doc"].astype(np.int64), cells["number"].astype(np.int64)] = cells["quotes"]
+        return counts
+
+    def _count_quotes(self, doc_of: pd.Series, theme_ids: list[str]) -> dict[str, np.ndarray]:
         counts = np.zeros(len(doc_of) * len(theme_ids), np.int32)
         transcripts = pd.Index(doc_of.index.to_numpy())
         transcripts.get_indexer(transcripts[:1])  # its hash table built here, once, not by two threads at once
@@ -200,7 +214,9 @@ class HitsInParts:
             for cells, quotes in pool.map(lambda path: _quote_cells_of_part(path, transcripts, theme_ids),
                                           self._files):
                 counts[doc_of.to_numpy()[cells // len(theme_ids)] * len(theme_ids) + cells % len(theme_ids)] += quotes
-        return counts.reshape(len(doc_of), len(theme_ids))
+        some = np.flatnonzero(counts)
+        return {"doc": (some // len(theme_ids)).astype(np.int32), "number": (some % len(theme_ids)).astype(np.int16),
+                "quotes": counts[some]}
 
     def _searched_quote_counts(self, doc_of: pd.Series, theme_ids: list[str], mentions: Mentions) -> np.ndarray:
         counts = np.zeros((len(doc_of), len(theme_ids)), np.int32)
