@@ -231,7 +231,8 @@ def count_quotes(docs: np.ndarray, themes: np.ndarray, passage_starts: np.ndarra
 
 def _indexed_hits(hits: pd.DataFrame, doc_of: pd.Series, theme_of: dict[str, int],
                   transcripts: pd.DataFrame) -> pd.DataFrame:
-    doc = doc_of.reindex(hits["transcript_id"].to_numpy()).to_numpy()
+    # no hits (a streamed run's view): no look-up, which would first check a million ids are distinct
+    doc = doc_of.reindex(hits["transcript_id"].to_numpy()).to_numpy() if len(hits) else np.zeros(0)
     theme_index = hits["theme"].map(theme_of).to_numpy()
     known = ~(pd.isna(doc) | pd.isna(theme_index))
     indexed = hits.loc[known].reset_index(drop=True)

