@@ -13,7 +13,9 @@ numbers are those of the in-memory path (a test compares them).
 """
 from __future__ import annotations
 
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -84,7 +86,7 @@ class PartsSummary:
         if analysis.parts is None:
             raise ValueError("this analysis has no parts: use core.views.aggregates on its tables")
         self.analysis = analysis
-        self.sql = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+        self.sql = duckdb.connect(config=_settings())
         for table in ("themes", "hits"):
             self.sql.read_parquet(part_files(analysis.parts, table, analysis.batches)).create_view(table)
         self.sql.register("transcripts", analysis.transcripts[["transcript_id", "occupation"]])
@@ -119,13 +121,20 @@ class PartsSummary:
         self.close()
 
 
+def _settings() -> dict:
+    """DuckDB's settings: bounded memory, spilling to the system's temporary folder (its default is `.tmp` in
+    the working folder: a dashboard started in a project would fill the project with gigabytes)."""
+    return {"memory_limit": MEMORY_LIMIT, "threads": 2,
+            "temp_directory": str(Path(tempfile.gettempdir()) / "themescope-duckdb")}
+
+
 def _connection(parts: str, batches: int, table: str, transcript_ids, theme_ids: list[str], *,
                 docs: np.ndarray | None = None):
     """A DuckDB connection with `table` (the parts), `docs` (transcript_id -> doc: the row of `transcript_ids`;
     only the rows `docs` when given) and `theme_numbers`."""
     import duckdb
 
-    sql = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    sql = duckdb.connect(config=_settings())
     sql.read_parquet(part_files(parts, table, batches)).create_view(table)
     rows = np.arange(len(transcript_ids)) if docs is None else np.asarray(docs, np.int64)
     ids = np.asarray(transcript_ids, dtype=object)[rows]
