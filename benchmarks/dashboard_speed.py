@@ -107,13 +107,15 @@ def _time_to_chart(page, url: str, start: float) -> float:
     return time.perf_counter() - start
 
 
-def _start_server(data: str, codebook: Path, cache: Path) -> tuple[subprocess.Popen, str]:
+def _start_server(data: str, codebook: Path, cache: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """A dashboard server on a free loopback port (`options`: more dashboard options), ready to answer."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats",
-               "false", "--server.fileWatcherType", "none", "--", "--data", data, "--codebook", str(codebook)]
+               "false", "--server.fileWatcherType", "none", "--", "--data", data, "--codebook", str(codebook),
+               *options]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "THEMESCOPE_CACHE": str(cache)})
     url = f"http://127.0.0.1:{port}"

@@ -6,11 +6,17 @@ at a million transcripts as at a thousand.
     summary.theme_prevalence()            # the table core.views.aggregates.theme_prevalence gives in memory
     summary.prevalence_by_occupation()    # ... and prevalence_by_occupation
     theme_cells(...), HitsInParts(...)    # the dashboard's view data (core.views.filters.prepare_analysis)
+    HitsInParts(...).fuzziest_quotes(...) # a page of quotes in an order only the whole corpus decides
 
 The SQL only counts; the shares' intervals and the tables' shapes come from `core.views.aggregates`, so the
 numbers are those of the in-memory path (a test compares them).
 """
 from __future__ import annotations
+
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +27,10 @@ import pyarrow.parquet as pq
 from core.engine.parts import part_files
 from core.engine.results import Analysis, empty_hits
 from core.views.aggregates import by_size, prevalence_table
+from core.views.kept_cells import cells_key, kept
+
+if TYPE_CHECKING:
+    from core.views.search import Mentions
 
 MEMORY_LIMIT = "512MB"  # DuckDB spills to disk past this: the summary never decides a run's peak memory
 
@@ -38,12 +48,31 @@ THEME_CELLS = """
     SELECT d.doc, n.number, th.hits, th.present
     FROM themes th JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme)
 """
-# quotes per cell: distinct passages of the cell's hits (as core.views.filters.count_quotes counts them)
-QUOTE_CELLS = """
-    SELECT doc, number, count(*) AS quotes FROM (
+# quotes per transcript x theme cell holding a search's mention: distinct passages (as
+# core.views.filters.count_quotes counts them) with one of `mentions` (doc, start) in them, found by the first
+# mention at or after each passage's start (an ASOF join: one look-up per passage, never passages x mentions)
+SEARCHED_QUOTE_CELLS = """
+    SELECT p.doc, p.number, count(*) AS quotes FROM (
         SELECT DISTINCT d.doc, n.number, h.passage_start, h.passage_end
-        FROM hits h JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme))
-    GROUP BY doc, number
+        FROM hits h JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme)) p
+    ASOF JOIN mentions m ON p.doc = m.doc AND p.passage_start <= m.start
+    WHERE m.start < p.passage_end
+    GROUP BY p.doc, p.number
+"""
+# the quotes of the cells in view (`cells`: doc, number), each with what `group_quotes` gives it: the lowest
+# similarity of its hits and its first hit's start
+QUOTES_OF_CELLS = """
+    SELECT d.doc, h.theme, h.passage_start AS quote_start, h.passage_end AS quote_end,
+           min(h.similarity) AS similarity, min(h.start) AS start
+    FROM hits h JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme)
+         JOIN cells c ON c.doc = d.doc AND c.number = n.number
+    GROUP BY d.doc, h.theme, h.passage_start, h.passage_end
+"""
+HOLDING_A_MENTION = "ASOF JOIN mentions m ON q.doc = m.doc AND q.quote_start <= m.start WHERE m.start < q.quote_end"
+# core.views.quotes.QUOTE_SORTS["fuzziest"] (similarity, doc, start), ties in group_quotes' order (its key)
+FUZZIEST_PAGE = """
+    SELECT q.doc, q.theme, q.quote_start, q.quote_end FROM ({quotes}) q {holding}
+    ORDER BY q.similarity, q.doc, q.start, q.theme, q.quote_start, q.quote_end LIMIT $limit OFFSET $offset
 """
 
 
@@ -57,7 +86,7 @@ class PartsSummary:
         if analysis.parts is None:
             raise ValueError("this analysis has no parts: use core.views.aggregates on its tables")
         self.analysis = analysis
-        self.sql = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+        self.sql = duckdb.connect(config=_settings())
         for table in ("themes", "hits"):
             self.sql.read_parquet(part_files(analysis.parts, table, analysis.batches)).create_view(table)
         self.sql.register("transcripts", analysis.transcripts[["transcript_id", "occupation"]])
@@ -92,25 +121,76 @@ class PartsSummary:
         self.close()
 
 
-def _connection(parts: str, batches: int, table: str, transcript_ids, theme_ids: list[str]):
-    """A DuckDB connection with `table` (the parts), `docs` (transcript_id -> doc) and `theme_numbers`."""
+def _settings() -> dict:
+    """DuckDB's settings: bounded memory, spilling to the system's temporary folder (its default is `.tmp` in
+    the working folder: a dashboard started in a project would fill the project with gigabytes)."""
+    return {"memory_limit": MEMORY_LIMIT, "threads": 2,
+            "temp_directory": str(Path(tempfile.gettempdir()) / "themescope-duckdb")}
+
+
+def _connection(parts: str, batches: int, table: str, transcript_ids, theme_ids: list[str], *,
+                docs: np.ndarray | None = None):
+    """A DuckDB connection with `table` (the parts), `docs` (transcript_id -> doc: the row of `transcript_ids`;
+    only the rows `docs` when given) and `theme_numbers`."""
     import duckdb
 
-    sql = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    sql = duckdb.connect(config=_settings())
     sql.read_parquet(part_files(parts, table, batches)).create_view(table)
-    sql.register("docs", pa.table({"transcript_id": pa.array(np.asarray(transcript_ids, dtype=object), pa.string()),
-                                   "doc": pa.array(np.arange(len(transcript_ids)), pa.int64())}))
+    rows = np.arange(len(transcript_ids)) if docs is None else np.asarray(docs, np.int64)
+    ids = np.asarray(transcript_ids, dtype=object)[rows]
+    sql.register("docs", pa.table({"transcript_id": pa.array(ids, pa.string()), "doc": pa.array(rows, pa.int64())}))
     sql.register("theme_numbers", pa.table({"theme": theme_ids, "number": list(range(len(theme_ids)))}))
     return sql
 
 
+def _doc_table(docs: np.ndarray, **columns: np.ndarray) -> pa.Table:
+    return pa.table({"doc": pa.array(np.asarray(docs, np.int64))} |
+                    {name: pa.array(np.asarray(values, np.int64)) for name, values in columns.items()})
+
+
 def theme_cells(parts: str, batches: int, transcript_ids, theme_ids: list[str]) -> tuple[np.ndarray, ...]:
     """(doc, theme number, hits, present) of every cell of the themes parts whose transcript and theme are
-    known: what `core.views.filters` fills its transcripts x themes matrices from."""
-    with _connection(parts, batches, "themes", transcript_ids, theme_ids) as sql:
-        cells = sql.execute(THEME_CELLS).fetchnumpy()
-    return (cells["doc"].astype(np.int64), cells["number"].astype(np.int64), cells["hits"].astype(np.int32),
-            cells["present"].astype(bool))
+    known and that has a hit or is present: what `core.views.filters` fills its transcripts x themes
+    matrices from. Kept beside the parts (`core.views.kept_cells`): a new server reads them back."""
+    def query() -> dict[str, np.ndarray]:
+        with _connection(parts, batches, "themes", transcript_ids, theme_ids) as sql:
+            cells = sql.execute(THEME_CELLS).fetchnumpy()
+        some = (cells["hits"] > 0) | (cells["present"] > 0)  # the matrices are zero elsewhere
+        return {"doc": cells["doc"][some].astype(np.int32), "number": cells["number"][some].astype(np.int16),
+                "hits": cells["hits"][some].astype(np.int32), "present": cells["present"][some].astype(bool)}
+
+    cells = kept(parts, "theme-cells", cells_key(parts, "themes", batches, transcript_ids, theme_ids), query)
+    return (cells["doc"].astype(np.int64), cells["number"].astype(np.int64), cells["hits"], cells["present"])
+
+
+def _cell_positions(table: pa.Table, transcripts: pd.Index, theme_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a table of dictionary-encoded `transcript_id` and `theme`: the row of its transcript in
+    `transcripts` and its theme's position in `theme_ids` (-1: not there)."""
+    table = table.unify_dictionaries()
+    return (_positions(table["transcript_id"], transcripts),
+            _positions(table["theme"], pd.Index(np.asarray(theme_ids, dtype=object))))
+
+
+def _positions(column: pa.ChunkedArray, index: pd.Index) -> np.ndarray:
+    """Per value of a dictionary-encoded column (one dictionary), its position in `index` (-1: none)."""
+    if column.num_chunks == 0:
+        return np.zeros(0, np.int64)
+    encoded = column.combine_chunks()
+    found = index.get_indexer(encoded.dictionary.to_numpy(zero_copy_only=False)).astype(np.int64)
+    return found[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _quote_cells_of_part(path: str, transcripts: pd.Index, theme_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The cells (row in `transcripts` x len(theme_ids) + theme position) of one hits part with their distinct
+    passages (quotes), as `count_quotes` counts them."""
+    table = pq.read_table(path, columns=["transcript_id", "theme", "passage_start", "passage_end"],
+                          read_dictionary=["transcript_id", "theme"])
+    rows, numbers = _cell_positions(table, transcripts, theme_ids)
+    known = (rows >= 0) & (numbers >= 0)
+    passages = pd.DataFrame({"cell": rows[known] * len(theme_ids) + numbers[known],
+                             "start": table["passage_start"].to_numpy()[known],
+                             "end": table["passage_end"].to_numpy()[known]}).drop_duplicates()
+    return np.unique(passages["cell"].to_numpy(), return_counts=True)
 
 
 class HitsInParts:
@@ -121,13 +201,53 @@ class HitsInParts:
         self.parts, self.batches = parts, batches
         self._files = part_files(parts, "hits", batches)
 
-    def quote_counts(self, doc_of: pd.Series, theme_ids: list[str]) -> np.ndarray:
-        """transcripts x themes: distinct passages per cell (QUOTE_CELLS; `count_quotes` in memory)."""
+    def quote_counts(self, doc_of: pd.Series, theme_ids: list[str], *,
+                     mentions: Mentions | None = None) -> np.ndarray:
+        """transcripts x themes: distinct passages per cell (`count_quotes` in memory); with a search's
+        `mentions`, only the passages holding one (SQL: only the transcripts holding one are read). Without,
+        part by part on two threads: each transcript's hits are in one part, so are its distinct passages
+        (one DISTINCT over a million transcripts' 35 million hits spilled to disk and took DuckDB 14-37 s)."""
+        if mentions is not None:
+            return self._searched_quote_counts(doc_of, theme_ids, mentions)
+        key = cells_key(self.parts, "hits", self.batches, doc_of.index.to_numpy(), theme_ids)
+        cells = kept(self.parts, "quote-cells", key, lambda: self._count_quotes(doc_of, theme_ids))
         counts = np.zeros((len(doc_of), len(theme_ids)), np.int32)
-        with _connection(self.parts, self.batches, "hits", doc_of.index.to_numpy(), theme_ids) as sql:
-            cells = sql.execute(QUOTE_CELLS).fetchnumpy()
         counts[cells["doc"].astype(np.int64), cells["number"].astype(np.int64)] = cells["quotes"]
         return counts
+
+    def _count_quotes(self, doc_of: pd.Series, theme_ids: list[str]) -> dict[str, np.ndarray]:
+        counts = np.zeros(len(doc_of) * len(theme_ids), np.int32)
+        transcripts = pd.Index(doc_of.index.to_numpy())
+        transcripts.get_indexer(transcripts[:1])  # its hash table built here, once, not by two threads at once
+        with ThreadPoolExecutor(2) as pool:
+            for cells, quotes in pool.map(lambda path: _quote_cells_of_part(path, transcripts, theme_ids),
+                                          self._files):
+                counts[doc_of.to_numpy()[cells // len(theme_ids)] * len(theme_ids) + cells % len(theme_ids)] += quotes
+        some = np.flatnonzero(counts)
+        return {"doc": (some // len(theme_ids)).astype(np.int32), "number": (some % len(theme_ids)).astype(np.int16),
+                "quotes": counts[some]}
+
+    def _searched_quote_counts(self, doc_of: pd.Series, theme_ids: list[str], mentions: Mentions) -> np.ndarray:
+        counts = np.zeros((len(doc_of), len(theme_ids)), np.int32)
+        with _connection(self.parts, self.batches, "hits", doc_of.index.to_numpy(), theme_ids,
+                         docs=np.unique(mentions.docs)) as sql:
+            sql.register("mentions", _doc_table(mentions.docs, start=mentions.starts))
+            cells = sql.execute(SEARCHED_QUOTE_CELLS).fetchnumpy()
+        counts[cells["doc"].astype(np.int64), cells["number"].astype(np.int64)] = cells["quotes"]
+        return counts
+
+    def fuzziest_quotes(self, transcript_ids, theme_ids: list[str], cells: tuple[np.ndarray, np.ndarray], *,
+                        offset: int, limit: int, mentions: Mentions | None = None) -> pd.DataFrame:
+        """doc, theme, quote_start, quote_end of the quotes `offset` to `offset + limit` in the fuzziest-first
+        order, of the transcript x theme `cells` (docs, theme numbers) in view; with a search's `mentions`,
+        only the quotes holding one. The order is the whole corpus's, sorted by DuckDB over the parts."""
+        docs = np.unique(cells[0])
+        with _connection(self.parts, self.batches, "hits", transcript_ids, theme_ids, docs=docs) as sql:
+            sql.register("cells", _doc_table(cells[0], number=cells[1]))
+            if mentions is not None:
+                sql.register("mentions", _doc_table(mentions.docs, start=mentions.starts))
+            query = FUZZIEST_PAGE.format(quotes=QUOTES_OF_CELLS, holding="" if mentions is None else HOLDING_A_MENTION)
+            return sql.execute(query, {"limit": int(limit), "offset": int(offset)}).df()
 
     def of_docs(self, transcript_ids: np.ndarray, part_of: np.ndarray) -> pd.DataFrame:
         """Every hit of these transcripts (`part_of`: the batch holding each), in the corpus's order; only

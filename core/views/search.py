@@ -203,18 +203,45 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def view_of_search(found: Found, data: ViewData) -> tuple[np.ndarray, np.ndarray]:
-    """For the search filter: per transcript, did its participants say every term; per hit of `data.hits`,
-    does its quote (the hit's passage) hold a mention."""
+@dataclass(frozen=True)
+class Mentions:
+    """A search's mentions in the transcripts of a view, as sorted keys doc * SPAN + start (doc: the row of the
+    view's transcripts table): what decides whether a quote holds the search, for hits in memory or in parts."""
+
+    keys: np.ndarray
+
+    @property
+    def docs(self) -> np.ndarray:
+        return self.keys // SPAN
+
+    @property
+    def starts(self) -> np.ndarray:
+        return self.keys % SPAN
+
+    def in_passages(self, hits: pd.DataFrame) -> np.ndarray:
+        """Per hit (with `doc`, `passage_start`, `passage_end`): does its quote (the hit's passage) hold a
+        mention's start?"""
+        hit_docs = hits["doc"].to_numpy(np.int64) * SPAN
+        low = np.searchsorted(self.keys, hit_docs + hits["passage_start"].to_numpy(np.int64))
+        high = np.searchsorted(self.keys, hit_docs + hits["passage_end"].to_numpy(np.int64))
+        return high > low
+
+
+def mentions_in(found: Found, data: ViewData) -> tuple[np.ndarray, Mentions]:
+    """For the search filter: per transcript of `data`, did its participants say every term; and the
+    mentions in those transcripts."""
     docs = data.docs_of(found.matches["transcript_id"])
     held = docs >= 0
     searched = np.zeros(data.size, bool)
     searched[docs[held]] = True
-    mentions = np.sort(docs[held] * _SPAN + found.matches["start"].to_numpy(np.int64)[held])
-    hit_docs = data.hits["doc"].to_numpy(np.int64) * _SPAN
-    low = np.searchsorted(mentions, hit_docs + data.hits["passage_start"].to_numpy(np.int64))
-    high = np.searchsorted(mentions, hit_docs + data.hits["passage_end"].to_numpy(np.int64))
-    return searched, high > low
+    return searched, Mentions(np.sort(docs[held] * SPAN + found.matches["start"].to_numpy(np.int64)[held]))
 
 
-_SPAN = 1 << 40  # above any offset in one transcript: doc * _SPAN + offset orders mentions by doc, then offset
+def view_of_search(found: Found, data: ViewData) -> tuple[np.ndarray, np.ndarray]:
+    """For the search filter on hits in memory: per transcript, did its participants say every term; per hit
+    of `data.hits`, does its quote (the hit's passage) hold a mention."""
+    searched, mentions = mentions_in(found, data)
+    return searched, mentions.in_passages(data.hits)
+
+
+SPAN = 1 << 40  # above any offset in one transcript: doc * SPAN + offset orders mentions by doc, then offset

@@ -6,7 +6,7 @@ import html
 
 import streamlit as st
 
-from core.views.quotes import PAGED_SORTS, Span, quote_of, spoken_at
+from core.views.quotes import Span, quote_of, spoken_at
 from dashboard.frame import context
 from dashboard.frame import page as frame
 from dashboard.frame.passages import OPENED, quote_anchor, quote_html, scroll_to
@@ -49,8 +49,7 @@ else:
                                 key=seed("w_sel_occupation", view["sel_occupation"] or ALL),
                                 on_change=copy_selection, args=("sel_occupation",),
                                 format_func=lambda o: page.label(o) if o else "All matching occupations")
-    sorts = list(SORTS) if not page.snapshot.in_parts else list(PAGED_SORTS)  # a large corpus: pages read alone
-    sort_column.selectbox("Sort", sorts, key=seed("w_sort", view["sort"] if view["sort"] in sorts else sorts[0]),
+    sort_column.selectbox("Sort", list(SORTS), key=seed("w_sort", view["sort"]),
                           format_func=SORTS.get, on_change=copy_widget, args=("sort",))
 
 count, transcripts = page.snapshot.quote_count()  # the same quotes as the exports of this view

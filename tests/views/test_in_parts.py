@@ -1,6 +1,7 @@
 """A streamed run's view (its hits left in the parquet parts, matrices built by DuckDB, quotes read a page at a
-time) gives every number and every page of quotes the in-memory view gives, on a small corpus forced through
-the large path by option (`results=`, batches of 10 transcripts so pages span several parts)."""
+time) gives every number, every page of quotes (in every order, fuzziest first too) and every search the
+in-memory view gives, on a small corpus forced through the large path by option (`results=`, batches of 10
+transcripts so pages span several parts)."""
 from __future__ import annotations
 
 import numpy as np
@@ -35,8 +36,8 @@ def views(default_codebook, tmp_path_factory):
     try:
         paths = [ROOT / "data"]
         memory = analyse(paths, codebook=default_codebook, use_cache=False)
-        streamed = analyse(paths, codebook=default_codebook, use_cache=False,
-                           results=str(tmp_path_factory.mktemp("parts") / "p"))
+        streamed = analyse(paths, codebook=default_codebook, cache_dir=tmp_path_factory.mktemp("cache"),
+                           results=str(tmp_path_factory.mktemp("parts") / "p"))  # cached: its texts are searched
     finally:
         patch.undo()
     assert streamed.batches > 3
@@ -69,7 +70,7 @@ def test_every_aggregate_is_the_same(views, filters):
 
 
 @pytest.mark.parametrize("filters", FILTERS)
-@pytest.mark.parametrize("sort", PAGED_SORTS)
+@pytest.mark.parametrize("sort", [*PAGED_SORTS, "fuzziest"])
 def test_quote_counts_and_every_page_are_the_same(views, filters, sort):
     (analysis, memory), (streamed, parts) = views
     for theme, occupation in [(None, None), ("speed_productivity", None), (None, "it_software")]:
@@ -78,11 +79,38 @@ def test_quote_counts_and_every_page_are_the_same(views, filters, sort):
         table = small.quotes()
         assert len(table) or theme or occupation  # the whole view has quotes; a selection may have none
         assert large.quote_count() == small.quote_count() == (len(table), table["doc"].nunique())
-        pages = small.quote_page(1, 7)[2]
-        for number in sorted({1, 2, pages // 2, pages, pages + 3}):
-            expected, got = small.quote_page(number, 7), large.quote_page(number, 7)
-            assert got[1:] == expected[1:]
-            same_quotes(got[0], expected[0])
+        same_pages(small, large)
+
+
+def same_pages(small, large, size: int = 7) -> None:
+    pages = small.quote_page(1, size)[2]
+    for number in sorted({1, 2, pages // 2, pages, pages + 3}):
+        expected, got = small.quote_page(number, size), large.quote_page(number, size)
+        assert got[1:] == expected[1:]
+        same_quotes(got[0], expected[0])
+
+
+def test_fuzziest_first_leads_with_the_fuzziest_quotes_of_every_part(views):
+    _, (streamed, parts) = views
+    shown = snapshot(streamed, parts, Filters(), sort="fuzziest").quote_page(1, 20)[0]
+    similarities = shown["similarity"].tolist()
+    assert similarities == sorted(similarities) and similarities[0] < 100  # not one part's order
+    assert shown["transcript_id"].nunique() > 1
+
+
+@pytest.mark.parametrize("query", ["trust", '"double check"', "code review", "hallucinat*", "zzzqx"])
+@pytest.mark.parametrize("sort", ["transcript", "fuzziest", "theme"])
+def test_a_search_keeps_the_same_transcripts_and_quotes(views, query, sort):
+    (analysis, memory), (streamed, parts) = views
+    for theme in (None, "speed_productivity"):
+        small = snapshot(analysis, memory, Filters(search=query), theme=theme, sort=sort)
+        large = snapshot(streamed, parts, Filters(search=query), theme=theme, sort=sort)
+        np.testing.assert_array_equal(large.mask, small.mask)
+        table = small.quotes()
+        assert large.quote_count() == small.quote_count() == (len(table), table["doc"].nunique())
+        assert len(table) or theme or query == "zzzqx"
+        same_quotes(large.quotes(), table)
+        same_pages(small, large, size=3)
 
 
 def test_top_quotes_and_a_narrow_export_are_the_same(views, monkeypatch):
@@ -100,7 +128,4 @@ def test_what_makes_no_sense_at_scale_says_so(views, monkeypatch):
     monkeypatch.setattr(snapshots, "QUOTES_AT_ONCE", 10)
     with pytest.raises(UsageError, match="more than the 10 listed at once"):
         snapshot(streamed, parts, Filters()).quotes()
-    with pytest.raises(UsageError, match="search is not available"):
-        snapshot(streamed, parts, Filters(search="deadline"))
-    with pytest.raises(UsageError, match="cannot be sorted by fuzziest"):
-        snapshot(streamed, parts, Filters(), sort="fuzziest").quote_page(1, 20)
+
