@@ -139,15 +139,26 @@ def data_files(paths: Iterable[str | Path], report: LoadReport) -> list[Path]:
 
 def _folder_data_files(folder: Path, report: LoadReport) -> Iterator[Path]:
     for file in folder_files(folder, report):
-        if file.name.startswith("."):
-            continue
-        if formats.is_speakers_table(file):
-            yield file  # listed, so the cache sees it change; read by the transcripts beside it, never loaded
-        elif data_suffix(file) in LOADERS:
-            if file.name.lower() != "readme.md" and not _is_metadata(file):
+        if is_folder_input(file):
+            if not _is_metadata(file):
                 yield file
-        elif is_archive(file):
+        elif is_archive(file) and not file.name.startswith("."):
             archive_problem(file, report)
+
+
+def is_folder_input(file: Path) -> bool:
+    """Whether a run reads this file found in a data folder: a transcript or table of a loader's type, a
+    speakers table (listed with the data files, so the cache sees it change) or a metadata table; hidden
+    files (an editor's swap file) and README.md are not read."""
+    if file.name.startswith("."):
+        return False
+    return formats.is_speakers_table(file) or (data_suffix(file) in LOADERS and file.name.lower() != "readme.md")
+
+
+def folder_inputs(folder: Path) -> list[Path]:
+    """Every file of a data folder a run reads (its data, speakers and metadata tables), by one bounded walk
+    in walk order (its problems are reported by the reading). `core.engine.cache_keys.inputs_stamp` stamps them."""
+    return [file for file in folder_files(folder, LoadReport()) if is_folder_input(file)]
 
 
 def folder_metadata_files(folder: Path) -> list[Path]:
