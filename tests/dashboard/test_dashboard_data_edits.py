@@ -1,14 +1,13 @@
 """AppTest: a file edited inside the data folder while the dashboard runs (a transcript fixed, a metadata table
 corrected) shows in the numbers once the next check of the data is due, with a notice that they were rescored."""
-import os
 import re
 import sys
 import time
 
 import pytest
-from support import DATA, run_app
+from support import DATA, edit_keeping_size_and_mtime, run_app
 
-from dashboard.frame.loading import DATA_CHECK_ENV
+from dashboard.frame.loading import DATA_CHECK_ENV, data_check_interval
 
 WORDS = {  # id -> participant's words; "worry" (tests/data/tiny_codebook.yaml) is in t1 only
     "t1": "I fear misinformation.",
@@ -40,14 +39,6 @@ def open_overview(monkeypatch, tmp_path, folder):
 def matching(at) -> int:
     line = next(m.value for m in at.sidebar.markdown if "transcripts match" in m.value)
     return int(re.search(r"\*\*([\d,]+)\*\*", line).group(1).replace(",", ""))
-
-
-def edit_keeping_size_and_mtime(file, old: str, new: str) -> None:
-    """An edit that neither the size nor the modification time tells (only the inode's change time)."""
-    before = file.stat()
-    file.write_text(file.read_text().replace(old, new))
-    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert file.stat().st_size == before.st_size
 
 
 def rescored_notices(at) -> list[str]:
@@ -95,3 +86,18 @@ def test_an_editors_scratch_file_in_the_folder_rescores_nothing(open_overview, f
     at.run()
     assert not at.exception, at.exception
     assert matching(at) == 3 and not rescored_notices(at)
+
+
+@pytest.mark.parametrize(("setting", "cost", "interval"), [
+    (None, 0.003, 2.0),   # a small folder: the minimum
+    (None, 2.1, 21.0),    # 80,000 files under load: ten times the walk, a tenth of a core at most
+    ("0", 2.1, 0.0),      # set: on every run
+    ("30", 0.003, 30.0),
+    ("soon", 0.003, 2.0), ("nan", 0.003, 2.0), ("-1", 0.003, 2.0),  # a bad setting: the minimum
+])
+def test_the_check_interval_follows_the_walks_cost_unless_set(monkeypatch, setting, cost, interval):
+    if setting is None:
+        monkeypatch.delenv(DATA_CHECK_ENV, raising=False)
+    else:
+        monkeypatch.setenv(DATA_CHECK_ENV, setting)
+    assert data_check_interval(cost) == pytest.approx(interval)
