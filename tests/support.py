@@ -1,6 +1,7 @@
 """Paths and markers shared by the tests (imported as `support`, since every folder's conftest is `conftest`)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,12 @@ def race(scripts: list[str]) -> None:
     for child in children:
         _, errors = child.communicate(timeout=120)
         assert child.returncode == 0, errors
+
+
+def edit_keeping_size_and_mtime(file: Path, old: str, new: str) -> None:
+    """Replace `old` by `new` (as long) in `file` and set its modification time back: an edit that neither the
+    size nor the mtime tells, only the inode's change time (the adversarial case for a stamp of a file)."""
+    before = file.stat()
+    file.write_text(file.read_text().replace(old, new))
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert file.stat().st_size == before.st_size and file.stat().st_mtime_ns == before.st_mtime_ns

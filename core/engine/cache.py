@@ -25,6 +25,7 @@ from core.engine.cache_keys import (
     content_hash,
     digest,
     fingerprint,
+    inputs_stamp,
     package_versions,
     with_speakers_tables,
 )
@@ -43,8 +44,8 @@ from core.engine.transcript_store import TranscriptStore
 __all__ = ["CORE_ROOT", "ENGINE_PACKAGES", "ENV_CACHE_DIR", "RESULTS_FORMAT", "CacheUnwritable", "DamagedCache",
            "FileHashes", "FilesChanged", "FileStamps", "ShardTexts", "TranscriptStore", "Watch", "code_hash",
            "code_version", "complete_shards", "content_hash", "default_cache_dir", "digest", "finish_shards",
-           "fingerprint", "load_results", "load_shard", "load_streamed", "package_versions", "save_results",
-           "save_shard", "save_streamed", "shards_intact", "with_speakers_tables"]
+           "fingerprint", "inputs_stamp", "load_results", "load_shard", "load_streamed", "package_versions",
+           "save_results", "save_shard", "save_streamed", "shards_intact", "with_speakers_tables"]
 
 ENV_CACHE_DIR = "THEMESCOPE_CACHE"
 

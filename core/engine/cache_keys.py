@@ -20,7 +20,9 @@ from pathlib import Path
 
 from core.engine.lexicon import LEXICON_PACKAGES, installed_versions
 from core.files import write_atomically
+from core.ingest.batches import is_url
 from core.ingest.formats import SPEAKER_TABLES
+from core.ingest.loaders import folder_inputs
 
 # The packages whose code decides what is loaded, matched and scored. Views, sharing, the workbench and the CLI
 # only read results, so editing them must not throw away a large corpus's cache.
@@ -61,6 +63,21 @@ def with_speakers_tables(files: list[Path]) -> list[Path]:
     beside = [folder / name for folder in dict.fromkeys(file.parent for file in files) for name in SPEAKER_TABLES
               if (folder / name).is_file()]
     return list(dict.fromkeys([*files, *beside]))
+
+
+def inputs_stamp(paths: list[str], metadata: list[str] | None = None) -> str:
+    """A digest of the `fingerprint` of every file a run on local `paths` (and `metadata`) reads, found by the
+    loaders' own walk (`folder_inputs`: its depth, links and file types): it changes when one of them is
+    edited (even to the same size within one mtime tick), added or removed; no file's bytes are read. URLs
+    are left out (listing them costs a round trip to their store).
+
+        inputs_stamp(["data"])  # -> "5c1d0e..."; another value after `data/t1.txt` is edited
+    """
+    files: list[Path] = []
+    for path in (Path(p) for p in paths if not is_url(p)):
+        files += folder_inputs(path) if path.is_dir() else with_speakers_tables([path])
+    files += map(Path, metadata or [])
+    return digest([(str(file), fingerprint(file)) for file in files])
 
 
 def digest(*parts: object) -> str:

@@ -76,6 +76,19 @@ def is_transcript_file(file: Path) -> bool:
         and not is_metadata_table(file) and not formats.is_speakers_table(file)
 
 
+def is_folder_input(file: Path) -> bool:
+    """Whether a run reads this file found in a data folder: a transcript, a speakers table or a metadata
+    table; hidden files (an editor's swap file) and README.md are not read."""
+    return is_transcript_file(file) or (not file.name.startswith(".")
+                                        and (formats.is_speakers_table(file) or is_metadata_table(file)))
+
+
+def folder_inputs(folder: Path) -> list[Path]:
+    """Every file of a data folder a run reads (its data, speakers and metadata tables), by one bounded walk
+    in walk order (its problems are reported by the reading). `core.engine.cache_keys.inputs_stamp` stamps them."""
+    return [file for file in folder_files(folder, LoadReport()) if is_folder_input(file)]
+
+
 def read_transcripts(paths: Iterable[str | Path], report: LoadReport,
                      options: LoadOptions = LoadOptions()) -> Iterator[RawTranscript]:
     """Every transcript in the given files and folders; problems go to `report`.

@@ -94,13 +94,14 @@ def folder_files(root: Path, report: Report) -> Iterator[Path]:
         folders = []
         for entry in _entries(folder, report):
             path = Path(entry.path)
-            target = _link_target(path, top, report) if entry.is_symlink() else real / entry.name
-            if target is None:
+            link = entry.is_symlink()
+            target = _link_target(path, top, report) if link else None
+            if link and target is None:
                 continue
             if entry.is_file():
                 yield path
-            elif entry.is_dir():
-                folders.append((path, target))
+            elif entry.is_dir():  # only a folder needs its real path: one per file slowed a large walk
+                folders.append((path, target or real / entry.name))
         for path, target in reversed(folders):  # popped in name order
             if _enterable(path, target, depth + 1, ancestors, report):
                 stack.append((path, target, depth + 1, ancestors | {target}))

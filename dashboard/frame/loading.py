@@ -1,7 +1,9 @@
 """Loading the codebook and the analysis once per process, cached on hashable keys (never on a Path).
 
 A codebook that fails validation does not blank the dashboard: its problems are shown and the results of
-the last codebook that loaded from that file stay on screen.
+the last codebook that loaded from that file stay on screen. A data file edited, added or removed, even inside
+a data folder, is seen when the next check of the data is due (`data_stamps`) and the page says the numbers
+were rescored.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import gc
 import hashlib
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import streamlit as st
 
 from core import Analysis, Codebook, CodebookError, analyse, load_codebook
 from core.codebook.model import codebook_from_bytes
-from core.engine.cache import fingerprint
+from core.engine.cache import fingerprint, inputs_stamp
 from core.engine.executor import LocalProcesses
 from core.ingest.loaders import LoadOptions
 from core.views.filters import ViewData, prepare_analysis
@@ -86,10 +89,66 @@ def file_stamp(path: str) -> tuple[int, int]:
         return 0, 0
 
 
-def data_stamps(sources: Sources) -> tuple:
-    """Stamps of the data and metadata paths: a table edited, or a file added to or removed from a
-    folder, changes them (an edit inside a folder's file does not: restart the dashboard for that)."""
-    return tuple(file_stamp(p) for p in (*sources.data, *sources.metadata))
+# How often the data is walked for edits. Only a stat of every file read tells an edit inside a folder (a
+# folder's own mtime changes when a file is added, removed or renamed, never when one is edited in place),
+# and at 80,000 files that walk cost 2.1 s on a loaded machine (README Figures, benchmarks/folder_stamp_speed.py).
+# So one walk serves every session of the server for a while: at least MIN_DATA_CHECK_SECONDS, and ten times
+# what the last walk cost, so walking never takes more than a tenth of a core however large the folder is.
+# st.cache_data(ttl=...) would fix the interval when the module is imported: it can neither follow the walk's
+# cost nor be set by a test. THEMESCOPE_DATA_CHECK_SECONDS (0: on every run), read on every call, sets it instead.
+DATA_CHECK_ENV = "THEMESCOPE_DATA_CHECK_SECONDS"
+MIN_DATA_CHECK_SECONDS = 2.0
+DATA_CHECK_COST_FACTOR = 10
+
+
+@dataclass(frozen=True)
+class DataCheck:
+    """A stamp of the data (`inputs_stamp`), when it was taken (time.monotonic) and what taking it cost."""
+
+    stamp: str
+    taken: float
+    cost: float
+
+    def due(self, now: float) -> bool:
+        """Whether the data should be walked again."""
+        return now - self.taken >= data_check_interval(self.cost)
+
+
+def data_check_interval(cost: float) -> float:
+    """Seconds between two walks of the data, when the last cost `cost` seconds: DATA_CHECK_ENV when set."""
+    setting = os.environ.get(DATA_CHECK_ENV, "").strip()
+    try:
+        interval = float(setting) if setting else max(MIN_DATA_CHECK_SECONDS, DATA_CHECK_COST_FACTOR * cost)
+    except ValueError:  # a typo in a deployment's settings must not blank the dashboard
+        return MIN_DATA_CHECK_SECONDS
+    return interval if interval >= 0 else MIN_DATA_CHECK_SECONDS  # "nan" or negative: the minimum
+
+
+@st.cache_resource(show_spinner=False)
+def _data_checks() -> dict[Sources, DataCheck]:
+    """The last check of each set of sources, shared by every session of the server: one walk serves them all
+    (two sessions arriving together when one is due may both walk: the same stamp twice, never a wrong one)."""
+    return {}
+
+
+def data_stamps(sources: Sources) -> str:
+    """The stamp of every file the data and metadata paths hold (`core.engine.cache_keys.inputs_stamp`): a
+    file edited, even inside a folder and keeping its size, added or removed gives another one, seen by the
+    first run after the next check is due (see DATA_CHECK_ENV)."""
+    checks = _data_checks()
+    last, now = checks.get(sources), time.monotonic()
+    if last is None or last.due(now):
+        stamp = inputs_stamp(list(sources.data), list(sources.metadata))
+        last = checks[sources] = DataCheck(stamp, now, time.monotonic() - now)
+    return last.stamp
+
+
+def data_changed_since_last_run(stamp: str) -> bool:
+    """Whether this session's numbers came from other data on its last run (the data changed on disk and
+    they were scored again): the page says so rather than switching numbers silently."""
+    seen = st.session_state.get("_data_stamp")
+    st.session_state["_data_stamp"] = stamp
+    return seen is not None and seen != stamp
 
 
 def file_version(path: str) -> str:
@@ -169,9 +228,9 @@ def settled(cached):
 
 
 @st.cache_resource(show_spinner="Scoring the transcripts (cached after the first time)...", max_entries=4)
-def analysis_for(sources: Sources, stamps: tuple, codebook_hash: str, _codebook: Codebook) -> Analysis:
+def analysis_for(sources: Sources, stamp: str, codebook_hash: str, _codebook: Codebook) -> Analysis:
     """The analysis of the data with a codebook; keyed by the sources (paths and load options), their
-    `data_stamps` and the codebook's content hash (the engine's own disk cache then reuses whatever did not
+    `data_stamps` stamp and the codebook's content hash (the engine's own disk cache then reuses whatever did not
     change)."""
     return settled(analyse(list(sources.data), codebook=_codebook, metadata=list(sources.metadata) or None,
                            options=sources.options, cache_dir=sources.cache_dir, use_cache=sources.use_cache,

@@ -21,10 +21,13 @@ def run() -> context.PageContext:
         sidebar.codebook_problems(codebook_error, keeping=False)
         st.stop()
     try:
-        analysis = loading.analysis_for(sources, loading.data_stamps(sources), codebook.content_hash, codebook)
+        stamp = loading.data_stamps(sources)
+        analysis = loading.analysis_for(sources, stamp, codebook.content_hash, codebook)
     except ThemescopeError as error:
         errors.show_error(error, context="The data could not be loaded")
         st.stop()
+    if loading.data_changed_since_last_run(stamp):
+        st.info("**The data changed on disk:** the numbers are rescored.", icon=":material/sync:")
     if analysis.transcripts.empty:
         st.warning("**No transcripts were loaded.** Start the dashboard with `--data PATH` pointing at a "
                    "folder of `.txt`/`.md` transcripts or a `.csv`/`.jsonl`/`.parquet` table.",

@@ -4,7 +4,8 @@ tests/ingest; these are the inputs that were once missing)."""
 from __future__ import annotations
 
 import pandas as pd
-from support import DATA
+import pytest
+from support import DATA, edit_keeping_size_and_mtime
 
 from core import analyse
 from core.engine import cache_keys
@@ -59,3 +60,47 @@ def test_in_memory_and_streamed_runs_of_one_corpus_are_both_kept(tiny_codebook, 
     assert [run.cached for run in runs] == ["none", "shards", "results", "results"]
     assert runs[0].streamed and not runs[1].streamed
     pd.testing.assert_frame_equal(runs[0].hits, runs[1].hits)  # the first run's parts are still there
+
+
+# ---------------------------------------------------------------- inputs_stamp: what the dashboard watches
+@pytest.fixture
+def folder(tmp_path):
+    data = tmp_path / "data"
+    (data / "deeper").mkdir(parents=True)
+    (data / "deeper" / "t1.txt").write_text("User: my calendar is full of care.\n")
+    (data / "metadata.csv").write_text("transcript_id,region\nt1,EU\n")
+    return data
+
+
+@pytest.mark.parametrize(("file", "old", "new"), [("deeper/t1.txt", "care", "fear"),
+                                                  ("metadata.csv", "EU", "US")])
+def test_an_edit_inside_a_folder_changes_its_inputs_stamp(folder, file, old, new):
+    before = cache_keys.inputs_stamp([str(folder)])
+    edit_keeping_size_and_mtime(folder / file, old, new)
+    assert cache_keys.inputs_stamp([str(folder)]) != before
+
+
+@pytest.mark.parametrize("name", ["deeper/t2.md", "speakers.csv", "metadata_2.csv"])
+def test_a_file_a_run_reads_added_to_a_folder_changes_its_inputs_stamp(folder, name):
+    before = cache_keys.inputs_stamp([str(folder)])
+    (folder / name).write_text("transcript_id,region\n")
+    assert cache_keys.inputs_stamp([str(folder)]) != before
+
+
+@pytest.mark.parametrize("name", [".t1.txt.swp", "README.md", "notes.pdf", "deeper/.~lock.t1.txt#"])
+def test_files_no_run_reads_leave_the_inputs_stamp_alone(folder, name):
+    """An editor's swap file changes all the time while a transcript is open: it must not rescore anything."""
+    before = cache_keys.inputs_stamp([str(folder)])
+    (folder / name).write_text("scratch")
+    assert cache_keys.inputs_stamp([str(folder)]) == before
+
+
+def test_the_inputs_stamp_follows_a_table_its_speakers_and_a_metadata_file_given_alone(tmp_path):
+    (tmp_path / "call.srt").write_text(SRT)
+    (tmp_path / "meta.csv").write_text("transcript_id,region\ncall,EU\n")
+    stamps = [cache_keys.inputs_stamp([str(tmp_path / "call.srt")], [str(tmp_path / "meta.csv")])]
+    (tmp_path / "speakers.csv").write_text("speaker,role\nJane Doe,participant\n")
+    stamps.append(cache_keys.inputs_stamp([str(tmp_path / "call.srt")], [str(tmp_path / "meta.csv")]))
+    edit_keeping_size_and_mtime(tmp_path / "meta.csv", "EU", "US")
+    stamps.append(cache_keys.inputs_stamp([str(tmp_path / "call.srt")], [str(tmp_path / "meta.csv")]))
+    assert len(set(stamps)) == 3
