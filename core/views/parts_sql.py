@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from core.engine.parts import part_files
 from core.engine.results import Analysis, empty_hits
+from core.errors import ThemescopeError
 from core.views.aggregates import by_size, prevalence_table
 from core.views.kept_cells import cells_key, kept
 
@@ -96,13 +97,13 @@ class PartsSummary:
 
     def theme_prevalence(self) -> pd.DataFrame:
         """As `aggregates.theme_prevalence(analysis.transcripts, analysis.themes)`."""
-        counts = self.sql.execute(THEME_COUNTS).df()
+        counts = _run(self.sql, THEME_COUNTS, what="counting the themes").df()
         return prevalence_table(counts["theme"].to_list(), len(self.analysis.transcripts),
                                 counts["present"].to_numpy(), counts["hits"].to_numpy())
 
     def prevalence_by_occupation(self) -> pd.DataFrame:
         """As `aggregates.prevalence_by_occupation(analysis.transcripts, analysis.themes)`."""
-        shares = self.sql.execute(OCCUPATION_SHARES).df()
+        shares = _run(self.sql, OCCUPATION_SHARES, what="the occupation x theme table").df()
         table = shares.pivot(index="occupation", columns="theme", values="share")
         scored = set(table.columns)
         table = table[[theme.id for theme in self.analysis.codebook.themes if theme.id in scored]]
@@ -126,6 +127,21 @@ def _settings() -> dict:
     the working folder: a dashboard started in a project would fill the project with gigabytes)."""
     return {"memory_limit": MEMORY_LIMIT, "threads": 2,
             "temp_directory": str(Path(tempfile.gettempdir()) / "themescope-duckdb")}
+
+
+def _run(sql, query: str, parameters: dict | None = None, *, what: str = "this view"):
+    """`sql.execute`, with DuckDB running out of memory or of disk to spill to reported as what it is, a limit
+    of this machine for a view this large (a ThemescopeError naming where it spills and what to do), not as a
+    bug: ordering every quote of a million transcripts fuzziest first can need gigabytes of temporary disk."""
+    import duckdb
+
+    try:
+        return sql.execute(query, parameters)
+    except (duckdb.OutOfMemoryException, duckdb.IOException) as error:
+        reason = str(error).splitlines()[0]
+        raise ThemescopeError(f"{what} needs more memory or temporary disk than this machine has ({reason})",
+                              hint="narrow the view (an occupation, a theme, a search or a higher minimum) and "
+                                   f"try again, or free disk space in {_settings()['temp_directory']}") from None
 
 
 def _connection(parts: str, batches: int, table: str, transcript_ids, theme_ids: list[str], *,
@@ -154,7 +170,7 @@ def theme_cells(parts: str, batches: int, transcript_ids, theme_ids: list[str]) 
     matrices from. Kept beside the parts (`core.views.kept_cells`): a new server reads them back."""
     def query() -> dict[str, np.ndarray]:
         with _connection(parts, batches, "themes", transcript_ids, theme_ids) as sql:
-            cells = sql.execute(THEME_CELLS).fetchnumpy()
+            cells = _run(sql, THEME_CELLS, what="building the view's transcripts x themes tables").fetchnumpy()
         some = (cells["hits"] > 0) | (cells["present"] > 0)  # the matrices are zero elsewhere
         return {"doc": cells["doc"][some].astype(np.int32), "number": cells["number"][some].astype(np.int16),
                 "hits": cells["hits"][some].astype(np.int32), "present": cells["present"][some].astype(bool)}
@@ -232,7 +248,7 @@ class HitsInParts:
         with _connection(self.parts, self.batches, "hits", doc_of.index.to_numpy(), theme_ids,
                          docs=np.unique(mentions.docs)) as sql:
             sql.register("mentions", _doc_table(mentions.docs, start=mentions.starts))
-            cells = sql.execute(SEARCHED_QUOTE_CELLS).fetchnumpy()
+            cells = _run(sql, SEARCHED_QUOTE_CELLS, what="counting the quotes that hold the search").fetchnumpy()
         counts[cells["doc"].astype(np.int64), cells["number"].astype(np.int64)] = cells["quotes"]
         return counts
 
@@ -247,7 +263,8 @@ class HitsInParts:
             if mentions is not None:
                 sql.register("mentions", _doc_table(mentions.docs, start=mentions.starts))
             query = FUZZIEST_PAGE.format(quotes=QUOTES_OF_CELLS, holding="" if mentions is None else HOLDING_A_MENTION)
-            return sql.execute(query, {"limit": int(limit), "offset": int(offset)}).df()
+            return _run(sql, query, {"limit": int(limit), "offset": int(offset)},
+                        what="ordering the quotes in view fuzziest first").df()
 
     def of_docs(self, transcript_ids: np.ndarray, part_of: np.ndarray) -> pd.DataFrame:
         """Every hit of these transcripts (`part_of`: the batch holding each), in the corpus's order; only

@@ -11,7 +11,8 @@ from support import ROOT
 
 from core import analyse
 from core.engine import pipeline
-from core.errors import UsageError
+from core.errors import ThemescopeError, UsageError
+from core.views import parts_sql
 from core.views import snapshot as snapshots
 from core.views.aggregates import cooccurrence, headline, occupation_theme, prevalence
 from core.views.filters import Filters, prepare_analysis
@@ -121,6 +122,16 @@ def test_top_quotes_and_a_narrow_export_are_the_same(views, monkeypatch):
         same_quotes(large.top_quotes(theme, 3), small.top_quotes(theme, 3))
     narrow = Filters(occupations=("education",))
     same_quotes(snapshot(streamed, parts, narrow).quotes(), snapshot(analysis, memory, narrow).quotes())
+
+
+def test_a_view_beyond_this_machines_memory_and_disk_says_what_to_do(views, monkeypatch, tmp_path):
+    """DuckDB really runs out (a 2 MB memory limit, 1 KB of temporary disk): a message with a fix, not a bug."""
+    _, (streamed, parts) = views
+    tight = {"memory_limit": "2MB", "threads": 1, "temp_directory": str(tmp_path), "max_temp_directory_size": "1KB"}
+    monkeypatch.setattr(parts_sql, "_settings", lambda: tight)
+    with pytest.raises(ThemescopeError, match="ordering the quotes in view fuzziest first needs more memory") as error:
+        snapshot(streamed, parts, Filters(), sort="fuzziest").quote_page(1, 20)
+    assert "narrow the view" in error.value.hint and str(tmp_path) in error.value.hint
 
 
 def test_what_makes_no_sense_at_scale_says_so(views, monkeypatch):
