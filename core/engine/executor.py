@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import types
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -144,8 +145,15 @@ class DaskCluster:
             return self._client
 
     def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
+        """`function` (a scorer holding the whole codebook, ~300 KB pickled) is sent to every worker once; each
+        task then carries only its item and a reference to it. Sent with every task, it was pickled here,
+        unpickled and pickled again by the scheduler and named through its repr: a core's worth of this
+        process's time beside two workers."""
         client = self._started()
-        return in_order(lambda item: client.submit(function, item, pure=False), items, 2 * self.workers)
+        [shared] = client.scatter([function], broadcast=True, hash=False)
+        name = f"{type(function).__name__.lower()}-"
+        return in_order(lambda item: client.submit(applied, shared, item, key=name + uuid.uuid4().hex), items,
+                        2 * self.workers)
 
     def close(self) -> None:
         with self._lock:
@@ -159,6 +167,11 @@ class DaskCluster:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def applied(function: Callable[[Item], Result], item: Item) -> Result:
+    """function(item), for an executor that sends the function apart from the items."""
+    return function(item)
 
 
 def in_order(submit: Callable[[Item], Future], items: Iterable[Item], in_flight: int) -> Iterator:

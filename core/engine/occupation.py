@@ -113,16 +113,23 @@ def titles_index(titles: JobTitles) -> TitleIndex:
     return TitleIndex(groups, max(map(len, groups), default=1), opening)
 
 
-def phrase_words(text: str, offset: int = 0) -> tuple[tuple[str, ...], list[tuple[int, int]]]:
-    """The lexicon words of `text` and their character spans (+ offset). "IT" in capitals is the trade,
-    not the pronoun, so it gets its own key."""
+def phrase_words(text: str, offset: int = 0,
+                 limit: int | None = None) -> tuple[tuple[str, ...], list[tuple[int, int]]]:
+    """The lexicon words of `text` and their character spans (+ offset), the first `limit` of them (all
+    when None). "IT" in capitals is the trade, not the pronoun, so it gets its own key.
+
+    >>> phrase_words("I am a registered nurse in IT", offset=100, limit=3)
+    (('i', 'am', 'registered'), [(100, 101), (102, 104), (107, 117)])
+    """
     keys, spans = [], []
     for match in WORD.finditer(text):
         key = lexicon_key(match.group())
         if key is not None:
             keys.append(key)
-            spans.append((match.start() + offset, match.end() + offset))
-    return tuple(keys), spans
+            spans.append(match.span())
+            if len(keys) == limit:
+                break  # a clause's title is in its first few words: the rest is never read
+    return tuple(keys), [(start + offset, end + offset) for start, end in spans]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -153,8 +160,7 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
     limit = min(limit, start + 160)
     end_match = CLAUSE_END.search(text, start, limit)
     clause = text[start:end_match.start() if end_match else limit]
-    keys, spans = phrase_words(clause, start)
-    keys, spans = keys[:CLAUSE_WORDS], spans[:CLAUSE_WORDS]
+    keys, spans = phrase_words(clause, start, CLAUSE_WORDS)
     kept = [i for i, k in enumerate(keys) if k not in MODIFIERS or i == len(keys) - 1]
     keys, spans = tuple(keys[i] for i in kept), [spans[i] for i in kept]
     segment = list(itertools.accumulate(k in SEGMENT_WORDS and i > 0 for i, k in enumerate(keys)))

@@ -127,14 +127,30 @@ def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _sentence_end(kind: np.ndarray, run_start: np.ndarray, run_end: np.ndarray) -> np.ndarray:
     """Which white-space runs end a sentence: punctuation, then closing quotes or brackets, right before
-    the run; or two line breaks in it. (Each step looks only at runs: a pass over every character costs.)"""
-    before = run_start - 1
-    closing_start, closing_end = _runs(kind == _CLOSING)
-    closed = _picked(kind, before) == _CLOSING  # step back over the closing quotes and brackets
-    before[closed] = closing_start[np.searchsorted(closing_end, run_start[closed])] - 1
+    the run; or two line breaks in it. (Each step looks only at runs or line breaks: a pass over every
+    character, or a search per run, costs several times more.)"""
+    before = _before_closing(kind, run_start)
     stopped = (before >= 0) & (_picked(kind, before) == _STOP)
-    newlines = np.flatnonzero(kind == _NEWLINE)
-    return stopped | (np.searchsorted(newlines, run_end) - np.searchsorted(newlines, run_start) >= 2)
+    newlines = np.flatnonzero(kind == _NEWLINE)  # every line break is inside one white-space run
+    breaks = np.bincount(np.searchsorted(run_start, newlines, side="right") - 1, minlength=len(run_start))
+    return stopped | (breaks >= 2)
+
+
+def _before_closing(kind: np.ndarray, run_start: np.ndarray, steps: int = 8) -> np.ndarray:
+    """The position before each run, stepped back over the closing quotes and brackets right before it:
+    one step at a time for the few runs that have any, and, for a longer row of them, from the runs of
+    closing characters (a pass over every character, needed only then)."""
+    before = run_start - 1
+    closed = np.flatnonzero(_picked(kind, before) == _CLOSING)
+    for _ in range(steps):
+        if not len(closed):
+            return before
+        before[closed] -= 1
+        closed = closed[_picked(kind, before[closed]) == _CLOSING]
+    if len(closed):
+        closing_start, closing_end = _runs(kind == _CLOSING)
+        before[closed] = closing_start[np.searchsorted(closing_end, run_start[closed])] - 1
+    return before
 
 
 def _trimmed_bounds(run_start: np.ndarray, run_end: np.ndarray, begins: np.ndarray,

@@ -7,6 +7,7 @@ machines, and the results concatenated.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -36,40 +37,81 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> A
     located = locate_matches(shard, index, find_matches(shard, index, matcher))
     settings = index.codebook.settings
     theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
-    theme_hits, cancelled = _split_negated(theme_hits, shard, index)
+    theme_hits, cancelled, reasons = _split_negated(theme_hits, shard, index)
     words = np.sum([shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope]], axis=0)
-    return Analysis(index.codebook, transcripts=_transcript_rows(shard, index, occupation_hits(shard, located, index)),
+    occupation = occupation_evidence(shard, located, index)
+    return Analysis(index.codebook, transcripts=_transcript_rows(shard, index, occupation),
                     themes=_theme_rows(shard, index, theme_hits, words), hits=_hit_rows(shard, index, theme_hits),
-                    cancelled=_cancelled_rows(shard, index, cancelled))
+                    cancelled=_cancelled_rows(shard, index, cancelled, reasons))
 
 
-def occupation_hits(shard: Shard, located: pd.DataFrame, index: TermIndex) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Located:
+    """Matches placed in their shard, one array per column (row i of every array is match i): transcript,
+    turn, role, kind, code (a number into `code_names`), entry, first and last token, character span and
+    similarity. Arrays rather than a DataFrame: scoring filters them a dozen times per shard."""
+
+    doc: np.ndarray
+    turn: np.ndarray
+    role: np.ndarray
+    kind: np.ndarray
+    code: np.ndarray
+    entry: np.ndarray
+    token: np.ndarray
+    end_token: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    similarity: np.ndarray
+    code_names: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def rows(self, picked: np.ndarray) -> Located:
+        """The matches at `picked` (positions or a boolean mask), in that order."""
+        if picked.dtype == bool:
+            picked = np.flatnonzero(picked)  # once, not a boolean selection per array
+        return replace(self, **{name: getattr(self, name).take(picked) for name in _LOCATED_ARRAYS})
+
+    def frame(self) -> pd.DataFrame:
+        """As a table, the code as a categorical of the code names (for the workbench's term report)."""
+        columns = {name: getattr(self, name) for name in _LOCATED_ARRAYS}
+        columns["code"] = pd.Categorical.from_codes(self.code, list(self.code_names))
+        return pd.DataFrame(columns)
+
+
+_LOCATED_ARRAYS = ("doc", "turn", "role", "kind", "code", "entry", "token", "end_token", "start", "end", "similarity")
+
+
+def occupation_evidence(shard: Shard, located: Located, index: TermIndex) -> Located:
     """The matches that count as evidence of an occupation: occupation terms in the participant's first
     turns, less exclusions and overlaps, at most `max_hits_per_term` of each term per transcript. The one
-    rule: scoring decides occupations from these, and the term report counts these."""
+    rule: scoring decides occupations from these, and the term report counts these (`occupation_hits`)."""
     settings = index.codebook.settings
-    evidence = occupation_window(shard, located, settings.occupation_first_turns)
+    evidence = located.rows(in_occupation_window(shard, located.turn, settings.occupation_first_turns))
     hits = keep_scope(evidence, index, OCCUPATION, EXCLUDE_OCCUPATION, ("participant",))
-    return cap_per_term(hits, settings.occupation_max_hits_per_term)
+    return hits.rows(first_per_term(hits.doc, hits.entry, settings.occupation_max_hits_per_term))
 
 
-def locate_matches(shard: Shard, index: TermIndex, matches: pd.DataFrame) -> pd.DataFrame:
-    """Add to each match its transcript, turn, role, code, term, weight and character span."""
-    entries = index.entries
+def occupation_hits(shard: Shard, located: Located, index: TermIndex) -> pd.DataFrame:
+    """`occupation_evidence` as a table (code categorical; doc, entry, start, end, similarity...)."""
+    return occupation_evidence(shard, located, index).frame()
+
+
+def locate_matches(shard: Shard, index: TermIndex, matches: pd.DataFrame) -> Located:
+    """Place each match (`find_matches`) in its transcript and turn, with its role, code, term and span."""
     entry = matches["entry"].to_numpy()
     token = matches["token"].to_numpy()
     last = token + matches["length"].to_numpy() - 1
     turn = np.searchsorted(shard.turn_token_start, token, side="right") - 1
-    word_length = shard.word_length
-    return pd.DataFrame({
-        "doc": shard.turn_doc[turn], "turn": turn, "role": shard.turn_role[turn],
-        "kind": np.array([e.kind for e in entries], np.int8)[entry] if len(entry) else np.zeros(0, np.int8),
-        "code": pd.Categorical.from_codes(_code_numbers(index)[entry], _code_names(index))
-        if len(entry) else pd.Categorical([], _code_names(index)),
-        "entry": entry, "token": token, "end_token": last,
-        "start": shard.token_start[token], "end": shard.token_start[last] + word_length[shard.token_word[last]],
-        "similarity": matches["similarity"].to_numpy().round(1),
-    })
+    kinds = np.array([e.kind for e in index.entries], np.int8)
+    return Located(
+        doc=shard.turn_doc[turn], turn=turn, role=shard.turn_role[turn],
+        kind=kinds[entry] if len(entry) else np.zeros(0, np.int8),
+        code=_code_numbers(index)[entry] if len(entry) else np.zeros(0, np.int64), entry=entry, token=token,
+        end_token=last, start=shard.token_start[token],
+        end=shard.token_start[last] + shard.word_length[shard.token_word[last]],
+        similarity=matches["similarity"].to_numpy().round(1), code_names=tuple(_code_names(index)))
 
 
 def _code_names(index: TermIndex) -> list[str]:
@@ -81,74 +123,76 @@ def _code_numbers(index: TermIndex) -> np.ndarray:
     return np.array([numbers[e.code] for e in index.entries], dtype=np.int64)
 
 
-def keep_scope(located: pd.DataFrame, index: TermIndex, kind: int, exclude_kind: int,
-                roles: tuple[str, ...]) -> pd.DataFrame:
+def keep_scope(located: Located, index: TermIndex, kind: int, exclude_kind: int,
+               roles: tuple[str, ...]) -> Located:
     """Matches of one kind in turns of the given roles, less excluded and overlapping ones."""
-    in_roles = located["role"].isin([ROLE_CODES[r] for r in roles])
-    hits = located[in_roles & (located["kind"] == kind)]
-    exclusions = located[in_roles & (located["kind"] == exclude_kind)]
-    if len(exclusions):
-        hits = _drop_excluded(hits, exclusions)
-    return _drop_overlaps(hits, index)
+    in_roles = np.isin(located.role, [ROLE_CODES[r] for r in roles])
+    hits = located.rows(in_roles & (located.kind == kind))
+    exclusions = located.rows(in_roles & (located.kind == exclude_kind))
+    if len(exclusions) and len(hits):
+        hits = hits.rows(~_excluded(hits.code, hits.token, hits.end_token, exclusions))
+    if not len(hits):
+        return hits
+    return hits.rows(_overlap_survivors(hits.code, hits.token, hits.end_token, _weight_ranks(index)[hits.entry]))
 
 
-def _drop_excluded(hits: pd.DataFrame, exclusions: pd.DataFrame) -> pd.DataFrame:
-    """A hit that overlaps an exclusion phrase of the same code does not count ("trust fund").
-
-    Positions are made unique per code (code * stride + token), so one sorted pass finds, for each hit, the
-    exclusions of its code starting at or before its end, and whether the furthest of them reaches it."""
-    stride = int(max(hits["end_token"].max(), exclusions["end_token"].max())) + 2
-    x_code = exclusions["code"].cat.codes.to_numpy().astype(np.int64)
-    x_start = x_code * stride + exclusions["token"].to_numpy()
+def _excluded(code: np.ndarray, token: np.ndarray, end_token: np.ndarray, exclusions: Located) -> np.ndarray:
+    """Whether each hit (code, first and last token) overlaps an exclusion phrase of the same code ("trust
+    fund"). Positions are made unique per code (code * stride + token), so one sorted pass finds, for each
+    hit, the exclusions of its code starting at or before its end, and whether the furthest of them reaches it."""
+    stride = int(max(end_token.max(), exclusions.end_token.max())) + 2
+    x_code = exclusions.code.astype(np.int64)
+    x_start = x_code * stride + exclusions.token
     order = np.argsort(x_start, kind="stable")
     x_start = x_start[order]
-    x_reach = np.maximum.accumulate((x_code * stride + exclusions["end_token"].to_numpy())[order])
-    h_code = hits["code"].cat.codes.to_numpy().astype(np.int64) * stride
-    last = np.searchsorted(x_start, h_code + hits["end_token"].to_numpy(), side="right") - 1
-    covered = (last >= 0) & (x_reach[np.maximum(last, 0)] >= h_code + hits["token"].to_numpy())
-    return hits[~covered]
+    x_reach = np.maximum.accumulate((x_code * stride + exclusions.end_token)[order])
+    h_code = code.astype(np.int64) * stride
+    last = np.searchsorted(x_start, h_code + end_token, side="right") - 1
+    return (last >= 0) & (x_reach[np.maximum(last, 0)] >= h_code + token)
 
 
-def _drop_overlaps(hits: pd.DataFrame, index: TermIndex) -> pd.DataFrame:
-    """Within a code, overlapping hits count once: the earliest, then the longest, then the weightiest wins."""
-    if hits.empty:
-        return hits
-    token, end = hits["token"].to_numpy(), hits["end_token"].to_numpy()
-    code = hits["code"].cat.codes.to_numpy().astype(np.int64)
-    order = np.lexsort((-_term_weights(index, hits), token - end, token, code))
+def _overlap_survivors(code: np.ndarray, token: np.ndarray, end: np.ndarray, lighter: np.ndarray) -> np.ndarray:
+    """Positions of the hits kept, in text order: within a code, overlapping hits count once: the earliest,
+    then the longest, then the weightiest wins (`lighter`: 0 for the heaviest weight, 1 for the next...)."""
+    code = code.astype(np.int64)
     stride = int(end.max()) + 2  # codes apart: one running maximum serves every code
+    span = end - token
+    longest = int(span.max()) + 1
+    # one int64 key sorts by code, start, longer, heavier (a stable sort of one key beats a lexsort of four)
+    key = ((code * stride + token) * longest + (longest - 1 - span)) * (int(lighter.max()) + 1) + lighter
+    order = np.argsort(key, kind="stable")
     start_key, end_key = (code * stride + token)[order], (code * stride + end)[order]
     reach_before = np.concatenate(([-1], np.maximum.accumulate(end_key)[:-1]))
     kept = order[start_key > reach_before]
-    return hits.iloc[kept[np.lexsort((code[kept], token[kept]))]]  # back in text order
+    return kept[np.argsort(token[kept] * (int(code.max()) + 1) + code[kept], kind="stable")]  # back in text order
 
 
-def _split_negated(hits: pd.DataFrame, shard: Shard, index: TermIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """For themes with `negation: true`: the hits that count, and those a negator or hedge in the same
-    clause cancels ("I'm not worried about my job"), with a `reason` column (rules: core/engine/negation.py)."""
+def _split_negated(hits: Located, shard: Shard, index: TermIndex) -> tuple[Located, Located, list[str]]:
+    """For themes with `negation: true`: the hits that count, those a negator or hedge in the same clause
+    cancels ("I'm not worried about my job"), and why each was cancelled (rules: core/engine/negation.py)."""
     negating = [t.id for t in index.codebook.themes if t.negation]
     settings = index.codebook.settings
-    if hits.empty or not negating or not (settings.negators or settings.hedges):
-        return hits, hits.iloc[:0].assign(reason=pd.Series(dtype="str"))
+    if not len(hits) or not negating or not (settings.negators or settings.hedges):
+        return hits, hits.rows(np.zeros(0, np.int64)), []
     rules = NegationRules(frozenset(settings.negators), settings.hedges)
+    negating_code = np.isin(np.array(hits.code_names, dtype=object), negating)
     suspects = np.flatnonzero(_near_a_canceller(hits, shard, rules, settings.negation_window)
-                              & hits["code"].isin(negating).to_numpy())
-    places = zip(*(hits[column].to_numpy()[suspects].tolist() for column in ("doc", "turn", "token")))
+                              & negating_code[hits.code])
+    places = zip(hits.doc[suspects].tolist(), hits.turn[suspects].tolist(), hits.token[suspects].tolist())
     reasons = [_cancel_reason(shard, rules, settings.negation_window, doc, turn, token) for doc, turn, token in places]
     cancelled = np.zeros(len(hits), dtype=bool)
     cancelled[suspects[[r is not None for r in reasons]]] = True
-    why = pd.Series([r for r in reasons if r is not None], dtype="str")
-    return hits[~cancelled], hits[cancelled].assign(reason=why.to_numpy())
+    return hits.rows(~cancelled), hits.rows(cancelled), [r for r in reasons if r is not None]
 
 
-def _near_a_canceller(hits: pd.DataFrame, shard: Shard, rules: NegationRules, window: int) -> np.ndarray:
+def _near_a_canceller(hits: Located, shard: Shard, rules: NegationRules, window: int) -> np.ndarray:
     """Whether a negator or a hedge's first word stands within `window` words before each hit in its turn:
     a vectorised sieve, so the clause rules run in Python only on the few hits that need them."""
     # a hedge holding a negator ("would not say") is found by its negator, which stands nearer the hit
     starters = rules.negators | {hedge[0] for hedge in rules.hedges if not rules.negators.intersection(hedge)}
     starter_word = np.array([word in starters for word in shard.vocab])  # per word id, not per token
-    token = hits["token"].to_numpy()
-    turn_first = shard.turn_token_start[hits["turn"].to_numpy()]
+    token = hits.token
+    turn_first = shard.turn_token_start[hits.turn]
     near = np.zeros(len(hits), dtype=bool)
     for back in range(1, window + 1):
         before = token - back
@@ -167,36 +211,50 @@ def _cancel_reason(shard: Shard, rules: NegationRules, window: int, doc: int, tu
     return rules.cancelled_by([shard.vocab[w] for w in word_ids[:-1]], gaps, shard.vocab[word_ids[-1]])
 
 
-def cap_per_term(hits: pd.DataFrame, cap: int) -> pd.DataFrame:
-    """At most `cap` hits of each term per transcript, so one word said ten times cannot outvote a job
-    title said once."""
-    if hits.empty:
-        return hits
-    return hits[hits.groupby(["doc", "entry"]).cumcount().to_numpy() < cap]
+def first_per_term(doc: np.ndarray, entry: np.ndarray, cap: int) -> np.ndarray:
+    """Whether each hit is among the first `cap` of its term in its transcript (in row order), so one word
+    said ten times cannot outvote a job title said once."""
+    if not len(doc):
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((entry, doc))  # stable: row order within each (transcript, term)
+    key_doc, key_entry = doc[order], entry[order]
+    new_group = np.ones(len(order), dtype=bool)
+    new_group[1:] = (key_doc[1:] != key_doc[:-1]) | (key_entry[1:] != key_entry[:-1])
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(order)), 0))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - group_start
+    return rank < cap
 
 
-def occupation_window(shard: Shard, located: pd.DataFrame, first_turns: int) -> pd.DataFrame:
-    """Matches in the participant's first `first_turns` turns, where people say what they do."""
+def in_occupation_window(shard: Shard, turns: np.ndarray, first_turns: int) -> np.ndarray:
+    """Whether each of `turns` is one of the participant's first `first_turns` turns, where people say
+    what they do."""
     participant = shard.turn_role == ROLE_CODES["participant"]
     ordinal = np.zeros(len(shard.turn_role), dtype=np.int64)
     docs = shard.turn_doc[participant]  # turns are in transcript order: count within each run of a doc
     ordinal[participant] = np.arange(len(docs)) - np.searchsorted(docs, docs)
-    in_window = participant[located["turn"]] & (ordinal[located["turn"]] < first_turns)
-    return located[in_window]
+    return participant[turns] & (ordinal[turns] < first_turns)
 
 
-def _term_weights(index: TermIndex, hits: pd.DataFrame) -> np.ndarray:
+def _weight_ranks(index: TermIndex) -> np.ndarray:
+    """Per entry, the rank of its term's weight among the codebook's weights, heaviest first (0)."""
     weights = np.array([e.term.weight for e in index.entries] or [1.0])
-    return weights[hits["entry"].to_numpy()] if len(hits) else np.zeros(0)
+    return np.unique(-weights, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
-def _theme_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame, words: np.ndarray) -> pd.DataFrame:
+def _term_weights(index: TermIndex, entry: np.ndarray) -> np.ndarray:
+    weights = np.array([e.term.weight for e in index.entries] or [1.0])
+    return weights[entry] if len(entry) else np.zeros(0)
+
+
+def _theme_rows(shard: Shard, index: TermIndex, hits: Located, words: np.ndarray) -> pd.DataFrame:
     themes = index.codebook.themes
     theme_number = {t.id: i for i, t in enumerate(themes)}
     n_docs, n_themes = len(shard), len(themes)
-    cell = hits["doc"].to_numpy() * n_themes + hits["code"].map(theme_number).to_numpy(dtype=np.int64)
+    theme_of_code = np.array([theme_number.get(name, -1) for name in hits.code_names] or [0], dtype=np.int64)
+    cell = hits.doc.astype(np.int64) * n_themes + theme_of_code[hits.code]
     counts = np.bincount(cell, minlength=n_docs * n_themes).reshape(n_docs, n_themes)
-    weighted = np.bincount(cell, weights=_term_weights(index, hits), minlength=n_docs * n_themes)
+    weighted = np.bincount(cell, weights=_term_weights(index, hits.entry), minlength=n_docs * n_themes)
     theme_weight = np.array([t.weight for t in themes])
     score = weighted.reshape(n_docs, n_themes) * theme_weight
     default_min = index.codebook.settings.min_hits
@@ -209,29 +267,28 @@ def _theme_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame, words: np.nd
         "present": (score >= min_hits - 1e-9).ravel().astype(np.int8)})
 
 
-def _cancelled_rows(shard: Shard, index: TermIndex, cancelled: pd.DataFrame) -> pd.DataFrame:
+def _cancelled_rows(shard: Shard, index: TermIndex, cancelled: Located, reasons: list[str]) -> pd.DataFrame:
     """The cancelled hits as hit rows with the reason each was cancelled."""
-    if cancelled.empty:
+    if not len(cancelled):
         return empty_cancelled()
-    return _hit_rows(shard, index, cancelled).assign(reason=pd.array(cancelled["reason"].to_numpy(), dtype="str"))
+    return _hit_rows(shard, index, cancelled).assign(reason=pd.array(pa.array(reasons, pa.string()), dtype="str"))
 
 
-def _hit_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:
-    if hits.empty:
+def _hit_rows(shard: Shard, index: TermIndex, hits: Located) -> pd.DataFrame:
+    if not len(hits):
         return empty_hits()
-    docs, starts, ends = hits["doc"].to_numpy(), hits["start"].to_numpy(), hits["end"].to_numpy()
-    turns, texts = hits["turn"].to_numpy(), shard.texts
+    docs, starts, ends, turns, texts = hits.doc, hits.start, hits.end, hits.turn, shard.texts
     passage_start, passage_end = shard_passages(texts, shard.turn_doc, shard.turn_start, shard.turn_end, turns,
                                                 starts, ends)
     return pd.DataFrame({
         "transcript_id": _text_column(shard.ids, docs),
         "turn": shard.turn_number[turns],
-        "speaker": _text_column([ROLE_NAMES[code] for code in sorted(ROLE_NAMES)], hits["role"].to_numpy()),
-        "theme": _text_column(list(hits["code"].cat.categories), hits["code"].cat.codes.to_numpy()),
-        "term": _text_column([e.term.text for e in index.entries], hits["entry"].to_numpy()),
+        "speaker": _text_column([ROLE_NAMES[code] for code in sorted(ROLE_NAMES)], hits.role),
+        "theme": _text_column(list(hits.code_names), hits.code),
+        "term": _text_column([e.term.text for e in index.entries], hits.entry),
         "matched_text": pd.array(pa.array([texts[d][s:e] for d, s, e in zip(docs.tolist(), starts.tolist(),
                                                                              ends.tolist())]), dtype="str"),
-        "start": starts, "end": ends, "similarity": hits["similarity"].to_numpy(),
+        "start": starts, "end": ends, "similarity": hits.similarity,
         "passage_start": passage_start, "passage_end": passage_end,
         "turn_start": shard.turn_start[turns], "turn_end": shard.turn_end[turns],
     })
@@ -242,7 +299,7 @@ def _text_column(values: list[str], picks: np.ndarray):
     return pd.array(pa.array(values, type=pa.string()).take(pa.array(picks)), dtype="str")
 
 
-def _transcript_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.DataFrame:
+def _transcript_rows(shard: Shard, index: TermIndex, hits: Located) -> pd.DataFrame:
     """One row per transcript: occupation with its evidence and confidence, participant words, attributes."""
     decisions = _choose_occupations(shard, index, hits)
     rows = pd.DataFrame({"transcript_id": shard.ids, "source": shard.sources,
@@ -260,7 +317,7 @@ def _transcript_rows(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> pd.D
     return pd.concat([rows, attributes.drop(columns=rows.columns, errors="ignore")], axis=1)
 
 
-def _choose_occupations(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> list[Decision]:
+def _choose_occupations(shard: Shard, index: TermIndex, hits: Located) -> list[Decision]:
     """Per transcript: the occupation the participant gives in their own words (through the job-title
     lexicon), checked against keyword evidence, or keyword evidence alone (`core.engine.occupation.decide`)."""
     keywords = [KeywordChoice(*choice) for choice in zip(*_keyword_occupations(len(shard), index, hits))]
@@ -268,27 +325,27 @@ def _choose_occupations(shard: Shard, index: TermIndex, hits: pd.DataFrame) -> l
     if titles is None:
         found: list[list] = [[] for _ in range(len(shard))]
     else:
-        all_turns = pd.DataFrame({"turn": np.arange(len(shard.turn_doc))})
-        window = occupation_window(shard, all_turns, index.codebook.settings.occupation_first_turns)["turn"]
-        found = self_descriptions(shard, window.to_numpy(), titles_index(titles))
+        all_turns = np.arange(len(shard.turn_doc))
+        window = all_turns[in_occupation_window(shard, all_turns, index.codebook.settings.occupation_first_turns)]
+        found = self_descriptions(shard, window, titles_index(titles))
     # only a self-description's evidence sentence reads a text: without titles none is decoded (from the cache
     # each text is decoded when first read, and a preview scoring one theme reads only those it finds hits in)
     texts = shard.texts if titles is not None else itertools.repeat("")
     return [decide(described, keyword, text) for described, keyword, text in zip(found, keywords, texts)]
 
 
-def _keyword_occupations(n_docs: int, index: TermIndex, hits: pd.DataFrame) -> tuple[list, list, list, list]:
+def _keyword_occupations(n_docs: int, index: TermIndex, hits: Located) -> tuple[list, list, list, list]:
     """Per transcript: the occupation with the highest weighted evidence (ties: the strongest single term,
     then the codebook's order), `other` below settings.occupation_min_score; its evidence terms; its
     share of all occupation evidence; and its weighted evidence. Scores are summed with numpy, one row per
     transcript."""
     occupations = [o.id for o in index.codebook.occupations]
-    if not occupations or hits.empty:
+    if not occupations or not len(hits):
         return ["other"] * n_docs, [""] * n_docs, [0.0] * n_docs, [0.0] * n_docs
-    rank_of_category = np.array([occupations.index(c) if c in occupations else -1
-                                 for c in hits["code"].cat.categories], dtype=np.int64)
-    rank = rank_of_category[hits["code"].cat.codes.to_numpy()]
-    doc, weight = hits["doc"].to_numpy().astype(np.int64), _term_weights(index, hits)
+    rank_of_code = np.array([occupations.index(c) if c in occupations else -1 for c in hits.code_names],
+                            dtype=np.int64)
+    rank = rank_of_code[hits.code]
+    doc, weight = hits.doc.astype(np.int64), _term_weights(index, hits.entry)
     cell = doc * len(occupations) + rank
     score = np.bincount(cell, weights=weight, minlength=n_docs * len(occupations)).reshape(n_docs, -1)
     strongest = np.zeros(n_docs * len(occupations))
@@ -302,7 +359,7 @@ def _keyword_occupations(n_docs: int, index: TermIndex, hits: pd.DataFrame) -> t
     chosen_score = np.where(chosen >= 0, score[np.arange(n_docs), np.maximum(chosen, 0)], 0.0)
     confidence = [round(s / t, 3) if t else 0.0 for s, t in zip(chosen_score.tolist(), total.tolist())]
     names = [occupations[c] if c >= 0 else "other" for c in chosen.tolist()]
-    return (names, _evidence_of(n_docs, index, doc, hits["entry"].to_numpy(), rank, chosen), confidence,
+    return (names, _evidence_of(n_docs, index, doc, hits.entry, rank, chosen), confidence,
             chosen_score.tolist())
 
 

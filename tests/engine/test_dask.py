@@ -83,6 +83,27 @@ def test_a_local_cluster_starts_when_main_is_a_page_script(corpus, tmp_path, mon
         assert list(cluster.map(abs, [-3, 4])) == [3, 4]
 
 
+class CountedPickling:
+    """A function object (as a scorer holding a codebook is) that counts how often this process pickles it."""
+
+    pickled = 0
+
+    def __reduce__(self):
+        CountedPickling.pickled += 1
+        return CountedPickling, ()
+
+    def __call__(self, item):
+        return item * 2
+
+
+def test_the_function_is_sent_to_the_workers_once_not_with_every_item():
+    """A scorer pickled with each of 80 batches cost the client and the scheduler a core's worth of time."""
+    CountedPickling.pickled = 0
+    with DaskCluster(workers=2) as cluster:
+        assert list(cluster.map(CountedPickling(), range(12))) == [i * 2 for i in range(12)]
+    assert CountedPickling.pickled == 1
+
+
 # ---------------------------------------------------------------- workers reading their own input
 def awkward_transcripts(path, n=2600):
     """A CSV over two batches (FIRST_BATCH_BYTES), with quoted multi-line fields, and in its second batch what

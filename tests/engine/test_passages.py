@@ -6,6 +6,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import PUBLIC_DATA, ROOT, needs_public_data
@@ -102,6 +103,18 @@ def test_a_hit_a_sentence_end_runs_through_is_cut_the_old_way():
     got = shard_passages([text], np.array([0]), np.array([0]), np.array([len(text)]), turn, start, end)
     assert [text[s:e] for s, e in zip(*got)] == ["We trust. Fund it now.", "Fund it now.", "Then again", "no!"]
     assert list(zip(*(a.tolist() for a in got))) == [old_cut(text, 0, len(text), s, e) for _, s, e in hits]
+
+
+@pytest.mark.parametrize("closing", [1, 8, 9, 30])
+def test_a_long_row_of_closing_quotes_still_ends_the_sentence(closing):
+    """Closing quotes and brackets after a full stop are stepped over a few at a time, and a longer row
+    than those few steps from the runs of closing characters: either way the old cut."""
+    text = f"He said it. {chr(34) * 2}Fine.{')' * closing} I trust it.\n\nA blank line."
+    hits = [(0, text.index(word), text.index(word) + len(word)) for word in ("He", "Fine", "trust", "blank")]
+    turn, start, end = (np.array(c) for c in zip(*hits))
+    got = shard_passages([text], np.array([0]), np.array([0]), np.array([len(text)]), turn, start, end)
+    assert list(zip(*(a.tolist() for a in got))) == [old_cut(text, 0, len(text), s, e) for _, s, e in hits]
+    assert text[got[0][2]:got[1][2]] == "I trust it."
 
 
 def test_no_hits_no_passages():

@@ -153,7 +153,7 @@ def test_occupation_ties_go_to_the_strongest_single_term():
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.engine.scoring import _drop_excluded, _drop_overlaps
+from core.engine.scoring import Located, _excluded, _overlap_survivors, _weight_ranks, first_per_term
 
 
 def reference_overlaps(rows, weights):
@@ -175,19 +175,38 @@ spans = st.lists(st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 30), st.i
 @settings(max_examples=200, deadline=None)
 @given(spans)
 def test_overlap_and_exclusion_rules_match_a_reference(rows):
-    import pandas as pd
+    import numpy as np
     book = parse_codebook("name: x\nthemes:\n- {id: a, label: A, description: d, terms: [w, {term: v, weight: 2}]}\n"
                           "- {id: b, label: B, description: d, terms: [w]}\n")
     index = TermIndex(book)
-    frame = pd.DataFrame({"code": pd.Categorical([r[0] for r in rows], ["a", "b"]),
-                          "token": [r[1] for r in rows], "end_token": [r[1] + r[2] for r in rows],
-                          "entry": [r[3] if r[0] == "a" else 2 for r in rows]})
-    weights = [index.entries[e].term.weight for e in frame["entry"]]
-    kept = _drop_overlaps(frame, index)
+    code = np.array([["a", "b"].index(r[0]) for r in rows])
+    token = np.array([r[1] for r in rows])
+    end_token = np.array([r[1] + r[2] for r in rows])
+    entry = np.array([r[3] if r[0] == "a" else 2 for r in rows])
+    weights = [index.entries[e].term.weight for e in entry]
+    kept = _overlap_survivors(code, token, end_token, _weight_ranks(index)[entry])
     expected = reference_overlaps([(r[0], r[1], r[1] + r[2]) for r in rows], weights)
-    assert sorted(kept.index) == expected
-    exclusion = frame.iloc[:1]
-    left = _drop_excluded(frame, exclusion)
-    code, start, end = rows[0][0], rows[0][1], rows[0][1] + rows[0][2]
-    assert sorted(left.index) == [i for i, r in enumerate(rows)
-                                  if not (r[0] == code and r[1] <= end and start <= r[1] + r[2])]
+    assert sorted(kept.tolist()) == expected
+    assert kept.tolist() == sorted(expected, key=lambda i: (rows[i][1], code[i]))  # in text order
+    zeros = np.zeros(1, np.int64)
+    exclusion = Located(zeros, zeros, zeros, zeros, code[:1], entry[:1], token[:1], end_token[:1], zeros, zeros,
+                        np.zeros(1), ("a", "b"))
+    excluded = _excluded(code, token, end_token, exclusion)
+    first, start, end = rows[0][0], rows[0][1], rows[0][1] + rows[0][2]
+    assert np.flatnonzero(~excluded).tolist() == [i for i, r in enumerate(rows)
+                                                  if not (r[0] == first and r[1] <= end and start <= r[1] + r[2])]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), max_size=30), st.integers(1, 3))
+def test_at_most_the_first_hits_of_a_term_per_transcript_count(pairs, cap):
+    """first_per_term: the first `cap` hits of each (transcript, term) in row order, as a running count would."""
+    import numpy as np
+    doc, entry = (np.array(column, dtype=np.int64).reshape(-1) for column in zip(*pairs)) if pairs \
+        else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    seen: dict = {}
+    expected = []
+    for pair in pairs:
+        seen[pair] = seen.get(pair, 0) + 1
+        expected.append(seen[pair] <= cap)
+    assert first_per_term(doc, entry, cap).tolist() == expected
