@@ -9,8 +9,9 @@ dashboard server does, and holds the corpus as the workbench page does; the cloc
 on "preview" does: parse and validate the edited YAML, score it (only the themes an edit touched, or
 everything when a setting changed), diff against the saved results and slice the sentences of the first
 quotes gained and lost. The first preview of each edit is printed apart (the first of all loads what scoring
-here needs: the shards, unless a pool scores them). Also printed: the Quotes page's first count (prepare the
-view, group every quote of it) and the peak resident memory of the measuring process and of its largest
+here needs: the shards, unless a pool scores them). Edits are parsed as the Codebook page parses them (from the
+codebook's path, so its job titles are read). Also printed: the Quotes page's first run (prepare the view,
+count its quotes, group the first page's) and the peak resident memory of the measuring process and of its largest
 worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first (wall-clock, and CPU
 seconds of this process and its workers: the steadier figure on a loaded machine). Needs
 ../shared/data/anthropic-interviewer (or --data); prints a message and exits 0 without it.
@@ -41,6 +42,7 @@ from core.views.snapshot import snapshot  # noqa: E402
 from core.workbench.diff import preview  # noqa: E402
 
 PUBLIC = ROOT.parent / "shared" / "data" / "anthropic-interviewer"
+QUOTES_PAGE_SIZE = 20  # dashboard/pages/quotes.py
 TARGETS = ((2_000, 1.0), (80_000, 6.0))  # <= 1 s on the public set (issue #4), <= 6 s on 80,000 (issue #12)
 
 # name -> (text to find in the default codebook, its replacement): each a typical workbench edit
@@ -84,14 +86,14 @@ def measure(args, cache_dir: Path) -> int:
     corpus = CachedCorpus.of(analysis, executor=pool)
     print(f"{len(corpus):,} transcripts, {len(analysis.hits):,} hits; results loaded in "
           f"{time.perf_counter() - start:.2f} s; previews scored {f'on {args.workers} workers' if pool else 'here'}")
-    print("the Quotes page's first count: " + _first_count(analysis))
+    print("the Quotes page's first run: " + _first_count(analysis))
     worst = 0.0
     for name, (old, new) in EDITS.items():
         if old not in codebook.text:
             print(f"  {name:<36} skipped: the codebook has no {old.strip()!r}")
             continue
         text = codebook.text.replace(old, new, 1)
-        first, seconds, cpu, change = _median_preview(corpus, analysis, text, args.repeat)
+        first, seconds, cpu, change = _median_preview(corpus, analysis, text, args.codebook, args.repeat)
         worst = max(worst, seconds)
         print(f"  {name:<36} {seconds:6.3f} s, {cpu:6.2f} CPU-s  (first {first:5.2f} s)  "
               f"{int(change.themes['transcripts_gained'].sum()):>4} theme presences gained, "
@@ -109,24 +111,27 @@ def measure(args, cache_dir: Path) -> int:
 
 
 def _first_count(analysis: Analysis) -> str:
-    """Prepare the view and count every quote of it, as the Quotes page's first run does."""
+    """Prepare the view, count its quotes and show the first page of them, as the Quotes page's first run does."""
     start = time.perf_counter()
     data = prepare(analysis.transcripts, analysis.themes, analysis.hits, analysis.codebook.theme_ids)
     prepared = time.perf_counter()
-    count = len(snapshot(analysis, data, Filters()).quotes(selection=False))
+    view = snapshot(analysis, data, Filters())
+    count, _ = view.quote_count()
+    view.quote_page(1, QUOTES_PAGE_SIZE)
     done = time.perf_counter()
-    return f"{done - start:.2f} s ({prepared - start:.2f} s preparing the view, {done - prepared:.2f} s grouping " \
-           f"{count:,} quotes)"
+    return f"{done - start:.2f} s ({prepared - start:.2f} s preparing the view, {done - prepared:.2f} s counting " \
+           f"{count:,} quotes and grouping the first page's)"
 
 
-def _median_preview(corpus: CachedCorpus, base: Analysis, text: str, repeat: int):
+def _median_preview(corpus: CachedCorpus, base: Analysis, text: str, path: str, repeat: int):
     """The first preview's time (it loads what it needs), the median of `repeat` more (wall-clock seconds and
     CPU seconds of this process and its pool's workers: on a loaded machine the CPU time is the steadier
-    figure), the last diff."""
+    figure), the last diff. The text is parsed as the editor's (its job titles read from beside `path`)."""
     times, cpu, change = [], [], None
     for _ in range(repeat + 1):
         start, start_cpu = time.perf_counter(), _cpu_seconds()
-        change = preview(corpus, base, parse_codebook(text))
+        # parsed as the Codebook page parses it, from the codebook's path: its job titles are beside it
+        change = preview(corpus, base, parse_codebook(text, source=path))
         times.append(time.perf_counter() - start)
         cpu.append(_cpu_seconds() - start_cpu)
     return times[0], statistics.median(times[1:]), statistics.median(cpu[1:]), change

@@ -142,10 +142,11 @@ class ViewSnapshot:
         return best if best is not None else self.quotes(theme=theme).head(0)
 
     def quote_page(self, number: int, size: int) -> tuple[pd.DataFrame, int, int]:
-        """One page of the selection's quotes (`quotes.page_of`): its rows, the page shown and the pages. With
-        the hits in parts only that page's transcripts are read (the sorts of `quotes.PAGED_SORTS`, and fuzziest
-        first, ordered by DuckDB over the parts)."""
-        if not self.in_parts:
+        """One page of the selection's quotes (`quotes.page_of`): its rows, the page shown and the pages. Only
+        that page's transcripts' hits are grouped (the sorts of `quotes.PAGED_SORTS`; with the hits in parts also
+        fuzziest first, ordered by DuckDB over the parts): grouping every quote of 80,000 transcripts took 9 s
+        and 2 GB. In memory a search, or another sort, groups every quote."""
+        if not self.in_parts and (self.mentions is not None or self.sort not in PAGED_SORTS):
             return page_of(self.quotes(), number, size)
         sort = self.sort if self.sort in (*PAGED_SORTS, "fuzziest") else "transcript"
         return quote_page(self.data, self.scope, page=number, size=size, theme=self.theme,

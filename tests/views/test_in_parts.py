@@ -1,7 +1,7 @@
 """A streamed run's view (its hits left in the parquet parts, matrices built by DuckDB, quotes read a page at a
-time) gives every number, every page of quotes (in every order, fuzziest first too) and every search the
-in-memory view gives, on a small corpus forced through the large path by option (`results=`, batches of 10
-transcripts so pages span several parts)."""
+time) gives every number, every page of quotes (in every order, fuzziest first too; and what grouping every
+quote and paging it gives) and every search the in-memory view gives, on a small corpus forced through the
+large path by option (`results=`, batches of 10 transcripts so pages span several parts)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,10 +13,11 @@ from core import analyse
 from core.engine import pipeline
 from core.errors import ThemescopeError, UsageError
 from core.views import parts_sql
+from core.views import quotes as quote_views
 from core.views import snapshot as snapshots
 from core.views.aggregates import cooccurrence, headline, occupation_theme, prevalence
 from core.views.filters import Filters, prepare_analysis
-from core.views.quotes import PAGED_SORTS
+from core.views.quotes import PAGED_SORTS, page_of
 from core.views.snapshot import snapshot
 
 QUOTE_COLUMNS = ["transcript_id", "theme", "quote_start", "quote_end", "start", "hits", "similarity", "terms"]
@@ -80,7 +81,12 @@ def test_quote_counts_and_every_page_are_the_same(views, filters, sort):
         table = small.quotes()
         assert len(table) or theme or occupation  # the whole view has quotes; a selection may have none
         assert large.quote_count() == small.quote_count() == (len(table), table["doc"].nunique())
-        same_pages(small, large)
+        pages = page_of(table, 1, 7)[2]
+        for number in sorted({1, 2, pages // 2, pages, pages + 3}):
+            expected = page_of(table, number, 7)  # every quote grouped, then paged: what both pages must show
+            for got in (small.quote_page(number, 7), large.quote_page(number, 7)):  # each groups one page
+                assert got[1:] == expected[1:]
+                same_quotes(got[0], expected[0])
 
 
 def same_pages(small, large, size: int = 7) -> None:
@@ -112,6 +118,20 @@ def test_a_search_keeps_the_same_transcripts_and_quotes(views, query, sort):
         assert len(table) or theme or query == "zzzqx"
         same_quotes(large.quotes(), table)
         same_pages(small, large, size=3)
+
+
+def test_a_page_in_memory_groups_only_its_transcripts_hits(views, monkeypatch):
+    (analysis, memory), _ = views
+    grouped: list[int] = []
+    group = quote_views.group_quotes
+    monkeypatch.setattr(quote_views, "group_quotes", lambda hits: grouped.append(len(hits)) or group(hits))
+    view = snapshot(analysis, memory, Filters())
+    page, _, pages = view.quote_page(2, 7)
+    assert len(page) == 7 and pages > 10
+    assert grouped and max(grouped) < len(memory.hits) / 5  # every quote grouped would be every hit
+    grouped.clear()
+    snapshot(analysis, memory, Filters(), sort="fuzziest").quote_page(2, 7)  # not a paged sort: every quote
+    assert grouped == [int(view.keep.sum())]
 
 
 def test_top_quotes_and_a_narrow_export_are_the_same(views, monkeypatch):
