@@ -110,7 +110,7 @@ def _scored_into(args: argparse.Namespace, parts: str | None) -> str | None:
     """The `results` of `analyse`: a streamed run goes into the cache ("": its results folder), where a later
     `score` or dashboard opens it without scoring, and is copied to `parts` after; a URL (workers write there
     themselves) or --no-cache is written straight to `parts`."""
-    from core.ingest.batches import is_url
+    from core.ingest.sources import is_url
 
     if parts is None or args.no_cache or is_url(parts):
         return parts

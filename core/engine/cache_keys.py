@@ -20,9 +20,9 @@ from pathlib import Path
 
 from core.engine.lexicon import LEXICON_PACKAGES, installed_versions
 from core.files import write_atomically
-from core.ingest.batches import is_url
 from core.ingest.formats import SPEAKER_TABLES
 from core.ingest.loaders import folder_inputs
+from core.ingest.sources import is_url
 
 # The packages whose code decides what is loaded, matched and scored. Views, sharing, the workbench and the CLI
 # only read results, so editing them must not throw away a large corpus's cache.

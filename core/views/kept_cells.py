@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from core.engine.parts import MANIFEST, part_files
 from core.files import write_atomically
-from core.ingest.batches import is_url
+from core.ingest.sources import is_url
 
 
 def cells_key(parts: str, table: str, batches: int, transcript_ids, theme_ids: list[str]) -> str | None:
