@@ -5,6 +5,10 @@ the client's, and with dask the scheduler's too (a LocalCluster's scheduler runs
 taken from the two workers.
 
     python benchmarks/dask_speed.py [--data /tmp/themescope-bench/replicated_80k.csv] [--repeat 3]
+    python benchmarks/dask_speed.py --timeline 2    # where one run's wall time goes, with 2 workers
+
+The timeline is what the ratio of 2 workers to 1 depends on: the serial parts (the cluster's start, the workers'
+first imports, planning before the first batch, the last batch alone, the close) cost the same with 1 worker.
 
 The corpus is the public set x 64 (benchmarks/speed.py's `replicate`, made once in /tmp/themescope-bench);
 needs ../shared/data/anthropic-interviewer when it is not there yet, and prints a message and exits 0 without.
@@ -15,7 +19,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from speed import PRELUDE, PUBLIC, ROOT, best_of, replicate
+from speed import PRELUDE, PUBLIC, ROOT, best_of, replicate, run
 
 RUN = PRELUDE + """
 import tempfile
@@ -33,12 +37,48 @@ print(json.dumps({"seconds": round(seconds, 3), "client_cpu": round(client_cpu, 
                   "transcripts": len(analysis.transcripts), "hits": hits, "peak_mb": peak_mb()}))
 """
 
+TIMELINE = PRELUDE + """
+import tempfile
+from distributed import get_task_stream
+from core.engine.executor import DaskCluster
+book = load_codebook(sys.argv[1])
+marks, start = {}, time.perf_counter()
+with tempfile.TemporaryDirectory() as parts:
+    executor = DaskCluster(workers=int(sys.argv[3]))
+    with get_task_stream(executor._started()) as stream:
+        marks["cluster started"], started = time.perf_counter() - start, time.time()
+        analyse([sys.argv[2]], codebook=book, use_cache=False, executor=executor, results=parts)
+        marks["analysis done"] = time.perf_counter() - start
+    executor.close()
+    marks["cluster closed"] = time.perf_counter() - start
+tasks = [(s["start"] - started + marks["cluster started"], s["stop"] - started + marks["cluster started"],
+          task["worker"], task["key"].split("-")[0]) for task in stream.data for s in task["startstops"]
+         if s["action"] == "compute"]
+scored = [t for t in tasks if t[3] == "batchscorer"]
+marks["first batch started"] = min(t[0] for t in scored)
+marks["last batch done"] = max(t[1] for t in scored)
+busy = {w: round(sum(t[1] - t[0] for t in tasks if t[2] == w), 2) for w in {t[2] for t in tasks}}
+print(json.dumps({"marks": {k: round(v, 2) for k, v in sorted(marks.items(), key=lambda m: m[1])},
+                  "planning steps": sum(t[3] == "batchplanner" for t in tasks),
+                  "planning seconds": round(sum(t[1] - t[0] for t in tasks if t[3] == "batchplanner"), 2),
+                  "busy seconds per worker": sorted(busy.values())}))
+"""
+
+
+def timeline(codebook: str, corpus: Path, workers: int) -> None:
+    result = run(TIMELINE, codebook, str(corpus), str(workers))
+    for what, seconds in result["marks"].items():
+        print(f"{seconds:6.2f} s  {what}")
+    print(f"planning: {result['planning steps']} steps on the workers, {result['planning seconds']} s in all; "
+          f"busy seconds per worker: {result['busy seconds per worker']}")
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "themescope-bench" / "replicated_80k.csv"))
     parser.add_argument("--codebook", default=str(ROOT / "config" / "codebook.yaml"))
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (the best is kept)")
+    parser.add_argument("--timeline", type=int, metavar="WORKERS", help="one dask run's phases instead")
     args = parser.parse_args()
     corpus = Path(args.data)
     if not corpus.exists():
@@ -47,6 +87,9 @@ def main() -> int:
             return 0
         corpus.parent.mkdir(parents=True, exist_ok=True)
         replicate(PUBLIC, 64, corpus)
+    if args.timeline:
+        timeline(args.codebook, corpus, args.timeline)
+        return 0
     runs = {(kind, workers): best_of(args.repeat, RUN, args.codebook, str(corpus), kind, str(workers))
             for kind, workers in (("dask", 1), ("dask", 2), ("local", 2))}
     for (kind, workers), result in runs.items():

@@ -4,7 +4,8 @@ executor given URLs): this process sends only plans and gathers only small summa
     analysis, shards = score_on_workers(run, executor, on_progress=None)
 
 1. The data paths are listed here (names only, `core.ingest.batches.input_units`); each table is cut into
-   batches by a `BatchPlanner` run on the workers (a CSV's scan for record starts is a read of the file).
+   batches by a `BatchPlanner` run on the workers (a CSV's scan for record starts is a read of the file, in
+   steps: the first batches are scored while the rest is scanned).
 2. Each `BatchJob` is read, built into a shard (saved in the shard cache, as locally), scored, and its tables
    written as parquet parts, one file per batch and table (`write_parts`); a worker returns a `BatchSummary`:
    the per-transcript rows, problems, counts, and each transcript's id and text digest.
@@ -33,7 +34,7 @@ from core.engine.executor import Executor
 from core.engine.parts import clear_parts, write_manifest, write_parts
 from core.engine.results import Analysis
 from core.errors import Problem
-from core.ingest.batches import BatchPlanner, InputBatch, input_units, read_batch
+from core.ingest.batches import PLAN_STEP_BYTES, BatchPlanner, InputBatch, PlanStep, input_units, read_batch
 from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, unique_id
 
 if TYPE_CHECKING:
@@ -144,13 +145,19 @@ def score_on_workers(run: ScoringRun, executor: Executor, cached: bool,
 
 
 def _jobs(run: ScoringRun, executor: Executor, results: str, planned: dict[int, list[Problem]]) -> Iterator[BatchJob]:
+    """The batches of every unit, yielded as soon as planned: a CSV is planned in steps (`PlanStep`), so its
+    first batches are read while the rest of it is scanned."""
     units = input_units(run.paths, run.report)
-    number = 0
-    for batches, problems in executor.map(BatchPlanner(run.options), units):
-        planned.setdefault(number, []).extend(problems)
-        for batch in batches:
-            yield BatchJob(str(run.folder), number, results, batch)
-            number += 1
+    planner, number = BatchPlanner(run.options), 0
+    for step in executor.map(planner, [PlanStep(unit, PLAN_STEP_BYTES) for unit in units]):
+        while True:
+            planned.setdefault(number, []).extend(step.problems)
+            for batch in step.batches:
+                yield BatchJob(str(run.folder), number, results, batch)
+                number += 1
+            if step.next is None:
+                break
+            [step] = executor.map(planner, [step.next])
 
 
 def _scored(executor: Executor, scorer: BatchScorer, jobs, on_progress) -> list[tuple[BatchJob, BatchSummary]]:

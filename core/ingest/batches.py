@@ -3,14 +3,14 @@
 `gs://`, `file://`...) and reads it with the same loaders, so no transcript passes through the client.
 
     units = input_units(["s3://bucket/interviews/"], report)      # on the client: names only
-    batches, problems = BatchPlanner(options)(units[0])           # anywhere: a table's header and row bounds
+    batches, problems = BatchPlanner(options).plan(units[0])      # anywhere: a table's header and row bounds
     transcripts, rows = read_batch(batches[0], options, report)    # on a worker
 
 How a table is cut, so that every row is read exactly once and exactly as reading the whole file reads it:
 - CSV: byte ranges that start at a record, just after a newline outside quotes. A scan counts the quote
   characters before each candidate newline: a quote doubled inside a field counts twice, so the count's parity
   says whether the newline is inside a quoted field, and multi-line fields stay whole. The scan reads the
-  file once, without parsing it.
+  file once, without parsing it, in steps (`PlanStep`) whose batches can be read while the next is scanned.
 - parquet: row ranges, read through the row groups that hold them.
 - anything else (JSONL, whose attribute columns are the union of all its records; compressed tables; text,
   caption and Word files): whole files, consecutive small files grouped into one batch.
@@ -62,6 +62,7 @@ FIRST_BATCH_BYTES = 2 << 20  # the first few smaller, so that every worker has w
 BATCH_ROWS, FIRST_BATCH_ROWS = 1000, 250  # the same for parquet rows and groups of small files
 FIRST_BATCHES = 4
 SCAN_BYTES = 16 << 20        # the CSV scan reads this much at a time
+PLAN_STEP_BYTES = 32 << 20   # a CSV planned in steps: its first batches can start after a scan of this much
 
 
 @dataclass(frozen=True)
@@ -118,24 +119,75 @@ def _input_files(paths: list[str], report: LoadReport) -> Iterator[str]:
 
 # ---------------------------------------------------------------- anywhere: cutting a unit into batches
 @dataclass(frozen=True)
+class CsvScan:
+    """How far a scan for a CSV's record starts has got: the bytes read, the parity of the quotes in them, the
+    offset at or after which the next start is, how many starts were found and what ends a record (known once
+    the first block is read); `done` at the end of the file."""
+
+    scanned: int = 0
+    odd: int = 0
+    target: int = 1
+    found: int = 0
+    end: bytes = b"\n"
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """A part of a unit's planning: the whole unit, or a CSV's next `budget` bytes from where `scan` stopped.
+    `pending`: the start of the batch whose end is not found yet; `names`: the CSV's header, once read."""
+
+    unit: tuple[str, ...]
+    budget: int | None = None  # None: the whole unit in this step
+    scan: CsvScan = CsvScan()
+    pending: int | None = None
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """A step's batches and problems, and the step that plans the rest of the unit (None when it is planned)."""
+
+    batches: list[InputBatch]
+    problems: list[Problem]
+    next: PlanStep | None = None
+
+
+@dataclass(frozen=True)
 class BatchPlanner:
     """Cuts a unit of `input_units` into batches, with the problems found doing so (an empty table, a
-    missing column). Picklable, so the reading of headers and the CSV scan can run on a worker."""
+    missing column). Picklable, so the reading of headers and the CSV scan can run on a worker.
+
+    A step scans a CSV's next `step.budget` bytes and plans the batches it has found the ends of, so a caller
+    can start reading them while the rest is scanned; each next step scans twice as much (fewer round trips).
+    A quote's parity at an offset is only known from the file's start, so the steps run one after another."""
 
     options: LoadOptions
 
-    def __call__(self, unit: tuple[str, ...]) -> tuple[list[InputBatch], list[Problem]]:
+    def plan(self, unit: tuple[str, ...], budget: int | None = None) -> tuple[list[InputBatch], list[Problem]]:
+        """The whole unit's batches and problems, in steps of `budget` bytes and more (None: one step)."""
+        batches: list[InputBatch] = []
+        problems: list[Problem] = []
+        step: PlanStep | None = PlanStep(unit, budget)
+        while step is not None:
+            planned = self(step)
+            batches += planned.batches
+            problems += planned.problems
+            step = planned.next
+        return batches, problems
+
+    def __call__(self, step: PlanStep) -> PlannedStep:
         report = LoadReport()
-        file = unit[0]
+        file = step.unit[0]
         suffix = data_suffix(Path(Url(file).name))
         try:
-            if len(unit) == 1 and suffix in (".csv", ".parquet") and not _compressed(file):
-                batches = _csv_batches(file, self.options, report) if suffix == ".csv" \
-                    else _parquet_batches(file, self.options, report)
-                return batches, report.problems
+            if len(step.unit) == 1 and suffix == ".csv" and (step.scan.scanned or not _compressed(file)):
+                return _csv_step(step, self.options, report)
+            if len(step.unit) == 1 and suffix == ".parquet" and not _compressed(file):
+                return PlannedStep(_parquet_batches(file, self.options, report), report.problems)
         except OSError as exc:
             raise _unreadable(file, exc) from None
-        return [InputBatch("whole", unit)], []
+        return PlannedStep([InputBatch("whole", step.unit)], [])
 
 
 def _compressed(file: str) -> bool:
@@ -148,46 +200,65 @@ def _compressed(file: str) -> bool:
     return any(magic.match(head) for magic in MAGIC)
 
 
-def _csv_batches(file: str, options: LoadOptions, report: LoadReport) -> list[InputBatch]:
+def _csv_step(step: PlanStep, options: LoadOptions, report: LoadReport) -> PlannedStep:
+    file = step.unit[0]
     with open_location(file) as stream:
-        starts, size = record_starts(stream)
-    if not starts:  # no record end found after a header (an empty file, or line ends the scan cannot tell apart)
-        return [InputBatch("whole", (file,))]  # its loader reads it, and says what it finds: no row goes unread
-    with open_location(file) as stream:
-        names = csv_header(stream)
-    if chosen_attributes(names, _as_path(file), options, report) is None:
-        return []
-    bounds = [*starts, size]
-    return [InputBatch("csv", (file,), start, stop, tuple(names), 2 if i == 0 else None)
-            for i, (start, stop) in enumerate(zip(bounds, bounds[1:])) if start < stop]
+        starts, scan = scan_record_starts(stream, step.scan, step.budget)
+    names = step.names
+    if step.pending is None and starts:  # the first record after the header: the header is known whole
+        with open_location(file) as stream:
+            names = tuple(csv_header(stream))
+        if chosen_attributes(list(names), _as_path(file), options, report) is None:
+            return PlannedStep([], report.problems)
+    elif step.pending is None and scan.done:  # no record end found after a header (an empty file, or line ends
+        return PlannedStep([InputBatch("whole", (file,))], [])  # the scan cannot tell apart): its loader reads it
+    bounds = [*([] if step.pending is None else [step.pending]), *starts, *([scan.scanned] if scan.done else [])]
+    first = step.scan.found <= 1  # no batch planned before this step (the one pending, if any, is the first)
+    batches = [InputBatch("csv", (file,), start, stop, names, 2 if first and i == 0 else None)
+               for i, (start, stop) in enumerate(zip(bounds, bounds[1:])) if start < stop]
+    rest = None if scan.done else PlanStep(step.unit, step.budget and 2 * step.budget, scan,
+                                           bounds[-1] if bounds else None, names)
+    return PlannedStep(batches, report.problems, rest)
 
 
-def record_starts(stream) -> tuple[list[int], int]:
+def scan_record_starts(stream, scan: CsvScan, budget: int | None = None) -> tuple[list[int], CsvScan]:
     """Offsets in a CSV where batches start, each just after a record's end outside quotes (the first one
-    after the header), FIRST_BATCH_BYTES and then BATCH_BYTES apart or a little more; and the stream's size.
-    A record ends at a newline, or at a lone carriage return in a file whose header ends so (old Mac exports).
+    after the header), FIRST_BATCH_BYTES and then BATCH_BYTES apart or a little more: those in the next
+    `budget` bytes or more of `stream` after `scan` (None: to the end), and how far the scan got. The same
+    starts in any steps as in one. A record ends at a newline, or at a lone carriage return in a file whose
+    header ends so (old Mac exports).
 
     >>> import io
-    >>> record_starts(io.BytesIO(b'id,text\\n1,"a\\nb"\\n2,c\\n'))
-    ([8], 20)
-    >>> record_starts(io.BytesIO(b'id,text\\r1,"a\\rb"\\r2,c\\r'))
-    ([8], 20)
+    >>> scan_record_starts(io.BytesIO(b'id,text\\n1,"a\\nb"\\n2,c\\n'), CsvScan())[0]
+    [8]
+    >>> scan_record_starts(io.BytesIO(b'id,text\\r1,"a\\rb"\\r2,c\\r'), CsvScan())
+    ([8], CsvScan(scanned=20, odd=0, target=2097160, found=1, end=b'\\r', done=True))
     """
+    stream.seek(scan.scanned)
     starts: list[int] = []
-    target, base, odd = 1, 0, 0  # the next start is the first record at or after `target`
-    end = b"\n"
-    while block := stream.read(SCAN_BYTES):
-        end = record_end(block) if base == 0 else end
-        counted = 0  # the quotes before `counted` are in `odd`
-        while (at := max(target - base, counted)) < len(block) and (newline := block.find(end, at)) >= 0:
-            odd ^= block.count(b'"', counted, newline) & 1
-            counted = newline + 1
-            if not odd:
-                starts.append(base + counted)
-                target = base + counted + (FIRST_BATCH_BYTES if len(starts) <= FIRST_BATCHES else BATCH_BYTES)
-        odd ^= block.count(b'"', counted) & 1
-        base += len(block)
-    return starts, base
+    first = scan.scanned
+    while budget is None or scan.scanned - first < budget:
+        block = stream.read(SCAN_BYTES)
+        if not block:
+            return starts, replace(scan, done=True)
+        scan = _block_scan(block, scan, starts)
+    return starts, scan
+
+
+def _block_scan(block: bytes, scan: CsvScan, starts: list[int]) -> CsvScan:
+    """`scan` after `block`, the record starts found in it appended to `starts`."""
+    base, target, odd, found = scan.scanned, scan.target, scan.odd, scan.found
+    end = record_end(block) if base == 0 else scan.end
+    counted = 0  # the quotes before `counted` are in `odd`
+    while (at := max(target - base, counted)) < len(block) and (newline := block.find(end, at)) >= 0:
+        odd ^= block.count(b'"', counted, newline) & 1
+        counted = newline + 1
+        if not odd:
+            starts.append(base + counted)
+            found += 1
+            target = base + counted + (FIRST_BATCH_BYTES if found <= FIRST_BATCHES else BATCH_BYTES)
+    odd ^= block.count(b'"', counted) & 1
+    return CsvScan(base + len(block), odd, target, found, end)
 
 
 def record_end(head: bytes) -> bytes:

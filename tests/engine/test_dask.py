@@ -13,12 +13,13 @@ from support import DATA
 
 from core import analyse, load_codebook
 from core.cli.main import main
+from core.engine import remote
 from core.engine.executor import DaskCluster, InlineExecutor
 from core.engine.pipeline import SHARD_SIZE
 from core.engine.remote import BatchJob, BatchScorer
 from core.errors import DataError
 from core.ingest import batches
-from core.ingest.batches import InputBatch
+from core.ingest.batches import BatchPlanner, InputBatch
 from core.ingest.loaders import LoadOptions
 
 TABLES = ("transcripts", "themes", "hits", "cancelled")
@@ -167,6 +168,33 @@ def test_workers_read_their_input_and_write_parts_with_the_same_tables(awkward, 
     assert "awkward_row2102" in set(on_dask.transcripts["transcript_id"])  # numbered past the malformed row
     hits = pd.read_parquet(tmp_path / "parts" / "hits")  # the parts folder opens whole
     assert len(hits) == len(alone.hits) and len(list((tmp_path / "parts" / "hits").iterdir())) == 2
+
+
+class ReadingInline(InlineExecutor):
+    """Runs here (so the test's small sizes hold) what a cluster runs, and counts the planning steps it ran."""
+
+    reads_input = True
+    steps = 0
+
+    def map(self, function, items):
+        items = list(items)
+        self.steps += isinstance(function, BatchPlanner) * len(items)
+        return super().map(function, items)
+
+
+def test_batches_are_scored_while_the_rest_of_the_csv_is_planned(awkward, tmp_path, monkeypatch):
+    """A CSV is planned in steps, each yielding the batches it found the ends of: the tables, problems and row
+    numbers (a malformed row, duplicate ids across batches) are those of a run that reads it whole."""
+    monkeypatch.setattr(batches, "FIRST_BATCH_BYTES", 100_000)
+    monkeypatch.setattr(batches, "BATCH_BYTES", 100_000)
+    monkeypatch.setattr(batches, "SCAN_BYTES", 50_000)  # records and quoted breaks straddle the steps
+    monkeypatch.setattr(remote, "PLAN_STEP_BYTES", 50_000)
+    book = load_codebook(DATA / "tiny_codebook.yaml")
+    alone = analyse([awkward], codebook=book, use_cache=False, executor=InlineExecutor())
+    executor = ReadingInline()
+    in_steps = analyse([awkward], codebook=book, use_cache=False, executor=executor, results=str(tmp_path / "parts"))
+    same_analyses(in_steps, alone)
+    assert executor.steps >= 4 and in_steps.batches > 10
 
 
 def test_a_file_url_reads_as_its_path_on_the_workers(corpus, cluster, tmp_path):

@@ -24,7 +24,7 @@ def small_batches(monkeypatch):
 
 
 def read_in_batches(path):
-    planned, problems = BatchPlanner(LoadOptions())((str(path),))
+    planned, problems = BatchPlanner(LoadOptions()).plan((str(path),))
     report = LoadReport()
     read = [raw for batch in planned for raw in read_batch(batch, LoadOptions(), report)[0]]
     assert not problems and not report.problems
@@ -66,7 +66,36 @@ def test_a_csv_whose_record_ends_the_scan_cannot_tell_is_read_whole_not_lost(tmp
 def test_an_empty_csv_is_reported_by_its_loader(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
-    planned, _ = BatchPlanner(LoadOptions())((str(path),))
+    planned, _ = BatchPlanner(LoadOptions()).plan((str(path),))
     report = LoadReport()
     assert read_batch(planned[0], LoadOptions(), report)[0] == []
     assert [str(p) for p in report.problems] == [f"{path}: empty file skipped"]
+
+
+@pytest.mark.parametrize(("record_end", "field_break"), [("\r", "\r"), ("\r", "\n"), ("\n", "\n"), ("\r\n", "\r\n")])
+@pytest.mark.parametrize("budget", [1000, 1700])  # steps end at the scan's blocks or inside one
+def test_a_csv_planned_in_steps_is_planned_as_in_one(tmp_path, small_batches, record_end, field_break, budget):
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes(record_end, field_break))
+    planner = BatchPlanner(LoadOptions())
+    first = planner(batches.PlanStep((str(path),), budget))
+    assert first.batches and first.next is not None  # batches to read before the whole file is scanned
+    assert planner.plan((str(path),), budget) == planner.plan((str(path),))
+
+
+def test_steps_cut_inside_multi_line_quoted_fields_keep_them_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(batches, "FIRST_BATCH_BYTES", 1)  # a batch at every record
+    monkeypatch.setattr(batches, "SCAN_BYTES", 7)  # steps and blocks end inside the quoted fields' breaks
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes("\n", "\n", n=40))
+    steps, step = 0, batches.PlanStep((str(path),), 7)
+    planner = BatchPlanner(LoadOptions())
+    planned = []
+    while step is not None:
+        done = planner(step)
+        planned += done.batches
+        step, steps = done.next, steps + 1
+    assert steps > 5 and planned == planner.plan((str(path),))[0]
+    report = LoadReport()
+    read = [(raw.transcript_id, raw.text) for batch in planned for raw in read_batch(batch, LoadOptions(), report)[0]]
+    assert read == read_whole(path) and len(read) == 40
