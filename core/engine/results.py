@@ -32,7 +32,6 @@ HIT_TYPES = ("str", "int32", "str", "str", "str", "str", "int32", "int32", "floa
              "int32")
 CANCELLED_COLUMNS = (*HIT_COLUMNS, "reason")
 TABLES = ("transcripts", "themes", "hits", "cancelled")
-IN_PARTS = None  # a table not in memory: read from the analysis's parts when first asked for
 
 
 def empty_hits(columns: tuple[str, ...] = HIT_COLUMNS) -> pd.DataFrame:
@@ -47,14 +46,15 @@ def empty_cancelled() -> pd.DataFrame:
 
 class _TableInParts:
     """A table of an `Analysis` that may live in its parquet parts: read (once) when first asked for.
-    A dataclass field with this as its default takes any DataFrame as usual; IN_PARTS means "in the parts"."""
+    A dataclass field with this as its default takes any DataFrame as usual; None, its default,
+    means "in the parts": read from them when first asked for."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.table, self.slot = name, f"_{name}"
 
     def __get__(self, analysis: Analysis | None, owner: type) -> pd.DataFrame | None:
         if analysis is None:
-            return IN_PARTS  # the dataclass's default
+            return None  # the dataclass's default: in the parts
         value = analysis.__dict__.get(self.slot)
         if value is None:
             value = analysis.__dict__[self.slot] = analysis.load_from_parts(self.table)
@@ -73,7 +73,7 @@ class Analysis:
     cancelled: the hits a negator or hedge cancelled (HIT_COLUMNS + reason, 'negated by “don't”'); they never
     count in `themes` (a keyword with a default, so constructions that predate it keep working).
     parts/batches: the folder (or URL) of a streamed run's parquet parts and how many batches it holds; a
-    table given as IN_PARTS is read from there when first used (`core.engine.parts`)."""
+    table given as None is read from there when first used (`core.engine.parts`)."""
 
     codebook: Codebook
     transcripts: pd.DataFrame
