@@ -21,25 +21,22 @@ run downloads that file again.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import http.client
 import os
 import re
-import socket
 import ssl
 import tempfile
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urljoin, urlsplit
 
 from core.errors import DownloadError, OutputError
+from core.ingest.guarded_http import CheckedRedirects, Watchdog, guarded_opener, require_web_scheme
 
 DATASET_URL = "https://huggingface.co/datasets/Anthropic/AnthropicInterviewer/resolve/main/interview_transcripts"
 FILES = ("workforce_transcripts.csv", "creatives_transcripts.csv", "scientists_transcripts.csv")
@@ -47,7 +44,6 @@ ENV_URL = "THEMESCOPE_DATASET_URL"
 
 MAX_DOWNLOAD_BYTES = 1 << 30       # per file: the published CSVs are 1-10 MB, so this only stops a runaway server
 FILE_DEADLINE_SECONDS = 30 * 60    # per file: 10 MB in 30 minutes is under 6 kB/s, slower than any real link
-WEB_SCHEMES = ("http", "https")
 REQUIRED_COLUMNS = ("transcript_id", "text")
 _CHUNK = 1 << 16
 _HEADER_PEEK = 1 << 16             # bytes read to find the CSV header line
@@ -101,22 +97,6 @@ def download_dataset(folder: str | Path, *, base_url: str | None = None, timeout
     return written
 
 
-def require_web_scheme(url: str) -> None:
-    """Refuse any address that is not http(s): file://, ftp:// or data: would read from places no data set
-    lives (a redirect to file:///etc/passwd is the classic).
-
-    >>> require_web_scheme("https://huggingface.co/datasets")
-    >>> require_web_scheme("file:///etc/passwd")
-    Traceback (most recent call last):
-    core.errors.DownloadError: file:///etc/passwd: only http:// and https:// addresses can be downloaded, not file:
-    """
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in WEB_SCHEMES:
-        raise DownloadError(f"{url}: only http:// and https:// addresses can be downloaded, not {scheme or '(none)'}:",
-                            hint="give the data set's web address with --url; for CSVs already on this machine "
-                                 "pass their folder with --data")
-
-
 def sha256_in_etag(value: str | None) -> str | None:
     """The sha256 an ETag-style header carries, or None when it holds anything else (a git sha1, an md5).
 
@@ -157,7 +137,7 @@ def _fetch(url: str, target: Path, limits: Limits) -> int:
     """Stream `url` into a temporary file beside `target` and rename it into place once verified."""
     temporary = _temporary_file(target)
     try:
-        with open(temporary, "wb") as out, _Watchdog(limits.deadline) as watchdog:
+        with open(temporary, "wb") as out, Watchdog(limits.deadline) as watchdog:
             received = _receive(url, out, limits, watchdog)
         _verify(url, temporary, received)
         _put_in_place(temporary, target)
@@ -184,10 +164,10 @@ def _temporary_file(target: Path) -> Path:
     return Path(name)
 
 
-def _receive(url: str, out: IO[bytes], limits: Limits, watchdog: _Watchdog) -> _Received:
-    redirects = _CheckedRedirects()
+def _receive(url: str, out: IO[bytes], limits: Limits, watchdog: Watchdog) -> _Received:
+    redirects = CheckedRedirects()
     try:
-        with _opener(redirects, watchdog).open(url, timeout=limits.read_timeout) as response:
+        with guarded_opener(redirects, watchdog).open(url, timeout=limits.read_timeout) as response:
             _refuse_web_page_type(url, response.headers.get_content_type())
             announced = _announced_size(url, response, limits.max_bytes)
             size, sha256 = _stream(url, response, out, limits.max_bytes)
@@ -233,7 +213,7 @@ def _announced_size(url: str, response: Any, max_bytes: int) -> int | None:
     return announced
 
 
-def _published_sha256(headers: Any, redirects: _CheckedRedirects) -> str | None:
+def _published_sha256(headers: Any, redirects: CheckedRedirects) -> str | None:
     # Hugging Face's X-Linked-Etag (on its redirect to the CDN, or on a direct answer) holds an LFS file's
     # sha256. After a redirect the CDN's own ETag is a different hash of the same length, so a plain ETag
     # only counts when the server we asked answered itself.
@@ -315,116 +295,3 @@ def _network_error(url: str, exc: BaseException, limits: Limits) -> DownloadErro
     return DownloadError(f"{url}: the server " + what.format(name=type(exc).__name__, exc=exc,
                                                              timeout=limits.read_timeout),
                          hint=f"try again later, or {_TRY_ELSEWHERE}")
-
-
-# ---------------------------------------------------------------- the connection
-class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http(s) addresses only, remembering the first X-Linked-Etag on the way."""
-
-    def __init__(self) -> None:
-        self.followed = False
-        self.linked_etag: str | None = None
-
-    def http_error_302(self, req, fp, code, msg, headers):
-        try:
-            require_web_scheme(urljoin(req.full_url, headers.get("Location") or headers.get("URI") or ""))
-        except DownloadError:
-            fp.close()
-            raise
-        self.followed = True
-        self.linked_etag = self.linked_etag or headers.get("X-Linked-Etag")
-        return super().http_error_302(req, fp, code, msg, headers)
-
-    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
-
-
-class _Watchdog:
-    """Shuts the sockets of one file's download down at its deadline: a read time-out alone never ends a
-    server that sends a byte just inside each time-out, in its headers or its body. (A TLS handshake is
-    bounded by the read time-out only: its socket is watched once the handshake is done.)"""
-
-    def __init__(self, seconds: float) -> None:
-        self.fired = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Watchdog:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
-
-    def watch(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets.append(sock)
-            fired = self.fired
-        if fired:  # connected (a redirect followed) after the deadline
-            _shut(sock)
-
-    def _fire(self) -> None:
-        with self._lock:
-            self.fired = True
-            sockets = list(self._sockets)
-        for sock in sockets:
-            _shut(sock)
-
-
-def _shut(sock: socket.socket) -> None:
-    # shutdown, unlike close, wakes a thread blocked in recv on this socket (also once urllib has "closed" the
-    # connection's socket object: the response's file keeps it open). The plain socket method, because
-    # SSLSocket.shutdown also drops its TLS state under the reading thread's feet.
-    with contextlib.suppress(OSError):
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-class _Watched:
-    """A connection whose socket the watchdog shuts at the file's deadline (mixed into http and https)."""
-
-    sock: socket.socket
-
-    def __init__(self, *args: Any, watchdog: _Watchdog, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._watchdog = watchdog
-
-    def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        self._watchdog.watch(self.sock)
-
-
-class _WatchedHTTPConnection(_Watched, http.client.HTTPConnection):
-    pass
-
-
-class _WatchedHTTPSConnection(_Watched, http.client.HTTPSConnection):
-    pass
-
-
-class _WatchedHTTP(urllib.request.HTTPHandler):
-    def __init__(self, watchdog: _Watchdog) -> None:
-        super().__init__()
-        self._watchdog = watchdog
-
-    def http_open(self, req):
-        return self.do_open(_WatchedHTTPConnection, req, watchdog=self._watchdog)
-
-
-class _WatchedHTTPS(urllib.request.HTTPSHandler):
-    def __init__(self, watchdog: _Watchdog) -> None:
-        super().__init__()
-        self._watchdog = watchdog
-
-    def https_open(self, req):
-        return self.do_open(_WatchedHTTPSConnection, req, context=self._context, watchdog=self._watchdog)
-
-
-def _opener(redirects: _CheckedRedirects, watchdog: _Watchdog) -> urllib.request.OpenerDirector:
-    """An opener that speaks http(s) only (no file:, ftp: or data: handlers), through the user's proxy."""
-    opener = urllib.request.OpenerDirector()
-    for handler in (urllib.request.ProxyHandler(), urllib.request.UnknownHandler(), _WatchedHTTP(watchdog),
-                    _WatchedHTTPS(watchdog), urllib.request.HTTPDefaultErrorHandler(), redirects,
-                    urllib.request.HTTPErrorProcessor()):
-        opener.add_handler(handler)
-    return opener

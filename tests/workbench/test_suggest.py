@@ -11,7 +11,8 @@ from core import analyse, load_codebook
 from core.engine.rescore import CachedCorpus
 from core.errors import UsageError
 from core.handcoding.evaluate import read_labels
-from core.workbench.suggest import allowed, family, log_odds_z, suggest_terms, theme_coding
+from core.workbench.features import allowed, family
+from core.workbench.suggest import log_odds_z, suggest_terms, theme_coding
 
 SUGGEST = DATA / "suggest"
 
