@@ -23,6 +23,7 @@ from core.files import write_atomically
 from core.ingest.formats import SPEAKER_TABLES
 from core.ingest.loaders import folder_inputs
 from core.ingest.sources import is_url
+from core.ingest.urls import url_fingerprint
 
 # The packages whose code decides what is loaded, matched and scored. Views, sharing, the workbench and the CLI
 # only read results, so editing them must not throw away a large corpus's cache.
@@ -68,16 +69,18 @@ def with_speakers_tables(files: list[Path]) -> list[Path]:
 def inputs_stamp(paths: list[str], metadata: list[str] | None = None) -> str:
     """A digest of the `fingerprint` of every file a run on local `paths` (and `metadata`) reads, found by the
     loaders' own walk (`folder_inputs`: its depth, links and file types): it changes when one of them is
-    edited (even to the same size within one mtime tick), added or removed; no file's bytes are read. URLs
-    are left out (listing them costs a round trip to their store).
+    edited (even to the same size within one mtime tick), added or removed; no file's bytes are read. A URL
+    counts by `url_fingerprint` (each file's name, size and version, as its store lists them: the cache key's
+    own check; one round trip, which the dashboard's check interval grows with).
 
         inputs_stamp(["data"])  # -> "5c1d0e..."; another value after `data/t1.txt` is edited
     """
     files: list[Path] = []
     for path in (Path(p) for p in paths if not is_url(p)):
         files += folder_inputs(path) if path.is_dir() else with_speakers_tables([path])
-    files += map(Path, metadata or [])
-    return digest([(str(file), fingerprint(file)) for file in files])
+    files += (Path(p) for p in metadata or [] if not is_url(p))
+    urls = [(url, url_fingerprint(url)) for url in [*paths, *(metadata or [])] if is_url(url)]
+    return digest([(str(file), fingerprint(file)) for file in files], *urls)
 
 
 def digest(*parts: object) -> str:

@@ -3,6 +3,9 @@ of other inputs (the codebook, engine code, data and metadata files are covered 
 tests/ingest; these are the inputs that were once missing)."""
 from __future__ import annotations
 
+import uuid
+
+import fsspec
 import pandas as pd
 import pytest
 from support import DATA, edit_keeping_size_and_mtime
@@ -104,3 +107,19 @@ def test_the_inputs_stamp_follows_a_table_its_speakers_and_a_metadata_file_given
     edit_keeping_size_and_mtime(tmp_path / "meta.csv", "EU", "US")
     stamps.append(cache_keys.inputs_stamp([str(tmp_path / "call.srt")], [str(tmp_path / "meta.csv")]))
     assert len(set(stamps)) == 3
+
+
+def test_the_inputs_stamp_follows_a_folder_url(tmp_path):
+    """A dashboard on an s3:// or gs:// folder notices a transcript added or rewritten there, as on a local one."""
+    fs, root = fsspec.filesystem("memory"), f"/stamp-{uuid.uuid4().hex[:8]}"
+    fs.pipe(f"{root}/t1.txt", b"User: my calendar is full of care.\n")
+    try:
+        stamps = [cache_keys.inputs_stamp([f"memory://{root}"])]
+        fs.pipe(f"{root}/t2.txt", b"User: a second one.\n")
+        stamps.append(cache_keys.inputs_stamp([f"memory://{root}"]))
+        fs.pipe(f"{root}/t1.txt", b"User: my calendar is full of fear, and more.\n")
+        stamps.append(cache_keys.inputs_stamp([f"memory://{root}"]))
+        stamps.append(cache_keys.inputs_stamp([f"memory://{root}"]))
+    finally:
+        fs.rm(root, recursive=True)
+    assert len(set(stamps[:3])) == 3 and stamps[2] == stamps[3]  # every change seen; no change, no new stamp
