@@ -239,12 +239,12 @@ def _merged_in_fresh_order(base: pd.DataFrame, scored: pd.DataFrame, reused: set
     equal to a full run's. One take of the rows in their final order: on millions of rows each pass over
     the text columns costs a second."""
     both = pd.concat([base, scored], ignore_index=True) if len(scored) else base  # empty: keep column types
-    theme_rank = _rank(both["theme"], codebook.theme_ids)
+    theme_rank = positions_in(both["theme"], codebook.theme_ids)
     kept = np.ones(len(both), dtype=bool)
-    kept[:len(base)] = _rank(base["theme"], sorted(reused)) >= 0
+    kept[:len(base)] = positions_in(base["theme"], sorted(reused)) >= 0
     rows = np.flatnonzero(kept & (theme_rank >= 0))
     keys = [theme_rank[rows], *(both[column].to_numpy()[rows] for column in reversed(within)),
-            _rank(both["transcript_id"], ids)[rows]]
+            positions_in(both["transcript_id"], ids)[rows]]
     return both.iloc[rows[np.lexsort(keys)]].reset_index(drop=True)
 
 
@@ -252,11 +252,16 @@ def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
     return table[table["theme"].isin(themes)]
 
 
-def _rank(column: pd.Series, order: list[str]) -> np.ndarray:
-    """The position in `order` of each value: the column's distinct values are hashed once (in Arrow's C
-    code) and only those are looked up."""
+def positions_in(column: pd.Series, order) -> np.ndarray:
+    """The position in `order` (distinct values) of each value, -1 for one not in it or missing: the column's
+    distinct values are hashed once (in Arrow's C code) and only those are looked up, so a column of millions
+    of strings never becomes millions of Python strings (`Series.map` and `reindex` of `to_numpy()` do).
+
+    >>> positions_in(pd.Series(["b", "a", "z", None]), ["a", "b"]).tolist()
+    [1, 0, -1, -1]
+    """
     codes, distinct = pd.factorize(column)
-    return pd.Index(order).get_indexer(distinct)[codes]
+    return np.append(pd.Index(order).get_indexer(distinct), -1)[codes]  # code -1 (missing): the -1 appended
 
 
 def _keep_metadata_occupations(transcripts: pd.DataFrame, base: Analysis | None) -> pd.DataFrame:

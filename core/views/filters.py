@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from core.engine.rescore import positions_in
+
 if TYPE_CHECKING:
     from core.engine.results import Analysis
     from core.views.parts_sql import HitsInParts
@@ -197,10 +199,10 @@ def _theme_matrices(themes: pd.DataFrame | None, doc_of: pd.Series, theme_of: di
     if themes is None:  # filled by the caller (from parts)
         nothing = np.zeros(0, np.int64)
         return _fill_matrices(nothing, nothing, nothing, nothing, n, len(theme_of))
-    rows = doc_of.reindex(themes["transcript_id"].to_numpy()).to_numpy()
-    columns = themes["theme"].map(theme_of).to_numpy()
-    known = ~(pd.isna(rows) | pd.isna(columns))  # a theme or transcript the codebook no longer has
-    return _fill_matrices(rows[known].astype(int), columns[known].astype(int), themes["hits"].to_numpy()[known],
+    rows = positions_in(themes["transcript_id"], doc_of.index)
+    columns = positions_in(themes["theme"], list(theme_of))
+    known = (rows >= 0) & (columns >= 0)  # a theme or transcript the codebook no longer has
+    return _fill_matrices(rows[known], columns[known], themes["hits"].to_numpy()[known],
                           themes["present"].to_numpy()[known], n, len(theme_of))
 
 
@@ -232,10 +234,10 @@ def count_quotes(docs: np.ndarray, themes: np.ndarray, passage_starts: np.ndarra
 def _indexed_hits(hits: pd.DataFrame, doc_of: pd.Series, theme_of: dict[str, int],
                   transcripts: pd.DataFrame) -> pd.DataFrame:
     # no hits (a streamed run's view): no look-up, which would first check a million ids are distinct
-    doc = doc_of.reindex(hits["transcript_id"].to_numpy()).to_numpy() if len(hits) else np.zeros(0)
-    theme_index = hits["theme"].map(theme_of).to_numpy()
-    known = ~(pd.isna(doc) | pd.isna(theme_index))
-    indexed = hits.loc[known].reset_index(drop=True)
+    doc = positions_in(hits["transcript_id"], doc_of.index) if len(hits) else np.zeros(0, np.int64)
+    theme_index = positions_in(hits["theme"], list(theme_of))
+    known = (doc >= 0) & (theme_index >= 0)
+    indexed = hits.loc[known].reset_index(drop=True)  # every row known: no copy (pandas' copy on write)
     indexed["doc"] = doc[known].astype(np.int64)
     indexed["theme_index"] = theme_index[known].astype(np.int64)
     indexed["occupation"] = transcripts["occupation"].to_numpy()[indexed["doc"].to_numpy()]

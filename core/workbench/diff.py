@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.engine.rescore import CachedCorpus, changed_themes
+from core.engine.rescore import CachedCorpus, changed_themes, positions_in
 from core.engine.results import Analysis
-from core.views.quotes import group_quotes, raising_hits
+from core.views.quotes import group_quotes, raising_rows
 
 # A quote's identity as its hits carry it: transcript, passage start, theme, passage end (a compact integer key;
 # see `_shared_keys`). Hits with one key are one quote (`core.views.quotes.group_quotes`).
@@ -99,12 +99,17 @@ def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFram
     differ = changed_themes(before.codebook, after.codebook)
     counts = (before_counts if before_counts is not None else theme_counts(before)).reindex(theme_ids, fill_value=0)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
-    hits_before, hits_after = (raising_hits(_only(scored.hits, differ), _only(scored.themes, differ))
-                               for scored in (before, after))
-    keys_after, keys_before = _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order)
-    gained_quotes, lost_quotes = (_as_quotes(group_quotes(_only_in(hits, keys, other, differ)), scored)
-                                  for hits, keys, other, scored in ((hits_after, keys_after, keys_before, after),
-                                                                    (hits_before, keys_before, keys_after, before)))
+    # the raising hits as row numbers of the changed themes' hits, and their quote keys: no copy of their
+    # text columns (a threshold change compares every theme: 3 million hits on each side at 80,000 transcripts)
+    hits_before, hits_after = (_only(scored.hits, differ) for scored in (before, after))
+    rows_before, rows_after = (np.flatnonzero(raising_rows(hits, _only(scored.themes, differ)))
+                               for hits, scored in ((hits_before, before), (hits_after, after)))
+    keys_after, keys_before = (keys[rows] for keys, rows in zip(
+        _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order), (rows_after, rows_before)))
+    gained_quotes, lost_quotes = (
+        _as_quotes(group_quotes(hits.iloc[rows[~_member(keys, other)]]), scored)
+        for hits, rows, keys, other, scored in ((hits_after, rows_after, keys_after, keys_before, after),
+                                                (hits_before, rows_before, keys_before, keys_after, before)))
     present_after = _only(after.present, differ)
     gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
                                 zip(_rows_only_in_each(present_after, _only(before.present, differ), differ,
@@ -117,7 +122,7 @@ def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFram
     themes["transcripts_gained"] = _count_by(gained_pairs, "theme", theme_ids)
     themes["transcripts_lost"] = _count_by(lost_pairs, "theme", theme_ids)
     themes["quotes_before"] = counts["quotes"].to_numpy()
-    themes["quotes_after"] = np.where(changed, _quotes_by_theme(hits_after, keys_after, theme_ids),
+    themes["quotes_after"] = np.where(changed, _quotes_by_theme(hits_after, rows_after, keys_after, theme_ids),
                                       counts["quotes"].to_numpy())
     themes["quotes_gained"] = _count_by(gained_quotes, "theme", theme_ids)
     themes["quotes_lost"] = _count_by(lost_quotes, "theme", theme_ids)
@@ -128,11 +133,13 @@ def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFram
 def theme_counts(scored: Analysis) -> pd.DataFrame:
     """Per theme (the index): transcripts it is present in and quotes, as the Quotes page counts them."""
     theme_ids = scored.codebook.theme_ids
-    hits = raising_hits(scored.hits, scored.themes)
+    hits = scored.hits
+    rows = np.flatnonzero(raising_rows(hits, scored.themes))
     keys, _ = _integer_keys(hits, hits.iloc[:0], QUOTE_OF_HIT,
                             {"transcript_id": scored.transcripts["transcript_id"], "theme": theme_ids})
     return pd.DataFrame({"transcripts": _count_by(scored.present, "theme", theme_ids),
-                         "quotes": _quotes_by_theme(hits, keys, theme_ids)}, index=pd.Index(theme_ids, name="theme"))
+                         "quotes": _quotes_by_theme(hits, rows, keys[rows], theme_ids)},
+                        index=pd.Index(theme_ids, name="theme"))
 
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
@@ -149,17 +156,24 @@ def _rows_only_in_each(one: pd.DataFrame, other: pd.DataFrame, themes: set[str],
     return one[~_member(one_key, other_key)], other[~_member(other_key, one_key)]
 
 
-def _only_in(hits: pd.DataFrame, keys: np.ndarray, other: np.ndarray, themes: set[str]) -> pd.DataFrame:
-    """The hits of themes `themes` whose quote key is not among `other` (the keys hold the theme)."""
-    mine = hits["theme"].isin(themes).to_numpy()
-    rows = np.flatnonzero(mine)
-    return hits.iloc[rows[~_member(keys[rows], other)]]
+def _quotes_by_theme(hits: pd.DataFrame, rows: np.ndarray, keys: np.ndarray, theme_ids: list[str]) -> list[int]:
+    """How many quotes of each theme among the hits at `rows` (`keys`: their quote keys), counted as distinct
+    keys, without grouping them."""
+    first = _first_of_each(keys)
+    themes = positions_in(hits["theme"], theme_ids)[rows[first]]  # numbers: no copy of 2 million theme names
+    return np.bincount(themes[themes >= 0], minlength=len(theme_ids)).tolist()
 
 
-def _quotes_by_theme(hits: pd.DataFrame, keys: np.ndarray, theme_ids: list[str]) -> list[int]:
-    """How many quotes of each theme (distinct quote keys), counted without grouping them."""
-    first = ~pd.Series(keys).duplicated().to_numpy()
-    return _count_by(hits.loc[first, ["theme"]], "theme", theme_ids)
+def _first_of_each(keys: np.ndarray) -> np.ndarray:
+    """Whether each key is the first row with its value: neighbours compared when the keys are in order (a
+    fresh run's table gives them so), else a hash table (2 million keys: 70 MB).
+
+    >>> _first_of_each(np.array([3, 3, 5])).tolist(), _first_of_each(np.array([5, 3, 5])).tolist()
+    ([True, False, True], [True, True, False])
+    """
+    if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
+        return np.concatenate([[True], keys[1:] != keys[:-1]])[:len(keys)]
+    return ~pd.Series(keys).duplicated().to_numpy()
 
 
 def _integer_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict) -> tuple[np.ndarray, np.ndarray]:

@@ -52,6 +52,28 @@ def test_prepare_builds_matrices_and_facets(data):
     assert data.hits["occupation"].tolist()[:4] == ["it"] * 4
 
 
+def test_prepare_leaves_out_rows_of_a_theme_or_transcript_it_does_not_know(data):
+    """Results kept from before a theme was removed (or a transcript left the data): those rows are not
+    counted, and every other hit keeps its transcript number and theme number."""
+    transcripts = data.transcripts.drop(columns="file")
+    strays = pd.DataFrame({"transcript_id": ["a", "zz"], "theme": ["gone", "speed"], "hits": [5, 5],
+                           "score": 0.0, "per_1k_words": 0.0, "present": 1})
+    themes = pd.concat([strays.iloc[:1], _themes_of(data), strays.iloc[1:]], ignore_index=True)
+    hits = data.hits.drop(columns=["doc", "theme_index", "occupation"])
+    hits = pd.concat([hits.iloc[:1].assign(theme="gone"), hits, hits.iloc[:1].assign(transcript_id="zz")],
+                     ignore_index=True)
+    again = prepare(transcripts, themes, hits, THEMES)
+    assert again.hit_counts.tolist() == data.hit_counts.tolist()
+    pd.testing.assert_frame_equal(again.hits, data.hits)
+
+
+def _themes_of(data) -> pd.DataFrame:
+    rows, columns = np.nonzero(np.ones_like(data.hit_counts))
+    return pd.DataFrame({"transcript_id": data.transcripts["transcript_id"].to_numpy()[rows],
+                         "theme": np.array(THEMES)[columns], "hits": data.hit_counts[rows, columns],
+                         "score": 0.0, "per_1k_words": 0.0, "present": data.present[rows, columns].astype(int)})
+
+
 @pytest.mark.parametrize("filters, expected", [
     ({}, "abcd"),
     ({"occupations": ("it",)}, "abd"),
