@@ -66,11 +66,13 @@ def replicate(data: Path, copies: int, target: Path) -> Path:
 
 
 class TreeMemory:
-    """Samples the summed RSS and PSS of a process and all its descendants until stopped; keeps the peaks."""
+    """Samples the summed RSS and PSS of a process and all its descendants until stopped; keeps the peaks, and
+    the CPU seconds each process had used when last seen (the command's own and its workers')."""
 
     def __init__(self, pid: int, every: float = 0.2):
         self.root, self.every = psutil.Process(pid), every
         self.peak_rss = self.peak_pss = self.most_processes = 0
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -91,9 +93,10 @@ class TreeMemory:
                 return
             for process in processes:
                 try:
-                    info = process.memory_full_info()
+                    info, times = process.memory_full_info(), process.cpu_times()
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
+                self.cpu[process.pid] = times.user + times.system
                 rss, pss = rss + info.rss, pss + info.pss
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             self.most_processes = max(self.most_processes, len(processes))
@@ -111,8 +114,11 @@ def score_cold(corpus: Path, out: Path, extra: list[str]) -> dict:
     seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu_before
     if process.returncode:
         raise SystemExit(f"themescope score failed ({process.returncode}):\n{stderr[-2000:]}")
-    return {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "peak_rss_mb": memory.peak_rss >> 20,
-            "peak_pss_mb": memory.peak_pss >> 20, "processes": memory.most_processes, "summary": stdout.splitlines()[0]}
+    command_cpu = memory.cpu.get(process.pid, 0.0)
+    return {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "command_cpu_seconds": round(command_cpu, 1),
+            "workers_cpu_seconds": round(sum(memory.cpu.values()) - command_cpu, 1),
+            "peak_rss_mb": memory.peak_rss >> 20, "peak_pss_mb": memory.peak_pss >> 20,
+            "processes": memory.most_processes, "summary": stdout.splitlines()[0]}
 
 
 def _children_cpu() -> float:
@@ -198,7 +204,8 @@ def main() -> int:
     best = min(runs, key=lambda r: r["seconds"])
     print(json.dumps({"corpus": str(corpus), "corpus_mb": corpus.stat().st_size >> 20, "runs": runs}, indent=1))
     print(f"{best['summary']}\ncold: {best['seconds']:.1f} s (best of {len(runs)}; {best['cpu_seconds']:.0f} CPU-s "
-          f"over the process tree), peak memory of the process "
+          f"over the process tree: the command {best['command_cpu_seconds']:.0f}, its workers "
+          f"{best['workers_cpu_seconds']:.0f} as last sampled), peak memory of the process "
           f"tree: {best['peak_pss_mb']:,} MB PSS, {best['peak_rss_mb']:,} MB RSS summed "
           f"({best['processes']} processes)")
     if not args.keep_output:

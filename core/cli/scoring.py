@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from core.cli.options import (
@@ -50,6 +51,7 @@ def _add_score(commands) -> None:
 
 def run_score(args: argparse.Namespace) -> int:
     from core.codebook.model import load_codebook
+    from core.engine.executor import reuse_freed_memory
     from core.engine.pipeline import analyse
 
     if args.workers is not None and args.workers < 1:
@@ -58,17 +60,18 @@ def run_score(args: argparse.Namespace) -> int:
     codebook = load_codebook(args.codebook)
     parts = _parts_folder(args, out)
     arguments = {**analyse_arguments(args), "results": _scored_into(args, parts)}
+    reuse_freed_memory()  # a one-off process: each batch's texts (~9 MB) packed and pickled in reused memory
     with _executor(args) as executor, progress_bar() as bar:
         analysis = analyse(codebook=codebook, **arguments, workers=args.workers, executor=executor,
                            on_progress=bar.update)
     analysis = _with_parts_in(analysis, parts)
-    write_tables(analysis, out)
-    for line in analysis.report.lines():
-        print(line, file=sys.stderr)
     if analysis.transcripts.empty:
+        write_tables(analysis, out)
+        _print_report(analysis)
         print(f"0 transcripts (cache: {analysis.cached}); tables in {out}/")
         return 1
-    hits, by_theme, by_occupation = _summaries(analysis)
+    hits, by_theme, by_occupation = _summaries_while(lambda: write_tables(analysis, out), analysis)
+    _print_report(analysis)
     print(f"{len(analysis.transcripts):,} transcripts, {hits:,} hits (cache: {analysis.cached}); tables in {out}/")
     if analysis.streamed:
         copies = "" if _copies_written(analysis) else f"; no CSV copies above {COPIES_UP_TO:,} transcripts"
@@ -81,18 +84,32 @@ def run_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summaries(analysis) -> tuple[int, object, object]:
-    """The hit count and the two summary tables: from the tables in memory, or by DuckDB SQL over the parts
-    of a streamed run (never loading its hits)."""
-    if analysis.streamed:
-        from core.views.parts_sql import PartsSummary
+def _print_report(analysis) -> None:
+    for line in analysis.report.lines():
+        print(line, file=sys.stderr)
 
-        with PartsSummary(analysis) as summary:
-            return summary.hit_count(), summary.theme_prevalence(), summary.prevalence_by_occupation()
-    from core.views.aggregates import prevalence_by_occupation, theme_prevalence
 
-    return (len(analysis.hits), theme_prevalence(analysis.transcripts, analysis.themes),
-            prevalence_by_occupation(analysis.transcripts, analysis.themes))
+def _summaries_while(write: Callable[[], None], analysis) -> tuple[int, object, object]:
+    """`write()`, and the hit count and the two summary tables: from the tables in memory after it, or, for a
+    streamed run, by DuckDB SQL over its parts (never loading its hits) on another thread while it runs.
+    DuckDB lets go of the GIL, so at a million transcripts its few seconds pass while pandas writes the
+    transcripts table instead of after it with one core idle. Its view of the transcripts is taken before
+    the thread starts: no pandas table is read by two threads at once."""
+    if not analysis.streamed:
+        from core.views.aggregates import prevalence_by_occupation, theme_prevalence
+
+        write()
+        return (len(analysis.hits), theme_prevalence(analysis.transcripts, analysis.themes),
+                prevalence_by_occupation(analysis.transcripts, analysis.themes))
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.views.parts_sql import PartsSummary
+
+    with PartsSummary(analysis) as summary, ThreadPoolExecutor(1) as summarising:
+        counted = summarising.submit(lambda: (summary.hit_count(), summary.theme_prevalence(),
+                                              summary.prevalence_by_occupation()))
+        write()
+        return counted.result()
 
 
 def _parts_folder(args: argparse.Namespace, out: Path) -> str | None:

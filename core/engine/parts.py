@@ -41,7 +41,7 @@ def write_parts(results: str, number: int, scores: Analysis) -> dict[str, int]:
     rows = {}
     for table in TABLES:
         frame = getattr(scores, table)
-        data = pa.Table.from_pandas(frame, preserve_index=False)
+        data = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)  # a pool per table costs more
         path = part_path(results, table, number)
         if is_url(results):
             import fsspec  # installed with themescope[cluster]

@@ -3,6 +3,7 @@ the cache like the dashboard does: a second `score`, or a dashboard opening the 
 scoring, and --out gets the same tables and parts every time."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -74,3 +75,26 @@ def test_a_streamed_score_without_the_cache_writes_its_parts_straight_to_out(tmp
     assert _score(tmp_path, "out", "--stream", "--no-cache") == 0
     assert len(scorings) == 2 and not (tmp_path / "cache").exists()
     assert (tmp_path / "out" / "parts" / "manifest.json").exists()
+
+
+def test_a_streamed_runs_summary_is_counted_while_its_tables_are_written(tmp_path, monkeypatch):
+    """The DuckDB summary runs on another thread during the writing: `write` here returns only once the summary
+    has finished, which it could never see if the summary waited for it."""
+    from core.cli import scoring
+    from core.views.parts_sql import PartsSummary
+
+    analysis = analyse(PATHS, codebook=load_codebook(DATA / "tiny_codebook.yaml"), use_cache=False,
+                       results=str(tmp_path / "parts"))
+    counted, real = threading.Event(), PartsSummary.prevalence_by_occupation
+
+    def counting(self):
+        table = real(self)
+        counted.set()
+        return table
+
+    monkeypatch.setattr(PartsSummary, "prevalence_by_occupation", counting)
+    seen_while_writing = []
+    hits, by_theme, by_occupation = scoring._summaries_while(lambda: seen_while_writing.append(counted.wait(30)),
+                                                             analysis)
+    assert seen_while_writing == [True]
+    assert hits == len(analysis.hits) and by_theme["present"].sum() > 0 and "n" in by_occupation.columns
