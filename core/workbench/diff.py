@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,28 +100,26 @@ def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFram
     differ = changed_themes(before.codebook, after.codebook)
     counts = (before_counts if before_counts is not None else theme_counts(before)).reindex(theme_ids, fill_value=0)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
-    hits_before, hits_after = (raising_hits(_only(scored.hits, differ), _only(scored.themes, differ))
-                               for scored in (before, after))
+    themes_before, hits_before = _pairs_of(after, _only(before.themes, differ), _only(before.hits, differ), order)
+    hits_before, hits_after = raising_hits(hits_before, themes_before), \
+        raising_hits(_only(after.hits, differ), _only(after.themes, differ))
     keys_after, keys_before = _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order)
     gained_quotes, lost_quotes = (_as_quotes(group_quotes(_only_in(hits, keys, other, differ)), scored)
                                   for hits, keys, other, scored in ((hits_after, keys_after, keys_before, after),
                                                                     (hits_before, keys_before, keys_after, before)))
-    present_after = _only(after.present, differ)
+    present_after, present_before = (scored.loc[scored["present"] == 1, ["transcript_id", "theme"]]
+                                     for scored in (_only(after.themes, differ), themes_before))
     gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
-                                zip(_rows_only_in_each(present_after, _only(before.present, differ), differ,
+                                zip(_rows_only_in_each(present_after, present_before, differ,
                                                        ["transcript_id", "theme"], order), (after, before)))
-    changed = np.array([theme in differ for theme in theme_ids])
-    themes = pd.DataFrame({"theme": theme_ids})
-    themes["transcripts_before"] = counts["transcripts"].to_numpy()
-    themes["transcripts_after"] = np.where(changed, _count_by(present_after, "theme", theme_ids),
-                                           counts["transcripts"].to_numpy())
-    themes["transcripts_gained"] = _count_by(gained_pairs, "theme", theme_ids)
-    themes["transcripts_lost"] = _count_by(lost_pairs, "theme", theme_ids)
-    themes["quotes_before"] = counts["quotes"].to_numpy()
-    themes["quotes_after"] = np.where(changed, _quotes_by_theme(hits_after, keys_after, theme_ids),
-                                      counts["quotes"].to_numpy())
-    themes["quotes_gained"] = _count_by(gained_quotes, "theme", theme_ids)
-    themes["quotes_lost"] = _count_by(lost_quotes, "theme", theme_ids)
+    columns: dict[str, Any] = {"theme": theme_ids}
+    # the rows compared are all that can differ, so after = before + gained - lost (`after` may hold only those)
+    for what, gained, lost in (("transcripts", gained_pairs, lost_pairs), ("quotes", gained_quotes, lost_quotes)):
+        plus, minus = _count_by(gained, "theme", theme_ids), _count_by(lost, "theme", theme_ids)
+        columns |= {f"{what}_before": counts[what].to_numpy(),
+                    f"{what}_after": counts[what].to_numpy() + np.array(plus, dtype=np.int64) - minus,
+                    f"{what}_gained": plus, f"{what}_lost": minus}
+    themes = pd.DataFrame(columns)
     occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_quotes, lost_quotes)
     return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
 
@@ -133,6 +132,25 @@ def theme_counts(scored: Analysis) -> pd.DataFrame:
                             {"transcript_id": scored.transcripts["transcript_id"], "theme": theme_ids})
     return pd.DataFrame({"transcripts": _count_by(scored.present, "theme", theme_ids),
                          "quotes": _quotes_by_theme(hits, keys, theme_ids)}, index=pd.Index(theme_ids, name="theme"))
+
+
+def _pairs_of(after: Analysis, themes: pd.DataFrame, hits: pd.DataFrame,
+              order: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of `themes` and `hits` (of `before`) of the (transcript, theme) pairs `after` scored, and
+    every row of a theme `after` has not: a preview scores some themes only where they can change
+    (`CachedCorpus.changes`), a fresh run every pair (then nothing is left out)."""
+    scored = after.themes
+    per_theme = scored["theme"].value_counts()
+    kept = [theme for theme in after.codebook.theme_ids if 0 < per_theme.get(theme, 0) < len(after.transcripts)]
+    partly = set(after.codebook.theme_ids) - set(per_theme.index) | set(kept)  # a theme none of whose pairs changed
+    if not partly & set(themes["theme"].unique()):
+        return themes, hits
+    pair = ["transcript_id", "theme"]
+    scored_keys, theme_keys = _integer_keys(scored, themes, pair, order)
+    _, hit_keys = _integer_keys(scored, hits, pair, order)
+    in_part = [table["theme"].isin(partly).to_numpy() for table in (themes, hits)]
+    return (themes[~in_part[0] | _member(theme_keys, scored_keys)],
+            hits[~in_part[1] | _member(hit_keys, scored_keys)])
 
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
