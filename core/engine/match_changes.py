@@ -23,7 +23,15 @@ from rapidfuzz import fuzz, process
 
 from core.codebook.model import Codebook
 from core.engine.corpus import Shard
-from core.engine.matcher import EXCLUDE_OCCUPATION, EXCLUDE_THEME, OCCUPATION, THEME, TermIndex, VocabularyMatcher
+from core.engine.matcher import (
+    EXCLUDE_OCCUPATION,
+    EXCLUDE_THEME,
+    OCCUPATION,
+    THEME,
+    TermIndex,
+    VocabularyMatcher,
+    concatenated_ranges,
+)
 
 OCCUPATIONS = None  # the key of the occupations in `words_matched_differently`: they are decided together
 
@@ -53,10 +61,28 @@ def words_matched_differently(before: Codebook, after: Codebook, words: Collecti
     old_matcher, new_matcher = VocabularyMatcher(old), VocabularyMatcher(new)
     old_matcher.learn(candidates)
     new_matcher.learn(candidates)
-    differ = {key: None if pairs is None else frozenset(
-        word for word in candidates if _differs(dict(old_matcher.known[word]), dict(new_matcher.known[word]), pairs))
-        for key, pairs in slots.items()}
-    return MatchedDifferently({key: differ[key] for key in themes}, differ.get(OCCUPATIONS))
+    differ: dict[str | None, set[str] | None] = {key: None if pairs is None else set() for key, pairs in slots.items()}
+    by_old, by_new = _pairs_by_slot(slots)
+    for word in candidates:
+        old_matches, new_matches = dict(old_matcher.known[word]), dict(new_matcher.known[word])
+        # only a slot the word matches under one of the codebooks can match it differently
+        for key, o, n in [*(pair for slot in old_matches for pair in by_old.get(slot, ())),
+                          *(pair for slot in new_matches for pair in by_new.get(slot, ()))]:
+            if old_matches.get(o) != new_matches.get(n):
+                differ[key].add(word)  # type: ignore[union-attr]
+    frozen = {key: None if words is None else frozenset(words) for key, words in differ.items()}
+    return MatchedDifferently({key: frozen[key] for key in themes}, frozen.get(OCCUPATIONS))
+
+
+def _pairs_by_slot(slots: dict) -> tuple[dict[int, list], dict[int, list]]:
+    """(code key, old slot, new slot) of every changed rule pair, by old slot and by new slot."""
+    by_old: dict[int, list] = {}
+    by_new: dict[int, list] = {}
+    for key, pairs in slots.items():
+        for o, n in pairs or ():
+            by_old.setdefault(o, []).append((key, o, n))
+            by_new.setdefault(n, []).append((key, o, n))
+    return by_old, by_new
 
 
 def _code_entries(index: TermIndex, key: str | None) -> list:
@@ -105,9 +131,6 @@ def _near_words(words: Collection[str], term_words: list[tuple[str, float]]) -> 
     return near
 
 
-def _differs(old: dict[int, float], new: dict[int, float], pairs: set[tuple[int, int]]) -> bool:
-    return any(old.get(o) != new.get(n) for o, n in pairs)
-
 
 @dataclass(frozen=True)
 class TranscriptScope:
@@ -125,18 +148,38 @@ class TranscriptScope:
     def docs(self, shard: Shard, occupation_turns: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """Per scoped theme, whether each transcript of the shard holds one of its words; for the occupations
         (None: every transcript), whether one of their words stands in `occupation_turns` (a turn mask)."""
-        token_doc = np.repeat(shard.turn_doc, np.diff(shard.turn_token_start))
-        themes = {theme: _holding(shard, words, token_doc, None) for theme, words in self.themes}
-        in_turns = np.repeat(occupation_turns, np.diff(shard.turn_token_start))
-        occupations = None if self.occupation_words is None else \
-            _holding(shard, self.occupation_words, token_doc, in_turns)
-        return themes, occupations
+        groups = [words for _, words in self.themes] + [self.occupation_words or frozenset()]
+        held = _held_words(shard, groups)  # (group, transcript, turn) of each token holding a group's word
+        masks = []
+        for number in range(len(groups)):
+            mine = held[0] == number
+            if number == len(self.themes):  # the occupations: only in their turns
+                mine &= occupation_turns[held[2]]
+            mask = np.zeros(len(shard), dtype=bool)
+            mask[held[1][mine]] = True
+            masks.append(mask)
+        return ({theme: mask for (theme, _), mask in zip(self.themes, masks)},
+                None if self.occupation_words is None else masks[-1])
 
 
-def _holding(shard: Shard, words: frozenset[str], token_doc: np.ndarray, tokens: np.ndarray | None) -> np.ndarray:
-    """Whether each transcript holds one of `words` (among `tokens`, a token mask, when given)."""
-    wanted = np.fromiter((word in words for word in shard.vocab), dtype=bool, count=len(shard.vocab))
-    found = wanted[shard.token_word] if tokens is None else wanted[shard.token_word] & tokens
-    held = np.zeros(len(shard), dtype=bool)
-    held[token_doc[found]] = True
-    return held
+def _held_words(shard: Shard, groups: list[frozenset[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group number, transcript, turn) of every token whose word is in a group (a word in several groups
+    once per group). The few words are looked up in the vocabulary; the tokens are scanned once."""
+    word_ids = {word: number for number, word in enumerate(shard.vocab)}
+    pairs = [(word_ids[word], group) for group, words in enumerate(groups) for word in words if word in word_ids]
+    if not pairs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    word_of_pair, group_of_pair = (np.array(column, dtype=np.int64) for column in zip(*pairs))
+    wanted = np.zeros(len(shard.vocab), dtype=bool)
+    wanted[word_of_pair] = True
+    positions = np.flatnonzero(wanted[shard.token_word])
+    turn = np.searchsorted(shard.turn_token_start, positions, side="right") - 1
+    # each (token, group) pair: the pairs of the token's word, sorted by word
+    order = np.argsort(word_of_pair, kind="stable")
+    word_sorted = word_of_pair[order]
+    token_word = shard.token_word[positions].astype(np.int64)
+    first, last = np.searchsorted(word_sorted, token_word, "left"), np.searchsorted(word_sorted, token_word, "right")
+    count = last - first
+    token = np.repeat(np.arange(len(positions)), count)
+    pair = order[concatenated_ranges(first, count)]
+    return group_of_pair[pair], shard.turn_doc[turn[token]].astype(np.int64), turn[token]

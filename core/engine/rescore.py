@@ -118,7 +118,7 @@ class CachedCorpus:
         if reused == set(codebook.theme_ids) and not plan.occupations:  # nothing scored
             return base.with_tables(codebook, changes.transcripts, *(_only(table, reused) for table in (
                 base.themes, base.hits)), cancelled=_only(base.cancelled, reused))
-        scored_pairs = _pair_keys(changes.themes, codebook, self.transcript_ids) if plan.scope else None
+        scored_pairs = pair_keys(changes.themes, codebook.theme_ids, self.transcript_ids) if plan.scope else None
         themes, hits, cancelled = (
             _merged_in_fresh_order(old, new, reused, codebook, self.transcript_ids, *within,
                                    scored_pairs=scored_pairs, scoped=plan.scoped_themes)
@@ -291,7 +291,7 @@ def _merged_in_fresh_order(base: pd.DataFrame, scored: pd.DataFrame, reused: set
                            ids: list[str], *within: str, scored_pairs: np.ndarray | None = None,
                            scoped: set[str] = frozenset()) -> pd.DataFrame:  # type: ignore[assignment]
     """The rows of `base` for the `reused` themes (and for the `scoped` ones, those of the (transcript, theme)
-    pairs not among `scored_pairs`, see `_pair_keys`) and every row of `scored`, in the order a fresh run
+    pairs not among `scored_pairs`, see `pair_keys`) and every row of `scored`, in the order a fresh run
     gives: by transcript, then `within` columns, then the codebook's theme order, so a preview's tables
     compare equal to a full run's. One take of the rows in their final order: on millions of rows each pass
     over the text columns costs a second."""
@@ -301,17 +301,18 @@ def _merged_in_fresh_order(base: pd.DataFrame, scored: pd.DataFrame, reused: set
     kept[:len(base)] = _rank(base["theme"], sorted(reused)) >= 0
     if scored_pairs is not None and scoped:
         rows = np.flatnonzero(_rank(base["theme"], sorted(scoped)) >= 0)
-        kept[rows] = ~np.isin(_pair_keys(base.iloc[rows], codebook, ids), scored_pairs)
+        kept[rows] = ~np.isin(pair_keys(base.iloc[rows], codebook.theme_ids, ids), scored_pairs)
     rows = np.flatnonzero(kept & (theme_rank >= 0))
     keys = [theme_rank[rows], *(both[column].to_numpy()[rows] for column in reversed(within)),
             _rank(both["transcript_id"], ids)[rows]]
     return both.iloc[rows[np.lexsort(keys)]].reset_index(drop=True)
 
 
-def _pair_keys(table: pd.DataFrame, codebook: Codebook, ids: list[str]) -> np.ndarray:
-    """One integer per row for its (transcript, theme) pair."""
-    return _rank(table["transcript_id"], ids).astype(np.int64) * len(codebook.theme_ids) \
-        + _rank(table["theme"], codebook.theme_ids)
+def pair_keys(table: pd.DataFrame, theme_ids: list[str], ids: list[str] | pd.Series) -> np.ndarray:
+    """One integer per row for its (transcript, theme) pair: the transcript's position in `ids` times the
+    number of themes plus the theme's in `theme_ids` (negative when either is not there)."""
+    transcripts, themes = _rank(table["transcript_id"], ids).astype(np.int64), _rank(table["theme"], theme_ids)
+    return np.where((transcripts >= 0) & (themes >= 0), transcripts * len(theme_ids) + themes, -1)
 
 
 def _with_occupations_of(base: Analysis, scored: pd.DataFrame) -> pd.DataFrame:
@@ -328,7 +329,7 @@ def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
     return table[table["theme"].isin(themes)]
 
 
-def _rank(column: pd.Series, order: list[str]) -> np.ndarray:
+def _rank(column: pd.Series, order: list[str] | pd.Series) -> np.ndarray:
     """The position in `order` of each value: the column's distinct values are hashed once (in Arrow's C
     code) and only those are looked up."""
     codes, distinct = pd.factorize(column)

@@ -6,6 +6,7 @@ machines, and the results concatenated.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -36,12 +37,12 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher,
                 scope: TranscriptScope | None = None) -> Analysis:
     """Hits, theme scores and occupation of every transcript in the shard; with a `scope`, only the
     (transcript, theme) pairs and the occupations it names (the rows of those are a full scoring's)."""
-    located = locate_matches(shard, index, find_matches(shard, index, matcher))
     settings = index.codebook.settings
     theme_docs, occupation_docs = scope.docs(shard, _occupation_turns(shard, settings.occupation_first_turns)) \
         if scope is not None else ({}, None)
-    if scope is not None:  # every other match is dropped before the costly steps (quotes, texts, occupations)
-        located = located.rows(_in_scope(located, theme_docs, occupation_docs))
+    # out of scope, a match is not even looked for: only what the scope names is matched, placed and scored
+    wanted = _in_scope(shard, index, theme_docs, occupation_docs) if scope is not None else None
+    located = locate_matches(shard, index, find_matches(shard, index, matcher, wanted))
     theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
     theme_hits, cancelled, reasons = _split_negated(theme_hits, shard, index)
     words = np.sum([shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope]], axis=0)
@@ -52,17 +53,23 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher,
                     cancelled=_cancelled_rows(shard, index, cancelled, reasons))
 
 
-def _in_scope(located: Located, theme_docs: dict[str, np.ndarray], occupation_docs: np.ndarray | None) -> np.ndarray:
-    """Whether each match is of a (transcript, code) pair a `TranscriptScope` scores."""
-    kept = np.ones(len(located), dtype=bool)
-    is_occupation = np.isin(located.kind, [OCCUPATION, EXCLUDE_OCCUPATION])
-    for number, name in enumerate(located.code_names):
+def _in_scope(shard: Shard, index: TermIndex, theme_docs: dict[str, np.ndarray],
+              occupation_docs: np.ndarray | None) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Whether a match of an entry starting at a token is of a (transcript, code) pair a scope scores."""
+    names = _code_names(index)
+    in_scope = np.ones((len(names) * 2, len(shard)), dtype=bool)  # per code (theme, then occupation) x transcript
+    for number, name in enumerate(names):
         if name in theme_docs:
-            rows = np.flatnonzero((located.code == number) & ~is_occupation)
-            kept[rows] = theme_docs[name][located.doc[rows]]
-    if occupation_docs is not None:
-        kept[is_occupation] = occupation_docs[located.doc[is_occupation]]
-    return kept
+            in_scope[number] = theme_docs[name]
+        if occupation_docs is not None:
+            in_scope[len(names) + number] = occupation_docs
+    kinds = np.array([e.kind for e in index.entries], dtype=np.int8)
+    row_of_entry = _code_numbers(index) + len(names) * np.isin(kinds, [OCCUPATION, EXCLUDE_OCCUPATION])
+
+    def wanted(tokens: np.ndarray, entries: np.ndarray) -> np.ndarray:
+        docs = shard.turn_doc[np.searchsorted(shard.turn_token_start, tokens, side="right") - 1]
+        return in_scope[row_of_entry[entries], docs]
+    return wanted
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.engine.rescore import CachedCorpus, changed_themes
+from core.engine.rescore import CachedCorpus, changed_themes, pair_keys
 from core.engine.results import Analysis
 from core.views.quotes import group_quotes, raising_hits
 
@@ -72,7 +72,8 @@ def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> Codeb
     changes = corpus.changes(codebook, before)  # only the changed themes' rows: the others are before's
     after = changes if changes is not None else corpus.score(codebook, base=before)
     counts = corpus.once_per_base(before, "theme counts", lambda: theme_counts(before))
-    change = diff_scores(before, after, before_counts=counts)
+    keys = corpus.once_per_base(before, "pair keys", lambda: before_pair_keys(before))
+    change = diff_scores(before, after, before_counts=counts, before_keys=keys)
     for table in (change.gained, change.lost):
         fill_sentences(table, corpus.texts, limit=SENTENCES)
     return change
@@ -91,16 +92,18 @@ def fill_sentences(quotes: pd.DataFrame, texts_of: TextsOf, *, limit: int | None
                                               zip(texts, rows["quote_start"].tolist(), rows["quote_end"].tolist())]
 
 
-def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFrame | None = None) -> CodebookDiff:
+def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFrame | None = None,
+                before_keys: tuple[np.ndarray, np.ndarray] | None = None) -> CodebookDiff:
     """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`). Only the themes
     the edit changed (`changed_themes`) are compared: the others have the same rows before and after, so
-    `after` may hold only the changed themes' rows (`CachedCorpus.changes`). `before_counts`: `theme_counts(
-    before)`, when the caller has it."""
+    `after` may hold only the changed themes' rows, and of those only the (transcript, theme) pairs that can
+    differ (`CachedCorpus.changes`). `before_counts`: `theme_counts(before)`, `before_keys`:
+    `before_pair_keys(before)`, when the caller has them."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
     counts = (before_counts if before_counts is not None else theme_counts(before)).reindex(theme_ids, fill_value=0)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
-    themes_before, hits_before = _pairs_of(after, _only(before.themes, differ), _only(before.hits, differ), order)
+    themes_before, hits_before = _pairs_of(before, after, differ, before_keys)
     hits_before, hits_after = raising_hits(hits_before, themes_before), \
         raising_hits(_only(after.hits, differ), _only(after.themes, differ))
     keys_after, keys_before = _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order)
@@ -134,23 +137,31 @@ def theme_counts(scored: Analysis) -> pd.DataFrame:
                          "quotes": _quotes_by_theme(hits, keys, theme_ids)}, index=pd.Index(theme_ids, name="theme"))
 
 
-def _pairs_of(after: Analysis, themes: pd.DataFrame, hits: pd.DataFrame,
-              order: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rows of `themes` and `hits` (of `before`) of the (transcript, theme) pairs `after` scored, and
-    every row of a theme `after` has not: a preview scores some themes only where they can change
-    (`CachedCorpus.changes`), a fresh run every pair (then nothing is left out)."""
-    scored = after.themes
-    per_theme = scored["theme"].value_counts()
-    kept = [theme for theme in after.codebook.theme_ids if 0 < per_theme.get(theme, 0) < len(after.transcripts)]
-    partly = set(after.codebook.theme_ids) - set(per_theme.index) | set(kept)  # a theme none of whose pairs changed
-    if not partly & set(themes["theme"].unique()):
-        return themes, hits
-    pair = ["transcript_id", "theme"]
-    scored_keys, theme_keys = _integer_keys(scored, themes, pair, order)
-    _, hit_keys = _integer_keys(scored, hits, pair, order)
-    in_part = [table["theme"].isin(partly).to_numpy() for table in (themes, hits)]
-    return (themes[~in_part[0] | _member(theme_keys, scored_keys)],
-            hits[~in_part[1] | _member(hit_keys, scored_keys)])
+def before_pair_keys(before: Analysis) -> tuple[np.ndarray, np.ndarray]:
+    """`pair_keys` of every row of `before`'s themes and hits tables (a preview computes them once per saved
+    analysis: factorizing millions of transcript ids takes a second)."""
+    ids = before.transcripts["transcript_id"]
+    return (pair_keys(before.themes, before.codebook.theme_ids, ids),
+            pair_keys(before.hits, before.codebook.theme_ids, ids))
+
+
+def _pairs_of(before: Analysis, after: Analysis, differ: set[str],
+              keys: tuple[np.ndarray, np.ndarray] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of `before`'s themes and hits of the `differ` themes, only of the (transcript, theme) pairs
+    `after` scored for a theme `after` scored partly (or not at all): a preview scores some themes only where
+    they can change (`CachedCorpus.changes`); a fresh run scores every pair."""
+    per_theme = after.themes["theme"].value_counts()
+    partly = {theme for theme in after.codebook.theme_ids if per_theme.get(theme, 0) < len(after.transcripts)}
+    if not partly & differ & set(before.codebook.theme_ids):
+        return _only(before.themes, differ), _only(before.hits, differ)
+    theme_keys, hit_keys = keys if keys is not None else before_pair_keys(before)
+    ids, theme_ids = before.transcripts["transcript_id"], before.codebook.theme_ids
+    scored = np.zeros(len(ids) * len(theme_ids), dtype=bool)  # per (transcript, theme) pair
+    scored[(after_keys := pair_keys(after.themes, theme_ids, ids))[after_keys >= 0]] = True
+    compared = np.isin(np.arange(len(theme_ids)), [theme_ids.index(t) for t in differ if t in theme_ids])
+    whole = compared & ~np.isin(np.arange(len(theme_ids)), [theme_ids.index(t) for t in partly if t in theme_ids])
+    return tuple(table[compared[keys % len(theme_ids)] & (whole[keys % len(theme_ids)] | scored[keys])]
+                 for table, keys in ((before.themes, theme_keys), (before.hits, hit_keys)))
 
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
