@@ -320,9 +320,9 @@ def _with_occupations_of(base: Analysis, scored: pd.DataFrame) -> pd.DataFrame:
     (`scored`) replaced by those, in `base`'s order."""
     fresh = _keep_metadata_occupations(scored, base)
     table = base.transcripts
-    kept = table[~table["transcript_id"].isin(fresh["transcript_id"])]
-    both = pd.concat([kept, fresh[table.columns]], ignore_index=True)
-    return both.iloc[pd.Index(both["transcript_id"]).get_indexer(table["transcript_id"])].reset_index(drop=True)
+    take = np.arange(len(table))
+    take[_rank(fresh["transcript_id"], table["transcript_id"])] = len(table) + np.arange(len(fresh))
+    return pd.concat([table, fresh[table.columns]], ignore_index=True).iloc[take].reset_index(drop=True)
 
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
