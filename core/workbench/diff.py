@@ -72,7 +72,9 @@ def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> Codeb
     changes = corpus.changes(codebook, before)  # only the changed themes' rows: the others are before's
     after = changes if changes is not None else corpus.score(codebook, base=before)
     counts = corpus.once_per_base(before, "theme counts", lambda: theme_counts(before))
-    keys = corpus.once_per_base(before, "pair keys", lambda: before_pair_keys(before))
+
+    def keys() -> tuple[np.ndarray, np.ndarray]:  # needed only by an edit of the typo settings
+        return corpus.once_per_base(before, "pair keys", lambda: before_pair_keys(before))
     change = diff_scores(before, after, before_counts=counts, before_keys=keys)
     for table in (change.gained, change.lost):
         fill_sentences(table, corpus.texts, limit=SENTENCES)
@@ -93,12 +95,12 @@ def fill_sentences(quotes: pd.DataFrame, texts_of: TextsOf, *, limit: int | None
 
 
 def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFrame | None = None,
-                before_keys: tuple[np.ndarray, np.ndarray] | None = None) -> CodebookDiff:
+                before_keys: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None) -> CodebookDiff:
     """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`). Only the themes
     the edit changed (`changed_themes`) are compared: the others have the same rows before and after, so
     `after` may hold only the changed themes' rows, and of those only the (transcript, theme) pairs that can
-    differ (`CachedCorpus.changes`). `before_counts`: `theme_counts(before)`, `before_keys`:
-    `before_pair_keys(before)`, when the caller has them."""
+    differ (`CachedCorpus.changes`). `before_counts`: `theme_counts(before)`, when the caller has it;
+    `before_keys`: gives `before_pair_keys(before)` (called only when `after` scored some pairs only)."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
     counts = (before_counts if before_counts is not None else theme_counts(before)).reindex(theme_ids, fill_value=0)
@@ -146,7 +148,7 @@ def before_pair_keys(before: Analysis) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pairs_of(before: Analysis, after: Analysis, differ: set[str],
-              keys: tuple[np.ndarray, np.ndarray] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              keys: Callable[[], tuple[np.ndarray, np.ndarray]] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of `before`'s themes and hits of the `differ` themes, only of the (transcript, theme) pairs
     `after` scored for a theme `after` scored partly (or not at all): a preview scores some themes only where
     they can change (`CachedCorpus.changes`); a fresh run scores every pair."""
@@ -154,7 +156,7 @@ def _pairs_of(before: Analysis, after: Analysis, differ: set[str],
     partly = {theme for theme in after.codebook.theme_ids if per_theme.get(theme, 0) < len(after.transcripts)}
     if not partly & differ & set(before.codebook.theme_ids):
         return _only(before.themes, differ), _only(before.hits, differ)
-    theme_keys, hit_keys = keys if keys is not None else before_pair_keys(before)
+    theme_keys, hit_keys = keys() if keys is not None else before_pair_keys(before)
     ids, theme_ids = before.transcripts["transcript_id"], before.codebook.theme_ids
     scored = np.zeros(len(ids) * len(theme_ids), dtype=bool)  # per (transcript, theme) pair
     scored[(after_keys := pair_keys(after.themes, theme_ids, ids))[after_keys >= 0]] = True
