@@ -5,15 +5,15 @@
     # 80,000 transcripts, scored on a pool of 2 processes as the dashboard server does: <= 6 s, <= 2 GB
 
 The corpus is analysed into a cache by one process; a fresh process then loads the results from it, as a
-dashboard server does, and holds the corpus as the workbench page does; the clock then covers what a click
-on "preview" does: parse and validate the edited YAML, score it (only the themes an edit touched, or
-everything when a setting changed), diff against the saved results and slice the sentences of the first
-quotes gained and lost. The first preview of each edit is printed apart (the first of all loads what scoring
-here needs: the shards, unless a pool scores them). Edits are parsed as the Codebook page parses them (from the
-codebook's path, so its job titles are read). Also printed: the Quotes page's first run (prepare the view,
-count its quotes, group the first page's) and the peak resident memory of the measuring process and of its largest
-worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first (wall-clock, and CPU
-seconds of this process and its workers: the steadier figure on a loaded machine). Needs
+dashboard server does, and holds the corpus as the workbench page does; the clock then covers what a click on
+"preview" does: parse and validate the edited YAML, score it (only the themes an edit touched; after a threshold
+edit, only where a word matches differently), diff against the saved results and slice the sentences of the first
+quotes gained and lost. The first preview of each edit is printed apart (the first of all loads what scoring here
+needs: the shards, unless a pool scores them). Edits are parsed as the Codebook page parses them (from the
+codebook's path, so its job titles are read). Also printed: the Quotes page's first run (prepare the view, count
+its quotes, group the first page's) and the peak resident memory of the measuring process and of its largest
+worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first (wall-clock, and CPU seconds
+of this process and its workers: the steadier figure on a loaded machine). Needs
 ../shared/data/anthropic-interviewer (or --data); prints a message and exits 0 without it.
 """
 from __future__ import annotations

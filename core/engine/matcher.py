@@ -9,6 +9,7 @@ word by word, whether the following tokens can continue it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -197,13 +198,15 @@ class VocabularyMatcher:
 
 
 # ---------------------------------------------------------------- token-level matching (exact, vectorised)
-def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> pd.DataFrame:
+def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher,
+                 wanted: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> pd.DataFrame:
     """Every place in the shard where an entry's words occur in order, as a table:
 
     entry, token (first token position), length (tokens), similarity (lowest word similarity).
 
     Each entry is looked for at its rarest word in this shard (its anchor), then its other words are
     checked around it: a phrase starting with "I" costs as much as its rarest word, not as much as "I".
+    `wanted(first tokens, entries)`, when given, says which candidates to look at (a partial scoring's).
     """
     matcher.learn(shard.vocab[1:])
     pairs = _vocabulary_pairs(shard.vocab, matcher)
@@ -213,6 +216,8 @@ def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> 
     positions, entries, similarity = _tokens_matching(shard.token_word, anchor_slot, pairs)
     starts = positions - anchors[entries]
     inside = starts >= 0
+    if wanted is not None:
+        inside[inside] = wanted(starts[inside], entries[inside])
     starts, entries, similarity = starts[inside], entries[inside], similarity[inside]
     for rank in range(1, index.max_length):  # the other words, rarest first: most candidates fail early
         starts, entries, similarity = _check_word(shard.token_word, index, pairs, by_rarity[:, rank], starts,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from core.codebook.model import Codebook
 from core.engine import cache
 from core.engine.corpus import Shard
 from core.engine.executor import Executor
+from core.engine.match_changes import TranscriptScope, words_matched_differently
 from core.engine.metadata import given_occupations, override_occupations
 from core.engine.pipeline import ShardJob, ShardScorer, analyse, empty_analysis, speakers_for
 from core.engine.results import Analysis
@@ -48,6 +49,7 @@ class CachedCorpus:
         self._shards: list[Shard] | None = None
         self._loading = threading.Lock()  # one corpus serves every session of a dashboard server
         self._vocabulary: pd.DataFrame | None = None
+        self._words: frozenset[str] | None = None
         self._of_base: tuple[Analysis, dict] | None = None  # see `once_per_base`
 
     @classmethod
@@ -90,10 +92,12 @@ class CachedCorpus:
             return self._full(codebook, base, executor)
         return self._incremental(codebook, base, executor)
 
-    def _score_codebook(self, codebook: Codebook, executor: Executor | None) -> Analysis:
-        """Every shard scored with `codebook`: in this thread from memory, or on a large corpus by the
-        executor's workers, which load the shards from the cache and send back only their scores."""
-        scorer = ShardScorer(codebook)
+    def _score_codebook(self, codebook: Codebook, executor: Executor | None,
+                        scope: TranscriptScope | None = None) -> Analysis:
+        """Every shard scored with `codebook` (only what `scope` names, when given): in this thread from
+        memory, or on a large corpus by the executor's workers, which load the shards from the cache and send
+        back only their scores."""
+        scorer = ShardScorer(codebook, scope)
         if executor is None or executor.workers < 2 or self.shard_count < PARALLEL_SHARDS:
             return Analysis.concat([scorer.score(shard) for shard in self.shards] or [empty_analysis(codebook)])
         jobs = (ShardJob(str(self.folder), number) for number in range(self.shard_count))
@@ -106,44 +110,65 @@ class CachedCorpus:
             cancelled=scores.cancelled)
 
     def _incremental(self, codebook: Codebook, base: Analysis, executor: Executor | None) -> Analysis:
-        changes = self.changes(codebook, base, executor=executor)
+        plan = self._plan(base.codebook, codebook)
+        changes = self._changes(codebook, base, plan, executor)
         if changes is None:
             return self._full(codebook, base, executor)
-        reused = set(codebook.theme_ids) - changed_themes(base.codebook, codebook)
-        if reused == set(codebook.theme_ids) and not occupations_differ(base.codebook, codebook):  # nothing scored
+        reused = set(codebook.theme_ids) - plan.themes
+        if reused == set(codebook.theme_ids) and not plan.occupations:  # nothing scored
             return base.with_tables(codebook, changes.transcripts, *(_only(table, reused) for table in (
                 base.themes, base.hits)), cancelled=_only(base.cancelled, reused))
+        scored_pairs = pair_keys(changes.themes, codebook.theme_ids, self.transcript_ids) if plan.scope else None
         themes, hits, cancelled = (
-            _merged_in_fresh_order(old, new, reused, codebook, self.transcript_ids, *within) for old, new, within in (
-                (base.themes, changes.themes, ()), (base.hits, changes.hits, ("start",)),
-                (base.cancelled, changes.cancelled, ("start",))))
+            _merged_in_fresh_order(old, new, reused, codebook, self.transcript_ids, *within,
+                                   scored_pairs=scored_pairs, scoped=plan.scoped_themes)
+            for old, new, within in ((base.themes, changes.themes, ()), (base.hits, changes.hits, ("start",)),
+                                     (base.cancelled, changes.cancelled, ("start",))))
         return base.with_tables(codebook, changes.transcripts, themes, hits, cancelled=cancelled)
 
     def changes(self, codebook: Codebook, base: Analysis, *, executor: Executor | None = None) -> Analysis | None:
         """What an edit changes, scoring only that: `codebook`'s analysis with every transcript row but only the
-        rows of the themes that changed since `base` (`changed_themes`; none for a removed theme). Rows of the
-        other themes are those of `base`, so a diff needs only these (a preview at 80,000 transcripts then
-        never merges or compares 3 million unchanged hits). None when every theme and the occupations, or
-        the transcripts' split into turns, changed: then the whole corpus is scored again."""
+        rows of the (transcript, theme) pairs that can differ from `base`: the themes that changed
+        (`changed_themes`; none for a removed theme), and when only the typo settings changed, only the
+        transcripts holding a word they match differently (`core.engine.match_changes`). Rows of the other
+        pairs are those of `base`, so a diff needs only these (a preview at 80,000 transcripts then never
+        merges or compares 3 million unchanged hits). None when every theme and the occupations, or the
+        transcripts' split into turns, changed: then the whole corpus is scored again."""
         if speakers_for(codebook) != self.speakers:
             return None
-        executor = executor or self.executor
-        changed_ids = changed_themes(base.codebook, codebook)
-        changed = tuple(theme for theme in codebook.themes if theme.id in changed_ids)
-        occupations_changed = occupations_differ(base.codebook, codebook)
-        if len(changed) == len(codebook.themes) and occupations_changed:
+        return self._changes(codebook, base, self._plan(base.codebook, codebook), executor or self.executor)
+
+    def _changes(self, codebook: Codebook, base: Analysis, plan: _Plan, executor: Executor | None) -> Analysis | None:
+        changed = tuple(theme for theme in codebook.themes if theme.id in plan.themes)
+        if plan.scope is None and len(changed) == len(codebook.themes) and plan.occupations:
             return None
-        if not changed and not occupations_changed:
+        if not changed and not plan.occupations:
             return base.with_tables(codebook, base.transcripts, *(table.iloc[:0] for table in (
                 base.themes, base.hits)), cancelled=base.cancelled.iloc[:0])
         # occupations unchanged: the partial run's transcripts table is not used, so it decides none (without
         # occupations or job titles it reads no transcript's text, only those of the changed themes' hits)
         partial = self._score_codebook(
-            replace(codebook, themes=changed) if occupations_changed
-            else replace(codebook, themes=changed, occupations=(), job_titles=None), executor)
-        transcripts = _keep_metadata_occupations(partial.transcripts, base) if occupations_changed \
-            else base.transcripts
+            replace(codebook, themes=changed) if plan.occupations
+            else replace(codebook, themes=changed, occupations=(), job_titles=None), executor, plan.scope)
+        transcripts = base.transcripts if not plan.occupations \
+            else _keep_metadata_occupations(partial.transcripts, base) if plan.scope is None \
+            or plan.scope.occupation_words is None else _with_occupations_of(base, partial.transcripts)
         return base.with_tables(codebook, transcripts, partial.themes, partial.hits, cancelled=partial.cancelled)
+
+    def _plan(self, before: Codebook, after: Codebook) -> _Plan:
+        """Which themes (and whether the occupations) to score again, and in which transcripts: those whose
+        definition or settings changed, all of them; those where only the typo settings changed, only where
+        a word matches differently (none at all when no word of this corpus does)."""
+        themes, occupations = changed_themes(before, after), occupations_differ(before, after)
+        plain_before, plain_after = _without_typo_settings(before), _without_typo_settings(after)
+        by_typos = themes & (set(after.theme_ids) - changed_themes(plain_before, plain_after))
+        occupations_by_typos = occupations and not occupations_differ(plain_before, plain_after)
+        if not by_typos and not occupations_by_typos:
+            return _Plan(themes, occupations, None)
+        differ = words_matched_differently(before, after, self.words(), themes=by_typos,
+                                           occupations=occupations_by_typos)
+        return _Plan(themes - {theme for theme, words in differ.themes.items() if words == frozenset()},
+                     occupations and differ.occupations != frozenset(), TranscriptScope.of(differ))
 
     def _score_from_files(self, codebook: Codebook, executor: Executor | None) -> Analysis:
         """Scope or speaker labels changed: the transcripts must be split into tokens again."""
@@ -162,6 +187,17 @@ class CachedCorpus:
         return memo[name]
 
     # ------------------------------------------------------------ words and text
+    def words(self) -> frozenset[str]:
+        """Every distinct word of the corpus's tokens (what a term word can match), read once from each
+        shard's vocabulary alone: no text or token is loaded."""
+        if self._words is None:
+            words: set[str] = set()
+            for number in range(self.shard_count):
+                words.update(self.store.shard_vocabulary(number))
+            words.discard("")  # the turn break
+            self._words = frozenset(words)
+        return self._words
+
     def vocabulary(self) -> pd.DataFrame:
         """word, tokens (occurrences), transcripts (how many use it) of every tokenized word, most used first.
 
@@ -187,6 +223,25 @@ class CachedCorpus:
 
 
 # ---------------------------------------------------------------- which parts of a codebook an edit touches
+@dataclass(frozen=True)
+class _Plan:
+    """What an edit has scored again: these themes and, if `occupations`, the occupations; with a `scope`,
+    only in the transcripts it names for each of its themes (and for the occupations)."""
+
+    themes: set[str]
+    occupations: bool
+    scope: TranscriptScope | None
+
+    @property
+    def scoped_themes(self) -> set[str]:
+        return {theme for theme, _ in self.scope.themes} if self.scope is not None else set()
+
+
+def _without_typo_settings(book: Codebook) -> Codebook:
+    """The codebook with the settings that reach scoring only through word matching blanked out."""
+    return replace(book, settings=replace(book.settings, threshold=0, fuzzy_min_length=0))
+
+
 def changed_themes(before: Codebook, after: Codebook) -> set[str]:
     """Ids of the themes whose hits or scores can differ (added and removed ones included).
 
@@ -233,19 +288,42 @@ def _shard_vocabulary(shard: Shard) -> pd.DataFrame:
 
 
 def _merged_in_fresh_order(base: pd.DataFrame, scored: pd.DataFrame, reused: set[str], codebook: Codebook,
-                           ids: list[str], *within: str) -> pd.DataFrame:
-    """The rows of `base` for the `reused` themes and every row of `scored`, in the order a fresh run gives:
-    by transcript, then `within` columns, then the codebook's theme order, so a preview's tables compare
-    equal to a full run's. One take of the rows in their final order: on millions of rows each pass over
-    the text columns costs a second."""
+                           ids: list[str], *within: str, scored_pairs: np.ndarray | None = None,
+                           scoped: set[str] = frozenset()) -> pd.DataFrame:  # type: ignore[assignment]
+    """The rows of `base` for the `reused` themes (and for the `scoped` ones, those of the (transcript, theme)
+    pairs not among `scored_pairs`, see `pair_keys`) and every row of `scored`, in the order a fresh run
+    gives: by transcript, then `within` columns, then the codebook's theme order, so a preview's tables
+    compare equal to a full run's. One take of the rows in their final order: on millions of rows each pass
+    over the text columns costs a second."""
     both = pd.concat([base, scored], ignore_index=True) if len(scored) else base  # empty: keep column types
     theme_rank = positions_in(both["theme"], codebook.theme_ids)
     kept = np.ones(len(both), dtype=bool)
     kept[:len(base)] = positions_in(base["theme"], sorted(reused)) >= 0
+    if scored_pairs is not None and scoped:
+        rows = np.flatnonzero(positions_in(base["theme"], sorted(scoped)) >= 0)
+        kept[rows] = ~np.isin(pair_keys(base.iloc[rows], codebook.theme_ids, ids), scored_pairs)
     rows = np.flatnonzero(kept & (theme_rank >= 0))
     keys = [theme_rank[rows], *(both[column].to_numpy()[rows] for column in reversed(within)),
             positions_in(both["transcript_id"], ids)[rows]]
     return both.iloc[rows[np.lexsort(keys)]].reset_index(drop=True)
+
+
+def pair_keys(table: pd.DataFrame, theme_ids: list[str], ids: list[str] | pd.Series) -> np.ndarray:
+    """One integer per row for its (transcript, theme) pair: the transcript's position in `ids` times the
+    number of themes plus the theme's in `theme_ids` (negative when either is not there)."""
+    transcripts = positions_in(table["transcript_id"], ids).astype(np.int64)
+    themes = positions_in(table["theme"], theme_ids)
+    return np.where((transcripts >= 0) & (themes >= 0), transcripts * len(theme_ids) + themes, -1)
+
+
+def _with_occupations_of(base: Analysis, scored: pd.DataFrame) -> pd.DataFrame:
+    """`base`'s transcripts table with the rows of the transcripts whose occupations were decided again
+    (`scored`) replaced by those, in `base`'s order."""
+    fresh = _keep_metadata_occupations(scored, base)
+    table = base.transcripts
+    take = np.arange(len(table))
+    take[positions_in(fresh["transcript_id"], table["transcript_id"])] = len(table) + np.arange(len(fresh))
+    return pd.concat([table, fresh[table.columns]], ignore_index=True).iloc[take].reset_index(drop=True)
 
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:

@@ -6,7 +6,7 @@ machines, and the results concatenated.
 """
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core.engine.corpus import ROLE_CODES, ROLE_NAMES, Shard
+from core.engine.match_changes import TranscriptScope
 from core.engine.matcher import (
     EXCLUDE_OCCUPATION,
     EXCLUDE_THEME,
@@ -32,17 +33,43 @@ SCOPE_ROLES = {"participant": ("participant",), "interviewer": ("interviewer",),
                "all": ("interviewer", "participant")}
 
 
-def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> Analysis:
-    """Hits, theme scores and occupation of every transcript in the shard."""
-    located = locate_matches(shard, index, find_matches(shard, index, matcher))
+def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher,
+                scope: TranscriptScope | None = None) -> Analysis:
+    """Hits, theme scores and occupation of every transcript in the shard; with a `scope`, only the
+    (transcript, theme) pairs and the occupations it names (the rows of those are a full scoring's)."""
     settings = index.codebook.settings
+    theme_docs, occupation_docs = scope.docs(shard, _occupation_turns(shard, settings.occupation_first_turns)) \
+        if scope is not None else ({}, None)
+    # out of scope, a match is not even looked for: only what the scope names is matched, placed and scored
+    wanted = _in_scope(shard, index, theme_docs, occupation_docs) if scope is not None else None
+    located = locate_matches(shard, index, find_matches(shard, index, matcher, wanted))
     theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
     theme_hits, cancelled, reasons = _split_negated(theme_hits, shard, index)
     words = np.sum([shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope]], axis=0)
     occupation = occupation_evidence(shard, located, index)
-    return Analysis(index.codebook, transcripts=_transcript_rows(shard, index, occupation),
-                    themes=_theme_rows(shard, index, theme_hits, words), hits=_hit_rows(shard, index, theme_hits),
+    return Analysis(index.codebook, transcripts=_transcript_rows(shard, index, occupation, occupation_docs),
+                    themes=_theme_rows(shard, index, theme_hits, words, theme_docs),
+                    hits=_hit_rows(shard, index, theme_hits),
                     cancelled=_cancelled_rows(shard, index, cancelled, reasons))
+
+
+def _in_scope(shard: Shard, index: TermIndex, theme_docs: dict[str, np.ndarray],
+              occupation_docs: np.ndarray | None) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Whether a match of an entry starting at a token is of a (transcript, code) pair a scope scores."""
+    names = _code_names(index)
+    in_scope = np.ones((len(names) * 2, len(shard)), dtype=bool)  # per code (theme, then occupation) x transcript
+    for number, name in enumerate(names):
+        if name in theme_docs:
+            in_scope[number] = theme_docs[name]
+        if occupation_docs is not None:
+            in_scope[len(names) + number] = occupation_docs
+    kinds = np.array([e.kind for e in index.entries], dtype=np.int8)
+    row_of_entry = _code_numbers(index) + len(names) * np.isin(kinds, [OCCUPATION, EXCLUDE_OCCUPATION])
+
+    def wanted(tokens: np.ndarray, entries: np.ndarray) -> np.ndarray:
+        docs = shard.turn_doc[np.searchsorted(shard.turn_token_start, tokens, side="right") - 1]
+        return in_scope[row_of_entry[entries], docs]
+    return wanted
 
 
 @dataclass(frozen=True)
@@ -247,7 +274,9 @@ def _term_weights(index: TermIndex, entry: np.ndarray) -> np.ndarray:
     return weights[entry] if len(entry) else np.zeros(0)
 
 
-def _theme_rows(shard: Shard, index: TermIndex, hits: Located, words: np.ndarray) -> pd.DataFrame:
+def _theme_rows(shard: Shard, index: TermIndex, hits: Located, words: np.ndarray,
+                scoped: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per transcript and theme; for a theme in `scoped`, only the transcripts it marks."""
     themes = index.codebook.themes
     theme_number = {t.id: i for i, t in enumerate(themes)}
     n_docs, n_themes = len(shard), len(themes)
@@ -260,11 +289,17 @@ def _theme_rows(shard: Shard, index: TermIndex, hits: Located, words: np.ndarray
     default_min = index.codebook.settings.min_hits
     min_hits = np.array([t.min_hits if t.min_hits is not None else default_min for t in themes])
     per_1k = np.divide(counts * 1000.0, words[:, None], out=np.zeros(counts.shape), where=words[:, None] > 0)
+    cells = np.ones((n_docs, n_themes), dtype=bool)
+    for theme, docs in scoped.items():
+        if theme in theme_number:
+            cells[:, theme_number[theme]] = docs
+    kept = np.flatnonzero(cells.ravel())
     return pd.DataFrame({
-        "transcript_id": _text_column(shard.ids, np.repeat(np.arange(n_docs), n_themes)),
-        "theme": _text_column([t.id for t in themes], np.tile(np.arange(n_themes), n_docs)),
-        "hits": counts.ravel(), "score": score.ravel().round(3), "per_1k_words": per_1k.ravel().round(3),
-        "present": (score >= min_hits - 1e-9).ravel().astype(np.int8)})
+        "transcript_id": _text_column(shard.ids, kept // max(n_themes, 1)),
+        "theme": _text_column([t.id for t in themes], kept % max(n_themes, 1)),
+        "hits": counts.ravel()[kept], "score": score.ravel().round(3)[kept],
+        "per_1k_words": per_1k.ravel().round(3)[kept],
+        "present": (score >= min_hits - 1e-9).ravel().astype(np.int8)[kept]})
 
 
 def _cancelled_rows(shard: Shard, index: TermIndex, cancelled: Located, reasons: list[str]) -> pd.DataFrame:
@@ -299,39 +334,52 @@ def _text_column(values: list[str], picks: np.ndarray):
     return pd.array(pa.array(values, type=pa.string()).take(pa.array(picks)), dtype="str")
 
 
-def _transcript_rows(shard: Shard, index: TermIndex, hits: Located) -> pd.DataFrame:
-    """One row per transcript: occupation with its evidence and confidence, participant words, attributes."""
-    decisions = _choose_occupations(shard, index, hits)
-    rows = pd.DataFrame({"transcript_id": shard.ids, "source": shard.sources,
+def _transcript_rows(shard: Shard, index: TermIndex, hits: Located, docs: np.ndarray | None) -> pd.DataFrame:
+    """One row per transcript (or per one `docs` marks): occupation with its evidence and confidence,
+    participant words, attributes."""
+    picked = np.arange(len(shard)) if docs is None else np.flatnonzero(docs)
+    decisions = _choose_occupations(shard, index, hits, picked)
+    rows = pd.DataFrame({"transcript_id": _picked(shard.ids, picked), "source": _picked(shard.sources, picked),
                          "occupation": [d.occupation for d in decisions],
                          "occupation_evidence": [d.evidence for d in decisions],
                          "occupation_confidence": np.array([d.confidence for d in decisions], dtype=np.float64),
-                         "participant_words": shard.words_by_role("participant"),  # the columns above: as before
+                         "participant_words": shard.words_by_role("participant")[picked],  # columns as before
                          "occupation_source": [d.source for d in decisions],
                          "occupation_uncertain": np.array([d.uncertain for d in decisions], dtype=bool),
                          "occupation_start": np.array([d.start for d in decisions], dtype=np.int64),
                          "occupation_end": np.array([d.end for d in decisions], dtype=np.int64)})
-    if not any(shard.attributes):
+    attributes = _picked(shard.attributes, picked)
+    if not any(attributes):
         return rows
-    attributes = pd.DataFrame.from_records(shard.attributes, index=rows.index)
+    attributes = pd.DataFrame.from_records(attributes, index=rows.index)
     return pd.concat([rows, attributes.drop(columns=rows.columns, errors="ignore")], axis=1)
 
 
-def _choose_occupations(shard: Shard, index: TermIndex, hits: Located) -> list[Decision]:
-    """Per transcript: the occupation the participant gives in their own words (through the job-title
-    lexicon), checked against keyword evidence, or keyword evidence alone (`core.engine.occupation.decide`)."""
+def _picked(values: list, picked: np.ndarray) -> list:
+    return values if len(picked) == len(values) else [values[i] for i in picked.tolist()]
+
+
+def _choose_occupations(shard: Shard, index: TermIndex, hits: Located, picked: np.ndarray) -> list[Decision]:
+    """Per transcript of `picked` (positions): the occupation the participant gives in their own words
+    (through the job-title lexicon), checked against keyword evidence, or keyword evidence alone
+    (`core.engine.occupation.decide`)."""
     keywords = [KeywordChoice(*choice) for choice in zip(*_keyword_occupations(len(shard), index, hits))]
     titles = index.codebook.job_titles
     if titles is None:
         found: list[list] = [[] for _ in range(len(shard))]
-    else:
-        all_turns = np.arange(len(shard.turn_doc))
-        window = all_turns[in_occupation_window(shard, all_turns, index.codebook.settings.occupation_first_turns)]
-        found = self_descriptions(shard, window, titles_index(titles))
+    else:  # only the picked transcripts' turns are read
+        window = _occupation_turns(shard, index.codebook.settings.occupation_first_turns)
+        window[window] = np.isin(shard.turn_doc[window], picked)
+        found = self_descriptions(shard, np.flatnonzero(window), titles_index(titles))
     # only a self-description's evidence sentence reads a text: without titles none is decoded (from the cache
     # each text is decoded when first read, and a preview scoring one theme reads only those it finds hits in)
-    texts = shard.texts if titles is not None else itertools.repeat("")
-    return [decide(described, keyword, text) for described, keyword, text in zip(found, keywords, texts)]
+    return [decide(found[doc], keywords[doc], shard.texts[doc] if titles is not None else "")
+            for doc in picked.tolist()]
+
+
+def _occupation_turns(shard: Shard, first_turns: int) -> np.ndarray:
+    """A mask of the turns where occupations are looked for (`in_occupation_window`)."""
+    return in_occupation_window(shard, np.arange(len(shard.turn_doc)), first_turns)
 
 
 def _keyword_occupations(n_docs: int, index: TermIndex, hits: Located) -> tuple[list, list, list, list]:

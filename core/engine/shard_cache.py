@@ -67,7 +67,7 @@ def load_shard(folder: Path, number: int) -> Shard:
             verify(shard_file(folder, number, kind), sums.get(kind))
         arrays = read_arrays(shard_file(folder, number, "arrays"))
         fields = {name: arrays[name] for name in _ARRAYS}
-        vocab = arrays["vocab"].tobytes().decode("utf-8", errors="surrogatepass").split("\n")
+        vocab = vocabulary_of(arrays["vocab"])
         table = pq.read_table(shard_file(folder, number, "parquet")).to_pydict()
         shard = Shard(ids=table["id"], sources=table["source"], texts=ShardTexts(arrays),
                       attributes=[json.loads(a) for a in table["attributes"]], vocab=vocab, **fields)
@@ -76,6 +76,11 @@ def load_shard(folder: Path, number: int) -> Shard:
     if not _consistent(shard):
         raise DamagedCache(f"shard {number} in {folder}: its arrays do not fit together")
     return shard
+
+
+def vocabulary_of(array: np.ndarray) -> list[str]:
+    """A shard's vocabulary (word id -> word) from its stored array."""
+    return array.tobytes().decode("utf-8", errors="surrogatepass").split("\n")
 
 
 def _consistent(shard: Shard) -> bool:

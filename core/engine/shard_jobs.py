@@ -20,6 +20,7 @@ import pandas as pd
 from core.codebook.model import Codebook
 from core.engine import cache, lexicon
 from core.engine.corpus import Shard, SpeakerConfig, build_shard, char_table
+from core.engine.match_changes import TranscriptScope
 from core.engine.matcher import TermIndex, VocabularyMatcher
 from core.engine.occupation import titles_index
 from core.engine.parts import write_parts
@@ -60,6 +61,7 @@ class ShardScorer:
     cache. A picklable function object, so any executor can run it wherever the cache folder is reachable."""
 
     codebook: Codebook
+    scope: TranscriptScope | None = None  # score only some (transcript, theme) pairs and occupations
 
     def __call__(self, job: ShardJob) -> tuple[Analysis, list[Problem]]:
         report = LoadReport()
@@ -75,7 +77,7 @@ class ShardScorer:
 
     def score(self, shard: Shard) -> Analysis:
         index, matcher = compiled(self.codebook)
-        return score_shard(shard, index, matcher)
+        return score_shard(shard, index, matcher, self.scope)
 
     def prepare(self) -> None:
         """Compile the codebook, load the lexicons and make the tables every shard uses here, before workers

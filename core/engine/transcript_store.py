@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from core.engine.checksums import verify
-from core.engine.shard_cache import ShardTexts, complete_shards, read_arrays, shard_file, shard_sums
+from core.engine.shard_cache import ShardTexts, complete_shards, read_arrays, shard_file, shard_sums, vocabulary_of
 from core.errors import CacheError
 
 _TURN_ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end")
@@ -92,6 +92,10 @@ class TranscriptStore:
         ids = pq.read_table(self._verified(number, "parquet"), columns=["id"])["id"].to_pylist()
         return ids, read_arrays(self._verified(number, "arrays"),
                                 ("vocab", "token_word", "token_start", "turn_token_start", *_TURN_ARRAYS))
+
+    def shard_vocabulary(self, number: int) -> list[str]:
+        """A shard's vocabulary (word id -> word; checksum verified), without reading its texts or tokens."""
+        return vocabulary_of(read_arrays(self._verified(number, "arrays"), ("vocab",))["vocab"])
 
     def text(self, transcript_id: str) -> str:
         """The repaired text of a transcript (KeyError when it is not in this analysis)."""

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.engine.rescore import CachedCorpus, changed_themes, positions_in
+from core.engine.rescore import CachedCorpus, changed_themes, pair_keys, positions_in
 from core.engine.results import Analysis
 from core.views.quotes import group_quotes, raising_rows
 
@@ -71,7 +72,10 @@ def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> Codeb
     changes = corpus.changes(codebook, before)  # only the changed themes' rows: the others are before's
     after = changes if changes is not None else corpus.score(codebook, base=before)
     counts = corpus.once_per_base(before, "theme counts", lambda: theme_counts(before))
-    change = diff_scores(before, after, before_counts=counts)
+
+    def keys() -> tuple[np.ndarray, np.ndarray]:  # needed only by an edit of the typo settings
+        return corpus.once_per_base(before, "pair keys", lambda: before_pair_keys(before))
+    change = diff_scores(before, after, before_counts=counts, before_keys=keys)
     for table in (change.gained, change.lost):
         fill_sentences(table, corpus.texts, limit=SENTENCES)
     return change
@@ -90,42 +94,42 @@ def fill_sentences(quotes: pd.DataFrame, texts_of: TextsOf, *, limit: int | None
                                               zip(texts, rows["quote_start"].tolist(), rows["quote_end"].tolist())]
 
 
-def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFrame | None = None) -> CodebookDiff:
+def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFrame | None = None,
+                before_keys: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None) -> CodebookDiff:
     """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`). Only the themes
     the edit changed (`changed_themes`) are compared: the others have the same rows before and after, so
-    `after` may hold only the changed themes' rows (`CachedCorpus.changes`). `before_counts`: `theme_counts(
-    before)`, when the caller has it."""
+    `after` may hold only the changed themes' rows, and of those only the (transcript, theme) pairs that can
+    differ (`CachedCorpus.changes`). `before_counts`: `theme_counts(before)`, when the caller has it;
+    `before_keys`: gives `before_pair_keys(before)` (called only when `after` scored some pairs only)."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
     counts = (before_counts if before_counts is not None else theme_counts(before)).reindex(theme_ids, fill_value=0)
     order = {"transcript_id": after.transcripts["transcript_id"], "theme": theme_ids}  # as a fresh run sorts
     # the raising hits as row numbers of the changed themes' hits, and their quote keys: no copy of their
     # text columns (a threshold change compares every theme: 3 million hits on each side at 80,000 transcripts)
-    hits_before, hits_after = (_only(scored.hits, differ) for scored in (before, after))
-    rows_before, rows_after = (np.flatnonzero(raising_rows(hits, _only(scored.themes, differ)))
-                               for hits, scored in ((hits_before, before), (hits_after, after)))
+    themes_before, hits_before = _pairs_of(before, after, differ, before_keys)
+    themes_after, hits_after = _only(after.themes, differ), _only(after.hits, differ)
+    rows_before, rows_after = (np.flatnonzero(raising_rows(hits, themes))
+                               for hits, themes in ((hits_before, themes_before), (hits_after, themes_after)))
     keys_after, keys_before = (keys[rows] for keys, rows in zip(
         _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order), (rows_after, rows_before)))
     gained_quotes, lost_quotes = (
         _as_quotes(group_quotes(hits.iloc[rows[~_member(keys, other)]]), scored)
         for hits, rows, keys, other, scored in ((hits_after, rows_after, keys_after, keys_before, after),
                                                 (hits_before, rows_before, keys_before, keys_after, before)))
-    present_after = _only(after.present, differ)
+    present_after, present_before = (scored.loc[scored["present"] == 1, ["transcript_id", "theme"]]
+                                     for scored in (themes_after, themes_before))
     gained_pairs, lost_pairs = (rows.merge(_occupations(scored), on="transcript_id", how="left") for rows, scored in
-                                zip(_rows_only_in_each(present_after, _only(before.present, differ), differ,
+                                zip(_rows_only_in_each(present_after, present_before, differ,
                                                        ["transcript_id", "theme"], order), (after, before)))
-    changed = np.array([theme in differ for theme in theme_ids])
-    themes = pd.DataFrame({"theme": theme_ids})
-    themes["transcripts_before"] = counts["transcripts"].to_numpy()
-    themes["transcripts_after"] = np.where(changed, _count_by(present_after, "theme", theme_ids),
-                                           counts["transcripts"].to_numpy())
-    themes["transcripts_gained"] = _count_by(gained_pairs, "theme", theme_ids)
-    themes["transcripts_lost"] = _count_by(lost_pairs, "theme", theme_ids)
-    themes["quotes_before"] = counts["quotes"].to_numpy()
-    themes["quotes_after"] = np.where(changed, _quotes_by_theme(hits_after, rows_after, keys_after, theme_ids),
-                                      counts["quotes"].to_numpy())
-    themes["quotes_gained"] = _count_by(gained_quotes, "theme", theme_ids)
-    themes["quotes_lost"] = _count_by(lost_quotes, "theme", theme_ids)
+    columns: dict[str, Any] = {"theme": theme_ids}
+    # the rows compared are all that can differ, so after = before + gained - lost (`after` may hold only those)
+    for what, gained, lost in (("transcripts", gained_pairs, lost_pairs), ("quotes", gained_quotes, lost_quotes)):
+        plus, minus = _count_by(gained, "theme", theme_ids), _count_by(lost, "theme", theme_ids)
+        columns |= {f"{what}_before": counts[what].to_numpy(),
+                    f"{what}_after": counts[what].to_numpy() + np.array(plus, dtype=np.int64) - minus,
+                    f"{what}_gained": plus, f"{what}_lost": minus}
+    themes = pd.DataFrame(columns)
     occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_quotes, lost_quotes)
     return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
 
@@ -140,6 +144,33 @@ def theme_counts(scored: Analysis) -> pd.DataFrame:
     return pd.DataFrame({"transcripts": _count_by(scored.present, "theme", theme_ids),
                          "quotes": _quotes_by_theme(hits, rows, keys[rows], theme_ids)},
                         index=pd.Index(theme_ids, name="theme"))
+
+
+def before_pair_keys(before: Analysis) -> tuple[np.ndarray, np.ndarray]:
+    """`pair_keys` of every row of `before`'s themes and hits tables (a preview computes them once per saved
+    analysis: factorizing millions of transcript ids takes a second)."""
+    ids = before.transcripts["transcript_id"]
+    return (pair_keys(before.themes, before.codebook.theme_ids, ids),
+            pair_keys(before.hits, before.codebook.theme_ids, ids))
+
+
+def _pairs_of(before: Analysis, after: Analysis, differ: set[str],
+              keys: Callable[[], tuple[np.ndarray, np.ndarray]] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of `before`'s themes and hits of the `differ` themes, only of the (transcript, theme) pairs
+    `after` scored for a theme `after` scored partly (or not at all): a preview scores some themes only where
+    they can change (`CachedCorpus.changes`); a fresh run scores every pair."""
+    per_theme = after.themes["theme"].value_counts()
+    partly = {theme for theme in after.codebook.theme_ids if per_theme.get(theme, 0) < len(after.transcripts)}
+    if not partly & differ & set(before.codebook.theme_ids):
+        return _only(before.themes, differ), _only(before.hits, differ)
+    theme_keys, hit_keys = keys() if keys is not None else before_pair_keys(before)
+    ids, theme_ids = before.transcripts["transcript_id"], before.codebook.theme_ids
+    scored = np.zeros(len(ids) * len(theme_ids), dtype=bool)  # per (transcript, theme) pair
+    scored[(after_keys := pair_keys(after.themes, theme_ids, ids))[after_keys >= 0]] = True
+    compared = np.isin(np.arange(len(theme_ids)), [theme_ids.index(t) for t in differ if t in theme_ids])
+    whole = compared & ~np.isin(np.arange(len(theme_ids)), [theme_ids.index(t) for t in partly if t in theme_ids])
+    return tuple(table[compared[keys % len(theme_ids)] & (whole[keys % len(theme_ids)] | scored[keys])]
+                 for table, keys in ((before.themes, theme_keys), (before.hits, hit_keys)))
 
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:

@@ -1,0 +1,157 @@
+"""Edits of the typo settings (default threshold, fuzzy_min_length) are scored only where a word matches
+differently, and give exactly the tables of a fresh run of the edited codebook."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from core import analyse, parse_codebook
+from core.engine.match_changes import words_matched_differently
+from core.engine.matcher import THEME, TermIndex
+from core.engine.rescore import CachedCorpus
+from core.workbench.diff import diff_scores, fill_sentences, preview
+
+CODEBOOK = """name: typo settings
+version: "1"
+settings:
+  threshold: 88
+  fuzzy_min_length: 5
+themes:
+  - id: scheduling
+    label: Scheduling
+    description: Calendars.
+    terms: [calendar, schedule]
+  - id: accuracy
+    label: Accuracy
+    description: Errors.
+    terms: [deprecated, hallucinate, double check]
+    exclude: [double checking]
+  - id: worry
+    label: Worry
+    description: Fear.
+    terms: [worry, fear]
+  - id: art
+    label: Art
+    description: Painting, with its own threshold.
+    threshold: 90
+    terms: [painting]
+occupations:
+  - id: it_software
+    label: IT
+    terms: [sysadmin, developer]
+  - id: education
+    label: Education
+    terms: [teacher, classroom]
+"""
+# Each typo's similarity to its term word: calandar, schedual, sysamdin, pianting 87.5; taecher 85.7;
+# depracated 90; wory 88.9 (4 letters: a typo only when fuzzy_min_length <= 4); teachr 92.3 (6 letters).
+TRANSCRIPTS = {
+    "t1": "I am a teacher. I keep a calandar and check the schedual daily.",
+    "t2": "I work as a sysamdin. The tool is depracated. It can halucinate, so I double check.",
+    "t3": "I am a taecher in a clasroom. I love pianting and paintng.",
+    "t4": "Nothing about work here. I fear it. The wory is real.",
+    "t5": "I am a developer. I double check everything on my calendar.",
+    "t6": "I am a teachr. My worri is time.",
+}
+EDITS = {
+    "threshold down": ("threshold: 88", "threshold: 85"),
+    "threshold up": ("threshold: 88", "threshold: 92"),
+    "threshold far down, art keeps its own": ("threshold: 88", "threshold: 80"),
+    "fuzzy_min_length down": ("fuzzy_min_length: 5", "fuzzy_min_length: 4"),
+    "fuzzy_min_length up": ("fuzzy_min_length: 5", "fuzzy_min_length: 7"),
+    "both, and art's own threshold": ("threshold: 88\n  fuzzy_min_length: 5\n",
+                                      "threshold: 86\n  fuzzy_min_length: 6\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def corpus_and_base(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("typos")
+    for transcript_id, said in TRANSCRIPTS.items():
+        (folder / f"{transcript_id}.txt").write_text(f"Assistant: What do you do?\n\nUser: {said}\n")
+    # a metadata occupation wins whatever the codebook says, and its other columns are carried along
+    (folder / "metadata.csv").write_text("transcript_id,occupation,region\nt2,education,north\nt5,,south\n")
+    base = analyse([folder], codebook=parse_codebook(CODEBOOK), use_cache=False, workers=1)
+    return folder, CachedCorpus.of(base), base
+
+
+def edited(name: str):
+    old, new = EDITS[name]
+    assert old in CODEBOOK
+    return parse_codebook(CODEBOOK.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("name", EDITS)
+def test_a_typo_settings_edit_scores_like_a_fresh_run(corpus_and_base, name):
+    folder, corpus, base = corpus_and_base
+    codebook = edited(name)
+    fresh = analyse([folder], codebook=codebook, use_cache=False, workers=1)
+    quick = corpus.score(codebook, base=base)
+    for table in ("transcripts", "themes", "hits", "cancelled"):
+        pd.testing.assert_frame_equal(getattr(quick, table).reset_index(drop=True), getattr(fresh, table),
+                                      obj=table)
+    change, full = preview(corpus, base, codebook), diff_scores(base, fresh)
+    for table in (full.gained, full.lost):
+        fill_sentences(table, corpus.texts)
+    for table in ("themes", "occupations", "gained", "lost"):
+        pd.testing.assert_frame_equal(getattr(change, table), getattr(full, table), check_dtype=False, obj=table)
+
+
+def test_the_edits_change_themes_and_occupations(corpus_and_base):
+    """The equality above is worth something only if the edits move rows: each one does."""
+    _, corpus, base = corpus_and_base
+    for name in EDITS:
+        change = preview(corpus, base, edited(name))
+        assert change.changed, name
+    down = preview(corpus, base, edited("threshold down"))
+    assert down.gained[["transcript_id", "theme", "matched_text", "hits"]].values.tolist() == \
+        [["t1", "scheduling", "calandar", 2]]  # one quote: calandar and schedual share a sentence
+    moved = base.transcripts.set_index("transcript_id")["occupation"]
+    assert moved["t2"] == "education"  # from the metadata: stays
+    after = corpus.score(edited("threshold down"), base=base).transcripts.set_index("transcript_id")
+    assert (after.loc["t3", "occupation"], after.loc["t2", "occupation"], after.loc["t2", "region"]) == \
+        ("education", "education", "north")
+    up = corpus.score(edited("fuzzy_min_length up"), base=base).transcripts.set_index("transcript_id")
+    assert base.transcripts.set_index("transcript_id").loc["t6", "occupation"] == "education" != \
+        up.loc["t6", "occupation"]  # "teachr" has 6 letters: no longer a typo of "teacher"
+
+
+def test_only_the_pairs_holding_a_word_matched_differently_are_scored(corpus_and_base):
+    _, corpus, base = corpus_and_base
+    changes = corpus.changes(edited("threshold down"), base)
+    scored = changes.themes.groupby("theme")["transcript_id"].apply(sorted).to_dict()
+    # calandar and schedual (scheduling, t1); no word of accuracy or worry is between 85 and 88; art keeps 90
+    assert scored == {"scheduling": ["t1"]}
+    assert set(changes.hits["transcript_id"]) == {"t1"}
+    up = corpus.changes(edited("threshold up"), base)
+    assert up.themes.groupby("theme")["transcript_id"].apply(sorted).to_dict() == {"accuracy": ["t2"]}  # depracated
+    assert corpus.changes(edited("threshold far down, art keeps its own"), base).themes["theme"].nunique() < 4
+
+
+def test_words_matched_differently_agree_with_the_rules_themselves(corpus_and_base):
+    """The fast search (words near a changed term word, matched by both codebooks' matchers) against the
+    obviously correct one: every word against every changed theme term word's WordRule.similarity."""
+    _, corpus, base = corpus_and_base
+    words = corpus.words() | {"calendars", "calander", "schedules", "halucinated", "worryy"}
+    for name in EDITS:
+        after = edited(name)
+        found = words_matched_differently(base.codebook, after, words, themes={"scheduling", "accuracy", "worry"},
+                                          occupations=True)
+        old, new = TermIndex(base.codebook), TermIndex(after)
+        for theme in ("scheduling", "accuracy", "worry"):
+            rules = [(old.rules[o], new.rules[n]) for e_old, e_new in zip(old.entries, new.entries)
+                     if e_old.kind == THEME and e_old.code == theme for o, n in zip(e_old.slots, e_new.slots)]
+            expected = {word for word in words for first, second in rules
+                        if first.similarity(word) != second.similarity(word)}
+            assert found.themes[theme] == expected, (name, theme)
+
+
+def test_a_theme_whose_terms_changed_is_scored_everywhere(corpus_and_base):
+    _, corpus, base = corpus_and_base
+    codebook = parse_codebook(CODEBOOK.replace("threshold: 88", "threshold: 85").replace(
+        "terms: [calendar, schedule]", "terms: [calendar, schedule, agenda]"))
+    changes = corpus.changes(codebook, base)
+    assert sorted(changes.themes.loc[changes.themes["theme"] == "scheduling", "transcript_id"]) == sorted(TRANSCRIPTS)
+    words = words_matched_differently(base.codebook, codebook, corpus.words(), themes={"scheduling"},
+                                      occupations=False)
+    assert words.themes == {"scheduling": None}
