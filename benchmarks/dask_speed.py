@@ -8,8 +8,9 @@ that forks them), and the peak memory of this process plus its largest worker.
     python benchmarks/dask_speed.py [--data /tmp/themescope-bench/replicated_80k.csv] [--repeat 3]
     python benchmarks/dask_speed.py --timeline 2    # where one run's wall time goes, with 2 workers
 
-The timeline is what the ratio of 2 workers to 1 depends on: the serial parts (the cluster's start, the workers'
-first imports, planning before the first batch, the last batch alone, the close) cost the same with 1 worker.
+The timeline is what the ratio of 2 workers to 1 depends on: the serial parts (the cluster's start, with the
+server's one import of Dask and the engine its workers are forked from, planning before the first batch, the last
+batch alone, the close) cost the same with 1 worker.
 
 The corpus is the public set x 64 (benchmarks/speed.py's `replicate`, made once in /tmp/themescope-bench);
 needs ../shared/data/anthropic-interviewer when it is not there yet, and prints a message and exits 0 without.
