@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import pickle
+import sys
 
 import fsspec
 import pandas as pd
@@ -103,6 +104,18 @@ def test_the_function_is_sent_to_the_workers_once_not_with_every_item():
     with DaskCluster(workers=2) as cluster:
         assert list(cluster.map(CountedPickling(), range(12))) == [i * 2 for i in range(12)]
     assert CountedPickling.pickled == 1
+
+
+def test_local_workers_start_with_the_engine_imported():
+    """Spawned, each worker imported Dask as it started and the engine when the scorer reached it: ~1.5 s before
+    its first batch, as long for 1 worker as for 2. Forked from a server that imported them once, they have
+    them from the start."""
+    with DaskCluster(workers=2) as cluster:
+        imported = cluster._started().run(lambda: [name in sys.modules for name in ENGINE])
+    assert list(imported.values()) == [[True, True]] * 2
+
+
+ENGINE = ("core.engine.remote", "core.engine.pipeline")
 
 
 # ---------------------------------------------------------------- workers reading their own input
