@@ -2,6 +2,8 @@
 differently, and give exactly the tables of a fresh run of the edited codebook."""
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import pandas as pd
 import pytest
 
@@ -45,15 +47,15 @@ occupations:
 """
 # Each typo's similarity to its term word: calandar, schedual, sysamdin, pianting 87.5; taecher 85.7;
 # depracated 90; wory 88.9 (4 letters: a typo only when fuzzy_min_length <= 4); teachr 92.3 (6 letters).
-TRANSCRIPTS = {
+TRANSCRIPTS = MappingProxyType({
     "t1": "I am a teacher. I keep a calandar and check the schedual daily.",
     "t2": "I work as a sysamdin. The tool is depracated. It can halucinate, so I double check.",
     "t3": "I am a taecher in a clasroom. I love pianting and paintng.",
     "t4": "Nothing about work here. I fear it. The wory is real.",
     "t5": "I am a developer. I double check everything on my calendar.",
     "t6": "I am a teachr. My worri is time.",
-}
-EDITS = {
+})
+EDITS = MappingProxyType({
     "threshold down": ("threshold: 88", "threshold: 85"),
     "threshold up": ("threshold: 88", "threshold: 92"),
     "threshold far down, art keeps its own": ("threshold: 88", "threshold: 80"),
@@ -61,7 +63,7 @@ EDITS = {
     "fuzzy_min_length up": ("fuzzy_min_length: 5", "fuzzy_min_length: 7"),
     "both, and art's own threshold": ("threshold: 88\n  fuzzy_min_length: 5\n",
                                       "threshold: 86\n  fuzzy_min_length: 6\n"),
-}
+})
 
 
 @pytest.fixture(scope="module")
