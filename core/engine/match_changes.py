@@ -33,7 +33,7 @@ from core.engine.matcher import (
     concatenated_ranges,
 )
 
-OCCUPATIONS = None  # the key of the occupations in `words_matched_differently`: they are decided together
+OCCUPATIONS = " occupations"  # their key in `words_matched_differently` (decided together); no theme id has a space
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def words_matched_differently(before: Codebook, after: Codebook, words: Collecti
     another similarity, under `after` than under `before`. Only words within the lower threshold of a
     term word whose rule changed can differ; those are matched by both codebooks' own matchers."""
     old, new = TermIndex(before), TermIndex(after)
-    keys: list[str | None] = [*themes, *([OCCUPATIONS] if occupations else [])]
+    keys: list[str] = [*themes, *([OCCUPATIONS] if occupations else [])]
     slots = {key: _changed_slots(old, new, key) for key in keys}
     changed_rules = {pair for pairs in slots.values() if pairs is not None for pair in pairs}
     candidates = _near_words(words, [(old.rules[o].word, min(old.rules[o].threshold, new.rules[n].threshold))
@@ -61,7 +61,7 @@ def words_matched_differently(before: Codebook, after: Codebook, words: Collecti
     old_matcher, new_matcher = VocabularyMatcher(old), VocabularyMatcher(new)
     old_matcher.learn(candidates)
     new_matcher.learn(candidates)
-    differ: dict[str | None, set[str] | None] = {key: None if pairs is None else set() for key, pairs in slots.items()}
+    differ: dict[str, set[str] | None] = {key: None if pairs is None else set() for key, pairs in slots.items()}
     by_old, by_new = _pairs_by_slot(slots)
     for word in candidates:
         old_matches, new_matches = dict(old_matcher.known[word]), dict(new_matcher.known[word])
@@ -85,13 +85,13 @@ def _pairs_by_slot(slots: dict) -> tuple[dict[int, list], dict[int, list]]:
     return by_old, by_new
 
 
-def _code_entries(index: TermIndex, key: str | None) -> list:
-    """The entries (terms and exclusions) of theme `key`, or of every occupation when key is OCCUPATIONS."""
-    kinds = (OCCUPATION, EXCLUDE_OCCUPATION) if key is OCCUPATIONS else (THEME, EXCLUDE_THEME)
-    return [entry for entry in index.entries if entry.kind in kinds and (key is OCCUPATIONS or entry.code == key)]
+def _code_entries(index: TermIndex, key: str) -> list:
+    """The entries (terms and exclusions) of theme `key`, or of every occupation when key == OCCUPATIONS."""
+    kinds = (OCCUPATION, EXCLUDE_OCCUPATION) if key == OCCUPATIONS else (THEME, EXCLUDE_THEME)
+    return [entry for entry in index.entries if entry.kind in kinds and (key == OCCUPATIONS or entry.code == key)]
 
 
-def _changed_slots(old: TermIndex, new: TermIndex, key: str | None) -> set[tuple[int, int]] | None:
+def _changed_slots(old: TermIndex, new: TermIndex, key: str) -> set[tuple[int, int]] | None:
     """(old slot, new slot) of each of the code's term words whose rule differs between the indexes; None
     when the rules differ in more than the threshold and minimum typo length (or the terms do not pair up)."""
     before, after = _code_entries(old, key), _code_entries(new, key)
@@ -129,7 +129,6 @@ def _near_words(words: Collection[str], term_words: list[tuple[str, float]]) -> 
         close = np.asarray((scores >= thresholds - 1e-9).any(axis=1))
         near += [word for word, kept in zip(same_letter, close.tolist()) if kept]
     return near
-
 
 
 @dataclass(frozen=True)
