@@ -30,7 +30,7 @@ from core.engine.executor import Executor
 from core.engine.match_changes import TranscriptScope, words_matched_differently
 from core.engine.metadata import given_occupations, override_occupations
 from core.engine.pipeline import ShardJob, ShardScorer, analyse, empty_analysis, speakers_for
-from core.engine.results import Analysis
+from core.engine.results import Analysis, positions_in
 from core.errors import DataError
 
 
@@ -328,18 +328,6 @@ def _with_occupations_of(base: Analysis, scored: pd.DataFrame) -> pd.DataFrame:
 
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
     return table[table["theme"].isin(themes)]
-
-
-def positions_in(column: pd.Series, order) -> np.ndarray:
-    """The position in `order` (distinct values) of each value, -1 for one not in it or missing: the column's
-    distinct values are hashed once (in Arrow's C code) and only those are looked up, so a column of millions
-    of strings never becomes millions of Python strings (`Series.map` and `reindex` of `to_numpy()` do).
-
-    >>> positions_in(pd.Series(["b", "a", "z", None]), ["a", "b"]).tolist()
-    [1, 0, -1, -1]
-    """
-    codes, distinct = pd.factorize(column)
-    return np.append(pd.Index(order).get_indexer(distinct), -1)[codes]  # code -1 (missing): the -1 appended
 
 
 def _keep_metadata_occupations(transcripts: pd.DataFrame, base: Analysis | None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import copy
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
@@ -144,3 +145,15 @@ class Analysis:
         if self.store is None:  # tables scored from shards in memory, without a folder of texts
             raise KeyError("this analysis keeps no texts")
         return self.store
+
+
+def positions_in(column: pd.Series, order) -> np.ndarray:
+    """The position in `order` (distinct values) of each value, -1 for one not in it or missing: the column's
+    distinct values are hashed once (in Arrow's C code) and only those are looked up, so a column of millions
+    of strings never becomes millions of Python strings (`Series.map` and `reindex` of `to_numpy()` do).
+
+    >>> positions_in(pd.Series(["b", "a", "z", None]), ["a", "b"]).tolist()
+    [1, 0, -1, -1]
+    """
+    codes, distinct = pd.factorize(column)
+    return np.append(pd.Index(order).get_indexer(distinct), -1)[codes]  # code -1 (missing): the -1 appended

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from core.engine.rescore import positions_in
+from core.engine.results import positions_in
 
 if TYPE_CHECKING:
     from core.engine.results import Analysis

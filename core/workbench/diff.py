@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.engine.rescore import CachedCorpus, changed_themes, pair_keys, positions_in
-from core.engine.results import Analysis
+from core.engine.rescore import CachedCorpus, changed_themes, pair_keys
+from core.engine.results import Analysis, positions_in
 from core.views.quotes import group_quotes, raising_rows
 
 # A quote's identity as its hits carry it: transcript, passage start, theme, passage end (a compact integer key;
