@@ -156,4 +156,6 @@ def positions_in(column: pd.Series, order) -> np.ndarray:
     [1, 0, -1, -1]
     """
     codes, distinct = pd.factorize(column)
-    return np.append(pd.Index(order).get_indexer(distinct), -1)[codes]  # code -1 (missing): the -1 appended
+    # an Index given is used as it is: its hash table (a million transcript ids) is built once and kept with it
+    index = order if isinstance(order, pd.Index) else pd.Index(order)
+    return np.append(index.get_indexer(distinct), -1)[codes]  # code -1 (missing): the -1 appended
