@@ -120,6 +120,11 @@ class TermIndex:
     def lengths(self) -> np.ndarray:
         return np.array([len(e.slots) for e in self.entries] or [1], dtype=np.int64)
 
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """Each entry's term weight (built once per compiled codebook, read for every shard)."""
+        return np.array([e.term.weight for e in self.entries] or [1.0])
+
 
 # ---------------------------------------------------------------- vocabulary matching (fuzzy, once per word)
 class VocabularyMatcher:

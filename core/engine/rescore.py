@@ -15,7 +15,7 @@ rows, all a preview's diff needs.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -289,7 +289,7 @@ def _shard_vocabulary(shard: Shard) -> pd.DataFrame:
 
 def _merged_in_fresh_order(base: pd.DataFrame, scored: pd.DataFrame, reused: set[str], codebook: Codebook,
                            ids: list[str], *within: str, scored_pairs: np.ndarray | None = None,
-                           scoped: set[str] = frozenset()) -> pd.DataFrame:  # type: ignore[assignment]
+                           scoped: Collection[str] = frozenset()) -> pd.DataFrame:
     """The rows of `base` for the `reused` themes (and for the `scoped` ones, those of the (transcript, theme)
     pairs not among `scored_pairs`, see `pair_keys`) and every row of `scored`, in the order a fresh run
     gives: by transcript, then `within` columns, then the codebook's theme order, so a preview's tables

@@ -255,8 +255,7 @@ def first_per_term(doc: np.ndarray, entry: np.ndarray, cap: int) -> np.ndarray:
 
 def _weight_ranks(index: TermIndex) -> np.ndarray:
     """Per entry, the rank of its term's weight among the codebook's weights, heaviest first (0)."""
-    weights = np.array([e.term.weight for e in index.entries] or [1.0])
-    return np.unique(-weights, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    return np.unique(-index.weights, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
 def _theme_rows(shard: Shard, index: TermIndex, hits: Located, words: np.ndarray,

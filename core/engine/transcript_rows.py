@@ -30,8 +30,7 @@ def in_occupation_window(shard: Shard, turns: np.ndarray, first_turns: int) -> n
 
 
 def term_weights(index: TermIndex, entry: np.ndarray) -> np.ndarray:
-    weights = np.array([e.term.weight for e in index.entries] or [1.0])
-    return weights[entry] if len(entry) else np.zeros(0)
+    return index.weights[entry] if len(entry) else np.zeros(0)
 
 
 def transcript_rows(shard: Shard, index: TermIndex, hits: Located, docs: np.ndarray | None) -> pd.DataFrame:
