@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.frame import identity, loading
 from dashboard.frame import page as frame
 from dashboard.workbench import agreement as agreement_view
-from dashboard.workbench import editor
+from dashboard.workbench import editor, preview
 from dashboard.workbench import session as workbench
 from dashboard.workbench import suggest as suggest_view
 from dashboard.workbench import terms as terms_view
@@ -44,8 +44,8 @@ elif edit_tab.open:
         if pressed == "validate":
             editor.validate(edit)
         elif pressed == "preview":
-            editor.run_preview(page, edit)
-        editor.show_preview(page, edit, agreement_view.compare_with_labels(page))
+            preview.run_preview(page, edit)
+        preview.show_preview(page, edit, agreement_view.compare_with_labels(page))
         editor.versions(sources.codebook)
 SAVED_ONLY = ("These figures are for the **saved** codebook. Your unsaved edit's effect, with precision and "
               "recall against your hand coding, is under **Edit and preview** → **Preview**.")
