@@ -68,6 +68,30 @@ def test_self_descriptions_in_many_phrasings_map_to_their_group(book, answer, gr
     assert (row["occupation"], row["occupation_source"]) == (group, "self-description")
 
 
+@pytest.mark.parametrize(("answer", "group"), [
+    ("So I do customer service for a telecom provider.", "admin_support"),   # "I do" + an activity at once
+    ("I do payroll for a construction firm, mostly.", "business_finance"),
+    ("I do QA for a game studio.", "it_software"),
+    ("I handle claims for an insurer.", "business_finance"),
+    ("I manage the books for three restaurants.", "business_finance"),      # the activity, not the workplace
+    ("I run a small landscaping crew.", "other"),
+    ("I'm mostly a writer, so I outline and draft.", "writing_editing"),    # a hedge between "I'm" and "a"
+    ("I work in green energy, and am a compliance engineer.", "engineering"),  # "am" without its "I"
+    ("My day-to-day role is that of a senior finance manager.", "business_finance"),
+    ("So working in the police force, I rehearse hard conversations.", "other"),
+    ("Working in a pharmacy, we check drug interactions.", "healthcare"),
+    ("I work as a software engineer intern.", "it_software"),               # the level word defers
+    ("I am a programmer by trade.", "it_software"),
+    ("I am a clinical coder for a large hospital.", "healthcare"),          # not a software coder
+    ("I work in social care.", "healthcare"),
+    ("I am a nail tech and post pricing lists.", "other"),
+    ("Working within the admissions office of a technical college, I write reports.", "education"),
+])
+def test_work_said_in_everyday_words_is_read(book, answer, group):
+    row = scored(book, {"t": answer}).loc["t"]
+    assert (row["occupation"], row["occupation_source"]) == (group, "self-description")
+
+
 def test_evidence_is_the_sentence_and_offsets_point_at_the_title(book):
     answer = "Well. I'm a senior software engineer at a bank. I use AI daily."
     table = scored(book, {"t": answer})
@@ -102,6 +126,12 @@ def test_talk_about_the_ai_is_not_a_self_description(book):
     "As a person attending grad school, I read a lot.",
     "It works great, such as a teacher would explain it.",
     "I'm inconsistent in my writing sometimes.",                 # "I'm in..." is not "I'm in writing"
+    "I do the paperwork myself, and I do some research on prices.",  # "I do" + a task, not a trade
+    "I do like to write, but I do not use AI much.",
+    "I'm a big fan of ChatGPT for drafting.",
+    "As a user, I find it slow.",
+    "I'm in the middle of a renovation at home.",
+    "Working on it with Claude, I got a draft.",                  # "working" opens no workplace here
 ])
 def test_talk_about_the_ai_or_idioms_name_no_job(book, text):
     index = titles_index(book.job_titles)
