@@ -50,7 +50,8 @@ _MEDIUM_CUE = (r"\b(?:i\s+(?:currently\s+|mainly\s+|mostly\s+|also\s+|primarily\
                r"|cook|bake|serve|moderate|work|freelance|consult|specialize|specialise)\b)"
                r"|i\s*(?:'|’)?m\s+in\s+charge\s+of|i\s+am\s+in\s+charge\s+of|i\s*(?:'|’)?m\s+responsible\s+for"
                r"|i\s+am\s+responsible\s+for|i\s*(?:'|’)?m\s+(?:currently\s+)?(?:in|working\s+in)\b"
-               r"|i\s+am\s+(?:currently\s+)?(?:in|working\s+in)\b)")
+               r"|i\s+am\s+(?:currently\s+)?(?:in|working\s+in)\b"
+               r"|i(?:(?:'|’)ve|\s+have)\s+been\s+working\s+(?:in|at|for)\b)")
 # "As a nurse, I ..." at the start of a sentence is a strong cue. Inside a sentence ("in my workday as a
 # software engineer", "useful to me as a therapist") it is a medium one, and only when the words before it
 # are not about the AI: "I use it as a research assistant" and "such as a reward" describe no job.
@@ -100,7 +101,7 @@ GENERIC_ROLES = frozenset({"intern", "trainee", "apprentice", "manager", "owner"
                            "head", "founder", "partner", "freelancer", "operator", "business", "company", "firm",
                            "team", "professional", "leader", "member", "management", "managing"})
 # Words that start the next noun phrase: "a nurse at a clinic", "a writer and novelist", "a manager of ...".
-SEGMENT_WORDS = frozenset({"at", "for", "in", "with", "on", "from", "within", "and", "or", "plus", "who",
+SEGMENT_WORDS = frozenset({"at", "for", "in", "with", "on", "from", "within", "and", "or", "plus", "who", "as",
                            "about", "doing", "making"})
 
 

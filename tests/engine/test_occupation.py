@@ -86,6 +86,10 @@ def test_self_descriptions_in_many_phrasings_map_to_their_group(book, answer, gr
     ("I work in social care.", "healthcare"),
     ("I am a nail tech and post pricing lists.", "other"),
     ("Working within the admissions office of a technical college, I write reports.", "education"),
+    ("I have been working in analytical chemistry.", "science_research"),
+    ("I work for a local news website.", "writing_editing"),              # "news" is no plural of "new"
+    ("I am a commission artist as well as an art workshop facilitator.", "design_arts"),  # the first title
+    ("I'm a data analyst, so I write a lot of SQL.", "it_software"),       # the codebook's data analysts
 ])
 def test_work_said_in_everyday_words_is_read(book, answer, group):
     row = scored(book, {"t": answer}).loc["t"]
@@ -132,6 +136,7 @@ def test_talk_about_the_ai_is_not_a_self_description(book):
     "As a user, I find it slow.",
     "I'm in the middle of a renovation at home.",
     "Working on it with Claude, I got a draft.",                  # "working" opens no workplace here
+    "I draft ideas for graphics for products I sell.",            # selling is no trade on its own
 ])
 def test_talk_about_the_ai_or_idioms_name_no_job(book, text):
     index = titles_index(book.job_titles)
