@@ -77,7 +77,8 @@ AI_TALK = frozenset({"use", "uses", "used", "using", "treat", "treats", "treated
 NOT_A_JOB = frozenset({"person", "result", "whole", "matter", "rule", "way", "means", "someone", "human", "individual",
                        "parent", "mom", "mum", "dad", "mother", "father", "side", "bonus", "reminder", "starting",
                        "first", "last", "kid", "child", "society", "team", "company", "group", "species", "culture",
-                       "country", "community", "consumer", "user", "customer", "hobby", "hobbyist", "general"})
+                       "country", "community", "consumer", "user", "customer", "hobby", "hobbyist", "general",
+                       "basis", "base", "example", "favor", "favour", "thank", "gift", "joke", "test", "proxy"})
 AI_TALK_WORDS = 4  # how far back the AI may be named: "I use it mostly as a", not "It helps me in my work as a"
 # A clause ends at punctuation or where a new clause starts ("..., so I", "and I", "which", "because").
 CLAUSE_END = re.compile(r"[.!?;:,()\n]|\s(?:and|but|so|or)\s+(?:i|we|my|it)\b|\s(?:because|which|where|who|"
@@ -100,6 +101,9 @@ GENERIC_ROLES = frozenset({"intern", "trainee", "apprentice", "manager", "owner"
                            "officer", "assistant", "associate", "executive", "worker", "employee", "staff", "lead",
                            "head", "founder", "partner", "freelancer", "operator", "business", "company", "firm",
                            "team", "professional", "leader", "member", "management", "managing"})
+# Judgements of skill: "I'm a decent writer", "I'm not a great coder", "I am a pretty bad artist".
+JUDGEMENTS = frozenset({"good", "decent", "ok", "okay", "great", "bad", "terrible", "poor", "better", "best",
+                        "worse", "competent", "mediocre", "awful", "excellent", "confident", "natural"})
 # Words that start the next noun phrase: "a nurse at a clinic", "a writer and novelist", "a manager of ...".
 SEGMENT_WORDS = frozenset({"at", "for", "in", "with", "on", "from", "within", "and", "or", "plus", "who", "as",
                            "about", "doing", "making"})
@@ -176,7 +180,7 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
     kept = [i for i, k in enumerate(keys) if k not in MODIFIERS or i == len(keys) - 1]
     keys, spans = tuple(keys[i] for i in kept), [spans[i] for i in kept]
     segment = list(itertools.accumulate(k in SEGMENT_WORDS and i > 0 for i, k in enumerate(keys)))
-    reach = min(len(keys), reach)
+    reach = min(len(keys), reach, judged_at(keys) if strength == STRONG else reach)
     best, best_rank = None, None
     for first in range(reach):
         for size in range(min(index.opening.get(keys[first], 0), len(keys) - first), 0, -1):
@@ -194,6 +198,16 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
                 best_rank = rank
             break  # the longest phrase starting here; shorter ones inside it are part of it
     return best
+
+
+def judged_at(keys: tuple[str, ...]) -> int:
+    """Where a judgement of skill opens the clause's words: "I'm a decent writer" says how well, not what
+    they do, so no title is read from there on.
+
+    >>> judged_at(("pretty", "good", "writer")), judged_at(("writer", "and", "ok", "cook"))
+    (1, 2)
+    """
+    return next((i for i, key in enumerate(keys) if key in JUDGEMENTS), len(keys))
 
 
 def self_descriptions(shard: Shard, turns: np.ndarray, index: TitleIndex) -> list[list[SelfDescription]]:

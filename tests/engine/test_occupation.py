@@ -90,6 +90,7 @@ def test_self_descriptions_in_many_phrasings_map_to_their_group(book, answer, gr
     ("I work for a local news website.", "writing_editing"),              # "news" is no plural of "new"
     ("I am a commission artist as well as an art workshop facilitator.", "design_arts"),  # the first title
     ("I'm a data analyst, so I write a lot of SQL.", "it_software"),       # the codebook's data analysts
+    ("I'm a writer and an ok cook.", "writing_editing"),                   # the judgement ends the reading
 ])
 def test_work_said_in_everyday_words_is_read(book, answer, group):
     row = scored(book, {"t": answer}).loc["t"]
@@ -137,6 +138,9 @@ def test_talk_about_the_ai_is_not_a_self_description(book):
     "I'm in the middle of a renovation at home.",
     "Working on it with Claude, I got a draft.",                  # "working" opens no workplace here
     "I draft ideas for graphics for products I sell.",            # selling is no trade on its own
+    "Though I am a decent writer, I struggle with flow.",         # a judgement of skill, not a job
+    "I'm a pretty good coder for a beginner.",
+    "I am using her letters as the basis of the novel.",
 ])
 def test_talk_about_the_ai_or_idioms_name_no_job(book, text):
     index = titles_index(book.job_titles)
