@@ -156,6 +156,11 @@ def test_keyword_evidence_is_the_fallback(book):
     assert row["occupation_start"] == -1
 
 
+def test_own_patients_are_a_clinicians_keyword_evidence(book):
+    row = scored(book, {"t": "I plan fun activities for my patients and residents with dementia."}).loc["t"]
+    assert (row["occupation"], row["occupation_source"]) == ("healthcare", "keywords")
+
+
 def test_no_evidence_is_other_with_source_none_and_uncertain(book):
     row = scored(book, {"t": "Happy to help, ask away."}).loc["t"]
     assert (row["occupation"], row["occupation_source"], bool(row["occupation_uncertain"])) == ("other", "none", True)
