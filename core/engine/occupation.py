@@ -96,11 +96,11 @@ MODIFIERS = frozenset({"senior", "junior", "lead", "freelance", "freelancing", "
                        "former", "experienced", "new", "newly", "hired", "aspiring", "trainee", "apprentice"})
 # Roles every trade has: they defer to a more specific match in the clause ("manager at a dental practice",
 # "software engineer intern").
-GENERIC_ROLES = frozenset({"intern", "trainee", "apprentice", "manager", "owner", "director", "supervisor",
-                           "coordinator", "administrator", "specialist",
+GENERIC_ROLES = frozenset({"manager", "owner", "director", "supervisor", "coordinator", "administrator", "specialist",
                            "officer", "assistant", "associate", "executive", "worker", "employee", "staff", "lead",
                            "head", "founder", "partner", "freelancer", "operator", "business", "company", "firm",
-                           "team", "professional", "leader", "member", "management", "managing"})
+                           "team", "professional", "leader", "member", "management", "managing", "intern",
+                           "trainee", "apprentice"})
 # Judgements of skill: "I'm a decent writer", "I'm not a great coder", "I am a pretty bad artist".
 JUDGEMENTS = frozenset({"good", "decent", "ok", "okay", "great", "bad", "terrible", "poor", "better", "best",
                         "worse", "competent", "mediocre", "awful", "excellent", "confident", "natural"})
@@ -201,8 +201,8 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
 
 
 def judged_at(keys: tuple[str, ...]) -> int:
-    """Where a judgement of skill opens the clause's words: "I'm a decent writer" says how well, not what
-    they do, so no title is read from there on.
+    """The position of the first judgement of skill among a clause's words ("I'm a decent writer" says how
+    well, not what they do): a strong cue reads no title from there on.
 
     >>> judged_at(("pretty", "good", "writer")), judged_at(("writer", "and", "ok", "cook"))
     (1, 2)
