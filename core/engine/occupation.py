@@ -224,13 +224,23 @@ def self_descriptions(shard: Shard, turns: np.ndarray, index: TitleIndex) -> lis
         if turn == last_turn and start < position:
             continue  # inside the cue just read
         cue = CUE.match(text, start, end)
-        if cue is None or (cue.lastgroup in ("inner", "clause_as") and not as_names_a_job(text, start, cue.end())):
-            continue
+        if cue is None or (cue.lastgroup in ("inner", "clause_as") and not as_names_a_job(text, start, cue.end())) \
+                or (cue.lastgroup == "i_do" and not opens_a_title(text, cue.end(), index)):
+            continue  # most "I do ..." are "I do use it", "I do not": one look-up, not a clause read
         position, last_turn = cue.end(), turn
         described = describe_clause(text, cue.end(), end, index, *CUE_KINDS[cue.lastgroup or "medium"])
         if described is not None:
             found[doc].append(described)
     return found
+
+
+def opens_a_title(text: str, position: int, index: TitleIndex) -> bool:
+    """Whether the first word after `position` (fillers and level words skipped) opens a lexicon phrase."""
+    for match in WORD.finditer(text, position):
+        key = lexicon_key(match.group())
+        if key is not None and key not in MODIFIERS:
+            return key in index.opening
+    return False
 
 
 def as_names_a_job(text: str, start: int, end: int) -> bool:
