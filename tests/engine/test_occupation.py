@@ -91,6 +91,9 @@ def test_self_descriptions_in_many_phrasings_map_to_their_group(book, answer, gr
     ("I am a commission artist as well as an art workshop facilitator.", "design_arts"),  # the first title
     ("I'm a data analyst, so I write a lot of SQL.", "it_software"),       # the codebook's data analysts
     ("I'm a writer and an ok cook.", "writing_editing"),                   # the judgement ends the reading
+    ("I care for the elderly in their own homes.", "healthcare"),
+    ("I drive a truck for a living.", "other"),
+    ("I'm the IT lead for a small charity.", "it_software"),
 ])
 def test_work_said_in_everyday_words_is_read(book, answer, group):
     row = scored(book, {"t": answer}).loc["t"]
@@ -141,6 +144,7 @@ def test_talk_about_the_ai_is_not_a_self_description(book):
     "Though I am a decent writer, I struggle with flow.",         # a judgement of skill, not a job
     "I'm a pretty good coder for a beginner.",
     "I am using her letters as the basis of the novel.",
+    "When it breaks I handle it myself.",                        # "it", the pronoun, is not IT
 ])
 def test_talk_about_the_ai_or_idioms_name_no_job(book, text):
     index = titles_index(book.job_titles)
