@@ -55,7 +55,10 @@ def main() -> int:
                for name, paths in sets.items() if paths}
     print(summary(results).to_string())
     if args.details:
+        print(f"\npublic set: occupation sources\n{source_shares(analysis.transcripts).to_string()}")
         for name, result in results.items():
+            print(f"\n{name}: occupation accuracy by source\n"
+                  f"{accuracy_by_source(result, analysis.transcripts).to_string()}")
             print(f"\n{name}: per theme\n{per_theme(result).to_string(index=False)}")
             print(f"\n{name}: occupations (rows: hand coding, columns: Themescope)\n"
                   f"{confusion(result).to_string()}")
@@ -87,6 +90,24 @@ def per_theme(result: Evaluation) -> pd.DataFrame:
 def confusion(result: Evaluation) -> pd.DataFrame:
     table = result.occupations.dropna(subset=["expected"])
     return pd.crosstab(table["expected"], table["predicted"])
+
+
+def source_shares(transcripts: pd.DataFrame) -> pd.DataFrame:
+    """How many occupations of the whole set come from each source, and the share that is `other`."""
+    rows = transcripts["occupation_source"].value_counts().to_frame("n")
+    rows.loc["occupation = other", "n"] = int((transcripts["occupation"] == "other").sum())
+    rows["share"] = (rows["n"] / len(transcripts)).round(3)
+    return rows
+
+
+def accuracy_by_source(result: Evaluation, transcripts: pd.DataFrame) -> pd.DataFrame:
+    """Occupation accuracy per source (self-description, keywords, none) and uncertain flag: where the
+    errors come from."""
+    kinds = transcripts.set_index("transcript_id")[["occupation_source", "occupation_uncertain"]]
+    table = result.occupations.dropna(subset=["expected"]).join(kinds, on="transcript_id")
+    table["right"] = table["expected"] == table["predicted"]
+    grouped = table.groupby(["occupation_source", "occupation_uncertain"])["right"]
+    return pd.DataFrame({"n": grouped.size(), "accuracy": grouped.mean().round(3)})
 
 
 def coder_agreement(first: Labels, second: Labels, theme_ids: list[str]) -> str:

@@ -25,16 +25,18 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_TITLES_BYTES = 5_000_000
 # Words that carry no occupation: "run a restaurant" == "run my own restaurant"
 FILLER_WORDS = frozenset({"a", "an", "the", "my", "our", "their", "his", "her", "its", "own", "this", "that"})
+# Words ending in -s that are no plurals: "news" is not "new" (a level word the reader drops).
+NOT_PLURALS = frozenset({"news", "series", "species"})
 
 
 def word_key(word: str) -> str:
     """One word as the lexicon compares it: possessive dropped, a plain plural made singular.
 
-    >>> [word_key(w) for w in ["nurses", "companies", "coaches", "sales", "analysis", "boss", "team's"]]
-    ['nurse', 'company', 'coach', 'sale', 'analysis', 'boss', 'team']
+    >>> [word_key(w) for w in ["nurses", "companies", "coaches", "sales", "analysis", "boss", "team's", "news"]]
+    ['nurse', 'company', 'coach', 'sale', 'analysis', 'boss', 'team', 'news']
     """
     word = word.removesuffix("'s").removesuffix("'")
-    if len(word) <= 3 or word.endswith(("ss", "us", "is", "ics")):
+    if len(word) <= 3 or word.endswith(("ss", "us", "is", "ics")) or word in NOT_PLURALS:
         return word
     if word.endswith("ies"):
         return word[:-3] + "y"

@@ -29,12 +29,16 @@ from core.ingest.text import WORD
 STRONG, MEDIUM = 3, 2
 _TITLE_CUES = (
     r"i\s*(?:'|’)?m|i\s+am|i(?:'|’)ve\s+been|i\s+have\s+been|i\s+was|i\s+worked\s+as|i\s+work\s+as|i\s+serve\s+as"
-    r"|i(?:'|’)m\s+employed\s+as|i\s+am\s+employed\s+as|i\s+(?:currently\s+)?work\s+as|working\s+as")
-_STRONG_CUE = (rf"\b(?:(?:{_TITLE_CUES})\s+(?:(?:currently|now|also|still|just|actually|primarily|mainly)\s+)?"
+    r"|i(?:'|’)m\s+employed\s+as|i\s+am\s+employed\s+as|i\s+(?:currently\s+)?work\s+as|working\s+as"
+    r"|am")  # "I work in green energy and am a compliance engineer": "am" has no other subject
+# Words between "I'm" and "a": "I'm mostly a writer", "I am basically a bookkeeper".
+_CUE_ADVERBS = "currently|now|also|still|just|actually|primarily|mainly|mostly|basically|essentially|technically"
+_STRONG_CUE = (rf"\b(?:(?:{_TITLE_CUES})\s+(?:(?:{_CUE_ADVERBS})\s+)?"
                r"(?:working\s+as\s+)?(?:an?|the)\s"
                r"|(?:i\s+work\s+as|works?\s+as|working\s+as|employed\s+as|i\s+serve\s+as)\s"
-               r"|my\s+(?:current\s+|day\s+|main\s+)?(?:role|job|title|position|profession|occupation|job\s+title)"
-               r"\s+(?:is|as)\s+(?:an?\s|the\s)?"
+               r"|my\s+(?:current\s+|day\s+|main\s+|day\s*-?\s*to\s*-?\s*day\s+)?"
+               r"(?:role|job|title|position|profession|occupation|job\s+title)"
+               r"\s+(?:is|as)\s+(?:that\s+of\s+)?(?:an?\s|the\s)?"
                r"|(?:in|with)\s+my\s+(?:current\s+)?(?:role|job|position|capacity)\s+as\s+(?:an?\s|the\s)?)")
 _ACTIVITIES = ("teach|tutor|run|own|manage|lead|supervise|oversee|look|care|write|edit|design|develop|build|sell"
                "|research|study|coordinate|produce|handle|practice|practise|translate|interpret|counsel|coach|train"
@@ -46,16 +50,22 @@ _MEDIUM_CUE = (r"\b(?:i\s+(?:currently\s+|mainly\s+|mostly\s+|also\s+|primarily\
                r"|cook|bake|serve|moderate|work|freelance|consult|specialize|specialise)\b)"
                r"|i\s*(?:'|’)?m\s+in\s+charge\s+of|i\s+am\s+in\s+charge\s+of|i\s*(?:'|’)?m\s+responsible\s+for"
                r"|i\s+am\s+responsible\s+for|i\s*(?:'|’)?m\s+(?:currently\s+)?(?:in|working\s+in)\b"
-               r"|i\s+am\s+(?:currently\s+)?(?:in|working\s+in)\b)")
+               r"|i\s+am\s+(?:currently\s+)?(?:in|working\s+in)\b"
+               r"|i(?:(?:'|’)ve|\s+have)\s+been\s+working\s+(?:in|at|for)\b)")
 # "As a nurse, I ..." at the start of a sentence is a strong cue. Inside a sentence ("in my workday as a
 # software engineer", "useful to me as a therapist") it is a medium one, and only when the words before it
 # are not about the AI: "I use it as a research assistant" and "such as a reward" describe no job.
 _CLAUSE_AS = r"(?:^|(?<=[.!?:\n])|(?<=[.!?:]\s))\s*as\s+(?:an?\s|the\s)"
 _INNER_AS = r"as\s+(?:an?\s|the\s)"
+# "Working in the police force, I ...": a clause that opens with it names the speaker's workplace.
+_CLAUSE_WORKING = r"(?:^|(?<=[.!?:\n])|(?<=[.!?:]\s))\s*(?:so\s+)?working\s+(?:in|at|for|within)\s"
+# "I do payroll", "I do customer service for a telecom": the activity must follow at once ("I do some
+# research on prices", "I do like it", "I do the paperwork" name no job).
+_I_DO = r"\bi\s+(?:mostly\s+|mainly\s+|also\s+|primarily\s+)?do\s+(?!(?:the|a|an|my|our|this|that|it|all)\b)"
 # "One of my jobs is a preschool teacher", "my other job is as a tutor".
 _JOB_IS = r"\bjobs?\s+(?:is|was)\s+(?:as\s+)?(?:an?\s|the\s)"
 CUE = re.compile(rf"(?P<strong>{_STRONG_CUE}|{_JOB_IS})|(?P<clause_as>{_CLAUSE_AS})|(?P<medium>{_MEDIUM_CUE})"
-                 rf"|(?P<inner>{_INNER_AS})", re.IGNORECASE)
+                 rf"|(?P<inner>{_INNER_AS})|(?P<clause_working>{_CLAUSE_WORKING})|(?P<i_do>{_I_DO})", re.IGNORECASE)
 # Words before an inner "as a" that make it talk about a tool or a comparison, not the speaker's job.
 AI_TALK = frozenset({"use", "uses", "used", "using", "treat", "treats", "treated", "treating", "act", "acts",
                      "acting", "serve", "serves", "serving", "function", "functions", "see", "sees", "view",
@@ -67,7 +77,8 @@ AI_TALK = frozenset({"use", "uses", "used", "using", "treat", "treats", "treated
 NOT_A_JOB = frozenset({"person", "result", "whole", "matter", "rule", "way", "means", "someone", "human", "individual",
                        "parent", "mom", "mum", "dad", "mother", "father", "side", "bonus", "reminder", "starting",
                        "first", "last", "kid", "child", "society", "team", "company", "group", "species", "culture",
-                       "country", "community", "consumer", "user", "customer", "hobby", "hobbyist", "general"})
+                       "country", "community", "consumer", "user", "customer", "hobby", "hobbyist", "general",
+                       "basis", "base", "example", "favor", "favour", "thank", "gift", "joke", "test", "proxy"})
 AI_TALK_WORDS = 4  # how far back the AI may be named: "I use it mostly as a", not "It helps me in my work as a"
 # A clause ends at punctuation or where a new clause starts ("..., so I", "and I", "which", "because").
 CLAUSE_END = re.compile(r"[.!?;:,()\n]|\s(?:and|but|so|or)\s+(?:i|we|my|it)\b|\s(?:because|which|where|who|"
@@ -77,19 +88,24 @@ ACTIVITY_WORDS = 4  # after "I teach", "I work in": the phrase starts right away
 AS_WORDS = 3  # after "as a": the title opens the phrase ("as a person attending grad school for history" names no job)
 # A cue's strength, and how many words after it the title may start.
 CUE_KINDS = {"strong": (STRONG, CLAUSE_WORDS), "clause_as": (STRONG, AS_WORDS), "medium": (MEDIUM, ACTIVITY_WORDS),
-             "inner": (MEDIUM, AS_WORDS)}
+             "inner": (MEDIUM, AS_WORDS), "clause_working": (MEDIUM, ACTIVITY_WORDS), "i_do": (MEDIUM, 1)}
 # Words that name a level, not a job: "senior nurse" == "nurse" (dropped unless they are the last word).
 MODIFIERS = frozenset({"senior", "junior", "lead", "freelance", "freelancing", "principal", "independent",
                        "part", "full", "time", "certified", "licensed", "registered", "chief", "head", "assistant",
                        "associate", "staff", "remote", "contract", "self", "employed", "professional", "currently",
                        "former", "experienced", "new", "newly", "hired", "aspiring", "trainee", "apprentice"})
-# Roles every trade has: they defer to a more specific match in the clause ("manager at a dental practice").
+# Roles every trade has: they defer to a more specific match in the clause ("manager at a dental practice",
+# "software engineer intern").
 GENERIC_ROLES = frozenset({"manager", "owner", "director", "supervisor", "coordinator", "administrator", "specialist",
                            "officer", "assistant", "associate", "executive", "worker", "employee", "staff", "lead",
                            "head", "founder", "partner", "freelancer", "operator", "business", "company", "firm",
-                           "team", "professional", "leader", "member", "management", "managing"})
+                           "team", "professional", "leader", "member", "management", "managing", "intern",
+                           "trainee", "apprentice"})
+# Judgements of skill: "I'm a decent writer", "I'm not a great coder", "I am a pretty bad artist".
+JUDGEMENTS = frozenset({"good", "decent", "ok", "okay", "great", "bad", "terrible", "poor", "better", "best",
+                        "worse", "competent", "mediocre", "awful", "excellent", "confident", "natural"})
 # Words that start the next noun phrase: "a nurse at a clinic", "a writer and novelist", "a manager of ...".
-SEGMENT_WORDS = frozenset({"at", "for", "in", "with", "on", "from", "within", "and", "or", "plus", "who",
+SEGMENT_WORDS = frozenset({"at", "for", "in", "with", "on", "from", "within", "and", "or", "plus", "who", "as",
                            "about", "doing", "making"})
 
 
@@ -164,7 +180,7 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
     kept = [i for i, k in enumerate(keys) if k not in MODIFIERS or i == len(keys) - 1]
     keys, spans = tuple(keys[i] for i in kept), [spans[i] for i in kept]
     segment = list(itertools.accumulate(k in SEGMENT_WORDS and i > 0 for i, k in enumerate(keys)))
-    reach = min(len(keys), reach)
+    reach = min(len(keys), reach, judged_at(keys) if strength == STRONG else reach)
     best, best_rank = None, None
     for first in range(reach):
         for size in range(min(index.opening.get(keys[first], 0), len(keys) - first), 0, -1):
@@ -184,6 +200,16 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
     return best
 
 
+def judged_at(keys: tuple[str, ...]) -> int:
+    """The position of the first judgement of skill among a clause's words ("I'm a decent writer" says how
+    well, not what they do): a strong cue reads no title from there on.
+
+    >>> judged_at(("pretty", "good", "writer")), judged_at(("writer", "and", "ok", "cook"))
+    (1, 2)
+    """
+    return next((i for i, key in enumerate(keys) if key in JUDGEMENTS), len(keys))
+
+
 def self_descriptions(shard: Shard, turns: np.ndarray, index: TitleIndex) -> list[list[SelfDescription]]:
     """Per transcript, every self-description found in the given turns (the participant's first turns),
     in text order. Where a cue may start is found on the shard's word ids with numpy (`cue_candidates`);
@@ -198,13 +224,23 @@ def self_descriptions(shard: Shard, turns: np.ndarray, index: TitleIndex) -> lis
         if turn == last_turn and start < position:
             continue  # inside the cue just read
         cue = CUE.match(text, start, end)
-        if cue is None or (cue.lastgroup in ("inner", "clause_as") and not as_names_a_job(text, start, cue.end())):
-            continue
+        if cue is None or (cue.lastgroup in ("inner", "clause_as") and not as_names_a_job(text, start, cue.end())) \
+                or (cue.lastgroup == "i_do" and not opens_a_title(text, cue.end(), index)):
+            continue  # most "I do ..." are "I do use it", "I do not": one look-up, not a clause read
         position, last_turn = cue.end(), turn
         described = describe_clause(text, cue.end(), end, index, *CUE_KINDS[cue.lastgroup or "medium"])
         if described is not None:
             found[doc].append(described)
     return found
+
+
+def opens_a_title(text: str, position: int, index: TitleIndex) -> bool:
+    """Whether the first word after `position` (fillers and level words skipped) opens a lexicon phrase."""
+    for match in WORD.finditer(text, position):
+        key = lexicon_key(match.group())
+        if key is not None and key not in MODIFIERS:
+            return key in index.opening
+    return False
 
 
 def as_names_a_job(text: str, start: int, end: int) -> bool:
@@ -234,13 +270,15 @@ def talks_about_the_ai(text: str, start: int) -> bool:
 # A cue's first word, and the second words it may be followed by (None: any). Every cue of CUE begins with
 # one of these pairs, so only these token positions are tried.
 _CUE_PAIRS: dict[str, frozenset[str] | None] = {
-    "i'm": None, "im": None, "i've": None,
+    "i'm": None, "im": None, "i've": None, "so": frozenset({"working"}),
     "i": frozenset({"am", "m", "have", "was", "worked", "serve", "currently", "mainly", "mostly", "also",
-                    "primarily", "now", *_ACTIVITIES.split("|")}),
+                    "primarily", "now", "do", *_ACTIVITIES.split("|")}),
+    "am": frozenset({"a", "an", "the", *_CUE_ADVERBS.split("|")}),
     "my": frozenset({"current", "day", "main", "role", "job", "title", "position", "profession", "occupation"}),
     "as": frozenset({"a", "an", "the"}), "in": frozenset({"my"}), "with": frozenset({"my"}),
     "work": frozenset({"as"}), "works": frozenset({"as"}), "job": frozenset({"is", "was"}),
-    "jobs": frozenset({"is", "was"}), "working": frozenset({"as"}), "employed": frozenset({"as"}),
+    "jobs": frozenset({"is", "was"}), "working": frozenset({"as", "in", "at", "for", "within"}),
+    "employed": frozenset({"as"}),
 }
 
 _CUE_WORDS = frozenset({*_CUE_PAIRS, *(second for seconds in _CUE_PAIRS.values() for second in seconds or ())})

@@ -68,6 +68,38 @@ def test_self_descriptions_in_many_phrasings_map_to_their_group(book, answer, gr
     assert (row["occupation"], row["occupation_source"]) == (group, "self-description")
 
 
+@pytest.mark.parametrize(("answer", "group"), [
+    ("So I do customer service for a telecom provider.", "admin_support"),   # "I do" + an activity at once
+    ("I do payroll for a construction firm, mostly.", "business_finance"),
+    ("I do QA for a game studio.", "it_software"),
+    ("I handle claims for an insurer.", "business_finance"),
+    ("I manage the books for three restaurants.", "business_finance"),      # the activity, not the workplace
+    ("I run a small landscaping crew.", "other"),
+    ("I'm mostly a writer, so I outline and draft.", "writing_editing"),    # a hedge between "I'm" and "a"
+    ("I work in green energy, and am a compliance engineer.", "engineering"),  # "am" without its "I"
+    ("My day-to-day role is that of a senior finance manager.", "business_finance"),
+    ("So working in the police force, I rehearse hard conversations.", "other"),
+    ("Working in a pharmacy, we check drug interactions.", "healthcare"),
+    ("I work as a software engineer intern.", "it_software"),               # the level word defers
+    ("I am a programmer by trade.", "it_software"),
+    ("I am a clinical coder for a large hospital.", "healthcare"),          # not a software coder
+    ("I work in social care.", "healthcare"),
+    ("I am a nail tech and post pricing lists.", "other"),
+    ("Working within the admissions office of a technical college, I write reports.", "education"),
+    ("I have been working in analytical chemistry.", "science_research"),
+    ("I work for a local news website.", "writing_editing"),              # "news" is no plural of "new"
+    ("I am a commission artist as well as an art workshop facilitator.", "design_arts"),  # the first title
+    ("I'm a data analyst, so I write a lot of SQL.", "it_software"),       # the codebook's data analysts
+    ("I'm a writer and an ok cook.", "writing_editing"),                   # the judgement ends the reading
+    ("I care for the elderly in their own homes.", "healthcare"),
+    ("I drive a truck for a living.", "other"),
+    ("I'm the IT lead for a small charity.", "it_software"),
+])
+def test_work_said_in_everyday_words_is_read(book, answer, group):
+    row = scored(book, {"t": answer}).loc["t"]
+    assert (row["occupation"], row["occupation_source"]) == (group, "self-description")
+
+
 def test_evidence_is_the_sentence_and_offsets_point_at_the_title(book):
     answer = "Well. I'm a senior software engineer at a bank. I use AI daily."
     table = scored(book, {"t": answer})
@@ -102,6 +134,17 @@ def test_talk_about_the_ai_is_not_a_self_description(book):
     "As a person attending grad school, I read a lot.",
     "It works great, such as a teacher would explain it.",
     "I'm inconsistent in my writing sometimes.",                 # "I'm in..." is not "I'm in writing"
+    "I do the paperwork myself, and I do some research on prices.",  # "I do" + a task, not a trade
+    "I do like to write, but I do not use AI much.",
+    "I'm a big fan of ChatGPT for drafting.",
+    "As a user, I find it slow.",
+    "I'm in the middle of a renovation at home.",
+    "Working on it with Claude, I got a draft.",                  # "working" opens no workplace here
+    "I draft ideas for graphics for products I sell.",            # selling is no trade on its own
+    "Though I am a decent writer, I struggle with flow.",         # a judgement of skill, not a job
+    "I'm a pretty good coder for a beginner.",
+    "I am using her letters as the basis of the novel.",
+    "When it breaks I handle it myself.",                        # "it", the pronoun, is not IT
 ])
 def test_talk_about_the_ai_or_idioms_name_no_job(book, text):
     index = titles_index(book.job_titles)
@@ -115,6 +158,11 @@ def test_keyword_evidence_is_the_fallback(book):
     row = scored(book, {"t": "Mostly debugging python scripts and reviewing pull requests on github."}).loc["t"]
     assert row["occupation_source"] == "keywords" and row["occupation"] == "it_software"
     assert row["occupation_start"] == -1
+
+
+def test_own_patients_are_a_clinicians_keyword_evidence(book):
+    row = scored(book, {"t": "I plan fun activities for my patients and residents with dementia."}).loc["t"]
+    assert (row["occupation"], row["occupation_source"]) == ("healthcare", "keywords")
 
 
 def test_no_evidence_is_other_with_source_none_and_uncertain(book):
