@@ -20,9 +20,10 @@ import pandas as pd
 from core.codebook.model import Codebook
 from core.engine import cache, lexicon
 from core.engine.corpus import Shard, SpeakerConfig, build_shard, char_table
+from core.engine.kept_descriptions import kept_self_descriptions
 from core.engine.match_changes import TranscriptScope
 from core.engine.matcher import TermIndex, VocabularyMatcher
-from core.engine.occupation import titles_index
+from core.engine.occupation import SelfDescription, titles_index
 from core.engine.parts import write_parts
 from core.engine.results import Analysis
 from core.engine.scoring import SCOPE_ROLES, score_shard
@@ -73,11 +74,18 @@ class ShardScorer:
                 cache.save_shard(shard, folder, job.number, utf8=utf8)
         else:
             shard = cache.load_shard(folder, job.number)
-        return self.score(shard), report.problems
+        kept = job.batch is None or job.save
+        return (self.score_kept(shard, folder, job.number) if kept else self.score(shard)), report.problems
 
-    def score(self, shard: Shard) -> Analysis:
+    def score(self, shard: Shard, described: list[list[SelfDescription]] | None = None) -> Analysis:
         index, matcher = compiled(self.codebook)
-        return score_shard(shard, index, matcher, self.scope)
+        return score_shard(shard, index, matcher, self.scope, described)
+
+    def score_kept(self, shard: Shard, folder: Path, number: int) -> Analysis:
+        """`score` a shard kept in `folder` as shard `number`, with the self-descriptions kept beside it: a
+        full scoring finds every one anyway, so it keeps them there for the previews (`kept_descriptions`)."""
+        return self.score(shard, kept_self_descriptions(folder, number, shard, self.codebook,
+                                                        keep=self.scope is None))
 
     def prepare(self) -> None:
         """Compile the codebook, load the lexicons and make the tables every shard uses here, before workers
