@@ -10,8 +10,9 @@ scored and only the transcripts table comes back.
 from __future__ import annotations
 
 import itertools
+import pickle
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -78,8 +79,21 @@ class ShardScorer:
         return (self.score_kept(shard, folder, job.number) if kept else self.score(shard)), report.problems
 
     def score(self, shard: Shard, described: list[list[SelfDescription]] | None = None) -> Analysis:
-        index, matcher = compiled(self.codebook)
+        index, matcher = self._compiled
         return score_shard(shard, index, matcher, self.scope, described)
+
+    @cached_property
+    def _compiled(self) -> tuple[TermIndex, VocabularyMatcher]:
+        return compiled(self.codebook)  # looked up once per scorer: hashing a codebook costs ~10 ms
+
+    def __reduce__(self) -> tuple:
+        """A pool pickles the scorer with every shard's task: its codebook (~300 KB) is pickled once per scorer
+        here, and unpickled once per worker process there (`_scorer_from`), not once per shard on each side."""
+        return _scorer_from, (self._pickled,)
+
+    @cached_property
+    def _pickled(self) -> bytes:
+        return pickle.dumps((self.codebook, self.scope), protocol=pickle.HIGHEST_PROTOCOL)
 
     def score_kept(self, shard: Shard, folder: Path, number: int) -> Analysis:
         """`score` a shard kept in `folder` as shard `number`, with the self-descriptions kept beside it: a
@@ -120,6 +134,12 @@ class PartsWriter:
 
     def prepare(self) -> None:
         self.scorer.prepare()
+
+
+@lru_cache(maxsize=4)
+def _scorer_from(pickled: bytes) -> ShardScorer:
+    """The scorer a `ShardScorer.__reduce__` sent, the same object for every task that sends the same bytes."""
+    return ShardScorer(*pickle.loads(pickled))
 
 
 @lru_cache(maxsize=4)
