@@ -164,7 +164,8 @@ class TranscriptScope:
 def _held_words(shard: Shard, groups: list[frozenset[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(group number, transcript, turn) of every token whose word is in a group (a word in several groups
     once per group). The few words are looked up in the vocabulary; the tokens are scanned once."""
-    word_ids = {word: number for number, word in enumerate(shard.vocab)}
+    wanted_words = frozenset().union(*groups)  # a few hundred: only those are looked up in the vocabulary
+    word_ids = {word: number for number, word in enumerate(shard.vocab) if word in wanted_words}
     pairs = [(word_ids[word], group) for group, words in enumerate(groups) for word in words if word in word_ids]
     if not pairs:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)

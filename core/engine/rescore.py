@@ -99,7 +99,8 @@ class CachedCorpus:
         back only their scores."""
         scorer = ShardScorer(codebook, scope)
         if executor is None or executor.workers < 2 or self.shard_count < PARALLEL_SHARDS:
-            return Analysis.concat([scorer.score(shard) for shard in self.shards] or [empty_analysis(codebook)])
+            return Analysis.concat([scorer.score_kept(shard, self.folder, number) for number, shard
+                                   in enumerate(self.shards)] or [empty_analysis(codebook)])
         jobs = (ShardJob(str(self.folder), number) for number in range(self.shard_count))
         return Analysis.concat([scores for scores, _ in executor.map(scorer, jobs)])
 

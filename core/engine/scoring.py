@@ -25,6 +25,7 @@ from core.engine.matcher import (
     find_matches,
 )
 from core.engine.negation import NegationRules
+from core.engine.occupation import SelfDescription
 from core.engine.passages import shard_passages
 from core.engine.results import Analysis, empty_cancelled, empty_hits
 from core.engine.transcript_rows import in_occupation_window, occupation_turns, term_weights, transcript_rows
@@ -33,10 +34,11 @@ SCOPE_ROLES = {"participant": ("participant",), "interviewer": ("interviewer",),
                "all": ("interviewer", "participant")}
 
 
-def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher,
-                scope: TranscriptScope | None = None) -> Analysis:
+def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher, scope: TranscriptScope | None = None,
+                described: list[list[SelfDescription]] | None = None) -> Analysis:
     """Hits, theme scores and occupation of every transcript in the shard; with a `scope`, only the
-    (transcript, theme) pairs and the occupations it names (the rows of those are a full scoring's)."""
+    (transcript, theme) pairs and the occupations it names (the rows of those are a full scoring's).
+    `described`: the shard's self-descriptions, when kept (`core.engine.kept_descriptions`)."""
     settings = index.codebook.settings
     theme_docs, occupation_docs = scope.docs(shard, occupation_turns(shard, settings.occupation_first_turns)) \
         if scope is not None else ({}, None)
@@ -47,7 +49,7 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher,
     theme_hits, cancelled, reasons = _split_negated(theme_hits, shard, index)
     words = np.sum([shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope]], axis=0)
     occupation = occupation_evidence(shard, located, index)
-    return Analysis(index.codebook, transcripts=transcript_rows(shard, index, occupation, occupation_docs),
+    return Analysis(index.codebook, transcripts=transcript_rows(shard, index, occupation, occupation_docs, described),
                     themes=_theme_rows(shard, index, theme_hits, words, theme_docs),
                     hits=_hit_rows(shard, index, theme_hits),
                     cancelled=_cancelled_rows(shard, index, cancelled, reasons))

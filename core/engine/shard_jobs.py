@@ -10,8 +10,9 @@ scored and only the transcripts table comes back.
 from __future__ import annotations
 
 import itertools
+import pickle
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,10 @@ import pandas as pd
 from core.codebook.model import Codebook
 from core.engine import cache, lexicon
 from core.engine.corpus import Shard, SpeakerConfig, build_shard, char_table
+from core.engine.kept_descriptions import kept_self_descriptions
 from core.engine.match_changes import TranscriptScope
 from core.engine.matcher import TermIndex, VocabularyMatcher
-from core.engine.occupation import titles_index
+from core.engine.occupation import SelfDescription, titles_index
 from core.engine.parts import write_parts
 from core.engine.results import Analysis
 from core.engine.scoring import SCOPE_ROLES, score_shard
@@ -73,11 +75,31 @@ class ShardScorer:
                 cache.save_shard(shard, folder, job.number, utf8=utf8)
         else:
             shard = cache.load_shard(folder, job.number)
-        return self.score(shard), report.problems
+        kept = job.batch is None or job.save
+        return (self.score_kept(shard, folder, job.number) if kept else self.score(shard)), report.problems
 
-    def score(self, shard: Shard) -> Analysis:
-        index, matcher = compiled(self.codebook)
-        return score_shard(shard, index, matcher, self.scope)
+    def score(self, shard: Shard, described: list[list[SelfDescription]] | None = None) -> Analysis:
+        index, matcher = self._compiled
+        return score_shard(shard, index, matcher, self.scope, described)
+
+    @cached_property
+    def _compiled(self) -> tuple[TermIndex, VocabularyMatcher]:
+        return compiled(self.codebook)  # looked up once per scorer: hashing a codebook costs ~10 ms
+
+    def __reduce__(self) -> tuple:
+        """A pool pickles the scorer with every shard's task: its codebook (~300 KB) is pickled once per scorer
+        here, and unpickled once per worker process there (`_scorer_from`), not once per shard on each side."""
+        return _scorer_from, (self._pickled,)
+
+    @cached_property
+    def _pickled(self) -> bytes:
+        return pickle.dumps((self.codebook, self.scope), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def score_kept(self, shard: Shard, folder: Path, number: int) -> Analysis:
+        """`score` a shard kept in `folder` as shard `number`, with the self-descriptions kept beside it: a
+        full scoring finds every one anyway, so it keeps them there for the previews (`kept_descriptions`)."""
+        return self.score(shard, kept_self_descriptions(folder, number, shard, self.codebook,
+                                                        keep=self.scope is None))
 
     def prepare(self) -> None:
         """Compile the codebook, load the lexicons and make the tables every shard uses here, before workers
@@ -112,6 +134,12 @@ class PartsWriter:
 
     def prepare(self) -> None:
         self.scorer.prepare()
+
+
+@lru_cache(maxsize=4)
+def _scorer_from(pickled: bytes) -> ShardScorer:
+    """The scorer a `ShardScorer.__reduce__` sent, the same object for every task that sends the same bytes."""
+    return ShardScorer(*pickle.loads(pickled))
 
 
 @lru_cache(maxsize=4)

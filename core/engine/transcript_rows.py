@@ -13,7 +13,14 @@ import pandas as pd
 
 from core.engine.corpus import ROLE_CODES, Shard
 from core.engine.matcher import TermIndex
-from core.engine.occupation import Decision, KeywordChoice, decide, self_descriptions, titles_index
+from core.engine.occupation import (
+    Decision,
+    KeywordChoice,
+    SelfDescription,
+    decide,
+    self_descriptions,
+    titles_index,
+)
 
 if TYPE_CHECKING:
     from core.engine.scoring import Located
@@ -33,11 +40,13 @@ def term_weights(index: TermIndex, entry: np.ndarray) -> np.ndarray:
     return index.weights[entry] if len(entry) else np.zeros(0)
 
 
-def transcript_rows(shard: Shard, index: TermIndex, hits: Located, docs: np.ndarray | None) -> pd.DataFrame:
+def transcript_rows(shard: Shard, index: TermIndex, hits: Located, docs: np.ndarray | None,
+                    described: list[list[SelfDescription]] | None = None) -> pd.DataFrame:
     """One row per transcript (or per one `docs` marks): occupation with its evidence and confidence,
-    participant words, attributes."""
+    participant words, attributes. `described`: every transcript's self-descriptions, when the caller has
+    them (`core.engine.kept_descriptions`); else those of the picked transcripts are found here."""
     picked = np.arange(len(shard)) if docs is None else np.flatnonzero(docs)
-    decisions = _choose_occupations(shard, index, hits, picked)
+    decisions = _choose_occupations(shard, index, hits, picked, described)
     rows = pd.DataFrame({"transcript_id": _picked(shard.ids, picked), "source": _picked(shard.sources, picked),
                          "occupation": [d.occupation for d in decisions],
                          "occupation_evidence": [d.evidence for d in decisions],
@@ -58,7 +67,8 @@ def _picked(values: list, picked: np.ndarray) -> list:
     return values if len(picked) == len(values) else [values[i] for i in picked.tolist()]
 
 
-def _choose_occupations(shard: Shard, index: TermIndex, hits: Located, picked: np.ndarray) -> list[Decision]:
+def _choose_occupations(shard: Shard, index: TermIndex, hits: Located, picked: np.ndarray,
+                        described: list[list[SelfDescription]] | None) -> list[Decision]:
     """Per transcript of `picked` (positions): the occupation the participant gives in their own words
     (through the job-title lexicon), checked against keyword evidence, or keyword evidence alone
     (`core.engine.occupation.decide`)."""
@@ -66,6 +76,8 @@ def _choose_occupations(shard: Shard, index: TermIndex, hits: Located, picked: n
     titles = index.codebook.job_titles
     if titles is None:
         found: list[list] = [[] for _ in range(len(shard))]
+    elif described is not None:
+        found = described
     else:  # only the picked transcripts' turns are read
         window = occupation_turns(shard, index.codebook.settings.occupation_first_turns)
         window[window] = np.isin(shard.turn_doc[window], picked)

@@ -1,3 +1,4 @@
+import pickle
 import subprocess
 import sys
 
@@ -154,3 +155,15 @@ def test_load_codebook_hashes_content(tmp_path):
     first = load_codebook(path).content_hash
     path.write_text(MINIMAL + "  weight: 2\n")
     assert load_codebook(path).content_hash != first
+
+
+def test_a_codebook_is_pickled_once_and_unpickled_to_one_object():
+    """A pool sends the codebook with every shard's task and result: the same bytes give the same codebook,
+    every field of it, without unpickling it again."""
+    book = load_codebook(ROOT / "config" / "codebook.yaml")
+    data = pickle.dumps(book)
+    first, second = pickle.loads(data), pickle.loads(data)
+    assert first is second and first == book
+    assert (first.text, first.job_titles.entries, first.notes, first.source) == \
+        (book.text, book.job_titles.entries, book.notes, book.source)
+    assert pickle.dumps(first) == data and pickle.loads(pickle.dumps(book.subset(["time_savings"]))) != book

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from core import analyse, parse_codebook
+from core.engine import cache
+from core.engine.kept_descriptions import kept_self_descriptions
 from core.engine.match_changes import words_matched_differently
 from core.engine.matcher import THEME, TermIndex
+from core.engine.occupation import self_descriptions, titles_index
 from core.engine.rescore import CachedCorpus
+from core.engine.transcript_rows import occupation_turns
 from core.workbench.diff import diff_scores, fill_sentences, preview
 
 CODEBOOK = """name: typo settings
@@ -88,6 +93,11 @@ def test_a_typo_settings_edit_scores_like_a_fresh_run(corpus_and_base, name):
     folder, corpus, base = corpus_and_base
     codebook = edited(name)
     fresh = analyse([folder], codebook=codebook, use_cache=False, workers=1)
+    assert_like_a_fresh_run(corpus, base, codebook, fresh)
+
+
+def assert_like_a_fresh_run(corpus: CachedCorpus, base, codebook, fresh) -> None:
+    """The edited codebook scored from `base` gives `fresh`'s four tables, and its preview a full diff's."""
     quick = corpus.score(codebook, base=base)
     for table in ("transcripts", "themes", "hits", "cancelled"):
         pd.testing.assert_frame_equal(getattr(quick, table).reset_index(drop=True), getattr(fresh, table),
@@ -157,3 +167,57 @@ def test_a_theme_whose_terms_changed_is_scored_everywhere(corpus_and_base):
     words = words_matched_differently(base.codebook, codebook, corpus.words(), themes={"scheduling"},
                                       occupations=False)
     assert words.themes == {"scheduling": None}
+
+
+# With a job-title lexicon beside the codebook, occupations come from what participants say they do: a full
+# scoring keeps every shard's self-descriptions beside it, and a preview re-deciding occupations reads those.
+TITLES = "education: [teacher]\nit_software: [developer, sysadmin]\nother: [painter]\n"
+
+
+@pytest.fixture(scope="module")
+def with_titles(tmp_path_factory, corpus_and_base):
+    folder, _, _ = corpus_and_base
+    books = tmp_path_factory.mktemp("books")
+    (books / "job_titles.yaml").write_text(TITLES)
+    path = str(books / "codebook.yaml")
+    base = analyse([folder], codebook=parse_codebook(CODEBOOK, source=path), use_cache=False, workers=1)
+    assert base.codebook.job_titles is not None
+    assert set(base.transcripts["occupation_source"]) >= {"self-description"}
+    return folder, path, CachedCorpus.of(base), base
+
+
+def _refind_nothing(*_args, **_kwargs):
+    raise AssertionError("the self-descriptions were looked for again")
+
+
+@pytest.mark.parametrize("name", EDITS)
+def test_a_preview_reads_the_kept_self_descriptions(with_titles, monkeypatch, name):
+    folder, path, corpus, base = with_titles
+    old, new = EDITS[name]
+    codebook = parse_codebook(CODEBOOK.replace(old, new, 1), source=path)
+    fresh = analyse([folder], codebook=codebook, use_cache=False, workers=1)
+    for module in ("core.engine.transcript_rows", "core.engine.kept_descriptions"):
+        monkeypatch.setattr(f"{module}.self_descriptions", _refind_nothing)
+    assert_like_a_fresh_run(corpus, base, codebook, fresh)
+
+
+def test_kept_self_descriptions_not_as_written_are_found_again(with_titles, tmp_path):
+    """A damaged file is never read as self-descriptions: they are found again (and, by a full scoring,
+    kept again); another lexicon keeps its own."""
+    _, path, corpus, base = with_titles
+    kept = sorted(corpus.folder.glob("shard-*.described-*.parquet"))
+    assert len(kept) == corpus.shard_count
+    shard = cache.load_shard(corpus.folder, 0)
+    found = kept_self_descriptions(corpus.folder, 0, shard, base.codebook, keep=False)
+    assert any(found) and found == self_descriptions(
+        shard, np.flatnonzero(occupation_turns(shard, base.codebook.settings.occupation_first_turns)),
+        titles_index(base.codebook.job_titles))
+    data = bytearray(kept[0].read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    kept[0].write_bytes(bytes(data))
+    assert kept_self_descriptions(corpus.folder, 0, shard, base.codebook, keep=False) is None
+    assert kept_self_descriptions(corpus.folder, 0, shard, base.codebook, keep=True) == found
+    assert kept[0].read_bytes() != bytes(data)  # kept again
+    (tmp_path / "job_titles.yaml").write_text("education: [teacher, developer]\n")
+    other = parse_codebook(CODEBOOK, source=str(tmp_path / "codebook.yaml"))
+    assert kept_self_descriptions(corpus.folder, 0, shard, other, keep=False) is None
