@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from core.codebook.model import Code, Codebook, Term
 from core.engine import lexicon
-from core.engine.corpus import Shard
+from core.engine.corpus import Shard, concatenated_ranges
 
 THEME, OCCUPATION, EXCLUDE_THEME, EXCLUDE_OCCUPATION = 0, 1, 2, 3
 KIND_NAMES = {THEME: "theme", OCCUPATION: "occupation", EXCLUDE_THEME: "exclude", EXCLUDE_OCCUPATION: "exclude"}
@@ -320,12 +320,6 @@ def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: _Pai
     offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     row = np.repeat(first_of_word[token_word[positions]], n) + offsets
     return token_pos.astype(np.int64), hit_entry[row].astype(np.int64), hit_sim[row]
-
-
-def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """start, start+1, ..., start+length-1 for every pair, concatenated (np.arange per pair, vectorised)."""
-    total = int(lengths.sum())
-    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
 
 
 def _check_word(token_word, index, pairs, positions, starts, entries, similarity):
