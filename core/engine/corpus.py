@@ -259,9 +259,11 @@ def _labels_in(texts: list[str],
     which texts have none: such a text has one turn, the whole text, named None.
 
     Past a text's first line the pattern starts with a literal newline rather than `^`, which the regex engine
-    would try at every position; finditer then costs a third of re.split, which copies every piece."""
+    would try at every position; finditer then costs a third of re.split, which copies every piece. A look at
+    the character after the newline rules out most lines that start no label (half are blank) before the
+    labels' alternatives are tried."""
     line_start = speakers.pattern
-    after_newline = re.compile(f"\n(?:{line_start.pattern.removeprefix('^')})", line_start.flags)
+    after_newline = _after_newline(speakers)
     starts: list[int] = []
     contents: list[int] = []
     names: list = []
@@ -294,3 +296,13 @@ def _roles(names: list, speakers: SpeakerConfig) -> list[int]:
     role_of = {name: ROLE_CODES[PARTICIPANT] if name is None or name.lower() in participant else 0
                for name in set(names)}
     return list(map(role_of.__getitem__, names))
+
+
+def _after_newline(speakers: SpeakerConfig) -> re.Pattern:
+    """The speaker pattern after a newline: the newline first, then whether the next character may start a
+    label (a space, a tab, or a label's first letter in either case, as the pattern ignores case)."""
+    line_start = speakers.pattern
+    labels = (*speakers.interviewer, *speakers.participant)
+    firsts = "".join(sorted({re.escape(label[0]) for label in labels})) if all(labels) else ""
+    may_start = f"(?=[ \t{firsts}])" if firsts else ""
+    return re.compile(f"\n{may_start}(?:{line_start.pattern.removeprefix('^')})", line_start.flags)
