@@ -262,9 +262,9 @@ def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
 
 def _lookup(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each (slot, word id): does the word match the slot, and how similar is it. Most candidates fail,
-    so a dense slot x word table answers "does it match" first and the sorted keys are searched only for
-    the few that do."""
-    found = pairs.member[slots, word_ids]
+    so a dense slot x word table (read flat: one index per candidate) answers "does it match" first and the
+    sorted keys are searched only for the few that do."""
+    found = pairs.member.ravel()[slots * pairs.stride + word_ids]
     similarity = np.zeros(len(slots))
     if found.any():
         _, similarity[found] = _search(pairs, slots[found], word_ids[found])
@@ -323,14 +323,14 @@ def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: _Pai
 
 
 def _check_word(token_word, index, pairs, positions, starts, entries, similarity):
-    """Keep candidates whose word at `positions[entry]` matches (positions past an entry's end pass)."""
-    k = positions[entries]
-    check = index.lengths[entries] > k
-    if not check.any():
+    """Keep candidates whose word at `positions[entry]` matches (positions past an entry's end pass): the
+    slot to check is looked up per entry once, then per candidate in one flat array."""
+    slot = index.slot_table[np.arange(len(index.entries)), positions][entries]  # -1 past an entry's end
+    idx = np.flatnonzero(slot >= 0)
+    if not len(idx):
         return starts, entries, similarity
-    idx = np.nonzero(check)[0]
-    at = np.minimum(starts[idx] + k[idx], len(token_word) - 1)
-    found, sims = _lookup(pairs, index.slot_table[entries[idx], k[idx]], token_word[at].astype(np.int64))
+    at = np.minimum(starts[idx] + positions[entries[idx]], len(token_word) - 1)
+    found, sims = _lookup(pairs, slot[idx], token_word[at].astype(np.int64))
     keep = np.ones(len(starts), bool)
     keep[idx[~found]] = False
     similarity = similarity.copy()
