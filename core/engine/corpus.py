@@ -41,8 +41,8 @@ class SpeakerConfig:
 class TurnCodes:
     """The code points of a shard's tokenized turns as `build_shard` read them, one after the other with a
     line break between, and where each turn starts in them (-1: a turn not tokenized). Kept while a shard
-    built from texts is scored, so the hits' texts and passages are read from them instead of slicing and
-    encoding the turns again; a shard loaded from the cache has none."""
+    built from texts is scored, so the hits' matched texts are read from them instead of sliced from the texts
+    one by one; a shard loaded from the cache has none."""
 
     codes: np.ndarray       # uint32
     turn_start: np.ndarray  # int64, per turn of the shard

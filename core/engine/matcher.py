@@ -161,7 +161,7 @@ class VocabularyMatcher:
 
     def learn(self, words: list[str]) -> None:
         """Work out the matches of every word not seen before."""
-        new = [w for w in dict.fromkeys(words) if w not in self.known]
+        new = list(dict.fromkeys([w for w in words if w not in self.known]))  # most words are known: few to dedupe
         if not new:
             return
         found: dict[str, dict[int, float]] = {w: {} for w in new}

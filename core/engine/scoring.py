@@ -217,7 +217,8 @@ def _near_a_canceller(hits: Located, shard: Shard, rules: NegationRules, window:
     a vectorised sieve, so the clause rules run in Python only on the few hits that need them."""
     # a hedge holding a negator ("would not say") is found by its negator, which stands nearer the hit
     starters = rules.negators | {hedge[0] for hedge in rules.hedges if not rules.negators.intersection(hedge)}
-    starter_word = np.array([word in starters for word in shard.vocab])  # per word id, not per token
+    starter_word = np.fromiter(map(starters.__contains__, shard.vocab), dtype=bool,  # per word id, not per token
+                               count=len(shard.vocab))
     token = hits.token
     turn_first = shard.turn_token_start[hits.turn]
     near = np.zeros(len(hits), dtype=bool)
