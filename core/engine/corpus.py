@@ -37,6 +37,33 @@ class SpeakerConfig:
         return speaker_pattern(self.interviewer, self.participant)
 
 
+@dataclass(frozen=True)
+class TurnCodes:
+    """The code points of a shard's tokenized turns as `build_shard` read them, one after the other with a
+    line break between, and where each turn starts in them (-1: a turn not tokenized). Kept while a shard
+    built from texts is scored, so the hits' matched texts are read from them instead of sliced from the texts
+    one by one; a shard loaded from the cache has none."""
+
+    codes: np.ndarray       # uint32
+    turn_start: np.ndarray  # int64, per turn of the shard
+
+    def span_texts(self, at: np.ndarray, lengths: np.ndarray) -> pa.StringArray:
+        """The `lengths[i]` characters from code point `at[i]`, as Arrow strings: one decode of them all, each
+        string's UTF-8 bytes counted with numpy (no Python string per span)."""
+        picked = self.codes[concatenated_ranges(at, lengths)]
+        data = picked.tobytes().decode("utf-32-le").encode("utf-8")
+        width = 1 + (picked >= 0x80).astype(np.int32) + (picked >= 0x800) + (picked >= 0x10000)
+        bytes_before = np.concatenate(([0], np.cumsum(width, dtype=np.int64)))
+        offsets = bytes_before[np.concatenate(([0], np.cumsum(lengths)))].astype(np.int32)
+        return pa.StringArray.from_buffers(len(at), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """start, start+1, ..., start+length-1 for every pair, concatenated (np.arange per pair, vectorised)."""
+    total = int(lengths.sum())
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+
+
 @dataclass
 class Shard:
     """A batch of transcripts, their turns and their tokens (see module docstring)."""
@@ -54,6 +81,16 @@ class Shard:
     token_word: np.ndarray        # int32, word id per token (BREAK after each turn)
     token_start: np.ndarray       # int32, character offset of each token
     vocab: list[str] = field(default_factory=list)  # word id -> normalised word; vocab[0] == ""
+    turn_codes: TurnCodes | None = None  # built from texts: the tokenized turns' code points
+
+    def span_texts(self, doc: np.ndarray, turn: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.StringArray:
+        """texts[doc][start:end] of every span (each inside the turn `turn`), as Arrow strings: from the turns'
+        code points when the shard has them, else sliced from the texts."""
+        codes = self.turn_codes
+        if codes is None or not len(turn) or codes.turn_start[turn].min() < 0:
+            return pa.array([self.texts[d][s:e] for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist())],
+                            pa.string())
+        return codes.span_texts(codes.turn_start[turn] + start - self.turn_start[turn], end - start)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -84,7 +121,8 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     tokenized = np.flatnonzero(np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles]))
     segments = [turn_texts[i] for i in tokenized.tolist()]
     segment_offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
-    codes, is_word = normalise(np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32))
+    raw = np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32)
+    codes, is_word = normalise(raw)
     begins, ends, in_word = _word_bounds(codes, is_word)
     per_segment = np.diff(np.append(np.searchsorted(begins, segment_offset), len(begins)))  # words are in order
     segment_of = np.repeat(np.arange(len(segments)), per_segment)
@@ -100,13 +138,15 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     token_word[placed] = word_id
     token_start[placed] = begins - segment_offset[segment_of] + turns[turn_of, 3]
     token_start[turn_token_start[1:] - 1] = turns[:, 4]
+    code_start = np.full(len(turns), -1, dtype=np.int64)
+    code_start[tokenized] = segment_offset
     return Shard(
         ids=[t.transcript_id for t in transcripts], sources=[t.source for t in transcripts],
         attributes=[t.attributes for t in transcripts], texts=[t.text for t in transcripts],
         turn_doc=turns[:, 0].astype(np.int32), turn_number=turns[:, 1].astype(np.int32),
         turn_role=turns[:, 2].astype(np.int8), turn_start=turns[:, 3].astype(np.int32),
         turn_end=turns[:, 4].astype(np.int32), turn_token_start=turn_token_start,
-        token_word=token_word, token_start=token_start, vocab=vocab)
+        token_word=token_word, token_start=token_start, vocab=vocab, turn_codes=TurnCodes(raw, code_start))
 
 
 _WORD_BIT = np.uint32(1 << 31)  # above every code point: marks a word character in the table below
@@ -191,50 +231,78 @@ def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig,
     """(doc, number, role, start, end) of every turn of every transcript, as an int64 array, and the text
     of each turn (trailing white space left out, as `end` does).
 
-    One regex pass over the joined shard finds the speaker labels; which transcript each turn belongs to
-    and where it ends are worked out with numpy."""
+    The labels are searched for text by text, not in the shard's texts joined: one text with a character
+    beyond the BMP (an emoji) makes a joined string four bytes a character, and joining and slicing it cost
+    more than the label search itself. Which turn ends where is worked out with numpy."""
     texts = [t.text for t in transcripts]
-    joined = "\n".join(texts)  # each text starts a line, so its first label starts a line too
-    doc_start = np.cumsum([0] + [len(text) + 1 for text in texts]).astype(np.int64)
-    label_start, content_start, roles = _labels_in(joined, speakers)
-    doc = np.searchsorted(doc_start, label_start, side="right") - 1
-    unlabelled = np.flatnonzero(np.bincount(doc, minlength=len(texts)) == 0)
-    for d in unlabelled.tolist():
+    label_start, content_start, names, per_doc, unlabelled = _labels_in(texts, speakers)
+    doc = np.repeat(np.arange(len(texts)), per_doc)
+    for d in unlabelled:
         raw = transcripts[d]
         report.add(raw.source, f"{raw.transcript_id}: no speaker labels (such as 'User:'), so the whole text "
                    "is read as the participant's", hint="label turns, or map labels in the codebook")
     # a turn runs to the next label of its transcript, or to the transcript's end
-    bound = np.minimum(np.append(label_start[1:], len(joined)), doc_start[doc + 1] - 1)
-    contents = [joined[start:end].rstrip() for start, end in zip(content_start.tolist(), bound.tolist())]
+    last = np.append(doc[1:] != doc[:-1], True)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    bound = np.where(last, lengths[doc], np.append(label_start[1:], 0))
+    contents = [texts[d][start:end].rstrip()
+                for d, start, end in zip(doc.tolist(), content_start.tolist(), bound.tolist())]
     end = content_start + np.fromiter(map(len, contents), dtype=np.int64, count=len(contents))
     number = np.arange(len(doc)) - np.searchsorted(doc, doc)  # position of the turn in its transcript
-    labelled = np.column_stack((doc, number, roles, content_start - doc_start[doc], end - doc_start[doc]))
-    if not len(unlabelled):  # the labels' turns are in text order
-        return labelled.reshape(-1, 5).astype(np.int64), contents
-    whole = [texts[d].rstrip() for d in unlabelled.tolist()]
-    whole_rows = np.array([(d, 0, ROLE_CODES[PARTICIPANT], 0, len(text))
-                           for d, text in zip(unlabelled.tolist(), whole)],
-                          dtype=np.int64).reshape(-1, 5)
-    table = np.concatenate((labelled.reshape(-1, 5).astype(np.int64), whole_rows))
-    order = np.lexsort((table[:, 1], table[:, 0]))  # text before a first label belongs to no one
-    contents += whole
-    return table[order], [contents[i] for i in order.tolist()]
+    table = np.column_stack((doc, number, _roles(names, speakers), content_start, end))
+    return table.reshape(-1, 5).astype(np.int64), contents
 
 
-def _labels_in(joined: str, speakers: SpeakerConfig) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Where each speaker label starts, where its turn's text starts, and its role.
+def _labels_in(texts: list[str],
+               speakers: SpeakerConfig) -> tuple[np.ndarray, np.ndarray, list, np.ndarray, list[int]]:
+    """Where each speaker label starts, where its turn's text starts, its name, how many each text has, and
+    which texts have none: such a text has one turn, the whole text, named None.
 
-    Past the first line the pattern starts with a literal newline rather than `^`, which the regex engine
-    would try at every position; finditer then costs a third of re.split, which copies every piece."""
+    Past a text's first line the pattern starts with a literal newline rather than `^`, which the regex engine
+    would try at every position; finditer then costs a third of re.split, which copies every piece. A look at
+    the character after the newline rules out most lines that start no label (half are blank) before the
+    labels' alternatives are tried."""
     line_start = speakers.pattern
-    after_newline = re.compile(f"\n(?:{line_start.pattern.removeprefix('^')})", line_start.flags)
+    after_newline = _after_newline(speakers)
+    starts: list[int] = []
+    contents: list[int] = []
+    names: list = []
+    unlabelled: list[int] = []
+    per_doc = np.zeros(len(texts), dtype=np.int64)
+    for doc, text in enumerate(texts):
+        before = len(starts)
+        first = line_start.match(text)
+        if first:
+            starts.append(0)
+            contents.append(first.end())
+            names.append(first.group("label"))
+        for match in after_newline.finditer(text):
+            starts.append(match.start() + 1)
+            contents.append(match.end())
+            names.append(match.group("label"))
+        if len(starts) == before:
+            starts.append(0)
+            contents.append(0)
+            names.append(None)
+            unlabelled.append(doc)
+        per_doc[doc] = len(starts) - before
+    return np.array(starts, dtype=np.int64), np.array(contents, dtype=np.int64), names, per_doc, unlabelled
+
+
+def _roles(names: list, speakers: SpeakerConfig) -> list[int]:
+    """The role code of each label (a shard has a handful of distinct labels); None, a text without labels
+    read whole, is the participant's."""
     participant = {label.lower() for label in speakers.participant}
-    first = line_start.match(joined)
-    starts, contents, names = ([0], [first.end()], [first.group("label")]) if first else ([], [], [])
-    for match in after_newline.finditer(joined):
-        starts.append(match.start() + 1)
-        contents.append(match.end())
-        names.append(match.group("label"))
-    role_of = {name: ROLE_CODES[PARTICIPANT] if name.lower() in participant else 0 for name in set(names)}
-    roles = list(map(role_of.__getitem__, names))  # a shard has a handful of distinct labels
-    return np.array(starts, dtype=np.int64), np.array(contents, dtype=np.int64), roles
+    role_of = {name: ROLE_CODES[PARTICIPANT] if name is None or name.lower() in participant else 0
+               for name in set(names)}
+    return list(map(role_of.__getitem__, names))
+
+
+def _after_newline(speakers: SpeakerConfig) -> re.Pattern:
+    """The speaker pattern after a newline: the newline first, then whether the next character may start a
+    label (a space, a tab, or a label's first letter in either case, as the pattern ignores case)."""
+    line_start = speakers.pattern
+    labels = (*speakers.interviewer, *speakers.participant)
+    firsts = "".join(sorted({re.escape(label[0]) for label in labels})) if all(labels) else ""
+    may_start = f"(?=[ \t{firsts}])" if firsts else ""
+    return re.compile(f"\n{may_start}(?:{line_start.pattern.removeprefix('^')})", line_start.flags)

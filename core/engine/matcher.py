@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from core.codebook.model import Code, Codebook, Term
 from core.engine import lexicon
-from core.engine.corpus import Shard
+from core.engine.corpus import Shard, concatenated_ranges
 
 THEME, OCCUPATION, EXCLUDE_THEME, EXCLUDE_OCCUPATION = 0, 1, 2, 3
 KIND_NAMES = {THEME: "theme", OCCUPATION: "occupation", EXCLUDE_THEME: "exclude", EXCLUDE_OCCUPATION: "exclude"}
@@ -161,7 +161,7 @@ class VocabularyMatcher:
 
     def learn(self, words: list[str]) -> None:
         """Work out the matches of every word not seen before."""
-        new = [w for w in dict.fromkeys(words) if w not in self.known]
+        new = list(dict.fromkeys([w for w in words if w not in self.known]))  # most words are known: few to dedupe
         if not new:
             return
         found: dict[str, dict[int, float]] = {w: {} for w in new}
@@ -262,9 +262,9 @@ def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
 
 def _lookup(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each (slot, word id): does the word match the slot, and how similar is it. Most candidates fail,
-    so a dense slot x word table answers "does it match" first and the sorted keys are searched only for
-    the few that do."""
-    found = pairs.member[slots, word_ids]
+    so a dense slot x word table (read flat: one index per candidate) answers "does it match" first and the
+    sorted keys are searched only for the few that do."""
+    found = pairs.member.ravel()[slots * pairs.stride + word_ids]
     similarity = np.zeros(len(slots))
     if found.any():
         _, similarity[found] = _search(pairs, slots[found], word_ids[found])
@@ -322,21 +322,15 @@ def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: _Pai
     return token_pos.astype(np.int64), hit_entry[row].astype(np.int64), hit_sim[row]
 
 
-def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """start, start+1, ..., start+length-1 for every pair, concatenated (np.arange per pair, vectorised)."""
-    total = int(lengths.sum())
-    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-
-
 def _check_word(token_word, index, pairs, positions, starts, entries, similarity):
-    """Keep candidates whose word at `positions[entry]` matches (positions past an entry's end pass)."""
-    k = positions[entries]
-    check = index.lengths[entries] > k
-    if not check.any():
+    """Keep candidates whose word at `positions[entry]` matches (positions past an entry's end pass): the
+    slot to check is looked up per entry once, then per candidate in one flat array."""
+    slot = index.slot_table[np.arange(len(index.entries)), positions][entries]  # -1 past an entry's end
+    idx = np.flatnonzero(slot >= 0)
+    if not len(idx):
         return starts, entries, similarity
-    idx = np.nonzero(check)[0]
-    at = np.minimum(starts[idx] + k[idx], len(token_word) - 1)
-    found, sims = _lookup(pairs, index.slot_table[entries[idx], k[idx]], token_word[at].astype(np.int64))
+    at = np.minimum(starts[idx] + positions[entries[idx]], len(token_word) - 1)
+    found, sims = _lookup(pairs, slot[idx], token_word[at].astype(np.int64))
     keep = np.ones(len(starts), bool)
     keep[idx[~found]] = False
     similarity = similarity.copy()

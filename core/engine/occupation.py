@@ -21,8 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from core.codebook.titles import FILLER_WORDS, JobTitles, word_key
-from core.engine.corpus import Shard
-from core.engine.matcher import concatenated_ranges
+from core.engine.corpus import Shard, concatenated_ranges
 from core.ingest.text import WORD
 
 # How strongly a cue says "this is my job": a title after "I am a" beats an industry after "I work in".

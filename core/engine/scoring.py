@@ -219,7 +219,8 @@ def _near_a_canceller(hits: Located, shard: Shard, rules: NegationRules, window:
     a vectorised sieve, so the clause rules run in Python only on the few hits that need them."""
     # a hedge holding a negator ("would not say") is found by its negator, which stands nearer the hit
     starters = rules.negators | {hedge[0] for hedge in rules.hedges if not rules.negators.intersection(hedge)}
-    starter_word = np.array([word in starters for word in shard.vocab])  # per word id, not per token
+    starter_word = np.fromiter(map(starters.__contains__, shard.vocab), dtype=bool,  # per word id, not per token
+                               count=len(shard.vocab))
     token = hits.token
     turn_first = shard.turn_token_start[hits.turn]
     near = np.zeros(len(hits), dtype=bool)
@@ -307,8 +308,7 @@ def _hit_rows(shard: Shard, index: TermIndex, hits: Located) -> pd.DataFrame:
         "speaker": _text_column([ROLE_NAMES[code] for code in sorted(ROLE_NAMES)], hits.role),
         "theme": _text_column(list(hits.code_names), hits.code),
         "term": _text_column([e.term.text for e in index.entries], hits.entry),
-        "matched_text": pd.array(pa.array([texts[d][s:e] for d, s, e in zip(docs.tolist(), starts.tolist(),
-                                                                             ends.tolist())]), dtype="str"),
+        "matched_text": pd.array(shard.span_texts(docs, turns, starts, ends), dtype="str"),
         "start": starts, "end": ends, "similarity": hits.similarity,
         "passage_start": passage_start, "passage_end": passage_end,
         "turn_start": shard.turn_start[turns], "turn_end": shard.turn_end[turns],

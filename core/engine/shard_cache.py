@@ -14,7 +14,7 @@ import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 import pyarrow as pa
@@ -66,7 +66,7 @@ def load_shard(folder: Path, number: int) -> Shard:
         for kind in ("arrays", "parquet"):
             verify(shard_file(folder, number, kind), sums.get(kind))
         arrays = read_arrays(shard_file(folder, number, "arrays"))
-        fields = {name: arrays[name] for name in _ARRAYS}
+        fields: dict[str, Any] = {name: arrays[name] for name in _ARRAYS}  # numpy arrays, by Shard field
         vocab = vocabulary_of(arrays["vocab"])
         table = pq.read_table(shard_file(folder, number, "parquet")).to_pydict()
         shard = Shard(ids=table["id"], sources=table["source"], texts=ShardTexts(arrays),

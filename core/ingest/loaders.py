@@ -131,7 +131,9 @@ def read_file(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[
 
 
 def _unique(raw: RawTranscript, seen: dict, report: LoadReport) -> RawTranscript | None:
-    kept = unique_id(raw.transcript_id, hash(raw.text), raw.source, seen, report)
+    # the text's UTF-8 bytes are hashed, the file's own when it has them: half the bytes of most texts' str
+    utf8 = raw.utf8 if raw.utf8 is not None else raw.text.encode("utf-8", errors="surrogatepass")
+    kept = unique_id(raw.transcript_id, hash(utf8), raw.source, seen, report)
     if kept is None:
         return None
     raw.transcript_id = kept

@@ -252,7 +252,7 @@ def _row_transcript(values: dict, attribute_columns: list, file: Path, row: int,
         transcript_id = f"{file.stem}_row{row}"
         report.add(file, f"row {row}: no {options.id_column}, named {transcript_id!r}", line=row)
     attributes = {c: values[c] for c in attribute_columns if not _blank(values[c])}
-    body, header = strip_header(repair_text(text))
+    body, header = strip_header(repair_text(text, utf8))
     return RawTranscript(transcript_id, body, str(file), header | attributes, utf8 if body is text else None)
 
 

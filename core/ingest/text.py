@@ -20,8 +20,9 @@ _MOJIBAKE_HINT = re.compile("[ÂÃâÅÆÐÑ][\u0080-\u00bf\u0152\u0153\u0160\u0
 _MOJIBAKE_LEADS = tuple("ÂÃâÅÆÐÑ")
 
 
-def repair_text(text: str) -> str:
-    """Undo encoding damage and normalise line endings.
+def repair_text(text: str, utf8: bytes | None = None) -> str:
+    """Undo encoding damage and normalise line endings. `utf8`: the text's UTF-8 bytes, when the caller has them
+    (every mojibake lead character is encoded as 0xC3 and a second byte: one search of the bytes rules them out).
 
     >>> repair_text("no right or wrong answers â€“ we")
     'no right or wrong answers – we'
@@ -30,7 +31,8 @@ def repair_text(text: str) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\ufeff" in text:
         text = text.replace("\ufeff", "")
-    if any(lead in text for lead in _MOJIBAKE_LEADS) and _MOJIBAKE_HINT.search(text):
+    if (utf8 is None or b"\xc3" in utf8) and any(lead in text for lead in _MOJIBAKE_LEADS) \
+            and _MOJIBAKE_HINT.search(text):
         import ftfy  # only for damaged text: importing it costs every command 35 ms
 
         text = ftfy.fix_encoding(text)

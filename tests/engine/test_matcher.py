@@ -1,3 +1,6 @@
+from dataclasses import replace
+
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -137,3 +140,28 @@ def test_fast_matcher_finds_exactly_what_the_reference_finds(terms, turns):
     book = codebook_with("[" + ", ".join(lines) + "]")
     text = "\n".join(f"{speaker}: " + " ".join(ws) for speaker, ws in turns)
     assert fast_matches(book, text) == reference_matches(book, text)
+
+
+# ---------------------------------------------------------------- the hits' texts, from the shard's code points
+WORDS_OF_EVERY_WIDTH = st.sampled_from(["plan", "café", "naïve", "日本語", "emoji😀ok", "ÅRET", "it’s", "x", "\t"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(["User", "AI"]), st.lists(WORDS_OF_EVERY_WIDTH, max_size=6)),
+                         min_size=1, max_size=3), min_size=1, max_size=3))
+def test_span_texts_from_code_points_are_the_texts_slices(transcripts):
+    """A built shard reads its tokens' spans from the code points it tokenized (one, two, three and four byte
+    UTF-8 characters): the same strings as slicing the texts, which a shard from the cache does."""
+    texts = ["\n".join(f"{speaker}: " + " ".join(words) for speaker, words in turns) for turns in transcripts]
+    shard = build_shard([RawTranscript(f"t{i}", text, "mem") for i, text in enumerate(texts)],
+                        SpeakerConfig(("AI",), ("User",), ("interviewer", "participant")), LoadReport())
+    tokens = np.flatnonzero(shard.token_word)  # every word; a span from each to the end of the next word
+    turn = np.searchsorted(shard.turn_token_start, tokens, side="right") - 1
+    last = np.where(shard.token_word[tokens + 1] > 0, tokens + 1, tokens)
+    start = shard.token_start[tokens]
+    end = shard.token_start[last] + shard.word_length[shard.token_word[last]]
+    doc = shard.turn_doc[turn]
+    assert shard.turn_codes is not None
+    expected = [texts[d][s:e] for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist())]
+    assert shard.span_texts(doc, turn, start, end).to_pylist() == expected
+    assert replace(shard, turn_codes=None).span_texts(doc, turn, start, end).to_pylist() == expected

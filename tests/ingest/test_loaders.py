@@ -154,3 +154,15 @@ def test_a_csv_row_longer_than_a_read_block_loses_nothing(tmp_path, monkeypatch)
     loaded, report = load(table)
     assert set(loaded) == {"a", "c", "d"} and loaded["c"].text == long_text
     assert len(messages(report)) == 1 and "a row with 4 fields" in messages(report)[0]  # reported once
+
+
+def test_the_same_transcript_in_a_csv_and_a_jsonl_is_one_duplicate(tmp_path):
+    """Duplicates are told apart by the text's UTF-8 bytes: the CSV reader's own, the JSONL text encoded."""
+    text = "User: Crème brûlée – I’m a nurse 😀"
+    pd.DataFrame({"transcript_id": ["t1"], "text": [text]}).to_csv(tmp_path / "a.csv", index=False)
+    (tmp_path / "b.jsonl").write_text(json.dumps({"transcript_id": "t1", "text": text}) + "\n"
+                                      + json.dumps({"transcript_id": "t1", "text": text + "!"}) + "\n",
+                                      encoding="utf-8")
+    loaded, report = load(tmp_path / "a.csv", tmp_path / "b.jsonl")
+    assert set(loaded) == {"t1", "t1__2"} and loaded["t1__2"].text.endswith("!")
+    assert "duplicate transcript 't1' (same text" in "\n".join(messages(report))

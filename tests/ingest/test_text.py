@@ -9,6 +9,13 @@ def test_repair_undoes_utf8_read_as_windows_1252():
     assert repair_text("itâ€™s") == "it’s"
 
 
+@pytest.mark.parametrize("text", ["no right or wrong answers â€“ we", "itâ€™s", "Crème brûlée – fine\r\nnext",
+                                  "Ã©tÃ© â€œquotedâ€\ufeff", "plain"])
+def test_repair_given_the_texts_bytes_repairs_the_same(text):
+    """The bytes only rule out mojibake quickly (no 0xC3 byte, no lead character): the result is the same."""
+    assert repair_text(text, text.encode("utf-8")) == repair_text(text)
+
+
 def test_repair_leaves_clean_text_alone_and_normalises_line_ends():
     assert repair_text("Crème brûlée – fine\r\nnext") == "Crème brûlée – fine\nnext"
 
