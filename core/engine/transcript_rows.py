@@ -1,5 +1,5 @@
 """A shard's transcripts table: each transcript's occupation, from what the participant says they do (through
-the job-title lexicon) checked against the codebook's occupation keywords (`core.engine.occupation.decide`),
+the job-title lexicon) checked against the codebook's occupation keywords (`core.engine.occupation_choice.decide`),
 with its evidence, confidence and source, and its participant words and attributes.
 
     rows = transcript_rows(shard, index, occupation_hits, None)   # every transcript of the shard
@@ -13,14 +13,8 @@ import pandas as pd
 
 from core.engine.corpus import ROLE_CODES, Shard
 from core.engine.matcher import TermIndex
-from core.engine.occupation import (
-    Decision,
-    KeywordChoice,
-    SelfDescription,
-    decide,
-    self_descriptions,
-    titles_index,
-)
+from core.engine.occupation import SelfDescription, self_descriptions, titles_index
+from core.engine.occupation_choice import Decision, KeywordChoice, decide
 
 if TYPE_CHECKING:
     from core.engine.scoring import Located
@@ -71,7 +65,7 @@ def _choose_occupations(shard: Shard, index: TermIndex, hits: Located, picked: n
                         described: list[list[SelfDescription]] | None) -> list[Decision]:
     """Per transcript of `picked` (positions): the occupation the participant gives in their own words
     (through the job-title lexicon), checked against keyword evidence, or keyword evidence alone
-    (`core.engine.occupation.decide`)."""
+    (`core.engine.occupation_choice.decide`)."""
     keywords = [KeywordChoice(*choice) for choice in zip(*_keyword_occupations(len(shard), index, hits))]
     titles = index.codebook.job_titles
     if titles is None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import Analysis, CodebookError
-from core.engine.occupation import source_counts
+from core.engine.occupation_choice import source_counts
 from dashboard.frame import identity
 from dashboard.frame.context import PageContext
 from dashboard.frame.state import MAX_MIN_HITS, copy_widget, seed, set_view

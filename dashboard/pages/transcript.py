@@ -3,7 +3,7 @@ import html
 
 import streamlit as st
 
-from core.engine.occupation import evidence_span
+from core.engine.occupation_choice import evidence_span
 from core.views.quotes import Span, highlight_html, transcript_hits
 from dashboard.frame import context
 from dashboard.frame import page as frame

@@ -9,15 +9,8 @@ from support import ROOT
 from core import analyse, load_codebook
 from core.engine.corpus import build_shard
 from core.engine.metadata import override_occupations
-from core.engine.occupation import (
-    KeywordChoice,
-    decide,
-    describe_clause,
-    evidence_span,
-    self_descriptions,
-    source_counts,
-    titles_index,
-)
+from core.engine.occupation import describe_clause, self_descriptions, titles_index
+from core.engine.occupation_choice import KeywordChoice, decide, evidence_span, source_counts
 from core.engine.pipeline import ShardScorer, speakers_for
 from core.ingest.loaders import LoadReport, RawTranscript
 
