@@ -137,13 +137,18 @@ class DaskCluster:
     def _started(self):
         with self._lock:
             if self._client is None:
+                if self.address is None:  # the server imports Dask and the engine while this process imports Dask
+                    _start_the_server()
+                import dask
                 from distributed import Client, LocalCluster  # an optional dependency: themescope[cluster]
 
                 if self.address is None:
-                    with _blank_main(True), _workers_forked_from_a_server():  # _blank_main: as LocalProcesses
+                    with _blank_main(True), _workers_forked_from_a_server(), dask.config.set(QUIET_CLUSTER):
                         self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                                      processes=True, dashboard_address=None, host="127.0.0.1")
-                self._client = Client(self.address or self._cluster)
+                        self._client = Client(self._cluster)
+                else:
+                    self._client = Client(self.address)
                 self._client.run(reuse_freed_memory)  # as LocalProcesses' workers: a third of their time
                 if self.address is not None:
                     self.workers = max(1, len(self._client.scheduler_info()["workers"]))
@@ -174,22 +179,44 @@ class DaskCluster:
         self.close()
 
 
+# What a LocalCluster measures for Dask's dashboard and warnings, none of which it has (it starts without a
+# dashboard): each worker's profiler samples its task's stack every 10 ms, every server (the scheduler, a nanny
+# per worker, each worker) checks its event loop every 20 ms and its memory every 100 ms, and the system monitor
+# reads /proc every 0.5 s. That was half of this process's CPU during a run (its scheduler and nannies), taken
+# from two busy workers, and 5% of each worker's. A worker over its memory limit is still stopped within 0.5 s.
+QUIET_CLUSTER = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.worker.memory.monitor-interval": "500ms",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.deploy.cluster-repr-interval": "5s",
+}
+
+
+def _start_the_server() -> None:
+    """The standard library's fork server, started now if this process has none: it imports Dask and the engine
+    (~0.7 s) while this process imports Dask for its scheduler (~0.4 s), not after. A LocalCluster's workers are
+    forked from it (`_workers_forked_from_a_server`). One per process: started first by LocalProcesses (in a
+    dashboard), it has the engine, and each worker imports Dask itself."""
+    from multiprocessing import forkserver
+
+    with _blank_main(True):  # as LocalProcesses
+        multiprocessing.set_forkserver_preload(["distributed", *ENGINE_MODULES])
+        forkserver.ensure_running()
+
+
 @contextlib.contextmanager
 def _workers_forked_from_a_server() -> Iterator[None]:
     """A LocalCluster's workers forked from a server process that has imported Dask and the engine once, instead
     of spawned (Dask's default): a spawned worker imports Dask as it starts and the engine when the scorer
     reaches it, ~1.5 s before its first batch, as long for 1 worker as for 2, and tears them all down again at
     its exit (~0.5 s at close); a forked one starts with them and ends at once. Forked from that server (the
-    stdlib's `forkserver`), not from this process, whose other threads (Dask's event loop runs in one) may hold
-    a lock the child would wait on forever. A worker Dask restarts later is spawned as usual. The server is one
-    per process: started first by LocalProcesses (in a dashboard), it has the engine, and each worker imports
-    Dask itself."""
+    stdlib's `forkserver`, `_start_the_server`), not from this process, whose other threads (Dask's event loop
+    runs in one) may hold a lock the child would wait on forever. A worker Dask restarts later is spawned as
+    usual. (Dask's own preloads, named as its workers start, come too late for a running server.)"""
     import dask
-    from distributed.utils import get_mp_context
 
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        get_mp_context()  # Dask names its own preloads once per process; ours, named after, are the ones used
-        multiprocessing.set_forkserver_preload(["distributed", *ENGINE_MODULES])
         yield
 
 

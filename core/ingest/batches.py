@@ -23,6 +23,7 @@ the true number, the rows of the batches before.
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import tempfile
 from collections.abc import Iterator
@@ -61,6 +62,7 @@ BATCH_BYTES = 8 << 20        # a CSV batch: about 1,000 interviews of the public
 FIRST_BATCH_BYTES = 2 << 20  # the first few smaller, so that every worker has work early
 BATCH_ROWS, FIRST_BATCH_ROWS = 1000, 250  # the same for parquet rows and groups of small files
 FIRST_BATCHES = 4
+LAST_BYTES = 4 * BATCH_BYTES  # a CSV's last bytes in batches as small as the first: the workers end together
 SCAN_BYTES = 16 << 20        # the CSV scan reads this much at a time
 PLAN_STEP_BYTES = 32 << 20   # a CSV planned in steps: its first batches can start after a scan of this much
 
@@ -223,10 +225,10 @@ def _csv_step(step: PlanStep, options: LoadOptions, report: LoadReport) -> Plann
 
 def scan_record_starts(stream, scan: CsvScan, budget: int | None = None) -> tuple[list[int], CsvScan]:
     """Offsets in a CSV where batches start, each just after a record's end outside quotes (the first one
-    after the header), FIRST_BATCH_BYTES and then BATCH_BYTES apart or a little more: those in the next
-    `budget` bytes or more of `stream` after `scan` (None: to the end), and how far the scan got. The same
-    starts in any steps as in one. A record ends at a newline, or at a lone carriage return in a file whose
-    header ends so (old Mac exports).
+    after the header), FIRST_BATCH_BYTES and then BATCH_BYTES apart or a little more, and FIRST_BATCH_BYTES
+    again in the file's LAST_BYTES: those in the next `budget` bytes or more of `stream` after `scan` (None: to
+    the end), and how far the scan got. The same starts in any steps as in one. A record ends at a newline, or
+    at a lone carriage return in a file whose header ends so (old Mac exports).
 
     >>> import io
     >>> scan_record_starts(io.BytesIO(b'id,text\\n1,"a\\nb"\\n2,c\\n'), CsvScan())[0]
@@ -234,6 +236,7 @@ def scan_record_starts(stream, scan: CsvScan, budget: int | None = None) -> tupl
     >>> scan_record_starts(io.BytesIO(b'id,text\\r1,"a\\rb"\\r2,c\\r'), CsvScan())
     ([8], CsvScan(scanned=20, odd=0, target=2097160, found=1, end=b'\\r', done=True))
     """
+    last_batches = stream.seek(0, io.SEEK_END) - LAST_BYTES  # where they start
     stream.seek(scan.scanned)
     starts: list[int] = []
     first = scan.scanned
@@ -241,11 +244,11 @@ def scan_record_starts(stream, scan: CsvScan, budget: int | None = None) -> tupl
         block = stream.read(SCAN_BYTES)
         if not block:
             return starts, replace(scan, done=True)
-        scan = _block_scan(block, scan, starts)
+        scan = _block_scan(block, scan, starts, last_batches)
     return starts, scan
 
 
-def _block_scan(block: bytes, scan: CsvScan, starts: list[int]) -> CsvScan:
+def _block_scan(block: bytes, scan: CsvScan, starts: list[int], last_batches: int) -> CsvScan:
     """`scan` after `block`, the record starts found in it appended to `starts`."""
     base, target, odd, found = scan.scanned, scan.target, scan.odd, scan.found
     end = record_end(block) if base == 0 else scan.end
@@ -256,7 +259,8 @@ def _block_scan(block: bytes, scan: CsvScan, starts: list[int]) -> CsvScan:
         if not odd:
             starts.append(base + counted)
             found += 1
-            target = base + counted + (FIRST_BATCH_BYTES if found <= FIRST_BATCHES else BATCH_BYTES)
+            small = found <= FIRST_BATCHES or base + counted + BATCH_BYTES > last_batches
+            target = base + counted + (FIRST_BATCH_BYTES if small else BATCH_BYTES)
     odd ^= block.count(b'"', counted) & 1
     return CsvScan(base + len(block), odd, target, found, end)
 

@@ -210,3 +210,21 @@ def test_at_most_the_first_hits_of_a_term_per_transcript_count(pairs, cap):
         seen[pair] = seen.get(pair, 0) + 1
         expected.append(seen[pair] <= cap)
     assert first_per_term(doc, entry, cap).tolist() == expected
+
+
+def test_which_of_two_terms_on_the_same_words_counts_does_not_depend_on_the_matches_order():
+    """"generated images" and "generate images" both match "generate images" (the first as an inflection): the
+    term written first counts, whichever order the matches come in (it depends on where a batch starts and ends)."""
+    import numpy as np
+
+    from core.engine.matcher import THEME
+    from core.engine.scoring import keep_scope
+    book = parse_codebook("name: x\nthemes:\n- {id: a, label: A, description: d, terms: "
+                          "[generated images, generate images, {term: images, weight: 2}]}\n")
+    index = TermIndex(book)
+    n = np.zeros(3, np.int64)  # one transcript and turn, a participant's (role 1)
+    hits = Located(n, n, n + 1, n + THEME, n, np.array([0, 1, 2]), np.array([5, 5, 6]), np.array([6, 6, 6]), n, n,
+                   np.array([94.1, 100.0, 100.0]), ("a",))
+    for order in ([1, 0, 2], [0, 1, 2]):
+        kept = keep_scope(hits.rows(np.array(order)), index, THEME, -1, ("participant",))
+        assert kept.entry.tolist() == [0]  # the heavier "images" starts inside it

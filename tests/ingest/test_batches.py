@@ -21,6 +21,7 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(batches, "FIRST_BATCH_BYTES", 500)
     monkeypatch.setattr(batches, "BATCH_BYTES", 900)
     monkeypatch.setattr(batches, "SCAN_BYTES", 1000)  # records straddle the scan's blocks too
+    monkeypatch.setattr(batches, "LAST_BYTES", 3000)
 
 
 def read_in_batches(path):
@@ -52,6 +53,17 @@ def test_a_csv_splits_into_many_batches_that_read_as_the_whole_file(tmp_path, sm
     assert read == read_whole(path)
     assert len(read) == 300 and read[7] == ("t0007", read[7][1]) and "times," in read[7][1]
 
+
+
+def test_a_csv_ends_in_batches_as_small_as_its_first_so_that_the_workers_end_together(tmp_path, small_batches):
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes("\n", "\n"))
+    planned, _ = BatchPlanner(LoadOptions()).plan((str(path),))
+    size, sizes = path.stat().st_size, [batch.stop - batch.start for batch in planned]
+    last = [n for n, batch in enumerate(planned) if batch.stop > size - batches.LAST_BYTES]
+    assert planned[-1].stop == size and len(last) >= 3000 // 600
+    assert all(s < 900 for s in sizes[:4] + sizes[last[0]:])  # the small ones: 500 bytes or a record more
+    assert all(s >= 900 for s in sizes[4:last[0]]) and len(sizes[4:last[0]]) > 10
 
 
 def test_a_csv_whose_record_ends_the_scan_cannot_tell_is_read_whole_not_lost(tmp_path, monkeypatch):
