@@ -34,7 +34,8 @@ from core.engine.executor import Executor
 from core.engine.parts import clear_parts, write_manifest, write_parts
 from core.engine.results import Analysis
 from core.errors import Problem
-from core.ingest.batches import PLAN_STEP_BYTES, BatchPlanner, InputBatch, PlanStep, input_units, read_batch
+from core.ingest.batch_reading import read_batch
+from core.ingest.batches import PLAN_STEP_BYTES, BatchPlanner, InputBatch, PlanStep, input_units
 from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, unique_id
 
 if TYPE_CHECKING:

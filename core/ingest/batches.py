@@ -4,7 +4,7 @@
 
     units = input_units(["s3://bucket/interviews/"], report)      # on the client: names only
     batches, problems = BatchPlanner(options).plan(units[0])      # anywhere: a table's header and row bounds
-    transcripts, rows = read_batch(batches[0], options, report)    # on a worker
+    transcripts, rows = read_batch(batches[0], options, report)    # on a worker: core.ingest.batch_reading
 
 How a table is cut, so that every row is read exactly once and exactly as reading the whole file reads it:
 - CSV: byte ranges that start at a record, just after a newline outside quotes. A scan counts the quote
@@ -22,20 +22,16 @@ the true number, the rows of the batches before.
 """
 from __future__ import annotations
 
-import contextlib
 import io
 import re
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
-import pyarrow as pa
-
 from core.errors import DataError, Problem
 from core.ingest import formats
-from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_file
+from core.ingest.loaders import LoadOptions, LoadReport, data_files
 from core.ingest.sources import (
     COMPRESSIONS,
     HEAD_BYTES,
@@ -48,15 +44,11 @@ from core.ingest.sources import (
     open_location,
 )
 from core.ingest.tables import (
-    CHUNK_ROWS,
     TABLE_SUFFIXES,
-    Columns,
     chosen_attributes,
-    csv_chunks,
     csv_header,
-    table_rows,
 )
-from core.ingest.urls import speakers_table_url, url_files
+from core.ingest.urls import url_files
 
 BATCH_BYTES = 8 << 20        # a CSV batch: about 1,000 interviews of the public set's length
 FIRST_BATCH_BYTES = 2 << 20  # the first few smaller, so that every worker has work early
@@ -88,7 +80,7 @@ class InputBatch:
         return f"{self.files[0]} {unit} {self.start:,}-{self.stop:,}" if unit else ", ".join(self.files)
 
 
-def _as_path(file: str) -> Path:
+def as_path(file: str) -> Path:
     """The file as the loaders take it: a Path, or a Url that behaves like one."""
     return cast(Path, Url(file)) if is_url(file) else Path(file)
 
@@ -188,7 +180,7 @@ class BatchPlanner:
             if len(step.unit) == 1 and suffix == ".parquet" and not _compressed(file):
                 return PlannedStep(_parquet_batches(file, self.options, report), report.problems)
         except OSError as exc:
-            raise _unreadable(file, exc) from None
+            raise unreadable_by_a_worker(file, exc) from None
         return PlannedStep([InputBatch("whole", step.unit)], [])
 
 
@@ -210,7 +202,7 @@ def _csv_step(step: PlanStep, options: LoadOptions, report: LoadReport) -> Plann
     if step.pending is None and starts:  # the first record after the header: the header is known whole
         with open_location(file) as stream:
             names = tuple(csv_header(stream))
-        if chosen_attributes(list(names), _as_path(file), options, report) is None:
+        if chosen_attributes(list(names), as_path(file), options, report) is None:
             return PlannedStep([], report.problems)
     elif step.pending is None and scan.done:  # no record end found after a header (an empty file, or line ends
         return PlannedStep([InputBatch("whole", (file,))], [])  # the scan cannot tell apart): its loader reads it
@@ -287,7 +279,7 @@ def _parquet_batches(file: str, options: LoadOptions, report: LoadReport) -> lis
     with open_location(file) as stream:
         parquet = pq.ParquetFile(stream)
         names, size = parquet.schema_arrow.names, parquet.metadata.num_rows
-    if chosen_attributes(names, _as_path(file), options, report) is None:
+    if chosen_attributes(names, as_path(file), options, report) is None:
         return []
     bounds = [0]
     while bounds[-1] < size:
@@ -295,141 +287,7 @@ def _parquet_batches(file: str, options: LoadOptions, report: LoadReport) -> lis
     return [InputBatch("parquet", (file,), start, stop, first_row=start + 1) for start, stop in zip(bounds, bounds[1:])]
 
 
-# ---------------------------------------------------------------- on a worker: reading one batch
-def read_batch(batch: InputBatch, options: LoadOptions, report: LoadReport) -> tuple[list[RawTranscript], int]:
-    """The batch's transcripts (ids not yet made unique across batches) and the number of table rows
-    parsed; problems go to `report`. DataError, naming the batch, when its file cannot be opened."""
-    try:
-        if batch.kind == "whole":
-            transcripts = _whole_files(batch.files, options, report)
-            return transcripts, len(transcripts)
-        counter = _Counter()
-        chunks = counter.counted(_csv_range(batch, options, report) if batch.kind == "csv"
-                                 else _parquet_rows(batch, options))
-        attributes = chosen_attributes(_names(batch), _as_path(batch.files[0]), options, LoadReport()) or []
-        rows = table_rows(chunks, _as_path(batch.files[0]), options, report, attributes,
-                          first_row=batch.first_row or 2)
-        return list(rows), counter.rows
-    except (OSError, pa.ArrowException) as exc:
-        raise _unreadable(str(batch), exc) from None
-
-
-def _names(batch: InputBatch) -> list[str]:
-    if batch.kind == "csv":
-        return list(batch.names)
-    import pyarrow.parquet as pq
-    with open_location(batch.files[0]) as stream:
-        return pq.ParquetFile(stream).schema_arrow.names
-
-
-class _Counter:
-    """Counts the rows of the chunks passing through."""
-
-    rows = 0
-
-    def counted(self, chunks: Iterator[Columns]) -> Iterator[Columns]:
-        for columns in chunks:
-            self.rows += len(next(iter(columns.values()), []))
-            yield columns
-
-
-def _csv_range(batch: InputBatch, options: LoadOptions, report: LoadReport) -> Iterator[Columns]:
-    file = batch.files[0]
-    with open_location(file) as stream:
-        stream.seek(batch.start)
-        data = stream.read(batch.stop - batch.start)
-    if len(data) != batch.stop - batch.start:
-        raise OSError(f"{len(data):,} bytes where {batch.stop - batch.start:,} were planned (did the file change?)")
-    names = list(batch.names)
-    wanted = [*dict.fromkeys([options.id_column, options.text_column]),
-              *(chosen_attributes(names, _as_path(file), options, LoadReport()) or [])]
-    yield from csv_chunks(_as_path(file), names, wanted, options, report,
-                          source=lambda: contextlib.nullcontext(pa.BufferReader(data)), size=len(data), skip_rows=0)
-
-
-def _parquet_rows(batch: InputBatch, options: LoadOptions) -> Iterator[Columns]:
-    import pyarrow.parquet as pq
-
-    with open_location(batch.files[0]) as stream:
-        parquet = pq.ParquetFile(stream)
-        names = parquet.schema_arrow.names
-        wanted = [*dict.fromkeys([options.id_column, options.text_column]),
-                  *(chosen_attributes(names, _as_path(batch.files[0]), options, LoadReport()) or [])]
-        groups, first = _row_groups(parquet.metadata, batch.start, batch.stop)
-        table = parquet.read_row_groups(groups, columns=wanted).slice(batch.start - first, batch.stop - batch.start)
-    for part in table.to_batches(max_chunksize=CHUNK_ROWS):
-        yield part.to_pydict()
-
-
-def _row_groups(metadata, start: int, stop: int) -> tuple[list[int], int]:
-    """The row groups holding rows [start, stop), and the number of the first row of the first of them."""
-    groups, first, row = [], None, 0
-    for group in range(metadata.num_row_groups):
-        rows = metadata.row_group(group).num_rows
-        if row < stop and row + rows > start:
-            groups.append(group)
-            first = row if first is None else first
-        row += rows
-    return groups, first or 0
-
-
-def _whole_files(files: tuple[str, ...], options: LoadOptions, report: LoadReport) -> list[RawTranscript]:
-    """Files read whole by their loaders. A URL is copied to a temporary folder first, beside a copy of the
-    speakers table of its own folder, so that the loaders see what a local folder shows them; what is read
-    from a copy is named by its URL."""
-    with tempfile.TemporaryDirectory() as temporary:
-        copies = _UrlCopies(Path(temporary))
-        transcripts = [raw for file in files for raw in (
-            copies.read(file, options) if is_url(file) else read_file(Path(file), options, report))]
-    report.problems += copies.problems()
-    return transcripts
-
-
-@dataclass
-class _UrlCopies:
-    """Local copies of a batch's URL files under `root`: a folder for each URL folder, holding a copy of its
-    speakers table while its files are read one at a time. One report for the batch, so that a problem of a
-    speakers table is said once, as when a local folder is read."""
-
-    root: Path
-    folders: dict[str, Path] = field(default_factory=dict)  # URL folder -> its local copy
-    found: LoadReport = field(default_factory=LoadReport)
-
-    def read(self, file: str, options: LoadOptions) -> list[RawTranscript]:
-        copy = self._folder(file.rsplit("/", 1)[0]) / Url(file).name
-        _copy(file, copy)
-        try:
-            return [replace(raw, source=file) for raw in read_file(copy, options, self.found)]
-        finally:
-            copy.unlink()
-
-    def _folder(self, url: str) -> Path:
-        if url not in self.folders:
-            folder = self.folders[url] = self.root / str(len(self.folders))
-            folder.mkdir()
-            speakers = speakers_table_url(url)
-            if speakers is not None:
-                _copy(speakers, folder / Url(speakers).name)
-        return self.folders[url]
-
-    def problems(self) -> list[Problem]:
-        """The problems found, each copy's path in them (file, message, hint) written as its URL."""
-        def named_by_url(text: str) -> str:
-            for url, folder in self.folders.items():
-                text = text.replace(f"{folder}/", f"{url}/")
-            return text
-
-        return [replace(p, file=named_by_url(p.file), message=named_by_url(p.message),
-                        hint=p.hint and named_by_url(p.hint)) for p in self.found.problems]
-
-
-def _copy(url: str, to: Path) -> None:
-    with open_location(url) as stream, to.open("wb") as out:
-        while chunk := stream.read(1 << 20):
-            out.write(chunk)
-
-
-def _unreadable(where: str, exc: Exception) -> DataError:
+def unreadable_by_a_worker(where: str, exc: Exception) -> DataError:
     return DataError(f"{where}: could not be read by a worker ({type(exc).__name__}: {exc})",
                      hint="every worker must reach the data: a folder they all mount, or a URL (s3://, gs://) "
                           "they can read; run again if the file was being written")

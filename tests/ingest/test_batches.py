@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.ingest import batches
-from core.ingest.batches import BatchPlanner, read_batch
+from core.ingest.batch_reading import read_batch
+from core.ingest.batches import BatchPlanner
 from core.ingest.loaders import LoadOptions, LoadReport, read_transcripts
 
 
