@@ -22,16 +22,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from core.codebook.model import Codebook
-from core.engine.corpus import Shard
-from core.engine.matcher import (
-    EXCLUDE_OCCUPATION,
-    EXCLUDE_THEME,
-    OCCUPATION,
-    THEME,
-    TermIndex,
-    VocabularyMatcher,
-    concatenated_ranges,
-)
+from core.engine.corpus import Shard, concatenated_ranges
+from core.engine.matcher import EXCLUDE_OCCUPATION, EXCLUDE_THEME, OCCUPATION, THEME, TermIndex, VocabularyMatcher
 
 OCCUPATIONS = " occupations"  # their key in `words_matched_differently` (decided together); no theme id has a space
 
