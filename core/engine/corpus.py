@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.engine.passages import SentenceEnds
 from core.ingest.loaders import LoadReport, RawTranscript
 from core.ingest.turns import PARTICIPANT, speaker_pattern
 
@@ -82,6 +83,7 @@ class Shard:
     token_start: np.ndarray       # int32, character offset of each token
     vocab: list[str] = field(default_factory=list)  # word id -> normalised word; vocab[0] == ""
     turn_codes: TurnCodes | None = None  # built from texts: the tokenized turns' code points
+    sentence_ends: SentenceEnds | None = None  # see `sentences`
 
     def span_texts(self, doc: np.ndarray, turn: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.StringArray:
         """texts[doc][start:end] of every span (each inside the turn `turn`), as Arrow strings: from the turns'
@@ -94,6 +96,16 @@ class Shard:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def sentences(self) -> SentenceEnds:
+        """Where the sentences of the turns holding words end (what every hit's passage is cut from): kept with
+        the shard in the cache, else worked out once, from the turns' code points or texts."""
+        if self.sentence_ends is None:
+            codes, lengths = self.turn_codes, self.turn_end.astype(np.int64) - self.turn_start
+            self.sentence_ends = SentenceEnds.of_codes(codes.codes, codes.turn_start, lengths) if codes is not None \
+                else SentenceEnds.of_texts(self.texts, self.turn_doc, self.turn_start, self.turn_end,
+                                           np.flatnonzero(self.turn_words() > 0))
+        return self.sentence_ends
 
     @property
     def word_length(self) -> np.ndarray:

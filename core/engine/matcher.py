@@ -241,11 +241,17 @@ class _Pairs:
     n_slots: int = 0
 
     @cached_property
-    def member(self) -> np.ndarray:
-        """slots x words: True where the word matches the slot."""
-        table = np.zeros((max(self.n_slots, 1), self.stride), dtype=bool)
-        table[self.keys // self.stride, self.keys % self.stride] = True
-        return table
+    def member(self) -> tuple[np.ndarray, np.ndarray]:
+        """(column of each word id, slots x columns table: True where the word matches the slot). Only the
+        few words matching some slot get a column of their own; every other word shares the last one, all
+        False. A slot x every-word table would be tens of megabytes per shard, and allocating it (page by
+        page) cost more than the look-ups it serves."""
+        matching, column = np.unique(self.keys % self.stride, return_inverse=True)
+        column_of_word = np.full(self.stride, len(matching), dtype=np.int64)
+        column_of_word[matching] = np.arange(len(matching))
+        table = np.zeros((max(self.n_slots, 1), len(matching) + 1), dtype=bool)
+        table[self.keys // self.stride, column] = True
+        return column_of_word, table
 
 
 def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
@@ -262,9 +268,10 @@ def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
 
 def _lookup(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each (slot, word id): does the word match the slot, and how similar is it. Most candidates fail,
-    so a dense slot x word table (read flat: one index per candidate) answers "does it match" first and the
-    sorted keys are searched only for the few that do."""
-    found = pairs.member.ravel()[slots * pairs.stride + word_ids]
+    so a slot x word table (`member`, read flat: one index per candidate) answers "does it match" first and
+    the sorted keys are searched only for the few that do."""
+    column_of_word, table = pairs.member
+    found = table.ravel()[slots * table.shape[1] + column_of_word[word_ids]]
     similarity = np.zeros(len(slots))
     if found.any():
         _, similarity[found] = _search(pairs, slots[found], word_ids[found])

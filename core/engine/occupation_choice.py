@@ -54,7 +54,8 @@ def best_description(found: list[SelfDescription]) -> tuple[SelfDescription | No
 
 
 def decide(found: list[SelfDescription], keywords: KeywordChoice, text: str) -> Decision:
-    """One transcript's occupation from its self-descriptions and its keyword evidence."""
+    """One transcript's occupation from its self-descriptions and its keyword evidence (`text`, the transcript's,
+    is read only for a self-description's evidence sentence)."""
     best, conflict = best_description(found)
     has_keywords = keywords.score > 0
     if best is None:

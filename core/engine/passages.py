@@ -2,10 +2,11 @@
 
 A hit's passage is the sentence holding it inside its speaker turn: from the last sentence end before the hit
 (`. ! ?`, optionally closing quotes or brackets, then white space; or a blank line) to the punctuation of the
-next one after it, white space trimmed, never cutting the hit. The engine cuts every hit's passage while it
-has the shard's texts in hand (`shard_passages`, with numpy over the code points of the turns holding hits),
-so the views group quotes by integer offsets and slice text only for the quotes they show; `passage_of` cuts
-one (any span) and is the definition both follow.
+next one after it, white space trimmed, never cutting the hit. Where a shard's sentences end is worked out
+once, with numpy over the code points of its turns (`SentenceEnds`, kept in the cache with the shard), and
+every hit's passage is cut from that while the shard is scored, so the views group quotes by integer offsets
+and slice text only for the quotes they show; `passage_of` cuts one (any span) and is the definition both
+follow.
 
     passage_of("Why?\\n\\nUser: I like it. I double check.", 25, 31, lo=12)   # (23, 38): 'I double check.'
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -68,36 +70,95 @@ def passage_of(text: str, start: int, end: int, *, lo: int = 0, hi: int | None =
 
 def shard_passages(texts: Sequence[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
                    turn: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`passage_of` of every hit (its shard turn, start, end), as two int32 arrays, computed with numpy over
-    the code points of the turns holding hits.
+    """`passage_of` of every hit (its shard turn, start, end), as two int32 arrays: the sentence ends of the
+    turns holding hits found in their texts (`SentenceEnds.of_texts`), then each hit's passage cut."""
+    turns = np.unique(turn)
+    sentences = SentenceEnds.of_texts(texts, turn_doc, turn_start, turn_end, turns)
+    return sentences.passages(turn_start, turn_end, turn, start, end)
+
+
+@dataclass(frozen=True)
+class SentenceEnds:
+    """Where the sentences of a shard's turns end, computed with numpy over their code points: they depend on
+    the text alone, so a shard works them out once (and the cache keeps them with it), and cutting any hit's
+    passage is then two binary searches (`passages`).
 
     What `passage_of` finds, said in white-space runs: a run is a sentence end when punctuation (. ! ?, then
     any closing quotes or brackets) comes right before it, or when it holds two line breaks; a passage
     starts where the sentence end before it ends and finishes where the one after it starts (trimmed), else
     at its turn's first or last character that is not white space. That holds for a hit that starts and ends
     on a word character, as every engine hit does (tests/engine/test_passages.py checks it against the
-    regular expression on varied text)."""
-    turns, row = np.unique(turn, return_inverse=True)
-    codes, begins, ends = _joined_turns(texts, turn_doc, turn_start, turn_end, turns)
-    kind = np.take(_classes(), codes, mode="clip")
-    all_start, all_end = _runs(kind >= _SPACE)
-    first, last = _trimmed_bounds(all_start, all_end, begins, ends)
-    sentence_end = _sentence_end(kind, all_start, all_end)
-    run_start, run_end = all_start[sentence_end], all_end[sentence_end]
-    shift = turn_start[turns][row] - begins[row]  # from positions in `codes` to offsets in the transcript
-    at_start, at_end = start - shift, end - shift
-    before = np.searchsorted(run_end, at_start, side="right") - 1  # the last sentence end before the hit
-    after = np.searchsorted(run_start, at_end, side="left")        # the first one after it
-    begin = np.where((before >= 0) & (_picked(run_end, before) > begins[row]), _picked(run_end, before), first[row])
-    finish = np.where((after < len(run_start)) & (_picked(run_start, after) < ends[row]), _picked(run_start, after),
-                      last[row])
-    return (np.minimum(begin + shift, start).astype(np.int32), np.maximum(finish + shift, end).astype(np.int32))
+    regular expression on varied text).
+
+    Positions are into the turns' code points laid end to end with one separator between (a character of
+    no class, so no run or sentence end crosses it): `turn_at` is where each turn starts there (-1: a turn
+    not read, which holds no hit)."""
+
+    turn_at: np.ndarray    # per turn of the shard
+    first: np.ndarray      # per turn: its first character that is not white space
+    last: np.ndarray       # per turn: the position after its last one
+    run_start: np.ndarray  # the white-space runs that end a sentence, in order
+    run_end: np.ndarray
+
+    @classmethod
+    def of_codes(cls, codes: np.ndarray, turn_at: np.ndarray, turn_length: np.ndarray) -> SentenceEnds:
+        """From the code points of the turns laid end to end (whatever the character between two turns: it
+        is read as of no class), `turn_at` where each starts (-1: not there) and `turn_length` per turn."""
+        kind = np.take(_classes(), codes, mode="clip")
+        there = turn_at >= 0
+        begins, ends = turn_at[there], turn_at[there] + turn_length[there]
+        kind[ends[ends < len(kind)]] = _OTHER  # the separators
+        all_start, all_end = _runs(kind >= _SPACE)
+        first, last = np.full(len(turn_at), -1, np.int64), np.full(len(turn_at), -1, np.int64)
+        first[there], last[there] = _trimmed_bounds(all_start, all_end, begins, ends)
+        sentence_end = _sentence_end(kind, all_start, all_end)
+        return cls(turn_at.astype(np.int64), first, last, all_start[sentence_end], all_end[sentence_end])
+
+    @classmethod
+    def of_texts(cls, texts: Sequence[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
+                 turns: np.ndarray) -> SentenceEnds:
+        """Of the given turns (a shard without its turns' code points: their texts are joined first)."""
+        codes, begins, _ = _joined_turns(texts, turn_doc, turn_start, turn_end, turns)
+        turn_at = np.full(len(turn_doc), -1, np.int64)
+        turn_at[turns] = begins
+        return cls.of_codes(codes, turn_at, turn_end.astype(np.int64) - turn_start)
+
+    def passages(self, turn_start: np.ndarray, turn_end: np.ndarray, turn: np.ndarray, start: np.ndarray,
+                 end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`passage_of` of every hit (its turn, and start and end in its transcript), as two int32 arrays."""
+        begins = self.turn_at[turn]
+        shift = begins - turn_start[turn]  # from offsets in the transcript to positions here
+        ends = begins + (turn_end[turn] - turn_start[turn])
+        before = np.searchsorted(self.run_end, start + shift, side="right") - 1  # the last sentence end before
+        after = np.searchsorted(self.run_start, end + shift, side="left")        # the first one after the hit
+        run_end, run_start = _picked(self.run_end, before), _picked(self.run_start, after)
+        begin = np.where((before >= 0) & (run_end > begins), run_end, self.first[turn])
+        finish = np.where((after < len(self.run_start)) & (run_start < ends), run_start, self.last[turn])
+        return (np.minimum(begin - shift, start).astype(np.int32), np.maximum(finish - shift, end).astype(np.int32))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """As arrays to keep in a shard's bundle (`from_arrays` reads them back), int32 where they fit."""
+        return {f"sentences_{name}": _narrow(getattr(self, name)) for name in _SENTENCE_ARRAYS}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> SentenceEnds | None:
+        """What `arrays` gave, or None from a bundle written without them."""
+        if not all(f"sentences_{name}" in arrays for name in _SENTENCE_ARRAYS):
+            return None
+        return cls(*(arrays[f"sentences_{name}"].astype(np.int64) for name in _SENTENCE_ARRAYS))
+
+
+_SENTENCE_ARRAYS = ("turn_at", "first", "last", "run_start", "run_end")
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    return values.astype(np.int32) if not len(values) or int(values.max()) < 2**31 - 1 else values
 
 
 def _joined_turns(texts: Sequence[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
                   turns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The code points of the given turns, one after the other with a separator (a character of no class,
-    so no run or sentence end crosses it), and where each turn starts and ends in them."""
+    """The code points of the given turns, one after the other with a separator, and where each turn starts
+    and ends in them."""
     pieces = [texts[d][s:e] for d, s, e in zip(turn_doc[turns].tolist(), turn_start[turns].tolist(),
                                                 turn_end[turns].tolist())]
     codes = np.frombuffer("\0".join(pieces).encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)

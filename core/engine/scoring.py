@@ -26,7 +26,6 @@ from core.engine.matcher import (
 )
 from core.engine.negation import NegationRules
 from core.engine.occupation import SelfDescription
-from core.engine.passages import shard_passages
 from core.engine.results import Analysis, empty_cancelled, empty_hits
 from core.engine.transcript_rows import in_occupation_window, occupation_turns, term_weights, transcript_rows
 
@@ -67,10 +66,11 @@ def _in_scope(shard: Shard, index: TermIndex, theme_docs: dict[str, np.ndarray],
             in_scope[len(names) + number] = occupation_docs
     kinds = np.array([e.kind for e in index.entries], dtype=np.int8)
     row_of_entry = _code_numbers(index) + len(names) * np.isin(kinds, [OCCUPATION, EXCLUDE_OCCUPATION])
+    # asked of millions of candidates: a transcript per token, once, beats a binary search per candidate
+    token_doc = np.repeat(shard.turn_doc, np.diff(shard.turn_token_start))
 
     def wanted(tokens: np.ndarray, entries: np.ndarray) -> np.ndarray:
-        docs = shard.turn_doc[np.searchsorted(shard.turn_token_start, tokens, side="right") - 1]
-        return in_scope[row_of_entry[entries], docs]
+        return in_scope[row_of_entry[entries], token_doc[tokens]]
     return wanted
 
 
@@ -312,9 +312,8 @@ def _cancelled_rows(shard: Shard, index: TermIndex, cancelled: Located, reasons:
 def _hit_rows(shard: Shard, index: TermIndex, hits: Located) -> pd.DataFrame:
     if not len(hits):
         return empty_hits()
-    docs, starts, ends, turns, texts = hits.doc, hits.start, hits.end, hits.turn, shard.texts
-    passage_start, passage_end = shard_passages(texts, shard.turn_doc, shard.turn_start, shard.turn_end, turns,
-                                                starts, ends)
+    docs, starts, ends, turns = hits.doc, hits.start, hits.end, hits.turn
+    passage_start, passage_end = shard.sentences().passages(shard.turn_start, shard.turn_end, turns, starts, ends)
     return pd.DataFrame({
         "transcript_id": _text_column(shard.ids, docs),
         "turn": shard.turn_number[turns],

@@ -3,8 +3,9 @@
     save_shard(shard, folder, 0); finish_shards(folder, 1, problems)
     shard = load_shard(folder, 0)          # checksums verified; DamagedCache when not as written
 
-Each shard is an array bundle (arrays and texts), a .parquet (ids, sources, attributes) and a .sums file with
-the size and sha256 of both. A folder is complete once `finish_shards` wrote its marker; an interrupted build
+Each shard is an array bundle (arrays, texts and where their sentences end: `core.engine.passages`; a
+bundle written before those were kept works them out when read), a .parquet (ids, sources, attributes) and
+a .sums file with the size and sha256 of both. A folder is complete once `finish_shards` wrote its marker; an interrupted build
 has none and is built again, and `shards_intact` removes a damaged folder so it is.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pyarrow.parquet as pq
 from core.engine import checksums
 from core.engine.checksums import DamagedCache, parquet_bytes, verify
 from core.engine.corpus import Shard
+from core.engine.passages import SentenceEnds
 from core.files import write_atomically
 from core.ingest.loaders import LoadReport
 
@@ -41,7 +43,8 @@ def save_shard(shard: Shard, folder: Path, number: int, *, utf8: bytes | None = 
     sums = {"arrays": write_arrays(shard_file(folder, number, "arrays"),
                                    vocab=np.frombuffer(vocab, dtype=np.uint8),
                                    text=np.frombuffer(text, dtype=np.uint8),
-                                   text_length=np.array([len(t) for t in shard.texts]), **arrays)}
+                                   text_length=np.array([len(t) for t in shard.texts]), **arrays,
+                                   **shard.sentences().arrays())}
     table = pa.table({"id": shard.ids, "source": shard.sources,
                       "attributes": [json.dumps(a, default=str) if a else "{}" for a in shard.attributes]})
     sums["parquet"] = checksums.write_checked(shard_file(folder, number, "parquet"), parquet_bytes(table))
@@ -70,7 +73,8 @@ def load_shard(folder: Path, number: int) -> Shard:
         vocab = vocabulary_of(arrays["vocab"])
         table = pq.read_table(shard_file(folder, number, "parquet")).to_pydict()
         shard = Shard(ids=table["id"], sources=table["source"], texts=ShardTexts(arrays),
-                      attributes=[json.loads(a) for a in table["attributes"]], vocab=vocab, **fields)
+                      attributes=[json.loads(a) for a in table["attributes"]], vocab=vocab,
+                      sentence_ends=SentenceEnds.from_arrays(arrays), **fields)
     except (OSError, ValueError, KeyError, TypeError, UnicodeError, pa.ArrowException) as error:
         raise DamagedCache(f"shard {number} in {folder}: {type(error).__name__}: {error}") from None
     if not _consistent(shard):
@@ -93,7 +97,13 @@ def _consistent(shard: Shard) -> bool:
             and (n_tokens == 0 or (int(shard.turn_token_start[-1]) == n_tokens
                                    and int(shard.token_word.min()) >= 0
                                    and int(shard.token_word.max()) < len(shard.vocab)))
-            and (n_turns == 0 or (int(shard.turn_doc.min()) >= 0 and int(shard.turn_doc.max()) < len(shard.ids))))
+            and (n_turns == 0 or (int(shard.turn_doc.min()) >= 0 and int(shard.turn_doc.max()) < len(shard.ids)))
+            and (shard.sentence_ends is None or _sentences_fit(shard.sentence_ends, n_turns)))
+
+
+def _sentences_fit(sentences: SentenceEnds, n_turns: int) -> bool:
+    return (len(sentences.turn_at) == len(sentences.first) == len(sentences.last) == n_turns
+            and len(sentences.run_start) == len(sentences.run_end))
 
 
 class ShardTexts(Sequence[str]):

@@ -76,10 +76,9 @@ def _choose_occupations(shard: Shard, index: TermIndex, hits: Located, picked: n
         window = occupation_turns(shard, index.codebook.settings.occupation_first_turns)
         window[window] = np.isin(shard.turn_doc[window], picked)
         found = self_descriptions(shard, np.flatnonzero(window), titles_index(titles))
-    # only a self-description's evidence sentence reads a text: without titles none is decoded (from the cache
-    # each text is decoded when first read, and a preview scoring one theme reads only those it finds hits in)
-    return [decide(found[doc], keywords[doc], shard.texts[doc] if titles is not None else "")
-            for doc in picked.tolist()]
+    # only a self-description's evidence sentence reads a text: a transcript without one decodes none (from the
+    # cache each text is decoded when first read, and a preview scoring one theme reads only those it finds hits in)
+    return [decide(found[doc], keywords[doc], shard.texts[doc] if found[doc] else "") for doc in picked.tolist()]
 
 
 def occupation_turns(shard: Shard, first_turns: int) -> np.ndarray:

@@ -2,6 +2,7 @@
 metadata rule. All sentences are made up."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from support import ROOT
@@ -28,6 +29,33 @@ def scored(book, answers: dict[str, str]) -> pd.DataFrame:
             for tid, answer in answers.items()]
     shard = build_shard(raws, speakers_for(book), LoadReport())
     return ShardScorer(book).score(shard).transcripts.set_index("transcript_id")
+
+
+class ReadTexts(list):
+    """A shard's texts that note which transcripts' texts were read."""
+
+    def __init__(self, texts):
+        super().__init__(texts)
+        self.read: set[int] = set()
+
+    def __getitem__(self, index):
+        self.read.add(index)
+        return super().__getitem__(index)
+
+
+def test_only_a_self_description_reads_its_transcript_text(book):
+    """Deciding occupations reads a transcript's text only for a self-description's evidence sentence: from
+    the cache each text read is decoded, and a preview decides thousands of occupations."""
+    answers = ["I'm a registered nurse on a cardiac ward.", "Mostly devops and backend tickets, some cybersecurity.",
+               "Fine, thanks."]
+    raws = [RawTranscript(f"t{i}", OPENING + f"User: {answer}\nAssistant: Thanks.\n", "made-up.txt", {})
+            for i, answer in enumerate(answers)]
+    shard = build_shard(raws, speakers_for(book), LoadReport())
+    described = self_descriptions(shard, np.arange(len(shard.turn_doc)), titles_index(book.job_titles))
+    shard.texts = ReadTexts(shard.texts)
+    table = ShardScorer(book).score(shard, described).transcripts
+    assert table["occupation_source"].tolist() == ["self-description", "keywords", "none"]
+    assert "nurse" in table["occupation_evidence"][0] and shard.texts.read == {0}
 
 
 @pytest.mark.parametrize(("answer", "group"), [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,7 +15,8 @@ from support import PUBLIC_DATA, ROOT, needs_public_data
 from core import analyse
 from core.engine.cache import RESULTS_FORMAT
 from core.engine.corpus import word_bounds
-from core.engine.passages import passage_of, shard_passages
+from core.engine.passages import SentenceEnds, passage_of, shard_passages
+from core.engine.shard_cache import load_shard
 
 # ---------------------------------------------------------------- the old cut, as the views had it
 _OLD_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n\s*\n")
@@ -77,11 +79,23 @@ def test_every_hit_gets_the_passage_the_views_cut(texts, cuts, picks, lengths):
         return
     turn, start, end = (np.array(column, dtype=np.int64) for column in zip(*hits))
     got = shard_passages(texts, np.array(turn_doc), np.array(turn_start), np.array(turn_end), turn, start, end)
+    laid = line_joined(texts, turn_doc, turn_start, turn_end).passages(np.array(turn_start), np.array(turn_end),
+                                                                       turn, start, end)
+    assert all(np.array_equal(a, b) for a, b in zip(got, laid))
     for (t, s, e), passage_start, passage_end in zip(hits, *got):
         text, lo, hi = texts[turn_doc[t]], turn_start[t], turn_end[t]
         expected = old_cut(text, lo, hi, s, e)
         assert (int(passage_start), int(passage_end)) == expected, (text, lo, hi, s, e)
         assert passage_of(text, s, e, lo=lo, hi=hi) == expected
+
+
+def line_joined(texts, turn_doc, turn_start, turn_end) -> SentenceEnds:
+    """The sentence ends of the turns laid end to end with a line break between, as a shard built from texts
+    has their code points (`TurnCodes`): the break must not join two turns' white space."""
+    pieces = [texts[d][lo:hi] for d, lo, hi in zip(turn_doc, turn_start, turn_end)]
+    codes = np.frombuffer("\n".join(pieces).encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+    turn_at = np.cumsum([0] + [len(piece) + 1 for piece in pieces])[:-1]
+    return SentenceEnds.of_codes(codes, turn_at, np.array(turn_end) - np.array(turn_start))
 
 
 @settings(max_examples=300, deadline=None)
@@ -148,6 +162,23 @@ def test_the_shipped_data_every_hit_as_before(default_codebook, tmp_path):
 def test_the_public_set_every_hit_as_before(default_codebook, tmp_path):
     analysis = analyse([PUBLIC_DATA], codebook=default_codebook, cache_dir=tmp_path)
     assert assert_every_hit_has_the_old_cut(analysis) > 40_000
+
+
+def test_sentence_ends_are_kept_with_the_shard_and_read_back(default_codebook, tmp_path):
+    """A shard's sentence ends are worked out once, kept in the cache with it and read back: the same as those
+    worked out again from its texts (as for a shard cached before they were kept)."""
+    analysis = analyse([ROOT / "data"], codebook=default_codebook, cache_dir=tmp_path)
+    shard = load_shard(analysis.store.folder, 0)
+    kept = shard.sentence_ends
+    assert kept is not None and len(kept.run_start) > 100
+    again = replace(shard, sentence_ends=None).sentences()
+    words = np.flatnonzero(shard.token_word != 0)  # every word as a hit
+    turn = np.searchsorted(shard.turn_token_start, words, side="right") - 1
+    start = shard.token_start[words].astype(np.int64)
+    end = start + shard.word_length[shard.token_word[words]]
+    cut = [sentences.passages(shard.turn_start, shard.turn_end, turn, start, end) for sentences in (kept, again)]
+    assert np.array_equal(cut[0][0], cut[1][0]) and np.array_equal(cut[0][1], cut[1][1])
+    assert len(np.unique(cut[0][0])) > 100  # many sentences
 
 
 def test_cached_results_of_an_older_format_are_computed_again(default_codebook, tmp_path):
