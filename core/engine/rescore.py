@@ -31,6 +31,7 @@ from core.engine.match_changes import TranscriptScope, words_matched_differently
 from core.engine.metadata import given_occupations, override_occupations
 from core.engine.pipeline import ShardJob, ShardScorer, analyse, empty_analysis, speakers_for
 from core.engine.results import Analysis, positions_in
+from core.engine.scoring import present_at
 from core.errors import DataError
 
 
@@ -140,9 +141,13 @@ class CachedCorpus:
         return self._changes(codebook, base, self._plan(base.codebook, codebook), executor or self.executor)
 
     def _changes(self, codebook: Codebook, base: Analysis, plan: _Plan, executor: Executor | None) -> Analysis | None:
-        changed = tuple(theme for theme in codebook.themes if theme.id in plan.themes)
+        changed = tuple(theme for theme in codebook.themes if theme.id in plan.themes - plan.presence_only)
         if plan.scope is None and len(changed) == len(codebook.themes) and plan.occupations:
             return None
+        if plan.presence_only:  # the other changed themes' rows, then these themes' from `base`
+            others = self._changes(codebook, base, replace(plan, themes=plan.themes - plan.presence_only,
+                                                           presence_only=frozenset()), executor)
+            return None if others is None else _with_presence_of(base, codebook, plan.presence_only, others)
         if not changed and not plan.occupations:
             return base.with_tables(codebook, base.transcripts, *(table.iloc[:0] for table in (
                 base.themes, base.hits)), cancelled=base.cancelled.iloc[:0])
@@ -161,15 +166,17 @@ class CachedCorpus:
         definition or settings changed, all of them; those where only the typo settings changed, only where
         a word matches differently (none at all when no word of this corpus does)."""
         themes, occupations = changed_themes(before, after), occupations_differ(before, after)
+        presence_only = frozenset(themes & set(before.theme_ids) & set(after.theme_ids)
+                                  - changed_themes(_without_min_hits(before), _without_min_hits(after)))
         plain_before, plain_after = _without_typo_settings(before), _without_typo_settings(after)
         by_typos = themes & (set(after.theme_ids) - changed_themes(plain_before, plain_after))
         occupations_by_typos = occupations and not occupations_differ(plain_before, plain_after)
         if not by_typos and not occupations_by_typos:
-            return _Plan(themes, occupations, None)
+            return _Plan(themes, occupations, None, presence_only)
         differ = words_matched_differently(before, after, self.words(), themes=by_typos,
                                            occupations=occupations_by_typos)
         return _Plan(themes - {theme for theme, words in differ.themes.items() if words == frozenset()},
-                     occupations and differ.occupations != frozenset(), TranscriptScope.of(differ))
+                     occupations and differ.occupations != frozenset(), TranscriptScope.of(differ), presence_only)
 
     def _score_from_files(self, codebook: Codebook, executor: Executor | None) -> Analysis:
         """Scope or speaker labels changed: the transcripts must be split into tokens again."""
@@ -232,10 +239,30 @@ class _Plan:
     themes: set[str]
     occupations: bool
     scope: TranscriptScope | None
+    presence_only: frozenset[str] = frozenset()  # of `themes`: only `min_hits` changed, nothing to score
 
     @property
     def scoped_themes(self) -> set[str]:
         return {theme for theme, _ in self.scope.themes} if self.scope is not None else set()
+
+
+def _without_min_hits(book: Codebook) -> Codebook:
+    """The codebook with every theme's `min_hits` (and the default) blanked out."""
+    return replace(book, settings=replace(book.settings, min_hits=1),
+                   themes=tuple(replace(theme, min_hits=None) for theme in book.themes))
+
+
+def _with_presence_of(base: Analysis, codebook: Codebook, themes: frozenset[str], scored: Analysis) -> Analysis:
+    """`scored` (the rows of the other changed themes) with the rows of `themes`, whose `min_hits` alone changed:
+    their hits and scores are `base`'s, and only whether each is present is worked out again from its score
+    (`core.engine.scoring.present_at`)."""
+    rows = _only(base.themes, set(themes))
+    min_hits = {t.id: t.min_hits if t.min_hits is not None else codebook.settings.min_hits for t in codebook.themes}
+    rows = rows.assign(present=present_at(rows["score"].to_numpy(), rows["theme"].map(min_hits).to_numpy()))
+    tables = [pd.concat([new, old], ignore_index=True) for new, old in (
+        (scored.themes, rows), (scored.hits, _only(base.hits, set(themes))),
+        (scored.cancelled, _only(base.cancelled, set(themes))))]
+    return base.with_tables(codebook, scored.transcripts, *tables[:2], cancelled=tables[2])
 
 
 def _without_typo_settings(book: Codebook) -> Codebook:

@@ -299,7 +299,13 @@ def _theme_rows(shard: Shard, index: TermIndex, hits: Located, words: np.ndarray
         "theme": _text_column([t.id for t in themes], kept % max(n_themes, 1)),
         "hits": counts.ravel()[kept], "score": score.ravel().round(3)[kept],
         "per_1k_words": per_1k.ravel().round(3)[kept],
-        "present": (score >= min_hits - 1e-9).ravel().astype(np.int8)[kept]})
+        "present": present_at(score.round(3), min_hits).ravel()[kept]})
+
+
+def present_at(score: np.ndarray, min_hits: np.ndarray | float) -> np.ndarray:
+    """Whether a theme is present at these scores (as shown: rounded to 3 decimals), 1 or 0: the one rule, also
+    for an edit of `min_hits` alone, which moves only this (`core.engine.rescore`)."""
+    return (score >= np.asarray(min_hits) - 1e-9).astype(np.int8)
 
 
 def _cancelled_rows(shard: Shard, index: TermIndex, cancelled: Located, reasons: list[str]) -> pd.DataFrame:

@@ -5,15 +5,18 @@ from dataclasses import replace
 import pandas as pd
 import pyarrow as pa
 import pytest
-from workbench_data import TRANSCRIPTS, edited, workbench
+from workbench_data import CODEBOOK, TRANSCRIPTS, edited, workbench
 
 from core import analyse, parse_codebook
+from core.engine.shard_jobs import ShardScorer
 from core.views.quotes import raising_rows
 from core.workbench.diff import QUOTE_COLUMNS, changed_rows, diff_scores, fill_sentences, preview
 
 ALLOW_CALANDAR = ("terms: [schedule, calendar]", "terms: [schedule, {term: calendar, allow: [calandar]}]")
 DROP_FEAR = ("      - fear\n      - double check", "      - double check")
 DROP_SYSADMIN = ("terms: [sysadmin, teacher]", "terms: [teacher]")
+MIN_HITS = ("  threshold: 88\n", "  threshold: 88\n  min_hits: 2\n")  # the default, for every theme
+THEME_MIN_HITS = ("    description: Errors and checking.\n", "    description: Errors and checking.\n    min_hits: 2\n")
 
 
 def test_an_unchanged_codebook_changes_nothing():
@@ -74,7 +77,7 @@ def test_removed_and_added_themes_count_as_lost_and_gained():
 
 
 @pytest.mark.parametrize("edit", [ALLOW_CALANDAR, DROP_FEAR, DROP_SYSADMIN, ("threshold: 88", "threshold: 80"),
-                                  ("name: Workbench test codebook", "name: Renamed")])
+                                  ("name: Workbench test codebook", "name: Renamed"), MIN_HITS, THEME_MIN_HITS])
 def test_preview_scoring_equals_a_fresh_run_of_the_edited_codebook(edit):
     corpus, scored = workbench()
     codebook = edited(*edit)
@@ -175,7 +178,8 @@ DROP_THEME = ("  - id: art\n    label: Art\n    description: Art.\n    terms: [p
 
 
 @pytest.mark.parametrize("edit", [ALLOW_CALANDAR, DROP_FEAR, DROP_SYSADMIN, ADD_THEME, DROP_THEME,
-                                  ("threshold: 88", "threshold: 80"), ("name: Workbench test codebook", "name: R")])
+                                  ("threshold: 88", "threshold: 80"), ("name: Workbench test codebook", "name: R"),
+                                  MIN_HITS, THEME_MIN_HITS])
 def test_a_preview_comparing_only_the_changed_themes_equals_the_diff_of_a_fresh_run(edit):
     """The preview compares only the rows of the themes an edit changed; the full diff of a fresh run of the
     edited codebook gives the same tables, counts of the unchanged themes included."""
@@ -188,6 +192,23 @@ def test_a_preview_comparing_only_the_changed_themes_equals_the_diff_of_a_fresh_
         fill_sentences(table, corpus.texts)
     for name in ("themes", "occupations", "gained", "lost"):
         pd.testing.assert_frame_equal(getattr(quick, name), getattr(full, name), check_dtype=False)
+
+
+def test_an_edit_of_min_hits_alone_scores_nothing_and_moves_only_presence(monkeypatch):
+    """`min_hits` decides only whether a theme is present: its preview takes the hits and scores as saved and
+    scores no shard, and gives what a fresh run gives; with another edit beside it, only that one is scored."""
+    corpus, scored = workbench()
+    monkeypatch.setattr(ShardScorer, "score", lambda *_: pytest.fail("a min_hits edit scored a shard"))
+    change = preview(corpus, scored, edited(*MIN_HITS))
+    themes = change.themes.set_index("theme")
+    assert themes["transcripts_lost"].sum() > 0 and themes["transcripts_gained"].sum() == 0
+    assert len(change.lost) > 0 and change.gained.empty and (themes["quotes_gained"] == 0).all()
+    monkeypatch.undo()
+    both = parse_codebook(CODEBOOK.read_text().replace(*MIN_HITS).replace(*ALLOW_CALANDAR), source=str(CODEBOOK))
+    quick = corpus.score(both, base=scored)
+    fresh = analyse([TRANSCRIPTS], codebook=both, use_cache=False, workers=1)
+    for name in ("themes", "hits", "transcripts"):
+        pd.testing.assert_frame_equal(getattr(quick, name).reset_index(drop=True), getattr(fresh, name))
 
 
 @contextlib.contextmanager
