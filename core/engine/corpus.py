@@ -87,12 +87,14 @@ class Shard:
 
     def span_texts(self, doc: np.ndarray, turn: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.StringArray:
         """texts[doc][start:end] of every span (each inside the turn `turn`), as Arrow strings: from the turns'
-        code points when the shard has them, else sliced from the texts."""
-        codes = self.turn_codes
-        if codes is None or not len(turn) or codes.turn_start[turn].min() < 0:
-            return pa.array([self.texts[d][s:e] for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist())],
-                            pa.string())
-        return codes.span_texts(codes.turn_start[turn] + start - self.turn_start[turn], end - start)
+        code points when the shard has them, from its UTF-8 buffer when it comes from the cache (`ShardTexts`), else
+        sliced from the texts."""
+        codes, texts = self.turn_codes, self.texts
+        if codes is not None and len(turn) and codes.turn_start[turn].min() >= 0:
+            return codes.span_texts(codes.turn_start[turn] + start - self.turn_start[turn], end - start)
+        if hasattr(texts, "spans"):  # a shard from the cache: cut from its UTF-8 buffer
+            return texts.spans(doc, start, end)
+        return pa.array([texts[d][s:e] for d, s, e in zip(doc.tolist(), start.tolist(), end.tolist())], pa.string())
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from core.engine import checksums
 from core.engine.checksums import DamagedCache, parquet_bytes, verify
-from core.engine.corpus import Shard
+from core.engine.corpus import Shard, concatenated_ranges
 from core.engine.passages import SentenceEnds
 from core.files import write_atomically
 from core.ingest.loaders import LoadReport
@@ -120,16 +120,31 @@ class ShardTexts(Sequence[str]):
         continuation = np.flatnonzero((utf8 & 0xC0) == 0x80)  # few: most text is ASCII
         # code point c starts at byte c + (continuation bytes of code points before c); the j-th continuation
         # byte, at byte p, belongs to code point p - j - 1
-        before = np.searchsorted(continuation - np.arange(len(continuation)), starts, side="right")
-        offsets = starts + before
+        self._continued = continuation - np.arange(len(continuation))
+        offsets = self._byte_of(starts)
         if int(lengths.min(initial=0)) < 0 or int(offsets[-1]) != len(utf8):
             raise ValueError("the text lengths do not add up to the shard's text")
         self._bytes = utf8
+        self._starts = starts
         self._offsets = offsets.tolist()
         self._decoded: dict[int, str] = {}  # a dict's item assignment is atomic: threads may share a shard
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
+
+    def _byte_of(self, code_point: np.ndarray) -> np.ndarray:
+        """Where each code point (counted over the whole shard) starts in the UTF-8 buffer."""
+        return code_point + np.searchsorted(self._continued, code_point, side="right")
+
+    def spans(self, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.StringArray:
+        """texts[doc][start:end] of every span, as Arrow strings cut from the UTF-8 buffer: no text is decoded
+        (a preview's hits are in thousands of texts; decoding each to slice a word or two cost most of the
+        hit rows)."""
+        first, last = (self._byte_of(self._starts[doc] + offset) for offset in (start, end))
+        lengths = last - first
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int32)
+        data = self._bytes[concatenated_ranges(first, lengths)]
+        return pa.StringArray.from_buffers(len(doc), pa.py_buffer(offsets), pa.py_buffer(data))
 
     @overload
     def __getitem__(self, index: int) -> str: ...

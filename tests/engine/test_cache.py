@@ -292,6 +292,20 @@ def test_shard_texts_are_each_decoded_alone_as_the_whole_buffer_gives_them():
         cache.ShardTexts(wrong)
 
 
+def test_spans_are_cut_from_the_utf8_buffer_as_the_texts_slice_them():
+    """A cached shard's matched texts come from its UTF-8 buffer without decoding a text: accents, an emoji and
+    CJK before and inside spans, empty spans, spans at a text's start and end."""
+    texts = ["héllo wörld 😀 end", "", "abc def", "ñ" * 5 + " 日本語 x", "naïve 😀😀 café"]
+    utf8 = "".join(texts).encode("utf-8")
+    lazy = cache.ShardTexts({"text": np.frombuffer(utf8, dtype=np.uint8),
+                             "text_length": np.array([len(t) for t in texts])})
+    spans = [(doc, start, end) for doc, text in enumerate(texts)
+             for start in range(len(text) + 1) for end in range(start, len(text) + 1)]
+    doc, start, end = (np.array(column) for column in zip(*spans))
+    assert lazy.spans(doc, start, end).to_pylist() == [texts[d][s:e] for d, s, e in spans]
+    assert lazy.spans(doc[:0], start[:0], end[:0]).to_pylist() == []
+
+
 def test_a_shard_is_hashed_once_per_process_until_its_files_are_written(tiny_codebook, tmp_path, monkeypatch):
     """A dashboard's workers load every shard for every preview: unchanged files are not hashed again, and
     a file written since (same size, other bytes) is, and caught."""
