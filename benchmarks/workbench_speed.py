@@ -97,7 +97,7 @@ def measure(args, cache_dir: Path) -> int:
         worst = max(worst, seconds)
         print(f"  {name:<36} {seconds:6.3f} s, {cpu:6.2f} CPU-s  (first {first:5.2f} s)  "
               f"{int(change.themes['transcripts_gained'].sum()):>4} theme presences gained, "
-              f"{len(change.gained):>5} quotes gained, {len(change.lost):>5} lost")
+              f"{change.quotes_gained:>5} quotes gained, {change.quotes_lost:>5} lost")
     if pool is not None:
         pool.close()
     target = next((seconds for size, seconds in TARGETS if len(corpus) <= size), TARGETS[-1][1])

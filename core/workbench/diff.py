@@ -42,8 +42,17 @@ class CodebookDiff:
 
     themes: pd.DataFrame       # theme, transcripts_before/after/gained/lost, quotes_before/after/gained/lost
     occupations: pd.DataFrame  # occupation, transcripts_before/after, moved_in/out, theme and quote gains/losses
-    gained: pd.DataFrame       # QUOTE_COLUMNS: quotes only the new codebook finds
-    lost: pd.DataFrame         # QUOTE_COLUMNS: quotes only the old codebook found
+    gained: pd.DataFrame       # QUOTE_COLUMNS: quotes only the new codebook finds (the first LISTED)
+    lost: pd.DataFrame         # QUOTE_COLUMNS: quotes only the old codebook found (the first LISTED)
+
+    @property
+    def quotes_gained(self) -> int:
+        """How many quotes only the new codebook finds (`gained` lists the first LISTED)."""
+        return int(self.themes["quotes_gained"].sum())
+
+    @property
+    def quotes_lost(self) -> int:
+        return int(self.themes["quotes_lost"].sum())
 
     @property
     def changed(self) -> bool:
@@ -56,13 +65,13 @@ class CodebookDiff:
             return ["no change: both codebooks give the same themes, occupations and quotes"]
         out = ["per theme:", _as_text(changed_rows(self.themes), "theme"), "",
                "per occupation:", _as_text(changed_rows(self.occupations), "occupation")]
-        for title, table in (("gained", self.gained), ("lost", self.lost)):
-            out += ["", f"quotes {title}: {len(table):,}"]
+        for title, table, total in (("gained", self.gained, self.quotes_gained), ("lost", self.lost, self.quotes_lost)):
+            out += ["", f"quotes {title}: {total:,}"]
             out += [f"  {row.transcript_id} {row.theme} [{', '.join(dict.fromkeys(row.terms))}] "
                     f"\"{row.matched_text}\" ({row.similarity:g}): {row.sentence}"
                     for row in table.head(quotes).itertuples()]
-            if len(table) > quotes:
-                out.append(f"  ... and {len(table) - quotes:,} more")
+            if total > quotes:
+                out.append(f"  ... and {total - min(quotes, len(table)):,} more")
         return out
 
 
@@ -113,8 +122,8 @@ def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFram
                                for hits, themes in ((hits_before, themes_before), (hits_after, themes_after)))
     keys_after, keys_before = (keys[rows] for keys, rows in zip(
         _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order), (rows_after, rows_before)))
-    gained_quotes, lost_quotes = (
-        _as_quotes(group_quotes(hits.iloc[rows[~_member(keys, other)]]), scored)
+    (gained_quotes, gained_firsts), (lost_quotes, lost_firsts) = (
+        _new_quotes(hits, rows, keys, other, scored)
         for hits, rows, keys, other, scored in ((hits_after, rows_after, keys_after, keys_before, after),
                                                 (hits_before, rows_before, keys_before, keys_after, before)))
     present_after, present_before = (scored.loc[scored["present"] == 1, ["transcript_id", "theme"]]
@@ -124,14 +133,31 @@ def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFram
                                                        ["transcript_id", "theme"], order), (after, before)))
     columns: dict[str, Any] = {"theme": theme_ids}
     # the rows compared are all that can differ, so after = before + gained - lost (`after` may hold only those)
-    for what, gained, lost in (("transcripts", gained_pairs, lost_pairs), ("quotes", gained_quotes, lost_quotes)):
+    for what, gained, lost in (("transcripts", gained_pairs, lost_pairs), ("quotes", gained_firsts, lost_firsts)):
         plus, minus = _count_by(gained, "theme", theme_ids), _count_by(lost, "theme", theme_ids)
         columns |= {f"{what}_before": counts[what].to_numpy(),
                     f"{what}_after": counts[what].to_numpy() + np.array(plus, dtype=np.int64) - minus,
                     f"{what}_gained": plus, f"{what}_lost": minus}
     themes = pd.DataFrame(columns)
-    occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_quotes, lost_quotes)
+    occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_firsts, lost_firsts)
     return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
+
+
+LISTED = 1_000  # quotes gained and lost kept as rows (a page lists 30, a report 20); every one is counted
+
+
+def _new_quotes(hits: pd.DataFrame, rows: np.ndarray, keys: np.ndarray, other: np.ndarray,
+                scored: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The quotes of the raising hits at `rows` whose key (`keys`) `other` lacks: the first LISTED of them, in
+    the hits' order, as QUOTE_COLUMNS rows; and the transcript, theme and occupation of every one, to count.
+    A broad edit at 80,000 transcripts gains millions of quotes: grouping each into lists took gigabytes."""
+    new = ~_member(keys, other)
+    rows, keys = rows[new], keys[new]
+    first = _first_of_each(keys)
+    firsts = hits.iloc[rows[first]][["transcript_id", "theme"]].merge(_occupations(scored), on="transcript_id",
+                                                                        how="left")
+    listed = rows if int(first.sum()) <= LISTED else rows[np.isin(keys, keys[first][:LISTED])]
+    return _as_quotes(group_quotes(hits.iloc[listed]), scored), firsts
 
 
 def theme_counts(scored: Analysis) -> pd.DataFrame:

@@ -50,8 +50,8 @@ def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
         return
     themes = diff.themes
     st.markdown(f"**{int(themes['transcripts_gained'].sum()):,}** theme presences gained, "
-                f"**{int(themes['transcripts_lost'].sum()):,}** lost · **{len(diff.gained):,}** quotes gained, "
-                f"**{len(diff.lost):,}** lost · {len(page.analysis.transcripts):,} transcripts "
+                f"**{int(themes['transcripts_lost'].sum()):,}** lost · **{diff.quotes_gained:,}** quotes gained, "
+                f"**{diff.quotes_lost:,}** lost · {len(page.analysis.transcripts):,} transcripts "
                 f"(scored in {shown.seconds:.2f} s)")
     if agreement is not None:
         agreement(shown.after)
@@ -62,9 +62,9 @@ def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
     st.table(_changed(diff.occupations, "occupation", page.label), hide_index=True)
     gained, lost = st.columns(2)
     with gained:
-        quote_list(page, diff.gained, "gained", "#c6f6d5")
+        quote_list(page, diff.gained, diff.quotes_gained, "gained", "#c6f6d5")
     with lost:
-        quote_list(page, diff.lost, "lost", "#fed7d7")
+        quote_list(page, diff.lost, diff.quotes_lost, "lost", "#fed7d7")
 
 
 def _changed(table: pd.DataFrame, key: str, label) -> pd.DataFrame:
@@ -84,9 +84,9 @@ def readable(column: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def quote_list(page: PageContext, quotes: pd.DataFrame, title: str, colour: str) -> None:
-    st.markdown(f"**Quotes {title}: {len(quotes):,}**" + (f" (first {QUOTES_LISTED})" if len(quotes) > QUOTES_LISTED
-                                                           else ""))
+def quote_list(page: PageContext, quotes: pd.DataFrame, total: int, title: str, colour: str) -> None:
+    """The first QUOTES_LISTED of `quotes` (the diff keeps the first of `total`)."""
+    st.markdown(f"**Quotes {title}: {total:,}**" + (f" (first {QUOTES_LISTED})" if total > QUOTES_LISTED else ""))
     blocks = [_quote_html(page, row, colour) for row in quotes.head(QUOTES_LISTED).itertuples()]
     if blocks:
         st.html(f'<div data-testid="cb-quotes-{title}">' + "".join(blocks) + "</div>")

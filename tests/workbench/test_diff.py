@@ -10,6 +10,7 @@ from workbench_data import CODEBOOK, TRANSCRIPTS, edited, workbench
 from core import analyse, parse_codebook
 from core.engine.shard_jobs import ShardScorer
 from core.views.quotes import raising_rows
+from core.workbench import diff as diff_module
 from core.workbench.diff import QUOTE_COLUMNS, changed_rows, diff_scores, fill_sentences, preview
 
 ALLOW_CALANDAR = ("terms: [schedule, calendar]", "terms: [schedule, {term: calendar, allow: [calandar]}]")
@@ -209,6 +210,23 @@ def test_an_edit_of_min_hits_alone_scores_nothing_and_moves_only_presence(monkey
     fresh = analyse([TRANSCRIPTS], codebook=both, use_cache=False, workers=1)
     for name in ("themes", "hits", "transcripts"):
         pd.testing.assert_frame_equal(getattr(quick, name).reset_index(drop=True), getattr(fresh, name))
+
+
+def test_a_diff_lists_the_first_quotes_and_counts_every_one(monkeypatch):
+    """An edit can gain or lose millions of quotes: only the first LISTED are kept as rows, the counts per
+    theme and occupation and the report's totals still cover every one."""
+    corpus, scored = workbench()
+    broad = ("terms: [schedule, calendar]", "terms: [schedule, calendar, i]")  # "I" in every answer
+    whole = preview(corpus, scored, edited(*broad))
+    assert len(whole.gained) == whole.quotes_gained >= 4
+    monkeypatch.setattr(diff_module, "LISTED", 2)
+    cut = preview(corpus, scored, edited(*broad))
+    pd.testing.assert_frame_equal(cut.themes, whole.themes)
+    pd.testing.assert_frame_equal(cut.occupations, whole.occupations)
+    pd.testing.assert_frame_equal(cut.gained, whole.gained.head(2))
+    lines = cut.lines(quotes=1)
+    assert cut.quotes_gained == whole.quotes_gained and f"quotes gained: {whole.quotes_gained}" in lines
+    assert f"  ... and {whole.quotes_gained - 1} more" in lines
 
 
 @contextlib.contextmanager
