@@ -4,17 +4,19 @@
     python benchmarks/workbench_speed.py --data /tmp/themescope-bench/replicated_80k.csv --repeat 3 --workers 2
     # 80,000 transcripts, scored on a pool of 2 processes as the dashboard server does: <= 6 s, <= 2 GB
 
-The corpus is analysed into a cache by one process; a fresh process then loads the results from it, as a
-dashboard server does, and holds the corpus as the workbench page does; the clock then covers what a click on
-"preview" does: parse and validate the edited YAML, score it (only the themes an edit touched; after a threshold
-edit, only where a word matches differently), diff against the saved results and slice the sentences of the first
-quotes gained and lost. The first preview of each edit is printed apart (the first of all loads what scoring here
-needs: the shards, unless a pool scores them). Edits are parsed as the Codebook page parses them (from the
-codebook's path, so its job titles are read). Also printed: the Quotes page's first run (prepare the view, count
-its quotes, group the first page's) and the peak resident memory of the measuring process and of its largest
-worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first (wall-clock, and CPU seconds
-of this process and its workers: the steadier figure on a loaded machine). Needs
-../shared/data/anthropic-interviewer (or --data); prints a message and exits 0 without it.
+The corpus is analysed into a cache by one process; a fresh process then loads the results from it, as a dashboard
+server does, and holds the corpus as the workbench page does; the clock then covers what a click on "preview" does:
+parse and validate the edited YAML, score it (only the themes an edit touched; after a threshold edit, only where a
+word matches differently), diff against the saved results and slice the sentences of the first quotes gained and
+lost. Edits of the settings every theme reads are among them (the typo settings, min_hits, the negation and
+occupation windows), and a change of scope, which splits every transcript into turns again from its file (a cold
+run; reported apart from the target). The first preview of each edit is printed apart (the first of all loads what
+scoring here needs: the shards, unless a pool scores them). Edits are parsed as the Codebook page parses them (from
+the codebook's path, so its job titles are read). Also printed: the Quotes page's first run (prepare the view,
+count its quotes, group the first page's) and the peak resident memory of the measuring process and of its largest
+worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first (wall-clock, and CPU seconds of
+this process and its workers: the steadier figure on a loaded machine). Needs ../shared/data/anthropic-interviewer
+(or --data); prints a message and exits 0 without it.
 """
 from __future__ import annotations
 
@@ -52,7 +54,15 @@ EDITS = {
     "add a theme": ("themes:\n", "themes:\n  - id: bench_edit\n    label: Edit\n    description: added by the "
                     "benchmark\n    terms: [spreadsheet, deadline]\n"),
     "change the threshold (all themes)": ("threshold: 88", "threshold: 85"),
+    "change fuzzy_min_length (all themes)": ("fuzzy_min_length: 5", "fuzzy_min_length: 4"),
+    "change min_hits (all themes)": ("  min_hits: 1\n", "  min_hits: 2\n"),
+    "change the negation window": ("negation_window: 8", "negation_window: 6"),
+    "change the occupation window": ("first_turns: 4", "first_turns: 3"),
+    "change the scope (splits every turn again)": ("scope: participant", "scope: all"),
 }
+# Edits that change which turns are read: the kept shards hold only the words of the turns the codebook reads,
+# so every transcript is split and scored again from its file (a cold run; the cache keeps it for later)
+SPLITS_AGAIN = {"change the scope (splits every turn again)"}
 
 
 def main() -> int:
@@ -87,27 +97,41 @@ def measure(args, cache_dir: Path) -> int:
     print(f"{len(corpus):,} transcripts, {len(analysis.hits):,} hits; results loaded in "
           f"{time.perf_counter() - start:.2f} s; previews scored {f'on {args.workers} workers' if pool else 'here'}")
     print("the Quotes page's first run: " + _first_count(analysis))
-    worst = 0.0
-    for name, (old, new) in EDITS.items():
-        if old not in codebook.text:
-            print(f"  {name:<36} skipped: the codebook has no {old.strip()!r}")
-            continue
-        text = codebook.text.replace(old, new, 1)
-        first, seconds, cpu, change = _median_preview(corpus, analysis, text, args.codebook, args.repeat)
-        worst = max(worst, seconds)
-        print(f"  {name:<36} {seconds:6.3f} s, {cpu:6.2f} CPU-s  (first {first:5.2f} s)  "
-              f"{int(change.themes['transcripts_gained'].sum()):>4} theme presences gained, "
-              f"{change.quotes_gained:>5} quotes gained, {change.quotes_lost:>5} lost")
-    if pool is not None:
-        pool.close()
+    worst = _edits(corpus, analysis, codebook, args, [name for name in EDITS if name not in SPLITS_AGAIN])
     target = next((seconds for size, seconds in TARGETS if len(corpus) <= size), TARGETS[-1][1])
     verdict = "meets" if worst <= target else "misses"
-    print(f"slowest preview {worst:.3f} s: {verdict} the {target:g} s target for {len(corpus):,} transcripts")
-    own, workers = (resource.getrusage(who).ru_maxrss / 1024 for who in (resource.RUSAGE_SELF,
-                                                                          resource.RUSAGE_CHILDREN))
+    print(f"slowest preview (median) {worst:.3f} s: {verdict} the {target:g} s target for {len(corpus):,} transcripts; "
+          f"this process's peak resident memory so far {_peak_mb(resource.RUSAGE_SELF):,.0f} MB")
+    print("edits that split every transcript again (from its file: a cold run, then kept in the cache), "
+          "not held to it:")
+    _edits(corpus, analysis, codebook, args, sorted(SPLITS_AGAIN))
+    if pool is not None:
+        pool.close()
+    own, workers = _peak_mb(resource.RUSAGE_SELF), _peak_mb(resource.RUSAGE_CHILDREN)
     print(f"peak resident memory: {own:,.0f} MB this process" + (f", {workers:,.0f} MB the largest worker"
                                                                   if workers else ""))
     return 0
+
+
+def _edits(corpus: CachedCorpus, analysis: Analysis, codebook, args, names: list[str]) -> float:
+    """Preview each named edit (`_median_preview`), print its line; the slowest median."""
+    worst = 0.0
+    for name in names:
+        old, new = EDITS[name]
+        if old not in codebook.text:
+            print(f"  {name:<36} skipped: the codebook has no {old.strip()!r}")
+            continue
+        first, seconds, cpu, change = _median_preview(corpus, analysis, codebook.text.replace(old, new, 1),
+                                                      args.codebook, args.repeat)
+        worst = max(worst, seconds)
+        print(f"  {name:<36} {seconds:6.3f} s, {cpu:6.2f} CPU-s  (first {first:5.2f} s)  "
+              f"{int(change.themes['transcripts_gained'].sum()):>6} theme presences gained, "
+              f"{change.quotes_gained:>7} quotes gained, {change.quotes_lost:>7} lost")
+    return worst
+
+
+def _peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def _first_count(analysis: Analysis) -> str:
