@@ -164,7 +164,8 @@ class CachedCorpus:
     def _plan(self, before: Codebook, after: Codebook) -> _Plan:
         """Which themes (and whether the occupations) to score again, and in which transcripts: those whose
         definition or settings changed, all of them; those where only the typo settings changed, only where
-        a word matches differently (none at all when no word of this corpus does)."""
+        a word matches differently (none at all when no word of this corpus does); those whose `min_hits` alone
+        changed, none (`presence_only`: whether each is present is decided again from the saved scores)."""
         themes, occupations = changed_themes(before, after), occupations_differ(before, after)
         presence_only = frozenset(themes & set(before.theme_ids) & set(after.theme_ids)
                                   - changed_themes(_without_min_hits(before), _without_min_hits(after)))
