@@ -17,7 +17,7 @@ from core.views import quotes as quote_views
 from core.views import snapshot as snapshots
 from core.views.aggregates import cooccurrence, headline, occupation_theme, prevalence
 from core.views.filters import Filters, prepare_analysis
-from core.views.quotes import PAGED_SORTS, page_of
+from core.views.quote_pages import PAGED_SORTS, page_of
 from core.views.snapshot import snapshot
 
 QUOTE_COLUMNS = ["transcript_id", "theme", "quote_start", "quote_end", "start", "hits", "similarity", "terms"]
