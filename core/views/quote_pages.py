@@ -64,11 +64,9 @@ def quote_page(data: ViewData, scope: QuoteScope, *, page: int, size: int, theme
     if sort == "fuzziest":
         return fuzziest_page(data, scope, cells, columns, page=page, size=size, theme=theme, occupation=occupation)
     units, counts = _units_in_order(data, cells, sort)
-    total = int(counts.sum())
-    page, pages = _clamped(page, size, total)
-    ends = np.cumsum(counts)
-    first, last = np.searchsorted(ends, [(page - 1) * size, min(page * size, total) - 1], side="right")
-    chosen = units[first:last + 1]
+    page, pages = _clamped(page, size, int(counts.sum()))
+    first, last, skip = _units_of_page(counts, page, size)
+    chosen = units[first:last]
     docs = chosen % data.size
     hits = data.hits_of(np.unique(docs))
     keep = scope.hit_mask(data, hits)
@@ -76,27 +74,76 @@ def quote_page(data: ViewData, scope: QuoteScope, *, page: int, size: int, theme
         unit = np.searchsorted(columns, hits["theme_index"].to_numpy()) * data.size + hits["doc"].to_numpy()
         keep &= np.isin(unit, chosen)
     table = quotes(data, keep, theme=theme, occupation=occupation, sort=sort, hits=hits)
-    skip = (page - 1) * size - (int(ends[first - 1]) if first else 0)
     return table.iloc[skip:skip + size].reset_index(drop=True), page, pages
+
+
+def _units_of_page(counts: np.ndarray, page: int, size: int) -> tuple[int, int, int]:
+    """The units (with `counts` quotes each, in order) a page's quotes are in, units[first:last], and how many
+    quotes of those units come before the page (`skip`)."""
+    ends = np.cumsum(counts)
+    wanted = [(page - 1) * size, min(page * size, int(ends[-1]) if len(ends) else 0) - 1]
+    first, last = np.searchsorted(ends, wanted, side="right")
+    return int(first), int(last) + 1, (page - 1) * size - (int(ends[first - 1]) if first else 0)
 
 
 def fuzziest_page(data: ViewData, scope: QuoteScope, cells: np.ndarray, columns: np.ndarray, *, page: int,
                   size: int, theme: str | None = None, occupation: str | None = None) -> tuple[pd.DataFrame, int, int]:
-    """A page of quotes sorted fuzziest first with the hits in parts: DuckDB orders the quotes of the cells in
-    view over every part (`HitsInParts.fuzziest_quotes`) and names the page's; only their transcripts' hits
-    are then read and grouped, as on any page."""
-    assert data.in_parts is not None
-    page, pages = _clamped(page, size, int(cells.sum()))
-    docs, positions = np.nonzero(cells)
-    chosen = data.in_parts.fuzziest_quotes(data.transcripts["transcript_id"].to_numpy(), data.theme_ids,
-                                           (docs, columns[positions]), offset=(page - 1) * size, limit=size,
-                                           mentions=scope.mentions)
-    hits = data.hits_of(np.unique(chosen["doc"].to_numpy(np.int64)))
-    key = ["doc", "theme", "passage_start", "passage_end"]
-    on_page = pd.MultiIndex.from_frame(hits[key]).isin(pd.MultiIndex.from_frame(chosen.set_axis(key, axis=1)))
-    table = quotes(data, scope.hit_mask(data, hits) & on_page, theme=theme, occupation=occupation, sort="fuzziest",
-                   hits=hits)
-    return table.reset_index(drop=True), page, pages
+    """A page of quotes sorted fuzziest first (QUOTE_SORTS: lowest similarity, transcript, start) with no order
+    of every quote: the quotes are counted per (similarity, transcript) unit (`fuzziest_units`), the units
+    laid out in that order, and only the transcripts of the units the page falls in are read and grouped. At a
+    million transcripts DuckDB ordering the 29 million quotes of a view spilled gigabytes and filled the disk."""
+    units = fuzziest_units(data, scope, cells, columns)
+    counts = units["quotes"].to_numpy()
+    page, pages = _clamped(page, size, int(counts.sum()))
+    first, last, skip = _units_of_page(counts, page, size)
+    chosen = units.iloc[first:last]
+    hits = data.hits_of(np.unique(chosen["doc"].to_numpy()))
+    table = quotes(data, scope.hit_mask(data, hits), theme=theme, occupation=occupation, sort="fuzziest", hits=hits)
+    in_units = pd.MultiIndex.from_arrays([table["similarity"].to_numpy(float), table["doc"].to_numpy(np.int64)]) \
+        .isin(pd.MultiIndex.from_frame(chosen[["similarity", "doc"]]))
+    return table.loc[in_units].iloc[skip:skip + size].reset_index(drop=True), page, pages
+
+
+def fuzziest_units(data: ViewData, scope: QuoteScope, cells: np.ndarray, columns: np.ndarray) -> pd.DataFrame:
+    """similarity, doc, quotes: the quotes in view (`cells`, of theme `columns`) per lowest similarity and
+    transcript, in fuzziest-first order. The fuzzy ones come from `ViewData.fuzzy_quotes` (already in that
+    order; some 40 distinct similarities), those of a cell in view; the exact ones (similarity 100, after
+    every fuzzy one) are each transcript's quotes in view less its fuzzy ones."""
+    fuzzy = data.fuzzy_quotes(scope.mentions)
+    themes = len(data.theme_ids)
+    docs, numbers = fuzzy["cell"] // themes, fuzzy["cell"] % themes
+    column_of = np.full(themes, -1)
+    column_of[columns] = np.arange(len(columns))
+    held = column_of[numbers] >= 0
+    held[held] = cells[docs[held], column_of[numbers[held]]] > 0  # its transcript and theme in view
+    similarities, docs, counts = fuzzy["similarity"][held], docs[held], fuzzy["quotes"][held].astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, (similarities[1:] != similarities[:-1]) | (docs[1:] != docs[:-1])])[:len(docs)]
+    exact = cells.sum(axis=1) - np.bincount(docs, counts, minlength=data.size).astype(np.int64)
+    exact_docs = np.flatnonzero(exact)
+    per_unit = np.add.reduceat(counts, starts) if len(starts) else counts
+    return pd.DataFrame({"similarity": np.r_[similarities[starts], np.full(len(exact_docs), 100.0)],
+                         "doc": np.r_[docs[starts], exact_docs], "quotes": np.r_[per_unit, exact[exact_docs]]})
+
+
+def count_fuzzy_quotes(cells: np.ndarray, passage_starts: np.ndarray, passage_ends: np.ndarray,
+                       similarities: np.ndarray) -> dict[str, np.ndarray]:
+    """Per cell (an integer, such as doc x themes + theme) and lowest similarity: how many fuzzy quotes
+    (distinct passages holding a hit below similarity 100) the hits give, sorted by similarity, then cell. The
+    one count of them, for hits in
+    memory and for each part of a streamed run.
+
+    >>> counted = count_fuzzy_quotes(np.array([0, 0, 0, 1]), np.array([5, 5, 20, 5]), np.array([9, 9, 30, 9]),
+    ...                              np.array([90.0, 80.0, 100.0, 90.0]))
+    >>> {name: values.tolist() for name, values in counted.items()}
+    {'cell': [0, 1], 'similarity': [80.0, 90.0], 'quotes': [1, 1]}
+    """
+    fuzzy = np.asarray(similarities) < 100
+    hits = pd.DataFrame({"cell": np.asarray(cells, np.int64)[fuzzy], "start": np.asarray(passage_starts)[fuzzy],
+                         "end": np.asarray(passage_ends)[fuzzy], "similarity": np.asarray(similarities, float)[fuzzy]})
+    lowest = hits.groupby(["cell", "start", "end"], sort=False)["similarity"].min()
+    counted = lowest.groupby([lowest.to_numpy(), lowest.index.get_level_values("cell")]).size()  # sorted
+    return {"cell": counted.index.get_level_values(1).to_numpy(np.int64),
+            "similarity": counted.index.get_level_values(0).to_numpy(float), "quotes": counted.to_numpy(np.int32)}
 
 
 def _clamped(page: int, size: int, total: int) -> tuple[int, int]:

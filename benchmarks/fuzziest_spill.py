@@ -1,0 +1,125 @@
+"""Fuzziest-first quote pages of a whole view with the hits in parts: DuckDB's memory and temporary disk.
+
+    python benchmarks/fuzziest_spill.py                       # 80,000 replicated transcripts, streamed
+    python benchmarks/fuzziest_spill.py --memory-limit 40MB --repeat 3
+
+At a million transcripts ordering every quote of the view fuzziest first spilled gigabytes past DuckDB's
+512 MB and failed on a full disk. This reproduces it at a smaller scale: the 80,000 transcripts of
+`million.py --copies 64`, streamed into a cache under /tmp/themescope-bench (the first run scores them), with
+DuckDB's memory limit lowered in proportion (`--memory-limit`, default 40 MB: 512 MB / 12.5). Printed per
+page (the first, the one across the last fuzzy quote, one of the exact tail): the seconds and CPU seconds of
+the process, and the peak size of DuckDB's temporary folder, sampled every 5 ms while the page is made.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH = Path("/tmp/themescope-bench")
+PAGE_SIZE = 20
+
+
+def folder_size(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*") if folder.exists() else []:
+        with contextlib.suppress(OSError):  # removed while we looked
+            total += path.stat().st_size
+    return total
+
+
+class PeakSize:
+    """The largest size a folder reached while the `with` block ran (sampled on a thread)."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.peak, self._done = folder, 0, threading.Event()
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.005):
+            self.peak = max(self.peak, folder_size(self.folder))
+
+    def __enter__(self) -> PeakSize:
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, folder_size(self.folder))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(BENCH / "replicated_80k.csv"))
+    parser.add_argument("--cache-dir", default=str(BENCH / "views-80k"))
+    parser.add_argument("--memory-limit", default="40MB")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each page; the best is printed")
+    parser.add_argument("--pages", type=int, nargs=3, help="the three page numbers (default: page 1, the page "
+                        "across the last fuzzy quote in view and the 1,000th page after it)")
+    args = parser.parse_args()
+    if not Path(args.data).exists():
+        print(f"{args.data} not found: make it with benchmarks/million.py --copies 64")
+        return 0
+    from core import analyse, load_codebook
+    from core.errors import ThemescopeError
+    from core.views import parts_sql
+    from core.views.filters import Filters, prepare_analysis
+    from core.views.snapshot import snapshot
+
+    spill = Path(tempfile.mkdtemp(prefix="fuzziest-spill-", dir=BENCH))
+    settings = {"memory_limit": args.memory_limit, "threads": 2, "temp_directory": str(spill)}
+    parts_sql._settings = lambda: settings  # the one place DuckDB's settings come from
+    codebook = load_codebook(ROOT / "config" / "codebook.yaml")
+    analysis = analyse([args.data], codebook=codebook, cache_dir=args.cache_dir, results="")
+    data = prepare_analysis(analysis)
+    view = snapshot(analysis, data, Filters(), sort="fuzziest")
+    total = view.quote_count()[0]
+    fuzzy = None
+    if hasattr(data, "fuzzy_quotes"):  # (the version before this one had none: give it --pages)
+        from core.views.quote_pages import fuzziest_units, quote_cells
+
+        Path(analysis.parts, ".fuzzy-quotes.npz").unlink(missing_ok=True)  # counted again, cold: timed
+        start, cpu = time.perf_counter(), os.times()
+        with PeakSize(spill) as peak:
+            data.fuzzy_quotes()
+        after = os.times()
+        print(f"fuzzy quotes counted per cell and similarity (once, kept beside the parts): "
+              f"{time.perf_counter() - start:.2f} s {after.user + after.system - cpu.user - cpu.system:.2f} CPU-s, "
+              f"temporary disk peak {peak.peak / 2**20:.1f} MB")
+        units = fuzziest_units(data, view.scope, *quote_cells(data, view.scope))
+        fuzzy = int(units["quotes"][units["similarity"] < 100].sum())
+    snapshot(analysis, data, Filters()).quote_page(1, PAGE_SIZE)  # each transcript's part found once, unclocked
+    print(f"{len(analysis.transcripts):,} transcripts, {total:,} quotes in view"
+          + (f", {fuzzy:,} of them fuzzy" if fuzzy is not None else "") + f"; DuckDB memory {args.memory_limit}")
+    boundary = args.pages[1] if args.pages else (max(fuzzy or 0, 1) - 1) // PAGE_SIZE + 1
+    tail = args.pages[2] if args.pages else boundary + 1000
+    for name, number in (("page 1", 1), (f"page {boundary} (the last fuzzy quote's)", boundary),
+                         (f"page {tail} (exact tail)", tail)):
+        runs = []
+        for _ in range(args.repeat):
+            start, cpu = time.perf_counter(), os.times()
+            try:
+                with PeakSize(spill) as peak:
+                    view.quote_page(number, PAGE_SIZE)
+                outcome = "ok"
+            except ThemescopeError as error:
+                outcome = f"failed: {error}"
+            after = os.times()
+            runs.append((time.perf_counter() - start, after.user + after.system - cpu.user - cpu.system,
+                         peak.peak, outcome))
+        seconds, cpu_seconds, peak_bytes, outcome = min(runs)
+        print(f"{name:<45} {seconds:6.2f} s {cpu_seconds:6.2f} CPU-s  temporary disk peak "
+              f"{max(r[2] for r in runs) / 2**20:8.1f} MB  {outcome}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
