@@ -8,7 +8,8 @@ At a million transcripts ordering every quote of the view fuzziest first spilled
 `million.py --copies 64`, streamed into a cache under /tmp/themescope-bench (the first run scores them), with
 DuckDB's memory limit lowered in proportion (`--memory-limit`, default 40 MB: 512 MB / 12.5). Printed per
 page (the first, the one across the last fuzzy quote, one of the exact tail): the seconds and CPU seconds of
-the process, and the peak size of DuckDB's temporary folder, sampled every 5 ms while the page is made.
+the process, the peak size of DuckDB's temporary folder, sampled every 5 ms while the page is made, and the
+process's resident memory after it. `--in-memory` loads the hits (the view of a corpus under 1 GB).
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -62,6 +65,7 @@ def main() -> int:
     parser.add_argument("--cache-dir", default=str(BENCH / "views-80k"))
     parser.add_argument("--memory-limit", default="40MB")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each page; the best is printed")
+    parser.add_argument("--in-memory", action="store_true", help="the hits loaded (a corpus under 1 GB's view)")
     parser.add_argument("--pages", type=int, nargs=3, help="the three page numbers (default: page 1, the page "
                         "across the last fuzzy quote in view and the 1,000th page after it)")
     args = parser.parse_args()
@@ -79,7 +83,7 @@ def main() -> int:
     parts_sql._settings = lambda: settings  # the one place DuckDB's settings come from
     codebook = load_codebook(ROOT / "config" / "codebook.yaml")
     analysis = analyse([args.data], codebook=codebook, cache_dir=args.cache_dir, results="")
-    data = prepare_analysis(analysis)
+    data = prepare_analysis(analysis, in_parts=not args.in_memory)
     view = snapshot(analysis, data, Filters(), sort="fuzziest")
     total = view.quote_count()[0]
     fuzzy = None
@@ -91,7 +95,7 @@ def main() -> int:
         with PeakSize(spill) as peak:
             data.fuzzy_quotes()
         after = os.times()
-        print(f"fuzzy quotes counted per cell and similarity (once, kept beside the parts): "
+        print(f"fuzzy quotes counted per cell and similarity (once; kept beside the parts when in parts): "
               f"{time.perf_counter() - start:.2f} s {after.user + after.system - cpu.user - cpu.system:.2f} CPU-s, "
               f"temporary disk peak {peak.peak / 2**20:.1f} MB")
         units = fuzziest_units(data, view.scope, *quote_cells(data, view.scope))
@@ -116,8 +120,9 @@ def main() -> int:
             runs.append((time.perf_counter() - start, after.user + after.system - cpu.user - cpu.system,
                          peak.peak, outcome))
         seconds, cpu_seconds, peak_bytes, outcome = min(runs)
+        resident = psutil.Process().memory_info().rss / 2**20
         print(f"{name:<45} {seconds:6.2f} s {cpu_seconds:6.2f} CPU-s  temporary disk peak "
-              f"{max(r[2] for r in runs) / 2**20:8.1f} MB  {outcome}")
+              f"{max(r[2] for r in runs) / 2**20:8.1f} MB  resident {resident:,.0f} MB  {outcome}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """A page of the quotes in view, grouping only that page's hits: quotes are counted per transcript x theme cell
 (`quote_cells`), the cells laid out in the sort's order, and only the transcripts the page falls in are read
-(for hits in a streamed run's parts, read from the parts); `page_of` pages a whole table.
+(for hits in a streamed run's parts, read from the parts); fuzziest first, the quotes are counted per lowest
+similarity and transcript instead (`fuzziest_page`); `page_of` pages a whole table.
 
     page, number, pages = quote_page(data, scope, page=3, size=20, sort="transcript")
 
@@ -129,8 +130,7 @@ def count_fuzzy_quotes(cells: np.ndarray, passage_starts: np.ndarray, passage_en
                        similarities: np.ndarray) -> dict[str, np.ndarray]:
     """Per cell (an integer, such as doc x themes + theme) and lowest similarity: how many fuzzy quotes
     (distinct passages holding a hit below similarity 100) the hits give, sorted by similarity, then cell. The
-    one count of them, for hits in
-    memory and for each part of a streamed run.
+    one count of them, for hits in memory and for each part of a streamed run.
 
     >>> counted = count_fuzzy_quotes(np.array([0, 0, 0, 1]), np.array([5, 5, 20, 5]), np.array([9, 9, 30, 9]),
     ...                              np.array([90.0, 80.0, 100.0, 90.0]))

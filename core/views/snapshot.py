@@ -136,10 +136,9 @@ class ViewSnapshot:
 
     def quote_page(self, number: int, size: int) -> tuple[pd.DataFrame, int, int]:
         """One page of the selection's quotes (`quote_pages.page_of`): its rows, the page shown and the pages. Only
-        that page's transcripts' hits are grouped (the sorts of `quote_pages.PAGED_SORTS`; with the hits in parts also
-        fuzziest first, ordered by DuckDB over the parts): grouping every quote of 80,000 transcripts took 9 s
-        and 2 GB. In memory a search, or another sort, groups every quote."""
-        if not self.in_parts and (self.mentions is not None or self.sort not in PAGED_SORTS):
+        that page's transcripts' hits are grouped (the sorts of `quote_pages.PAGED_SORTS` and fuzziest first):
+        grouping every quote of 80,000 transcripts took 9 s and 2 GB. In memory a search groups every quote."""
+        if not self.in_parts and (self.mentions is not None or self.sort not in (*PAGED_SORTS, "fuzziest")):
             return page_of(self.quotes(), number, size)
         sort = self.sort if self.sort in (*PAGED_SORTS, "fuzziest") else "transcript"
         return quote_page(self.data, self.scope, page=number, size=size, theme=self.theme,

@@ -182,8 +182,11 @@ def test_a_page_in_memory_groups_only_its_transcripts_hits(views, monkeypatch):
     assert len(page) == 7 and pages > 10
     assert grouped and max(grouped) < len(memory.hits) / 5  # every quote grouped would be every hit
     grouped.clear()
-    snapshot(analysis, memory, Filters(), sort="fuzziest").quote_page(2, 7)  # not a paged sort: every quote
-    assert grouped == [int(view.keep.sum())]
+    snapshot(analysis, memory, Filters(), sort="fuzziest").quote_page(2, 7)  # by (similarity, transcript) counts
+    assert grouped and max(grouped) < len(memory.hits) / 5
+    grouped.clear()
+    snapshot(analysis, memory, Filters(search="trust")).quote_page(2, 7)  # a search in memory: every quote
+    assert grouped == [int(snapshot(analysis, memory, Filters(search="trust")).keep.sum())]
 
 
 def test_top_quotes_and_a_narrow_export_are_the_same(views, monkeypatch):
