@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -59,6 +60,72 @@ class PeakSize:
         self.peak = max(self.peak, folder_size(self.folder))
 
 
+def count_fuzzy(data, view, spill: Path, parts: str) -> int | None:
+    """The fuzzy quotes in view, their counts per cell and similarity made again (cold) and timed; None for the
+    version before this one, which had none (give it --pages)."""
+    if not hasattr(data, "fuzzy_quotes"):
+        return None
+    from core.views.quote_pages import fuzziest_units, quote_cells
+
+    Path(parts, ".fuzzy-quotes.npz").unlink(missing_ok=True)
+    start, cpu = time.perf_counter(), os.times()
+    with PeakSize(spill) as peak:
+        data.fuzzy_quotes()
+    after = os.times()
+    print(f"fuzzy quotes counted per cell and similarity (once; kept beside the parts when in parts): "
+          f"{time.perf_counter() - start:.2f} s {after.user + after.system - cpu.user - cpu.system:.2f} CPU-s, "
+          f"temporary disk peak {peak.peak / 2**20:.1f} MB")
+    units = fuzziest_units(data, view.scope, *quote_cells(data, view.scope))
+    return int(units["quotes"][units["similarity"] < 100].sum())
+
+
+def time_page(view, number: int, spill: Path, repeat: int) -> tuple[float, float, int, str]:
+    """The best (seconds, CPU seconds) of `repeat` runs of a page, the largest spill and the outcome."""
+    from core.errors import ThemescopeError
+
+    runs = []
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), os.times()
+        try:
+            with PeakSize(spill) as peak:
+                view.quote_page(number, PAGE_SIZE)
+            outcome = "ok"
+        except ThemescopeError as error:
+            outcome = f"failed: {error}"
+        after = os.times()
+        runs.append((time.perf_counter() - start, after.user + after.system - cpu.user - cpu.system, peak.peak,
+                     outcome))
+    seconds, cpu_seconds, _, outcome = min(runs)
+    return seconds, cpu_seconds, max(run[2] for run in runs), outcome
+
+
+def measure(args, spill: Path) -> None:
+    from core import analyse, load_codebook
+    from core.views import parts_sql
+    from core.views.filters import Filters, prepare_analysis
+    from core.views.snapshot import snapshot
+
+    settings = {"memory_limit": args.memory_limit, "threads": 2, "temp_directory": str(spill)}
+    parts_sql._settings = lambda: settings  # the one place DuckDB's settings come from
+    codebook = load_codebook(ROOT / "config" / "codebook.yaml")
+    analysis = analyse([args.data], codebook=codebook, cache_dir=args.cache_dir, results="")
+    data = prepare_analysis(analysis, in_parts=not args.in_memory)
+    view = snapshot(analysis, data, Filters(), sort="fuzziest")
+    total = view.quote_count()[0]
+    fuzzy = count_fuzzy(data, view, spill, str(analysis.parts))
+    snapshot(analysis, data, Filters()).quote_page(1, PAGE_SIZE)  # each transcript's part found once, unclocked
+    print(f"{len(analysis.transcripts):,} transcripts, {total:,} quotes in view"
+          + (f", {fuzzy:,} of them fuzzy" if fuzzy is not None else "") + f"; DuckDB memory {args.memory_limit}")
+    boundary = args.pages[1] if args.pages else (max(fuzzy or 0, 1) - 1) // PAGE_SIZE + 1
+    tail = args.pages[2] if args.pages else boundary + 1000
+    for name, number in (("page 1", 1), (f"page {boundary} (the last fuzzy quote's)", boundary),
+                         (f"page {tail} (exact tail)", tail)):
+        seconds, cpu_seconds, spilled, outcome = time_page(view, number, spill, args.repeat)
+        resident = psutil.Process().memory_info().rss / 2**20
+        print(f"{name:<45} {seconds:6.2f} s {cpu_seconds:6.2f} CPU-s  temporary disk peak "
+              f"{spilled / 2**20:8.1f} MB  resident {resident:,.0f} MB  {outcome}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(BENCH / "replicated_80k.csv"))
@@ -72,57 +139,11 @@ def main() -> int:
     if not Path(args.data).exists():
         print(f"{args.data} not found: make it with benchmarks/million.py --copies 64")
         return 0
-    from core import analyse, load_codebook
-    from core.errors import ThemescopeError
-    from core.views import parts_sql
-    from core.views.filters import Filters, prepare_analysis
-    from core.views.snapshot import snapshot
-
     spill = Path(tempfile.mkdtemp(prefix="fuzziest-spill-", dir=BENCH))
-    settings = {"memory_limit": args.memory_limit, "threads": 2, "temp_directory": str(spill)}
-    parts_sql._settings = lambda: settings  # the one place DuckDB's settings come from
-    codebook = load_codebook(ROOT / "config" / "codebook.yaml")
-    analysis = analyse([args.data], codebook=codebook, cache_dir=args.cache_dir, results="")
-    data = prepare_analysis(analysis, in_parts=not args.in_memory)
-    view = snapshot(analysis, data, Filters(), sort="fuzziest")
-    total = view.quote_count()[0]
-    fuzzy = None
-    if hasattr(data, "fuzzy_quotes"):  # (the version before this one had none: give it --pages)
-        from core.views.quote_pages import fuzziest_units, quote_cells
-
-        Path(analysis.parts, ".fuzzy-quotes.npz").unlink(missing_ok=True)  # counted again, cold: timed
-        start, cpu = time.perf_counter(), os.times()
-        with PeakSize(spill) as peak:
-            data.fuzzy_quotes()
-        after = os.times()
-        print(f"fuzzy quotes counted per cell and similarity (once; kept beside the parts when in parts): "
-              f"{time.perf_counter() - start:.2f} s {after.user + after.system - cpu.user - cpu.system:.2f} CPU-s, "
-              f"temporary disk peak {peak.peak / 2**20:.1f} MB")
-        units = fuzziest_units(data, view.scope, *quote_cells(data, view.scope))
-        fuzzy = int(units["quotes"][units["similarity"] < 100].sum())
-    snapshot(analysis, data, Filters()).quote_page(1, PAGE_SIZE)  # each transcript's part found once, unclocked
-    print(f"{len(analysis.transcripts):,} transcripts, {total:,} quotes in view"
-          + (f", {fuzzy:,} of them fuzzy" if fuzzy is not None else "") + f"; DuckDB memory {args.memory_limit}")
-    boundary = args.pages[1] if args.pages else (max(fuzzy or 0, 1) - 1) // PAGE_SIZE + 1
-    tail = args.pages[2] if args.pages else boundary + 1000
-    for name, number in (("page 1", 1), (f"page {boundary} (the last fuzzy quote's)", boundary),
-                         (f"page {tail} (exact tail)", tail)):
-        runs = []
-        for _ in range(args.repeat):
-            start, cpu = time.perf_counter(), os.times()
-            try:
-                with PeakSize(spill) as peak:
-                    view.quote_page(number, PAGE_SIZE)
-                outcome = "ok"
-            except ThemescopeError as error:
-                outcome = f"failed: {error}"
-            after = os.times()
-            runs.append((time.perf_counter() - start, after.user + after.system - cpu.user - cpu.system,
-                         peak.peak, outcome))
-        seconds, cpu_seconds, peak_bytes, outcome = min(runs)
-        resident = psutil.Process().memory_info().rss / 2**20
-        print(f"{name:<45} {seconds:6.2f} s {cpu_seconds:6.2f} CPU-s  temporary disk peak "
-              f"{max(r[2] for r in runs) / 2**20:8.1f} MB  resident {resident:,.0f} MB  {outcome}")
+    try:
+        measure(args, spill)
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
     return 0
 
 
