@@ -89,6 +89,26 @@ class ViewData:
         return count_quotes(held["doc"].to_numpy(), held["theme_index"].to_numpy(), held["passage_start"].to_numpy(),
                             held["passage_end"].to_numpy(), (self.size, len(self.theme_ids)))
 
+    def fuzzy_quotes(self, mentions: Mentions | None = None) -> dict[str, np.ndarray]:
+        """The fuzzy quotes (holding a hit below similarity 100) counted per cell (doc x themes + theme) and
+        lowest similarity, sorted by similarity then cell (`core.views.quote_pages.count_fuzzy_quotes`); with a
+        search's `mentions`, only those holding one: what pages quotes fuzziest first without ordering them all."""
+        return self._every_fuzzy_quote if mentions is None else self._fuzzy_quotes_holding(mentions)
+
+    @cached_property
+    def _every_fuzzy_quote(self) -> dict[str, np.ndarray]:  # read once, as `quote_counts` (10 MB at 80,000)
+        return self._fuzzy_quotes_holding(None)
+
+    def _fuzzy_quotes_holding(self, mentions: Mentions | None) -> dict[str, np.ndarray]:
+        if self.in_parts is not None:
+            return self.in_parts.fuzzy_quotes(self._doc_series, self.theme_ids, mentions=mentions)
+        from core.views.quote_pages import count_fuzzy_quotes
+
+        hits = self.hits if mentions is None else self.hits.loc[mentions.in_passages(self.hits)]
+        return count_fuzzy_quotes(hits["doc"].to_numpy(np.int64) * len(self.theme_ids) + hits["theme_index"].to_numpy(),
+                                  hits["passage_start"].to_numpy(), hits["passage_end"].to_numpy(),
+                                  hits["similarity"].to_numpy())
+
     def hits_of(self, docs: np.ndarray) -> pd.DataFrame:
         """The hits (as `hits`: with doc, theme_index, occupation) of some transcripts, in the corpus's order."""
         if self.in_parts is None:

@@ -6,7 +6,7 @@ at a million transcripts as at a thousand.
     summary.theme_prevalence()            # the table core.views.aggregates.theme_prevalence gives in memory
     summary.prevalence_by_occupation()    # ... and prevalence_by_occupation
     theme_cells(...), HitsInParts(...)    # the dashboard's view data (core.views.filters.prepare_analysis)
-    HitsInParts(...).fuzziest_quotes(...) # a page of quotes in an order only the whole corpus decides
+    HitsInParts(...).fuzzy_quotes(...)    # the fuzzy quotes per cell and similarity (pages fuzziest first)
 
 The SQL only counts; the shares' intervals and the tables' shapes come from `core.views.aggregates`, so the
 numbers are those of the in-memory path (a test compares them).
@@ -29,6 +29,7 @@ from core.engine.results import Analysis, empty_hits
 from core.errors import ThemescopeError
 from core.views.aggregates import by_size, prevalence_table
 from core.views.kept_cells import cells_key, kept
+from core.views.quote_pages import count_fuzzy_quotes
 
 if TYPE_CHECKING:
     from core.views.search import Mentions
@@ -60,22 +61,17 @@ SEARCHED_QUOTE_CELLS = """
     WHERE m.start < p.passage_end
     GROUP BY p.doc, p.number
 """
-# the quotes of the cells in view (`cells`: doc, number), each with what `group_quotes` gives it: the lowest
-# similarity of its hits and its first hit's start
-QUOTES_OF_CELLS = """
-    SELECT d.doc, h.theme, h.passage_start AS quote_start, h.passage_end AS quote_end,
-           min(h.similarity) AS similarity, min(h.start) AS start
-    FROM hits h JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme)
-         JOIN cells c ON c.doc = d.doc AND c.number = n.number
-    GROUP BY d.doc, h.theme, h.passage_start, h.passage_end
+# the fuzzy quotes (distinct passages holding a hit below similarity 100) holding a search's mention, counted
+# per cell and lowest similarity (`core.views.quote_pages.count_fuzzy_quotes` in memory)
+SEARCHED_FUZZY_QUOTES = """
+    SELECT p.doc, p.number, p.similarity, count(*) AS quotes FROM (
+        SELECT d.doc, n.number, h.passage_start, h.passage_end, min(h.similarity) AS similarity
+        FROM hits h JOIN docs d USING (transcript_id) JOIN theme_numbers n USING (theme)
+        WHERE h.similarity < 100 GROUP BY d.doc, n.number, h.passage_start, h.passage_end) p
+    ASOF JOIN mentions m ON p.doc = m.doc AND p.passage_start <= m.start
+    WHERE m.start < p.passage_end
+    GROUP BY p.doc, p.number, p.similarity ORDER BY p.similarity, p.doc, p.number
 """
-HOLDING_A_MENTION = "ASOF JOIN mentions m ON q.doc = m.doc AND q.quote_start <= m.start WHERE m.start < q.quote_end"
-# core.views.quotes.QUOTE_SORTS["fuzziest"] (similarity, doc, start), ties in group_quotes' order (its key)
-FUZZIEST_PAGE = """
-    SELECT q.doc, q.theme, q.quote_start, q.quote_end FROM ({quotes}) q {holding}
-    ORDER BY q.similarity, q.doc, q.start, q.theme, q.quote_start, q.quote_end LIMIT $limit OFFSET $offset
-"""
-
 
 class PartsSummary:
     """A DuckDB connection with three views: `themes` and `hits` (the run's parts) and `transcripts` (the
@@ -132,7 +128,7 @@ def _settings() -> dict:
 def _run(sql, query: str, parameters: dict | None = None, *, what: str = "this view"):
     """`sql.execute`, with DuckDB running out of memory or of disk to spill to reported as what it is, a limit
     of this machine for a view this large (a ThemescopeError naming where it spills and what to do), not as a
-    bug: ordering every quote of a million transcripts fuzziest first can need gigabytes of temporary disk."""
+    bug: a query over the 35 million hits of a million transcripts can need gigabytes of temporary disk."""
     import duckdb
 
     try:
@@ -196,17 +192,34 @@ def _positions(column: pa.ChunkedArray, index: pd.Index) -> np.ndarray:
     return found[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
-def _quote_cells_of_part(path: str, transcripts: pd.Index, theme_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The cells (row in `transcripts` x len(theme_ids) + theme position) of one hits part with their distinct
-    passages (quotes), as `count_quotes` counts them."""
-    table = pq.read_table(path, columns=["transcript_id", "theme", "passage_start", "passage_end"],
-                          read_dictionary=["transcript_id", "theme"])
+def _passages_of_part(path: str, transcripts: pd.Index, theme_ids: list[str], *,
+                      similarity: bool = False) -> pd.DataFrame:
+    """Per hit of one hits part whose transcript and theme are known: its cell (row in `transcripts` x
+    len(theme_ids) + theme position), its passage's start and end, and with `similarity` its similarity."""
+    columns = ["transcript_id", "theme", "passage_start", "passage_end", *(["similarity"] if similarity else [])]
+    table = pq.read_table(path, columns=columns, read_dictionary=["transcript_id", "theme"])
     rows, numbers = _cell_positions(table, transcripts, theme_ids)
     known = (rows >= 0) & (numbers >= 0)
     passages = pd.DataFrame({"cell": rows[known] * len(theme_ids) + numbers[known],
                              "start": table["passage_start"].to_numpy()[known],
-                             "end": table["passage_end"].to_numpy()[known]}).drop_duplicates()
+                             "end": table["passage_end"].to_numpy()[known]})
+    if similarity:
+        passages["similarity"] = table["similarity"].to_numpy()[known]
+    return passages
+
+
+def _quote_cells_of_part(path: str, transcripts: pd.Index, theme_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The cells of one hits part (`_passages_of_part`) with their distinct passages (quotes), as
+    `count_quotes` counts them."""
+    passages = _passages_of_part(path, transcripts, theme_ids).drop_duplicates()
     return np.unique(passages["cell"].to_numpy(), return_counts=True)
+
+
+def _fuzzy_quotes_of_part(path: str, transcripts: pd.Index, theme_ids: list[str]) -> dict[str, np.ndarray]:
+    """`count_fuzzy_quotes` of one hits part (cells of `_passages_of_part`)."""
+    passages = _passages_of_part(path, transcripts, theme_ids, similarity=True)
+    return count_fuzzy_quotes(passages["cell"].to_numpy(), passages["start"].to_numpy(), passages["end"].to_numpy(),
+                              passages["similarity"].to_numpy())
 
 
 class HitsInParts:
@@ -252,19 +265,34 @@ class HitsInParts:
         counts[cells["doc"].astype(np.int64), cells["number"].astype(np.int64)] = cells["quotes"]
         return counts
 
-    def fuzziest_quotes(self, transcript_ids, theme_ids: list[str], cells: tuple[np.ndarray, np.ndarray], *,
-                        offset: int, limit: int, mentions: Mentions | None = None) -> pd.DataFrame:
-        """doc, theme, quote_start, quote_end of the quotes `offset` to `offset + limit` in the fuzziest-first
-        order, of the transcript x theme `cells` (docs, theme numbers) in view; with a search's `mentions`,
-        only the quotes holding one. The order is the whole corpus's, sorted by DuckDB over the parts."""
-        docs = np.unique(cells[0])
-        with _connection(self.parts, self.batches, "hits", transcript_ids, theme_ids, docs=docs) as sql:
-            sql.register("cells", _doc_table(cells[0], number=cells[1]))
-            if mentions is not None:
+    def fuzzy_quotes(self, doc_of: pd.Series, theme_ids: list[str], *,
+                     mentions: Mentions | None = None) -> dict[str, np.ndarray]:
+        """The fuzzy quotes counted per cell (doc x len(theme_ids) + theme number) and lowest similarity, sorted
+        by similarity then cell (`core.views.quote_pages.count_fuzzy_quotes`); with a search's `mentions`, only
+        those holding one (by SQL, as `quote_counts`). Without, part by part on two threads, kept beside the
+        parts."""
+        if mentions is not None:
+            with _connection(self.parts, self.batches, "hits", doc_of.index.to_numpy(), theme_ids,
+                             docs=np.unique(mentions.docs)) as sql:
                 sql.register("mentions", _doc_table(mentions.docs, start=mentions.starts))
-            query = FUZZIEST_PAGE.format(quotes=QUOTES_OF_CELLS, holding="" if mentions is None else HOLDING_A_MENTION)
-            return _run(sql, query, {"limit": int(limit), "offset": int(offset)},
-                        what="ordering the quotes in view fuzziest first").df()
+                found = _run(sql, SEARCHED_FUZZY_QUOTES, what="counting the fuzzy quotes that hold the search")
+                counted = found.fetchnumpy()
+            return {"cell": counted["doc"].astype(np.int64) * len(theme_ids) + counted["number"].astype(np.int64),
+                    "similarity": counted["similarity"].astype(float), "quotes": counted["quotes"].astype(np.int32)}
+        key = cells_key(self.parts, "hits", self.batches, doc_of.index.to_numpy(), theme_ids)
+        return kept(self.parts, "fuzzy-quotes", key, lambda: self._count_fuzzy_quotes(doc_of, theme_ids))
+
+    def _count_fuzzy_quotes(self, doc_of: pd.Series, theme_ids: list[str]) -> dict[str, np.ndarray]:
+        transcripts = pd.Index(doc_of.index.to_numpy())
+        transcripts.get_indexer(transcripts[:1])  # its hash table built here, once, not by two threads at once
+        with ThreadPoolExecutor(2) as pool:
+            parts = list(pool.map(lambda path: _fuzzy_quotes_of_part(path, transcripts, theme_ids), self._files))
+        cells = np.concatenate([np.zeros(0, np.int64), *(part["cell"] for part in parts)])
+        cells = doc_of.to_numpy()[cells // len(theme_ids)] * len(theme_ids) + cells % len(theme_ids)
+        similarities = np.concatenate([np.zeros(0), *(part["similarity"] for part in parts)])
+        order = np.lexsort((cells, similarities))  # as count_fuzzy_quotes sorts one part's
+        return {"cell": cells[order], "similarity": similarities[order],
+                "quotes": np.concatenate([np.zeros(0, np.int32), *(part["quotes"] for part in parts)])[order]}
 
     def of_docs(self, transcript_ids: np.ndarray, part_of: np.ndarray) -> pd.DataFrame:
         """Every hit of these transcripts (`part_of`: the batch holding each), in the corpus's order; only

@@ -93,8 +93,9 @@ class Found:
 
 
 class _Shard:
-    """One shard's tokens and vocabulary, read once (the arrays stay mapped from the file). The vocabulary is an
-    Arrow string array, so finding a term's words is one vectorised pass, never a Python loop over words."""
+    """One shard's vocabulary, read once, and its tokens, mapped from the file: only a search whose every term
+    the vocabulary holds reads them. The vocabulary is an Arrow string array, so finding a term's words is one
+    vectorised pass, never a Python loop over words."""
 
     def __init__(self, store: TranscriptStore, number: int):
         self.ids, arrays = store.shard_tokens(number)
@@ -114,12 +115,20 @@ class _Shard:
             found = pc.is_in(self.vocab, value_set=pa.array(sorted(forms), pa.string()))
         return found.to_numpy(zero_copy_only=False)
 
-    def mentions(self, term: Term) -> pd.DataFrame:
-        """Every mention of `term` in a participant's turn."""
-        positions = np.flatnonzero(self.accepts(term, 0)[self.word])
+    def mentions_of(self, terms: list[Term]) -> list[pd.DataFrame]:
+        """Every mention of each term in a participant's turn; none when the vocabulary lacks a word of a term
+        (no transcript here says every term), and then no token is read."""
+        accepted = [[self.accepts(term, position) for position in range(len(term.words))] for term in terms]
+        if not all(words.any() for each in accepted for words in each):
+            return []
+        return [self._mentions(term, each) for term, each in zip(terms, accepted)]
+
+    def _mentions(self, term: Term, accepted: list[np.ndarray]) -> pd.DataFrame:
+        """Every mention of `term` in a participant's turn (`accepted`: per word of the term, per word id)."""
+        positions = np.flatnonzero(accepted[0][self.word])
         for offset in range(1, len(term.words)):
             positions = positions[positions + offset < len(self.word)]
-            positions = positions[self.accepts(term, offset)[self.word[positions + offset]]]
+            positions = positions[accepted[offset][self.word[positions + offset]]]
         turns = np.searchsorted(self.turn_token_start, positions, side="right") - 1
         said = self.turn_role[turns] == ROLE_CODES["participant"]
         positions, turns = positions[said], turns[said]
@@ -132,7 +141,22 @@ class _Shard:
 
 def _vocabulary(utf8: np.ndarray) -> tuple[pa.StringArray, np.ndarray]:
     """A shard's vocabulary (its words joined by newlines, UTF-8) as an Arrow string array, and each word's
-    length in code points (the bytes that start a character: a word's end offset in the text)."""
+    length in code points (a word's end offset in the text). The array is made over the bytes, newlines left
+    out, without decoding them to Python text (half the time); bytes that are not UTF-8 are decoded."""
+    breaks = np.flatnonzero(utf8 == 10)
+    starts = np.concatenate([[0], breaks + 1])
+    offsets = np.concatenate([starts - np.arange(len(starts)), [len(utf8) - len(breaks)]]).astype(np.int32)
+    vocab = pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(utf8[utf8 != 10]))
+    try:
+        vocab.validate(full=True)
+    except pa.ArrowInvalid:
+        return _decoded_vocabulary(utf8)
+    return vocab, pc.utf8_length(vocab).to_numpy().astype(np.int64)
+
+
+def _decoded_vocabulary(utf8: np.ndarray) -> tuple[pa.StringArray, np.ndarray]:
+    """`_vocabulary` of bytes that are not all UTF-8: decoded with replacement characters, each word's length
+    counted by the bytes that start a character."""
     text = utf8.tobytes().decode("utf-8", errors="replace")  # a lone surrogate is no word anyone types
     vocab = pc.split_pattern(pa.array([text], pa.string()), pattern="\n").flatten()
     starts_char = np.concatenate([[0], np.cumsum((utf8 & 0xC0) != 0x80)])
@@ -172,7 +196,7 @@ class TextIndex:
         terms = parse_query(query)
         if not terms:
             return Found(pd.DataFrame(columns=MATCH_COLUMNS), terms)
-        parts = [shard.mentions(term) for shard in self._all_shards() for term in terms]
+        parts = [mentions for shard in self._all_shards() for mentions in shard.mentions_of(terms)]
         matches = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=MATCH_COLUMNS)
         every = matches.groupby("transcript_id", sort=False)["term"].nunique() == len({t.text for t in terms})
         matches = matches[matches["transcript_id"].isin(every[every].index)]

@@ -26,15 +26,8 @@ from core.views.filters import (
     raised_matrix,
     transcript_mask,
 )
-from core.views.quotes import (
-    PAGED_SORTS,
-    QuoteScope,
-    best_quotes,
-    page_of,
-    quote_cells,
-    quote_page,
-    quotes,
-)
+from core.views.quote_pages import PAGED_SORTS, QuoteScope, page_of, quote_cells, quote_page
+from core.views.quotes import best_quotes, quotes
 from core.views.search import Mentions, TextIndex, mentions_in
 
 TRANSCRIPTS_READ_AT_ONCE = 2_000  # the report's top quotes of a streamed corpus: transcripts read per step
@@ -142,11 +135,10 @@ class ViewSnapshot:
         return best if best is not None else self.quotes(theme=theme).head(0)
 
     def quote_page(self, number: int, size: int) -> tuple[pd.DataFrame, int, int]:
-        """One page of the selection's quotes (`quotes.page_of`): its rows, the page shown and the pages. Only
-        that page's transcripts' hits are grouped (the sorts of `quotes.PAGED_SORTS`; with the hits in parts also
-        fuzziest first, ordered by DuckDB over the parts): grouping every quote of 80,000 transcripts took 9 s
-        and 2 GB. In memory a search, or another sort, groups every quote."""
-        if not self.in_parts and (self.mentions is not None or self.sort not in PAGED_SORTS):
+        """One page of the selection's quotes (`quote_pages.page_of`): its rows, the page shown and the pages. Only
+        that page's transcripts' hits are grouped (the sorts of `quote_pages.PAGED_SORTS` and fuzziest first):
+        grouping every quote of 80,000 transcripts took 9 s and 2 GB. In memory a search groups every quote."""
+        if not self.in_parts and (self.mentions is not None or self.sort not in (*PAGED_SORTS, "fuzziest")):
             return page_of(self.quotes(), number, size)
         sort = self.sort if self.sort in (*PAGED_SORTS, "fuzziest") else "transcript"
         return quote_page(self.data, self.scope, page=number, size=size, theme=self.theme,

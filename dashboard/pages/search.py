@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import CodebookError
 from core.codebook.edits import add_term
-from core.views.quotes import page_of
+from core.views.quote_pages import page_of
 from core.views.search import in_context
 from dashboard.frame import context, identity, loading
 from dashboard.frame import page as frame

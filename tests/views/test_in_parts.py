@@ -17,7 +17,7 @@ from core.views import quotes as quote_views
 from core.views import snapshot as snapshots
 from core.views.aggregates import cooccurrence, headline, occupation_theme, prevalence
 from core.views.filters import Filters, prepare_analysis
-from core.views.quotes import PAGED_SORTS, page_of
+from core.views.quote_pages import PAGED_SORTS, page_of
 from core.views.snapshot import snapshot
 
 QUOTE_COLUMNS = ["transcript_id", "theme", "quote_start", "quote_end", "start", "hits", "similarity", "terms"]
@@ -105,6 +105,58 @@ def test_fuzziest_first_leads_with_the_fuzziest_quotes_of_every_part(views):
     assert shown["transcript_id"].nunique() > 1
 
 
+@pytest.mark.parametrize("filters", [*FILTERS[:3], Filters(search="trust")])
+@pytest.mark.parametrize("theme, occupation", [(None, None), ("accuracy_trust", None), (None, "it_software")])
+def test_fuzziest_first_pages_across_the_last_fuzzy_quote_are_the_same(views, filters, theme, occupation):
+    """Only the fuzzy quotes are ordered over the whole view; the exact ones follow in transcript order: the
+    pages before, across and after the boundary are those of every quote grouped and sorted in memory."""
+    (analysis, memory), (streamed, parts) = views
+    small = snapshot(analysis, memory, filters, theme=theme, occupation=occupation, sort="fuzziest")
+    large = snapshot(streamed, parts, filters, theme=theme, occupation=occupation, sort="fuzziest")
+    table = small.quotes()
+    fuzzy = int((table["similarity"] < 100).sum())
+    assert 0 < fuzzy < len(table)  # fuzzy quotes, then a tail of exact ones
+    for size in (3, 7, 20):
+        across = fuzzy // size + 1  # the page holding the last fuzzy quote and, but for an exact fit, exact ones
+        for number in sorted({1, across - 1, across, across + 1, page_of(table, 1, size)[2]} - {0}):
+            expected = page_of(table, number, size)
+            got = large.quote_page(number, size)
+            assert got[1:] == expected[1:]
+            same_quotes(got[0], expected[0])
+        if fuzzy % size:
+            shown = large.quote_page(across, size)[0]["similarity"]
+            assert (shown < 100).any() and (shown == 100).any()
+
+
+def test_fuzziest_first_reads_only_the_pages_transcripts_and_orders_nothing_in_duckdb(views, monkeypatch):
+    """Quotes are counted per (similarity, transcript): a page reads the hits of the few transcripts it falls
+    in, and without a search DuckDB is not asked at all (ordering every quote of a million spilled gigabytes)."""
+    (analysis, memory), (streamed, parts) = views
+    table = snapshot(analysis, memory, Filters(), sort="fuzziest").quotes()
+    view = snapshot(streamed, parts, Filters(), sort="fuzziest")
+    view.quote_count()  # the view's quote counts per cell (DuckDB may be used for them)
+    monkeypatch.setattr(parts_sql, "_connection", lambda *args, **options: pytest.fail("DuckDB asked"))
+    read: list[int] = []
+    hits_of = parts.hits_of
+    monkeypatch.setattr(parts, "hits_of", lambda docs: read.append(len(docs)) or hits_of(docs))
+    for number in (1, 9, 40):
+        same_quotes(view.quote_page(number, 7)[0], page_of(table, number, 7)[0])
+    assert len(read) == 3 and max(read) <= 7 < table["doc"].nunique()  # a page of 7: at most 7 transcripts
+
+
+@pytest.mark.parametrize("search", [None, "trust"])
+def test_fuzzy_quotes_are_counted_per_cell_and_similarity_as_in_memory(views, search):
+    (analysis, memory), (streamed, parts) = views
+    counted = []
+    for data in (memory, parts):
+        mentions = snapshot(analysis if data is memory else streamed, data, Filters(search=search)).mentions
+        counted.append(pd.DataFrame(data.fuzzy_quotes(mentions)).sort_values(["cell", "similarity"], ignore_index=True))
+    pd.testing.assert_frame_equal(counted[1], counted[0])
+    in_cells = counted[0].groupby("cell")["quotes"].sum()
+    assert (in_cells.to_numpy() <= memory.quote_counts.ravel()[in_cells.index]).all()
+    assert 0 < counted[0]["quotes"].sum() < memory.quote_counts.sum() and (counted[0]["similarity"] < 100).all()
+
+
 @pytest.mark.parametrize("query", ["trust", '"double check"', "code review", "hallucinat*", "zzzqx"])
 @pytest.mark.parametrize("sort", ["transcript", "fuzziest", "theme"])
 def test_a_search_keeps_the_same_transcripts_and_quotes(views, query, sort):
@@ -130,8 +182,11 @@ def test_a_page_in_memory_groups_only_its_transcripts_hits(views, monkeypatch):
     assert len(page) == 7 and pages > 10
     assert grouped and max(grouped) < len(memory.hits) / 5  # every quote grouped would be every hit
     grouped.clear()
-    snapshot(analysis, memory, Filters(), sort="fuzziest").quote_page(2, 7)  # not a paged sort: every quote
-    assert grouped == [int(view.keep.sum())]
+    snapshot(analysis, memory, Filters(), sort="fuzziest").quote_page(2, 7)  # by (similarity, transcript) counts
+    assert grouped and max(grouped) < len(memory.hits) / 5
+    grouped.clear()
+    snapshot(analysis, memory, Filters(search="trust")).quote_page(2, 7)  # a search in memory: every quote
+    assert grouped == [int(snapshot(analysis, memory, Filters(search="trust")).keep.sum())]
 
 
 def test_top_quotes_and_a_narrow_export_are_the_same(views, monkeypatch):
@@ -149,8 +204,8 @@ def test_a_view_beyond_this_machines_memory_and_disk_says_what_to_do(views, monk
     _, (streamed, parts) = views
     tight = {"memory_limit": "2MB", "threads": 1, "temp_directory": str(tmp_path), "max_temp_directory_size": "1KB"}
     monkeypatch.setattr(parts_sql, "_settings", lambda: tight)
-    with pytest.raises(ThemescopeError, match="ordering the quotes in view fuzziest first needs more memory") as error:
-        snapshot(streamed, parts, Filters(), sort="fuzziest").quote_page(1, 20)
+    with pytest.raises(ThemescopeError, match="counting the quotes that hold the search needs more memory") as error:
+        snapshot(streamed, parts, Filters(search="trust")).quote_count()
     assert "narrow the view" in error.value.hint and str(tmp_path) in error.value.hint
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from support import ROOT
 
@@ -87,3 +88,37 @@ def test_counts_agree_with_a_regex_over_participant_turns(default_codebook):
                 if turn.speaker == "participant":
                     expected += len(re.findall(rf"(?<![\w']){word}(?![\w'])", text[turn.start:turn.end], re.I))
         assert len(text_index.search(f'"{word}"').matches) == expected, word
+
+
+def test_a_shard_whose_vocabulary_lacks_a_term_has_no_token_read(tiny_codebook, tmp_path, monkeypatch):
+    """Vocabularies first: a shard without every term's words can hold no transcript saying every term, so its
+    token arrays (most of what a search reads) are never touched."""
+    from core.engine import pipeline
+
+    monkeypatch.setattr(pipeline, "SHARD_SIZE", 1)  # a shard per transcript
+    for name, text in TRANSCRIPTS.items():
+        (tmp_path / name).write_text(text)
+    analysis = analyse([tmp_path], codebook=tiny_codebook, use_cache=False, workers=1)
+    text_index = TextIndex(analysis.store)
+    shards = text_index._all_shards()
+    assert len(shards) == 3
+    without = [shard for shard in shards if "everywhere" not in shard.vocab.to_pylist()]
+    assert len(without) == 2
+    for shard in without:
+        shard.word = shard.start = None  # any read of their tokens fails
+    assert [row.transcript_id for row in text_index.search("everywhere deadline").matches.itertuples()] == ["a"] * 3
+    assert text_index.search("zzzqx").matches.empty
+
+
+@pytest.mark.parametrize("words", [b"nice\ni\ncaf\xc3\xa9\n\xe6\x97\xa5\xe6\x9c\xac\n", b"", b"ok\n\xed\xa0\x80x\nz"])
+def test_a_vocabulary_is_its_words_and_their_lengths_in_characters(words):
+    """Made over the bytes (newlines left out), or decoded when they are not UTF-8 (a lone surrogate, one code
+    point of the text: its length counts the bytes that start a character)."""
+    from core.views.search import _decoded_vocabulary, _vocabulary
+
+    vocab, lengths = _vocabulary(np.frombuffer(words, np.uint8))
+    expected = words.decode("utf-8", errors="replace").split("\n")
+    characters = [sum((byte & 0xC0) != 0x80 for byte in word) for word in words.split(b"\n")]
+    assert vocab.to_pylist() == expected and lengths.tolist() == characters
+    decoded = _decoded_vocabulary(np.frombuffer(words, np.uint8))
+    assert decoded[0].to_pylist() == expected and decoded[1].tolist() == characters

@@ -16,7 +16,8 @@ from core.views.filters import (
     raised_matrix,
     transcript_mask,
 )
-from core.views.quotes import TurnBounds, cut_quote, page_of, quotes
+from core.views.quote_pages import page_of
+from core.views.quotes import TurnBounds, cut_quote, quotes
 from core.views.search import Found, parse_query, view_of_search
 
 THEMES = ["speed", "risk"]
