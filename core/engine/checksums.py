@@ -63,6 +63,36 @@ def _verified_once(path_name: str, mark: tuple, size: int, sha256: str) -> None:
             raise ValueError(f"{path.name}: its bytes changed since it was written (checksum)")
 
 
+def verify_ranges(path: Path, size: int, ranges: list[tuple[int, int, str]]) -> None:
+    """ValueError unless the file has `size` bytes and each (offset, length) range of it the sha256 recorded:
+    a reader that needs a few parts of a file hashes only those. Remembered per process and file fingerprint,
+    as `verify`."""
+    mark = fingerprint(path)
+    if mark is None:
+        raise ValueError(f"{path.name}: cannot be read")
+    for offset, length, sha256 in ranges:
+        _range_verified_once(str(path), mark, size, offset, length, sha256)
+
+
+@lru_cache(maxsize=1 << 15)
+def _range_verified_once(path_name: str, mark: tuple, size: int, offset: int, length: int, sha256: str) -> None:
+    path = Path(path_name)
+    if path.stat().st_size != size:
+        raise ValueError(f"{path.name}: {path.stat().st_size:,} bytes, written with {size:,}")
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        left = length
+        while left > 0:
+            chunk = handle.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            digest.update(chunk)
+            left -= len(chunk)
+    if left or digest.hexdigest() != sha256:
+        raise ValueError(f"{path.name}: its bytes changed since it was written (checksum of bytes {offset:,}+)")
+
+
 def read_checked(path: Path, expected) -> pd.DataFrame:
     """A table read from the very bytes whose checksum was verified (no second read that could differ)."""
     data = path.read_bytes()

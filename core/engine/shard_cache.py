@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.engine import checksums
-from core.engine.checksums import DamagedCache, parquet_bytes, verify
+from core.engine.checksums import DamagedCache, parquet_bytes, verify, verify_ranges
 from core.engine.corpus import Shard, concatenated_ranges
 from core.engine.passages import SentenceEnds
 from core.files import write_atomically
@@ -66,9 +66,8 @@ def load_shard(folder: Path, number: int) -> Shard:
     """A shard as `save_shard` wrote it; DamagedCache when its files are not what was written."""
     try:
         sums = shard_sums(folder, number)
-        for kind in ("arrays", "parquet"):
-            verify(shard_file(folder, number, kind), sums.get(kind))
-        arrays = read_arrays(shard_file(folder, number, "arrays"))
+        verify(shard_file(folder, number, "parquet"), sums.get("parquet"))
+        arrays = verified_arrays(shard_file(folder, number, "arrays"), sums.get("arrays"))
         fields: dict[str, Any] = {name: arrays[name] for name in _ARRAYS}  # numpy arrays, by Shard field
         vocab = vocabulary_of(arrays["vocab"])
         table = pq.read_table(shard_file(folder, number, "parquet")).to_pydict()
@@ -172,19 +171,51 @@ _BUNDLE_MAGIC = b"themescope-arrays-1 "
 
 
 def write_arrays(path: Path, **arrays: np.ndarray) -> list:
-    """Write an array bundle; returns its [size, sha256], hashed from the bytes as they are written."""
+    """Write an array bundle; returns [its size, the sha256 of its header line and of each array] (`""`: the
+    header), each hashed from the bytes as they are written, so a reader checks only the arrays it reads
+    (`verified_arrays`: a search reads the words, not the texts that are half the bundle)."""
     header, offset = {}, 0
     for name, array in arrays.items():
         header[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
         offset += array.nbytes
-    checksum = hashlib.sha256()
     first = _BUNDLE_MAGIC + json.dumps(header).encode() + b"\n"
-    parts: list[bytes | memoryview] = [first, *(np.ascontiguousarray(a).data for a in arrays.values())]
+    parts: dict[str, bytes | memoryview] = {"": first, **{n: np.ascontiguousarray(a).data for n, a in arrays.items()}}
+    hashes = {}
     with path.open("wb") as handle:
-        for part in parts:
+        for name, part in parts.items():
             handle.write(part)
-            checksum.update(part)
-    return [len(first) + offset, checksum.hexdigest()]
+            hashes[name] = hashlib.sha256(part).hexdigest()
+    return [len(first) + offset, hashes]
+
+
+def verified_arrays(path: Path, expected, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """`read_arrays` once the bytes read are checked against `expected` (what `write_arrays` returned): the
+    header and the arrays named (all when None). A bundle's sums written before each array had its own hash
+    ([size, sha256 of the file]) check the whole file. ValueError when not as written."""
+    if isinstance(expected, list) and len(expected) == 2 and isinstance(expected[1], str):
+        verify(path, expected)
+        return read_arrays(path, names)
+    if not (isinstance(expected, list) and len(expected) == 2 and isinstance(expected[1], dict)):
+        raise ValueError(f"{path.name}: no checksum recorded")
+    size, hashes = expected
+    header, start = _header(path)
+    ranges = [(0, start, hashes[""])] + [
+        (start + spec["offset"], int(np.prod(spec["shape"])) * np.dtype(spec["dtype"]).itemsize, hashes[name])
+        for name, spec in header.items() if names is None or name in names]
+    verify_ranges(path, size, ranges)
+    return read_arrays(path, names)
+
+
+def _header(path: Path) -> tuple[dict, int]:
+    """A bundle's header (each array's dtype, shape and offset) and where its arrays start."""
+    with path.open("rb") as handle:
+        line = handle.readline(1 << 20)
+    if not line.startswith(_BUNDLE_MAGIC) or not line.endswith(b"\n"):
+        raise ValueError(f"{path.name}: not an array bundle")
+    header = json.loads(line[len(_BUNDLE_MAGIC):])
+    if not isinstance(header, dict):
+        raise ValueError(f"{path.name}: its header is not a table")
+    return header, len(line)
 
 
 def read_arrays(path: Path, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:

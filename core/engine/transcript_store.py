@@ -10,13 +10,21 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 from core.engine.checksums import verify
-from core.engine.shard_cache import ShardTexts, complete_shards, read_arrays, shard_file, shard_sums, vocabulary_of
+from core.engine.shard_cache import (
+    ShardTexts,
+    complete_shards,
+    shard_file,
+    shard_sums,
+    verified_arrays,
+    vocabulary_of,
+)
 from core.errors import CacheError
 
 _TURN_ARRAYS = ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end")
@@ -67,21 +75,30 @@ class TranscriptStore:
             self._shard_cache[number] = (texts, turns)
         return self._shard_cache[number]
 
-    def _verified_arrays(self, number: int) -> dict[str, np.ndarray]:
-        return read_arrays(self._verified(number, "arrays"), ("text", "text_length", *_TURN_ARRAYS))
+    def _verified_arrays(self, number: int, names: tuple[str, ...] = ("text", "text_length", *_TURN_ARRAYS)
+                         ) -> dict[str, np.ndarray]:
+        """The named arrays of a shard's bundle, once their checksums (and only theirs) are verified."""
+        path = shard_file(self.folder, number, "arrays")
+        try:
+            return verified_arrays(path, shard_sums(self.folder, number).get("arrays"), names)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            self._damaged(path, error)
 
     def _verified(self, number: int, kind: str) -> Path:
-        """A shard file, once its checksum is verified. A damaged shard loses its folder's completion
-        marker, so the next run builds the folder again, and is a CacheError for this one."""
+        """A shard file, once its checksum is verified."""
         path = shard_file(self.folder, number, kind)
         try:
             verify(path, shard_sums(self.folder, number).get(kind))
             return path
         except (OSError, ValueError, KeyError, TypeError) as error:
-            (self.folder / "complete.json").unlink(missing_ok=True)
-            raise CacheError(f"{path}: the cached texts are damaged ({error})",
-                             hint="run again (reload the page): the cache entry is rebuilt from the data files") \
-                from None
+            self._damaged(path, error)
+
+    def _damaged(self, path: Path, error: Exception) -> NoReturn:
+        """A damaged shard loses its folder's completion marker, so the next run builds the folder again, and
+        is a CacheError for this one."""
+        (self.folder / "complete.json").unlink(missing_ok=True)
+        raise CacheError(f"{path}: the cached texts are damaged ({error})",
+                         hint="run again (reload the page): the cache entry is rebuilt from the data files") from None
 
     @property
     def shard_count(self) -> int:
@@ -90,12 +107,12 @@ class TranscriptStore:
     def shard_tokens(self, number: int) -> tuple[list[str], dict[str, np.ndarray]]:
         """The ids of a shard's transcripts and its vocabulary, turn and token arrays (checksums verified)."""
         ids = pq.read_table(self._verified(number, "parquet"), columns=["id"])["id"].to_pylist()
-        return ids, read_arrays(self._verified(number, "arrays"),
-                                ("vocab", "token_word", "token_start", "turn_token_start", *_TURN_ARRAYS))
+        return ids, self._verified_arrays(number, ("vocab", "token_word", "token_start", "turn_token_start",
+                                                   *_TURN_ARRAYS))
 
     def shard_vocabulary(self, number: int) -> list[str]:
         """A shard's vocabulary (word id -> word; checksum verified), without reading its texts or tokens."""
-        return vocabulary_of(read_arrays(self._verified(number, "arrays"), ("vocab",))["vocab"])
+        return vocabulary_of(self._verified_arrays(number, ("vocab",))["vocab"])
 
     def text(self, transcript_id: str) -> str:
         """The repaired text of a transcript (KeyError when it is not in this analysis)."""

@@ -3,6 +3,7 @@ are the same as from a clean cache; never a traceback."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from support import DATA
 
 from core import analyse
 from core.engine import cache, checksums, pipeline
+from core.engine.shard_cache import verified_arrays, write_arrays
 from core.errors import CacheError, DataError
 
 TABLES = ("transcripts", "themes", "hits")
@@ -292,6 +294,37 @@ def test_shard_texts_are_each_decoded_alone_as_the_whole_buffer_gives_them():
         cache.ShardTexts(wrong)
 
 
+def test_a_reader_checks_only_the_arrays_it_reads(tmp_path):
+    """Each array of a bundle has its own checksum: a byte changed in the texts fails a read of the texts (and
+    of the whole shard), not a read of the words alone, which hashes only them; the header is always checked."""
+    path = tmp_path / "bundle.arrays"
+    sums = write_arrays(path, vocab=np.frombuffer(b"\nfear\ntrust", np.uint8),
+                              text=np.frombuffer(b"I fear it. I trust it." * 100, np.uint8))
+    assert set(sums[1]) == {"", "vocab", "text"} and sums[0] == path.stat().st_size
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 1  # inside the texts, the last array
+    path.write_bytes(bytes(data))
+    assert verified_arrays(path, sums, ("vocab",))["vocab"].tobytes() == b"\nfear\ntrust"
+    for names in (("text",), None):
+        with pytest.raises(ValueError, match="checksum"):
+            verified_arrays(path, sums, names)
+    data[20] ^= 1  # inside the header line
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError):
+        verified_arrays(path, sums, ("vocab",))
+
+
+def test_a_bundle_checked_as_a_whole_file_still_reads(tmp_path):
+    """Sums written before each array had its own ([size, sha256 of the file]) check the whole file."""
+    path = tmp_path / "bundle.arrays"
+    write_arrays(path, vocab=np.frombuffer(b"\nfear", np.uint8))
+    whole = [path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()]
+    assert verified_arrays(path, whole, ("vocab",))["vocab"].tobytes() == b"\nfear"
+    path.write_bytes(path.read_bytes()[:-1] + b"x")
+    with pytest.raises(ValueError, match="checksum"):
+        verified_arrays(path, whole, ("vocab",))
+
+
 def test_spans_are_cut_from_the_utf8_buffer_as_the_texts_slice_them():
     """A cached shard's matched texts come from its UTF-8 buffer without decoding a text: accents, an emoji and
     CJK before and inside spans, empty spans, spans at a text's start and end."""
@@ -313,13 +346,15 @@ def test_a_shard_is_hashed_once_per_process_until_its_files_are_written(tiny_cod
     analyse([DATA / "folder"], codebook=tiny_codebook, cache_dir=cache_dir)
     folder = _shard(cache_dir, "arrays").parent
     hashed = []
-    real = checksums.hashlib.file_digest
+    whole, ranges = checksums.hashlib.file_digest, checksums.hashlib.sha256
     monkeypatch.setattr(checksums.hashlib, "file_digest", lambda handle, name: hashed.append(handle.name)
-                        or real(handle, name))
+                        or whole(handle, name))
+    monkeypatch.setattr(checksums.hashlib, "sha256", lambda *data: hashed.append("a range") or ranges(*data))
     first = cache.load_shard(folder, 0)
-    assert len(hashed) == 2  # arrays and parquet
+    assert hashed.count("a range") > 10 and len(hashed) > 11  # the parquet, the bundle's header and each array
+    count = len(hashed)
     again = cache.load_shard(folder, 0)
-    assert len(hashed) == 2 and list(again.texts) == list(first.texts)
+    assert len(hashed) == count and list(again.texts) == list(first.texts)
     _shuffle_array(_shard(cache_dir, "arrays"), "text")
     with pytest.raises(cache.DamagedCache, match="checksum"):
         cache.load_shard(folder, 0)
