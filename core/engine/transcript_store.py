@@ -107,8 +107,11 @@ class TranscriptStore:
     def shard_tokens(self, number: int) -> tuple[list[str], dict[str, np.ndarray]]:
         """The ids of a shard's transcripts and its vocabulary, turn and token arrays (checksums verified)."""
         ids = pq.read_table(self._verified(number, "parquet"), columns=["id"])["id"].to_pylist()
-        return ids, self._verified_arrays(number, ("vocab", "token_word", "token_start", "turn_token_start",
-                                                   *_TURN_ARRAYS))
+        return ids, self._verified_arrays(number, ("token_word", "token_start", "turn_token_start", *_TURN_ARRAYS))
+
+    def shard_vocabulary_bytes(self, number: int) -> np.ndarray:
+        """A shard's vocabulary as stored: its words joined by newlines, UTF-8 (checksum verified)."""
+        return self._verified_arrays(number, ("vocab",))["vocab"]
 
     def shard_vocabulary(self, number: int) -> list[str]:
         """A shard's vocabulary (word id -> word; checksum verified), without reading its texts or tokens."""

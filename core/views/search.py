@@ -18,6 +18,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -93,17 +94,18 @@ class Found:
 
 
 class _Shard:
-    """One shard's vocabulary, read once, and its tokens, mapped from the file: only a search whose every term
-    the vocabulary holds reads them. The vocabulary is an Arrow string array, so finding a term's words is one
-    vectorised pass, never a Python loop over words."""
+    """One shard's vocabulary, read once, and its tokens, mapped from the file when a search first needs them:
+    only a search whose every term the vocabulary holds reads (and checks the checksums of) them. The vocabulary
+    is an Arrow string array, so finding a term's words is one vectorised pass, never a Python loop over words."""
 
     def __init__(self, store: TranscriptStore, number: int):
-        self.ids, arrays = store.shard_tokens(number)
-        self.vocab, self.lengths = _vocabulary(np.asarray(arrays["vocab"]))
-        self.word, self.start = arrays["token_word"], arrays["token_start"]
-        self.turn_token_start = arrays["turn_token_start"]
-        self.turn_role, self.turn_doc, self.turn_number = (arrays[name] for name in
-                                                           ("turn_role", "turn_doc", "turn_number"))
+        self.store, self.number = store, number
+        self.vocab, self.lengths = _vocabulary(np.asarray(store.shard_vocabulary_bytes(number)))
+
+    @cached_property
+    def tokens(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """The ids of its transcripts, its token and turn arrays (two sessions may both read them: the same)."""
+        return self.store.shard_tokens(self.number)
 
     def accepts(self, term: Term, position: int) -> np.ndarray:
         """Per word id: is it a word the term accepts at `position`?"""
@@ -125,17 +127,19 @@ class _Shard:
 
     def _mentions(self, term: Term, accepted: list[np.ndarray]) -> pd.DataFrame:
         """Every mention of `term` in a participant's turn (`accepted`: per word of the term, per word id)."""
-        positions = np.flatnonzero(accepted[0][self.word])
+        ids, arrays = self.tokens
+        word, start = arrays["token_word"], arrays["token_start"]
+        positions = np.flatnonzero(accepted[0][word])
         for offset in range(1, len(term.words)):
-            positions = positions[positions + offset < len(self.word)]
-            positions = positions[accepted[offset][self.word[positions + offset]]]
-        turns = np.searchsorted(self.turn_token_start, positions, side="right") - 1
-        said = self.turn_role[turns] == ROLE_CODES["participant"]
+            positions = positions[positions + offset < len(word)]
+            positions = positions[accepted[offset][word[positions + offset]]]
+        turns = np.searchsorted(arrays["turn_token_start"], positions, side="right") - 1
+        said = arrays["turn_role"][turns] == ROLE_CODES["participant"]
         positions, turns = positions[said], turns[said]
         final = positions + len(term.words) - 1
-        return pd.DataFrame({"transcript_id": np.array(self.ids, dtype=object)[self.turn_doc[turns]],
-                             "turn": self.turn_number[turns], "start": self.start[positions],
-                             "end": self.start[final].astype(np.int64) + self.lengths[self.word[final]],
+        return pd.DataFrame({"transcript_id": np.array(ids, dtype=object)[arrays["turn_doc"][turns]],
+                             "turn": arrays["turn_number"][turns], "start": start[positions],
+                             "end": start[final].astype(np.int64) + self.lengths[word[final]],
                              "term": term.text})
 
 
