@@ -73,6 +73,7 @@ SEARCHED_FUZZY_QUOTES = """
     GROUP BY p.doc, p.number, p.similarity ORDER BY p.similarity, p.doc, p.number
 """
 
+
 class PartsSummary:
     """A DuckDB connection with three views: `themes` and `hits` (the run's parts) and `transcripts` (the
     analysis's own table, which holds the metadata merged after scoring, so a metadata occupation counts)."""
