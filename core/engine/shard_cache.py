@@ -5,8 +5,9 @@
 
 Each shard is an array bundle (arrays, texts and where their sentences end: `core.engine.passages`; a
 bundle written before those were kept works them out when read), a .parquet (ids, sources, attributes) and
-a .sums file with the size and sha256 of both. A folder is complete once `finish_shards` wrote its marker; an
-interrupted build has none and is built again, and `shards_intact` removes a damaged folder so it is.
+a .sums file with the size and sha256 of both (the bundle's per array: a reader checks what it reads). A folder
+is complete once `finish_shards` wrote its marker; an interrupted build has none and is built again, and
+`shards_intact` removes a damaged folder so it is.
 """
 from __future__ import annotations
 
