@@ -20,7 +20,8 @@ from core.codebook.edits import add_variant
 from core.codebook.history import current_text, text_hash
 from core.engine.rescore import CachedCorpus
 from core.views.quotes import quote_of
-from core.workbench.diff import CodebookDiff, diff_scores
+from core.workbench.diff import CodebookDiff
+from core.workbench.diff import preview as diff_preview
 from core.workbench.lint import Finding, lint
 from core.workbench.terms import TermReport, near_misses, report_hits, summarise, threshold_change
 from dashboard.frame import loading
@@ -154,19 +155,31 @@ def threshold_change_for(analysis_key: str, threshold: float, _analysis: Analysi
 
 @dataclass
 class Preview:
-    """What the edit with text `text_hash` would change against the analysis `analysis_key`."""
+    """What the edit with text `text_hash` (parsed: `codebook`) would change against the analysis
+    `analysis_key`; `after`, the whole edited analysis, only once something asks for it (`edited_analysis`)."""
 
     text_hash: str
     analysis_key: str
     diff: CodebookDiff
-    after: Analysis
+    codebook: Codebook
     seconds: float
+    after: Analysis | None = None
 
 
-def preview(analysis: Analysis, codebook: Codebook) -> tuple[CodebookDiff, Analysis]:
-    """The edit scored on the cached corpus (only the themes it touched) and diffed with the saved results."""
-    after = corpus_of(analysis).score(codebook, base=analysis)
-    return diff_scores(analysis, after), after
+def preview(analysis: Analysis, codebook: Codebook) -> CodebookDiff:
+    """The edit scored on the cached corpus and diffed with the saved results: only the (transcript, theme)
+    pairs it can change are scored and compared (`core.workbench.diff.preview`, what the CLI's `workbench diff`
+    runs and `benchmarks/workbench_speed.py` times)."""
+    return diff_preview(corpus_of(analysis), analysis, codebook)
+
+
+def edited_analysis(analysis: Analysis, shown: Preview) -> Analysis:
+    """The whole analysis the previewed edit gives (every table: what agreement with hand coding reads), made
+    the first time it is asked for and kept with the preview: merging every reused row into it costs more than
+    the diff itself at 80,000 transcripts, so a preview without hand coding never pays for it."""
+    if shown.after is None:
+        shown.after = corpus_of(analysis).score(shown.codebook, base=analysis)
+    return shown.after
 
 
 def sentence_of(analysis: Analysis, row) -> str:

@@ -114,6 +114,16 @@ def test_preview_lists_the_quotes_gained_and_lost(open_page):
     assert "Quotes gained" in per_theme.columns and not [c for c in per_theme.columns if "_" in c]  # words
 
 
+def test_a_preview_without_hand_coding_scores_only_what_the_diff_needs(open_page, monkeypatch):
+    """The page previews as `workbench diff` does (only the pairs an edit can change): the whole edited analysis,
+    which merges every reused row (seconds at 80,000 transcripts), is made only for agreement with hand coding."""
+    from core.engine.rescore import CachedCorpus
+
+    monkeypatch.setattr(CachedCorpus, "score", lambda *_, **__: pytest.fail("the whole edited analysis was made"))
+    at = press(edit(open_page(), "threshold: 88", "threshold: 85"), "cb-preview")
+    assert "**Quotes gained: 1**" in markdown(at) and not at.exception
+
+
 def test_a_preview_of_an_earlier_text_is_not_shown_as_current(open_page):
     at = press(edit(open_page(), "threshold: 88", "threshold: 85"), "cb-preview")
     at = edit(at, "threshold: 85", "threshold: 86")
