@@ -21,7 +21,7 @@ import numpy as np
 
 # A sentence ends at . ! ? (optionally followed by quotes/brackets) and white space, or at a blank line.
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n\s*\n")
-# The same characters as classes for `shard_passages` (white space is what `\s` and str.strip() take).
+# The same characters as classes for `SentenceEnds` (white space is what `\s` and str.strip() take).
 _OTHER, _STOP, _CLOSING, _SPACE, _NEWLINE = range(5)
 
 
@@ -57,7 +57,7 @@ def stripped(text: str, start: int, end: int) -> tuple[int, int]:
 
 def passage_of(text: str, start: int, end: int, *, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
     """The passage of text[start:end] (a hit) inside the turn [lo, hi): its sentence, white space trimmed,
-    never cutting the hit. The definition `shard_passages` computes for every hit at once.
+    never cutting the hit. The definition `SentenceEnds.passages` computes for every hit at once.
 
     >>> text = "Assistant: Why?\\n\\nUser: I like it. I double check. Then I ship."
     >>> begin, finish = passage_of(text, 35, 41, lo=23)
@@ -66,15 +66,6 @@ def passage_of(text: str, start: int, end: int, *, lo: int = 0, hi: int | None =
     """
     begin, finish = stripped(text, *sentence_bounds(text, int(start), int(end), lo=lo, hi=hi))
     return min(begin, int(start)), max(finish, int(end))
-
-
-def shard_passages(texts: Sequence[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
-                   turn: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`passage_of` of every hit (its shard turn, start, end), as two int32 arrays: the sentence ends of the
-    turns holding hits found in their texts (`SentenceEnds.of_texts`), then each hit's passage cut."""
-    turns = np.unique(turn)
-    sentences = SentenceEnds.of_texts(texts, turn_doc, turn_start, turn_end, turns)
-    return sentences.passages(turn_start, turn_end, turn, start, end)
 
 
 @dataclass(frozen=True)
@@ -118,7 +109,7 @@ class SentenceEnds:
     def of_texts(cls, texts: Sequence[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
                  turns: np.ndarray) -> SentenceEnds:
         """Of the given turns (a shard without its turns' code points: their texts are joined first)."""
-        codes, begins, _ = _joined_turns(texts, turn_doc, turn_start, turn_end, turns)
+        codes, begins = _joined_turns(texts, turn_doc, turn_start, turn_end, turns)
         turn_at = np.full(len(turn_doc), -1, np.int64)
         turn_at[turns] = begins
         return cls.of_codes(codes, turn_at, turn_end.astype(np.int64) - turn_start)
@@ -156,15 +147,14 @@ def _narrow(values: np.ndarray) -> np.ndarray:
 
 
 def _joined_turns(texts: Sequence[str], turn_doc: np.ndarray, turn_start: np.ndarray, turn_end: np.ndarray,
-                  turns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  turns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The code points of the given turns, one after the other with a separator, and where each turn starts
-    and ends in them."""
+    in them."""
     pieces = [texts[d][s:e] for d, s, e in zip(turn_doc[turns].tolist(), turn_start[turns].tolist(),
                                                 turn_end[turns].tolist())]
     codes = np.frombuffer("\0".join(pieces).encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-    begins = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
-    return codes, begins, begins + lengths
+    return codes, np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
 
 
 @cache

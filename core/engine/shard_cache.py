@@ -204,7 +204,7 @@ def verified_arrays(path: Path, expected, names: tuple[str, ...] | None = None) 
         (start + spec["offset"], int(np.prod(spec["shape"])) * np.dtype(spec["dtype"]).itemsize, hashes[name])
         for name, spec in header.items() if names is None or name in names]
     verify_ranges(path, size, ranges)
-    return read_arrays(path, names)
+    return _mapped(path, header, start, names)  # the header just read: the file is not opened again for it
 
 
 def _header(path: Path) -> tuple[dict, int]:
@@ -221,19 +221,18 @@ def _header(path: Path) -> tuple[dict, int]:
 
 def read_arrays(path: Path, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """The arrays of a bundle (or only `names`), mapped read-only from the file rather than copied."""
-    with path.open("rb") as handle:
-        line = handle.readline()
-    if not line.startswith(_BUNDLE_MAGIC):
-        raise ValueError(f"{path}: not an array bundle")
-    header = json.loads(line[len(_BUNDLE_MAGIC):])
-    size = path.stat().st_size - len(line)
+    return _mapped(path, *_header(path), names)
+
+
+def _mapped(path: Path, header: dict, start: int, names: tuple[str, ...] | None) -> dict[str, np.ndarray]:
+    """The arrays `header` names (all when None), over the file's bytes from `start` (where its arrays begin)."""
+    size = path.stat().st_size - start
     for name, spec in header.items():
         end = spec["offset"] + int(np.prod(spec["shape"])) * np.dtype(spec["dtype"]).itemsize
         if end > size:
             raise ValueError(f"{path}: array {name} ends at byte {end:,}, past the end of the file ({size:,})")
     # plain arrays over the mapped bytes: indexing an np.memmap goes through Python code on every call
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=len(line)) if path.stat().st_size > len(line) \
-        else np.zeros(0, dtype=np.uint8)
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=start) if size > 0 else np.zeros(0, dtype=np.uint8)
     out = {}
     for name, spec in header.items():
         if names is None or name in names:

@@ -15,7 +15,7 @@ from support import PUBLIC_DATA, ROOT, needs_public_data
 from core import analyse
 from core.engine.cache import RESULTS_FORMAT
 from core.engine.corpus import word_bounds
-from core.engine.passages import SentenceEnds, passage_of, shard_passages
+from core.engine.passages import SentenceEnds, passage_of
 from core.engine.shard_cache import load_shard
 
 # ---------------------------------------------------------------- the old cut, as the views had it
@@ -35,6 +35,13 @@ def old_cut(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int
     trimmed = begin + len(fragment) - len(fragment.lstrip())
     trimmed_end = max(trimmed, begin + len(fragment.rstrip()))
     return min(trimmed, start), max(trimmed_end, end)
+
+
+def shard_passages(texts, turn_doc, turn_start, turn_end, turn, start, end):
+    """The engine's passages of hits (their turn, start, end): the sentence ends of the turns holding them,
+    found in their texts, then each hit's cut."""
+    sentences = SentenceEnds.of_texts(texts, turn_doc, turn_start, turn_end, np.unique(turn))
+    return sentences.passages(turn_start, turn_end, turn, start, end)
 
 
 # Text made of what decides a sentence: words, sentence punctuation, closing quotes and brackets, spaces, tabs,
