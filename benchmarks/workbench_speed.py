@@ -9,8 +9,9 @@ server does, and holds the corpus as the workbench page does; the clock then cov
 parse and validate the edited YAML, score it (only the themes an edit touched; after a threshold edit, only where a
 word matches differently), diff against the saved results and slice the sentences of the first quotes gained and
 lost. Edits of the settings every theme reads are among them (the typo settings, min_hits, the negation and
-occupation windows), and a change of scope, which splits every transcript into turns again from its file (a cold
-run; reported apart from the target). The first preview of each edit is printed apart (the first of all loads what
+occupation windows) and the scope (participant -> all: the interviewer's turns, which the kept shards did not
+tokenize, are tokenized from the kept texts). A change of the speaker labels splits every transcript into turns
+again from its file (a cold run; reported apart from the target). The first preview of each edit is printed apart (the first of all loads what
 scoring here needs: the shards, unless a pool scores them). Edits are parsed as the Codebook page parses them (from
 the codebook's path, so its job titles are read). Also printed: the Quotes page's first run (prepare the view,
 count its quotes, group the first page's) and the peak resident memory of the measuring process and of its largest
@@ -58,11 +59,13 @@ EDITS = {
     "change min_hits (all themes)": ("  min_hits: 1\n", "  min_hits: 2\n"),
     "change the negation window": ("negation_window: 8", "negation_window: 6"),
     "change the occupation window": ("first_turns: 4", "first_turns: 3"),
-    "change the scope (splits every turn again)": ("scope: participant", "scope: all"),
+    "change the scope (participant -> all)": ("scope: participant", "scope: all"),
+    "change the speaker labels (splits again)": ("interviewer: [Assistant, AI, Interviewer]",
+                                                 "interviewer: [Assistant, AI, Interviewer, Moderator]"),
 }
-# Edits that change which turns are read: the kept shards hold only the words of the turns the codebook reads,
-# so every transcript is split and scored again from its file (a cold run; the cache keeps it for later)
-SPLITS_AGAIN = {"change the scope (splits every turn again)"}
+# Edits that change where turns start and end: every transcript is split and scored again from its file (a cold
+# run; the cache keeps it for later). A scope edit is not one: the kept shards' texts and turns serve it.
+SPLITS_AGAIN = {"change the speaker labels (splits again)"}
 
 
 def main() -> int:
@@ -73,6 +76,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0,
                         help="score previews on a pool of this many processes, as the dashboard server does (2); "
                              "0: in this process")
+    parser.add_argument("--only", action="append", metavar="EDIT", help="time only this edit (a name above; repeatable)")
     parser.add_argument("--measure-in", help=argparse.SUPPRESS)  # a filled cache folder: measure (child process)
     args = parser.parse_args()
     if not Path(args.data).exists():
@@ -97,14 +101,15 @@ def measure(args, cache_dir: Path) -> int:
     print(f"{len(corpus):,} transcripts, {len(analysis.hits):,} hits; results loaded in "
           f"{time.perf_counter() - start:.2f} s; previews scored {f'on {args.workers} workers' if pool else 'here'}")
     print("the Quotes page's first run: " + _first_count(analysis))
-    worst = _edits(corpus, analysis, codebook, args, [name for name in EDITS if name not in SPLITS_AGAIN])
+    worst = _edits(corpus, analysis, codebook, args, [name for name in EDITS if name not in SPLITS_AGAIN
+                                                      and name in (args.only or EDITS)])
     target = next((seconds for size, seconds in TARGETS if len(corpus) <= size), TARGETS[-1][1])
     verdict = "meets" if worst <= target else "misses"
     print(f"slowest preview (median) {worst:.3f} s: {verdict} the {target:g} s target for {len(corpus):,} transcripts; "
           f"this process's peak resident memory so far {_peak_mb(resource.RUSAGE_SELF):,.0f} MB")
     print("edits that split every transcript again (from its file: a cold run, then kept in the cache), "
           "not held to it:")
-    _edits(corpus, analysis, codebook, args, sorted(SPLITS_AGAIN))
+    _edits(corpus, analysis, codebook, args, sorted(SPLITS_AGAIN & set(args.only or EDITS)))
     if pool is not None:
         pool.close()
     own, workers = _peak_mb(resource.RUSAGE_SELF), _peak_mb(resource.RUSAGE_CHILDREN)

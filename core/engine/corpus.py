@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import numpy as np
@@ -133,7 +133,35 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     """
     turns, turn_texts = _turn_table(transcripts, speakers, report)
     tokenized = np.flatnonzero(np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles]))
-    segments = [turn_texts[i] for i in tokenized.tolist()]
+    return _tokenized(Shard(ids=[t.transcript_id for t in transcripts], sources=[t.source for t in transcripts],
+                            attributes=[t.attributes for t in transcripts], texts=[t.text for t in transcripts],
+                            **_turn_fields(turns)), [turn_texts[i] for i in tokenized.tolist()], tokenized)
+
+
+def with_roles_tokenized(shard: Shard, roles: tuple[str, ...]) -> Shard:
+    """The same transcripts and turns with only the turns of `roles` tokenized, as `build_shard` would
+    tokenize them: how an edit that reads another role's turns (a scope edit) scores the turns the kept
+    shard never tokenized, without reading and splitting the files again."""
+    tokenized = np.flatnonzero(np.isin(shard.turn_role, [ROLE_CODES[r] for r in roles]))
+    texts = [shard.texts[d] for d in range(len(shard))]
+    segments = [texts[d][start:end] for d, start, end in zip(shard.turn_doc[tokenized].tolist(),
+                                                              shard.turn_start[tokenized].tolist(),
+                                                              shard.turn_end[tokenized].tolist())]
+    table = np.column_stack((shard.turn_doc, shard.turn_number, shard.turn_role, shard.turn_start, shard.turn_end))
+    return _tokenized(Shard(ids=shard.ids, sources=shard.sources, attributes=shard.attributes, texts=shard.texts,
+                            **_turn_fields(table.astype(np.int64))), segments, tokenized)
+
+
+def _turn_fields(turns: np.ndarray) -> dict:
+    """The turn arrays of a shard from a (doc, number, role, start, end) table, with no tokens yet."""
+    return dict(turn_doc=turns[:, 0].astype(np.int32), turn_number=turns[:, 1].astype(np.int32),
+                turn_role=turns[:, 2].astype(np.int8), turn_start=turns[:, 3].astype(np.int32),
+                turn_end=turns[:, 4].astype(np.int32), turn_token_start=np.zeros(len(turns) + 1, dtype=np.int64),
+                token_word=np.zeros(0, dtype=np.int32), token_start=np.zeros(0, dtype=np.int32))
+
+
+def _tokenized(shard: Shard, segments: list[str], tokenized: np.ndarray) -> Shard:
+    """`shard` with the turns at `tokenized` (whose texts are `segments`) tokenized, a BREAK after every turn."""
     segment_offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
     raw = np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32)
     codes, is_word = normalise(raw)
@@ -143,24 +171,19 @@ def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, repor
     turn_of = tokenized[segment_of]
     word_id, vocab = _word_ids(codes, begins, ends, in_word)
     # one BREAK token after every turn: token i of turn t moves t places to the right
-    per_turn = np.zeros(len(turns), dtype=np.int64)
+    per_turn = np.zeros(len(shard.turn_doc), dtype=np.int64)
     per_turn[tokenized] = per_segment
     turn_token_start = np.concatenate(([0], np.cumsum(per_turn + 1))).astype(np.int64)
     token_word = np.zeros(turn_token_start[-1], dtype=np.int32)
     token_start = np.zeros(turn_token_start[-1], dtype=np.int32)
     placed = np.arange(len(begins)) + turn_of
     token_word[placed] = word_id
-    token_start[placed] = begins - segment_offset[segment_of] + turns[turn_of, 3]
-    token_start[turn_token_start[1:] - 1] = turns[:, 4]
-    code_start = np.full(len(turns), -1, dtype=np.int64)
+    token_start[placed] = begins - segment_offset[segment_of] + shard.turn_start[turn_of]
+    token_start[turn_token_start[1:] - 1] = shard.turn_end
+    code_start = np.full(len(shard.turn_doc), -1, dtype=np.int64)
     code_start[tokenized] = segment_offset
-    return Shard(
-        ids=[t.transcript_id for t in transcripts], sources=[t.source for t in transcripts],
-        attributes=[t.attributes for t in transcripts], texts=[t.text for t in transcripts],
-        turn_doc=turns[:, 0].astype(np.int32), turn_number=turns[:, 1].astype(np.int32),
-        turn_role=turns[:, 2].astype(np.int8), turn_start=turns[:, 3].astype(np.int32),
-        turn_end=turns[:, 4].astype(np.int32), turn_token_start=turn_token_start,
-        token_word=token_word, token_start=token_start, vocab=vocab, turn_codes=TurnCodes(raw, code_start))
+    return replace(shard, turn_token_start=turn_token_start, token_word=token_word, token_start=token_start,
+                   vocab=vocab, turn_codes=TurnCodes(raw, code_start), sentence_ends=None)
 
 
 _WORD_BIT = np.uint32(1 << 31)  # above every code point: marks a word character in the table below

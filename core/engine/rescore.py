@@ -15,7 +15,7 @@ rows, all a preview's diff needs.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,17 @@ import pandas as pd
 
 from core.codebook.model import Codebook
 from core.engine import cache
+from core.engine.added_roles import (
+    RoleTurnScorer,
+    TurnScores,
+    reads_kept_turns,
+    tables_with_added_turns,
+    weights_known,
+    with_scope,
+)
 from core.engine.corpus import Shard
 from core.engine.executor import Executor
+from core.engine.fresh_order import analysis_pair_keys, merged_in_fresh_order, pair_keys
 from core.engine.match_changes import TranscriptScope, words_matched_differently
 from core.engine.metadata import given_occupations, override_occupations
 from core.engine.pipeline import ShardJob, ShardScorer, analyse, empty_analysis, speakers_for
@@ -87,11 +96,60 @@ class CachedCorpus:
               executor: Executor | None = None) -> Analysis:
         """The analysis `codebook` gives on this corpus; rows of themes unchanged since `base` are reused."""
         executor = executor or self.executor
-        if speakers_for(codebook) != self.speakers:
-            return self._score_from_files(codebook, executor)
+        if not self._kept_tokens_serve(codebook):
+            turns = self._turn_scorer(codebook)
+            if base is None or turns is None:
+                return self._score_from_files(codebook, executor)
+            kept = self.score(with_scope(codebook, "participant"), base=base, executor=executor)
+            themes, hits, cancelled = tables_with_added_turns(kept, self._added_turns(turns, executor), codebook,
+                                                              self.transcript_ids)
+            return base.with_tables(codebook, kept.transcripts, themes, hits, cancelled=cancelled)
         if base is None:
             return self._full(codebook, base, executor)
         return self._incremental(codebook, base, executor)
+
+    def _kept_tokens_serve(self, codebook: Codebook) -> bool:
+        """Whether the kept shards tokenized every turn `codebook` reads (split by the same speaker labels)."""
+        return self._same_turns(codebook) and set(speakers_for(codebook).roles) <= set(self.speakers.roles)
+
+    def _same_turns(self, codebook: Codebook) -> bool:
+        needed = speakers_for(codebook)
+        return (needed.interviewer, needed.participant) == (self.speakers.interviewer, self.speakers.participant)
+
+    def _turn_scorer(self, codebook: Codebook) -> RoleTurnScorer | None:
+        """The scorer of the turns `codebook` reads that the kept shards did not tokenize (`core.engine.added_roles`),
+        or None when the turns must be split again (other speaker labels) or a hit's weight is ambiguous."""
+        if not self._same_turns(codebook) or not weights_known(codebook):
+            return None
+        return RoleTurnScorer.of(codebook, self.speakers.roles)
+
+    def _added_turns(self, turns: RoleTurnScorer, executor: Executor | None) -> TurnScores:
+        """Every shard's added turns scored: here from memory, or on a large corpus by the executor's workers."""
+        if executor is None or executor.workers < 2 or self.shard_count < PARALLEL_SHARDS:
+            return TurnScores.concat([turns.score(shard) for shard in self.shards])
+        return TurnScores.concat(list(executor.map(turns, (ShardJob(str(self.folder), number)
+                                                           for number in range(self.shard_count)))))
+
+    def _added_turn_changes(self, codebook: Codebook, base: Analysis, executor: Executor | None) -> Analysis | None:
+        """`changes` of a scope edit alone that reads turns the kept shards did not tokenize: the rows of the
+        pairs with a hit in those turns (and, when the scope drops the kept turns, of those with one there).
+        A scope edit also changes every pair's hits per 1,000 words (the words counted): those rows are left
+        out, as a diff compares presences and quotes (`score` gives whole tables)."""
+        turns = self._turn_scorer(codebook)
+        plain = with_scope(codebook, base.codebook.settings.scope)
+        if turns is None or changed_themes(base.codebook, plain) or occupations_differ(base.codebook, plain):
+            return None
+        added = self._added_turns(turns, executor)
+        ids, hit_keys = self.transcript_ids, self.base_pair_keys(base)[1]
+        touched = np.union1d(pair_keys(added.hits, codebook.theme_ids, ids),
+                             hit_keys if not reads_kept_turns(codebook) else hit_keys[:0])
+        themes, hits, cancelled = tables_with_added_turns(base, added, codebook, ids, only=touched,
+                                                          kept_hit_keys=hit_keys)
+        return base.with_tables(codebook, base.transcripts, themes, hits, cancelled=cancelled)
+
+    def base_pair_keys(self, base: Analysis) -> tuple[np.ndarray, np.ndarray]:
+        """`analysis_pair_keys(base)`, computed once while previews start from `base`."""
+        return self.once_per_base(base, "pair keys", lambda: analysis_pair_keys(base))
 
     def _score_codebook(self, codebook: Codebook, executor: Executor | None,
                         scope: TranscriptScope | None = None) -> Analysis:
@@ -122,7 +180,7 @@ class CachedCorpus:
                 base.themes, base.hits)), cancelled=_only(base.cancelled, reused))
         scored_pairs = pair_keys(changes.themes, codebook.theme_ids, self.transcript_ids) if plan.scope else None
         themes, hits, cancelled = (
-            _merged_in_fresh_order(old, new, reused, codebook, self.transcript_ids, *within,
+            merged_in_fresh_order(old, new, reused, codebook, self.transcript_ids, *within,
                                    scored_pairs=scored_pairs, scoped=plan.scoped_themes)
             for old, new, within in ((base.themes, changes.themes, ()), (base.hits, changes.hits, ("start",)),
                                      (base.cancelled, changes.cancelled, ("start",))))
@@ -136,8 +194,8 @@ class CachedCorpus:
         pairs are those of `base`, so a diff needs only these (a preview at 80,000 transcripts then never
         merges or compares 3 million unchanged hits). None when every theme and the occupations, or the
         transcripts' split into turns, changed: then the whole corpus is scored again."""
-        if speakers_for(codebook) != self.speakers:
-            return None
+        if not self._kept_tokens_serve(codebook):
+            return self._added_turn_changes(codebook, base, executor or self.executor)
         return self._changes(codebook, base, self._plan(base.codebook, codebook), executor or self.executor)
 
     def _changes(self, codebook: Codebook, base: Analysis, plan: _Plan, executor: Executor | None) -> Analysis | None:
@@ -314,35 +372,6 @@ def _shard_vocabulary(shard: Shard) -> pd.DataFrame:
     keep = tokens > 0
     return pd.DataFrame({"word": np.asarray(shard.vocab, dtype=object)[keep], "tokens": tokens[keep],
                          "transcripts": transcripts[keep]})
-
-
-def _merged_in_fresh_order(base: pd.DataFrame, scored: pd.DataFrame, reused: set[str], codebook: Codebook,
-                           ids: list[str], *within: str, scored_pairs: np.ndarray | None = None,
-                           scoped: Collection[str] = frozenset()) -> pd.DataFrame:
-    """The rows of `base` for the `reused` themes (and for the `scoped` ones, those of the (transcript, theme)
-    pairs not among `scored_pairs`, see `pair_keys`) and every row of `scored`, in the order a fresh run
-    gives: by transcript, then `within` columns, then the codebook's theme order, so a preview's tables
-    compare equal to a full run's. One take of the rows in their final order: on millions of rows each pass
-    over the text columns costs a second."""
-    both = pd.concat([base, scored], ignore_index=True) if len(scored) else base  # empty: keep column types
-    theme_rank = positions_in(both["theme"], codebook.theme_ids)
-    kept = np.ones(len(both), dtype=bool)
-    kept[:len(base)] = positions_in(base["theme"], sorted(reused)) >= 0
-    if scored_pairs is not None and scoped:
-        rows = np.flatnonzero(positions_in(base["theme"], sorted(scoped)) >= 0)
-        kept[rows] = ~np.isin(pair_keys(base.iloc[rows], codebook.theme_ids, ids), scored_pairs)
-    rows = np.flatnonzero(kept & (theme_rank >= 0))
-    keys = [theme_rank[rows], *(both[column].to_numpy()[rows] for column in reversed(within)),
-            positions_in(both["transcript_id"], ids)[rows]]
-    return both.iloc[rows[np.lexsort(keys)]].reset_index(drop=True)
-
-
-def pair_keys(table: pd.DataFrame, theme_ids: list[str], ids: list[str] | pd.Series) -> np.ndarray:
-    """One integer per row for its (transcript, theme) pair: the transcript's position in `ids` times the
-    number of themes plus the theme's in `theme_ids` (negative when either is not there)."""
-    transcripts = positions_in(table["transcript_id"], ids).astype(np.int64)
-    themes = positions_in(table["theme"], theme_ids)
-    return np.where((transcripts >= 0) & (themes >= 0), transcripts * len(theme_ids) + themes, -1)
 
 
 def _with_occupations_of(base: Analysis, scored: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from core.codebook.model import Codebook
 from core.engine.corpus import ROLE_CODES, ROLE_NAMES, Shard
 from core.engine.match_changes import TranscriptScope
 from core.engine.matcher import (
@@ -279,23 +280,32 @@ def _theme_rows(shard: Shard, index: TermIndex, hits: Located, words: np.ndarray
     """One row per transcript and theme; for a theme in `scoped`, only the transcripts it marks."""
     themes = index.codebook.themes
     theme_number = {t.id: i for i, t in enumerate(themes)}
-    n_docs, n_themes = len(shard), len(themes)
     theme_of_code = np.array([theme_number.get(name, -1) for name in hits.code_names] or [0], dtype=np.int64)
-    cell = hits.doc.astype(np.int64) * n_themes + theme_of_code[hits.code]
-    counts = np.bincount(cell, minlength=n_docs * n_themes).reshape(n_docs, n_themes)
-    weighted = np.bincount(cell, weights=term_weights(index, hits.entry), minlength=n_docs * n_themes)
-    theme_weight = np.array([t.weight for t in themes])
-    score = weighted.reshape(n_docs, n_themes) * theme_weight
-    default_min = index.codebook.settings.min_hits
-    min_hits = np.array([t.min_hits if t.min_hits is not None else default_min for t in themes])
-    per_1k = np.divide(counts * 1000.0, words[:, None], out=np.zeros(counts.shape), where=words[:, None] > 0)
-    cells = np.ones((n_docs, n_themes), dtype=bool)
+    cells = np.ones((len(shard), len(themes)), dtype=bool)
     for theme, docs in scoped.items():
         if theme in theme_number:
             cells[:, theme_number[theme]] = docs
-    kept = np.flatnonzero(cells.ravel())
+    return theme_table(shard.ids, index.codebook, hits.doc.astype(np.int64) * len(themes) + theme_of_code[hits.code],
+                       term_weights(index, hits.entry), words, cells)
+
+
+def theme_table(ids: list[str], codebook: Codebook, cell: np.ndarray, weights: np.ndarray, words: np.ndarray,
+                cells: np.ndarray | None = None) -> pd.DataFrame:
+    """The themes table of transcripts `ids` from their hits: each hit's (transcript, theme) cell (transcript
+    position x themes + theme position) and its term's weight, in text order (the order the weights are summed
+    in), and the words each transcript has in the scope's turns. The one rule for hits, score, hits per 1,000
+    words and presence; `cells` (transcripts x themes, bool): only the rows it marks."""
+    themes = codebook.themes
+    n_docs, n_themes = len(ids), len(themes)
+    counts = np.bincount(cell, minlength=n_docs * n_themes).reshape(n_docs, n_themes)
+    weighted = np.bincount(cell, weights=weights, minlength=n_docs * n_themes)
+    score = weighted.reshape(n_docs, n_themes) * np.array([t.weight for t in themes])
+    default_min = codebook.settings.min_hits
+    min_hits = np.array([t.min_hits if t.min_hits is not None else default_min for t in themes])
+    per_1k = np.divide(counts * 1000.0, words[:, None], out=np.zeros(counts.shape), where=words[:, None] > 0)
+    kept = np.flatnonzero(cells.ravel()) if cells is not None else np.arange(n_docs * n_themes)
     return pd.DataFrame({
-        "transcript_id": _text_column(shard.ids, kept // max(n_themes, 1)),
+        "transcript_id": _text_column(ids, kept // max(n_themes, 1)),
         "theme": _text_column([t.id for t in themes], kept % max(n_themes, 1)),
         "hits": counts.ravel()[kept], "score": score.ravel().round(3)[kept],
         "per_1k_words": per_1k.ravel().round(3)[kept],

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.engine.rescore import CachedCorpus, changed_themes, pair_keys
+from core.engine.fresh_order import analysis_pair_keys, pair_keys
+from core.engine.rescore import CachedCorpus, changed_themes
 from core.engine.results import Analysis, positions_in
 from core.views.quotes import group_quotes, raising_rows
 
@@ -84,7 +85,7 @@ def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> Codeb
     counts = corpus.once_per_base(before, "theme counts", lambda: theme_counts(before))
 
     def keys() -> tuple[np.ndarray, np.ndarray]:  # needed only by an edit of the typo settings
-        return corpus.once_per_base(before, "pair keys", lambda: before_pair_keys(before))
+        return corpus.base_pair_keys(before)
     change = diff_scores(before, after, before_counts=counts, before_keys=keys)
     for table in (change.gained, change.lost):
         fill_sentences(table, corpus.texts, limit=SENTENCES)
@@ -110,7 +111,7 @@ def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFram
     the edit changed (`changed_themes`) are compared: the others have the same rows before and after, so
     `after` may hold only the changed themes' rows, and of those only the (transcript, theme) pairs that can
     differ (`CachedCorpus.changes`). `before_counts`: `theme_counts(before)`, when the caller has it;
-    `before_keys`: gives `before_pair_keys(before)` (called only when `after` scored some pairs only)."""
+    `before_keys`: gives `analysis_pair_keys(before)` (called only when `after` scored some pairs only)."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
     counts = (before_counts if before_counts is not None else theme_counts(before)).reindex(theme_ids, fill_value=0)
@@ -155,8 +156,8 @@ def _new_quotes(hits: pd.DataFrame, rows: np.ndarray, keys: np.ndarray, other: n
     new = ~_member(keys, other)
     rows, keys = rows[new], keys[new]
     first = _first_of_each(keys)
-    firsts = hits.iloc[rows[first]][["transcript_id", "theme"]].merge(_occupations(scored), on="transcript_id",
-                                                                        how="left")
+    firsts = hits[["transcript_id", "theme"]].iloc[rows[first]].reset_index(drop=True)
+    firsts["occupation"] = _occupation_of(firsts["transcript_id"], scored)  # a look-up: a merge of 2 million took 1 s
     listed = rows if int(first.sum()) <= LISTED else rows[np.isin(keys, keys[first][:LISTED])]
     picked = hits.iloc[listed] if hits.columns.equals(scored.hits.columns) \
         else scored.hits.iloc[scored.hits.index.get_indexer(hits.index[listed])]  # only COMPARED columns: `_pairs_of`
@@ -175,14 +176,6 @@ def theme_counts(scored: Analysis) -> pd.DataFrame:
                         index=pd.Index(theme_ids, name="theme"))
 
 
-def before_pair_keys(before: Analysis) -> tuple[np.ndarray, np.ndarray]:
-    """`pair_keys` of every row of `before`'s themes and hits tables (a preview computes them once per saved
-    analysis: factorizing millions of transcript ids takes a second)."""
-    ids = before.transcripts["transcript_id"]
-    return (pair_keys(before.themes, before.codebook.theme_ids, ids),
-            pair_keys(before.hits, before.codebook.theme_ids, ids))
-
-
 def _pairs_of(before: Analysis, after: Analysis, differ: set[str],
               keys: Callable[[], tuple[np.ndarray, np.ndarray]] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of `before`'s themes and hits of the `differ` themes, only of the (transcript, theme) pairs
@@ -192,7 +185,7 @@ def _pairs_of(before: Analysis, after: Analysis, differ: set[str],
     partly = {theme for theme in after.codebook.theme_ids if per_theme.get(theme, 0) < len(after.transcripts)}
     if not partly & differ & set(before.codebook.theme_ids):
         return _only(before.themes, differ), _only(before.hits, differ)
-    theme_keys, hit_keys = keys() if keys is not None else before_pair_keys(before)
+    theme_keys, hit_keys = keys() if keys is not None else analysis_pair_keys(before)
     ids, theme_ids = before.transcripts["transcript_id"], before.codebook.theme_ids
     scored = np.zeros(len(ids) * len(theme_ids), dtype=bool)  # per (transcript, theme) pair
     scored[(after_keys := pair_keys(after.themes, theme_ids, ids))[after_keys >= 0]] = True
@@ -299,6 +292,13 @@ def _as_quotes(hits: pd.DataFrame, scored: Analysis) -> pd.DataFrame:
 def _occupations(scored: Analysis) -> pd.DataFrame:
     return scored.transcripts[["transcript_id", "occupation"]] if len(scored.transcripts) else \
         pd.DataFrame({"transcript_id": pd.Series(dtype=str), "occupation": pd.Series(dtype=str)})
+
+
+def _occupation_of(transcript_ids: pd.Series, scored: Analysis) -> np.ndarray:
+    """The occupation of each transcript (None for one `scored` does not have)."""
+    table = _occupations(scored)
+    occupations = np.append(table["occupation"].to_numpy(dtype=object), None)
+    return occupations[positions_in(transcript_ids, table["transcript_id"])]
 
 
 def _count_by(table: pd.DataFrame, column: str, keys: list[str]) -> list[int]:

@@ -1,0 +1,143 @@
+"""Scoring an edit that makes the themes read turns the kept shards never tokenized (the scope, participant ->
+all or -> interviewer), from the kept shards: only those turns are tokenized, from the kept texts and turn
+table, and scored; their hits join the participant's, which the kept tokens give as before.
+
+A hit never depends on another turn's words (phrases, exclusions, overlaps, negation windows and passages all
+stop at a turn's end), so a theme's hits under the new scope are its hits in the turns kept plus those in the
+turns added, and its score, hits per 1,000 words and presence are worked out again from them by the rule every
+scoring uses (`core.engine.scoring.theme_table`), summing the weights in the same order. Occupations come from
+the participant's turns whatever the scope: they do not change.
+
+    turns = RoleTurnScorer.of(codebook, kept_roles)   # None: the kept tokens cover the scope
+    added = TurnScores.concat([turns.score(shard) for shard in shards])  # or mapped over ShardJobs by an executor
+    themes, hits, cancelled = tables_with_added_turns(kept, added, codebook, ids)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.codebook.model import Codebook
+from core.engine import cache
+from core.engine.corpus import Shard, with_roles_tokenized
+from core.engine.fresh_order import merged_in_fresh_order, pair_keys
+from core.engine.results import Analysis, positions_in
+from core.engine.scoring import SCOPE_ROLES, theme_table
+from core.engine.shard_jobs import ShardJob, ShardScorer
+
+SCOPE_OF_ROLES = {roles: scope for scope, roles in SCOPE_ROLES.items()}
+
+
+@dataclass
+class TurnScores:
+    """A shard's (or, `concat`, a corpus's) hits and cancelled hits in the added turns, and each transcript's
+    words in them."""
+
+    hits: pd.DataFrame
+    cancelled: pd.DataFrame
+    words: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: list[TurnScores]) -> TurnScores:
+        hits, cancelled = (pd.concat([getattr(part, name) for part in parts], ignore_index=True)
+                           for name in ("hits", "cancelled"))
+        return cls(hits, cancelled, np.concatenate([part.words for part in parts]))
+
+
+@dataclass(frozen=True)
+class RoleTurnScorer:
+    """Scores the turns of `roles` (which the kept shards did not tokenize) with a codebook's themes. A picklable
+    function of a `ShardJob`, so an executor's workers load, tokenize and score the shards themselves."""
+
+    scorer: ShardScorer  # the themes alone, with the scope that reads exactly `roles`
+    roles: tuple[str, ...]
+
+    @classmethod
+    def of(cls, codebook: Codebook, kept_roles: tuple[str, ...]) -> RoleTurnScorer | None:
+        """The scorer of the turns `codebook`'s scope reads that the kept shards (tokenizing `kept_roles`) did
+        not tokenize; None when they tokenized every one."""
+        added = tuple(sorted(set(SCOPE_ROLES[codebook.settings.scope]) - set(kept_roles)))
+        if not added:
+            return None
+        themes_only = replace(codebook, occupations=(), job_titles=None,
+                              settings=replace(codebook.settings, scope=SCOPE_OF_ROLES[added]))  # type: ignore[arg-type]
+        return cls(ShardScorer(themes_only), added)
+
+    def __call__(self, job: ShardJob) -> TurnScores:
+        return self.score(cache.load_shard(Path(job.folder), job.number))
+
+    def score(self, kept: Shard) -> TurnScores:
+        shard = with_roles_tokenized(kept, self.roles)
+        scores = self.scorer.score(shard)
+        words = np.sum([shard.words_by_role(role) for role in self.roles], axis=0)
+        return TurnScores(scores.hits, scores.cancelled, words)
+
+
+def with_scope(codebook: Codebook, scope: str) -> Codebook:
+    return replace(codebook, settings=replace(codebook.settings, scope=scope))  # type: ignore[arg-type]
+
+
+def reads_kept_turns(codebook: Codebook) -> bool:
+    """Whether the scope reads the participant's turns, the ones every kept shard tokenized."""
+    return "participant" in SCOPE_ROLES[codebook.settings.scope]
+
+
+def tables_with_added_turns(kept: Analysis, added: TurnScores, codebook: Codebook, ids: list[str], *,
+                            only: np.ndarray | None = None,
+                            kept_hit_keys: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The themes, hits and cancelled tables `codebook` gives on transcripts `ids`, from `kept` (the scoring of
+    the kept turns by the same codebook with scope participant) and the `added` turns' scores. With `only`
+    (`pair_keys`), only the rows of those (transcript, theme) pairs (`kept_hit_keys`: those of `kept.hits`)."""
+    theme_ids = codebook.theme_ids
+
+    def merged(old: pd.DataFrame, new: pd.DataFrame, keys: np.ndarray | None) -> pd.DataFrame:
+        rows = None if only is None or not reads_kept_turns(codebook) else \
+            np.isin(keys if keys is not None else pair_keys(old, theme_ids, ids), only)
+        return merged_in_fresh_order(old if reads_kept_turns(codebook) else old.iloc[:0], new, set(theme_ids),
+                                     codebook, ids, "start", base_rows=rows)
+    hits, cancelled = merged(kept.hits, added.hits, kept_hit_keys), merged(kept.cancelled, added.cancelled, None)
+    words = added.words + (_participant_words(kept, ids) if reads_kept_turns(codebook) else 0)
+    cells = None
+    if only is not None:
+        cells = np.zeros(len(ids) * len(theme_ids), dtype=bool)
+        cells[only] = True
+    return themes_of_hits(hits, ids, codebook, words, cells), hits, cancelled
+
+
+def _participant_words(scored: Analysis, ids: list[str]) -> np.ndarray:
+    transcripts = scored.transcripts
+    return transcripts["participant_words"].to_numpy()[positions_in(pd.Series(ids), transcripts["transcript_id"])]
+
+
+def themes_of_hits(hits: pd.DataFrame, ids: list[str], codebook: Codebook, words: np.ndarray,
+                   cells: np.ndarray | None = None) -> pd.DataFrame:
+    """The themes table of transcripts `ids` (`words`: each one's words in the scope's turns) from every one of
+    their hits, in a fresh run's order (by transcript, then start: the order scoring sums the weights in);
+    `cells` (one per pair, by `pair_keys`): only the rows of those pairs."""
+    weight = _weight_by_theme_and_term(codebook) or {}
+    theme = positions_in(hits["theme"], codebook.theme_ids)
+    term_codes, terms = pd.factorize(hits["term"])
+    table = np.array([[weight.get((t, term), np.nan) for term in terms] for t in codebook.theme_ids]).reshape(
+        len(codebook.theme_ids), len(terms))
+    weights = table[theme, term_codes] if len(hits) else np.zeros(0)
+    cell = positions_in(hits["transcript_id"], ids).astype(np.int64) * len(codebook.theme_ids) + theme
+    return theme_table(list(ids), codebook, cell, weights, words,
+                       None if cells is None else cells.reshape(len(ids), len(codebook.theme_ids)))
+
+
+def weights_known(codebook: Codebook) -> bool:
+    """Whether a hit's theme and term text tell its weight: not when a theme lists one term text twice with two
+    weights (which of them a hit is depends on which matched: then the edit is scored from the files)."""
+    return _weight_by_theme_and_term(codebook) is not None
+
+
+def _weight_by_theme_and_term(codebook: Codebook) -> dict | None:
+    weight: dict[tuple[str, str], float] = {}
+    for theme in codebook.themes:
+        for term in theme.terms:
+            if weight.setdefault((theme.id, term.text), term.weight) != term.weight:
+                return None
+    return weight

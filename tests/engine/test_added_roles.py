@@ -1,0 +1,136 @@
+"""A scope edit that reads turns the kept shards never tokenized is scored from the kept shards (only the added
+turns tokenized, from the kept texts) and gives exactly what a fresh run of the edited codebook gives."""
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+import pandas as pd
+import pytest
+from support import ROOT
+
+from core import analyse, load_codebook, parse_codebook
+from core.engine import rescore
+from core.engine.added_roles import with_scope
+from core.engine.corpus import build_shard, with_roles_tokenized
+from core.engine.executor import LocalProcesses
+from core.engine.rescore import CachedCorpus
+from core.engine.shard_jobs import speakers_for
+from core.ingest.loaders import LoadReport, RawTranscript
+from core.workbench.diff import SENTENCES, diff_scores, fill_sentences, preview
+
+DEMO = ROOT / "data" / "demo"
+TABLES = ("transcripts", "themes", "hits", "cancelled")
+
+
+@lru_cache(maxsize=1)
+def saved():
+    """The demo corpus scored with the default codebook (scope: participant), its shards kept in memory."""
+    analysis = analyse([DEMO], codebook=load_codebook(ROOT / "config" / "codebook.yaml"), use_cache=False, workers=1)
+    return CachedCorpus.of(analysis), analysis
+
+
+def fresh(codebook):
+    return analyse([DEMO], codebook=codebook, use_cache=False, workers=1)
+
+
+def assert_same_tables(quick, full):
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(quick, name).reset_index(drop=True), getattr(full, name), obj=name)
+
+
+def no_file_reading(monkeypatch):
+    monkeypatch.setattr(rescore, "analyse", lambda *a, **k: pytest.fail("the edit read the files again"))
+
+
+@pytest.mark.parametrize("scope", ["all", "interviewer"])
+def test_a_scope_edit_scores_the_added_turns_from_the_kept_shards_as_a_fresh_run_does(scope, monkeypatch):
+    corpus, before = saved()
+    codebook = with_scope(before.codebook, scope)
+    expected = fresh(codebook)
+    assert (expected.hits["speaker"] == "interviewer").sum() > 50  # the added turns hold hits, negated ones too
+    no_file_reading(monkeypatch)
+    assert_same_tables(corpus.score(codebook, base=before), expected)
+
+
+def test_a_scope_edit_with_a_term_edit_beside_it_equals_a_fresh_run(monkeypatch):
+    corpus, before = saved()
+    text = before.codebook.text.replace("scope: participant", "scope: all", 1)
+    assert text != before.codebook.text
+    theme = before.codebook.themes[0]
+    text = text.replace(f"id: {theme.id}\n", f"id: {theme.id}\n    min_hits: 2\n", 1)
+    codebook = parse_codebook(text.replace("threshold: 88", "threshold: 84", 1))
+    expected = fresh(codebook)
+    no_file_reading(monkeypatch)
+    assert_same_tables(corpus.score(codebook, base=before), expected)
+
+
+def test_workers_score_the_added_turns_as_this_process_does(monkeypatch):
+    corpus, before = saved()
+    monkeypatch.setattr(rescore, "PARALLEL_SHARDS", 1)
+    codebook = with_scope(before.codebook, "all")
+    with LocalProcesses(2) as pool:
+        pooled = CachedCorpus.of(before, executor=pool).score(codebook, base=before)
+    assert_same_tables(pooled, fresh(codebook))
+
+
+@pytest.mark.parametrize("scope", ["all", "interviewer"])
+def test_the_preview_of_a_scope_edit_compares_only_the_pairs_it_changes_as_a_fresh_run_would(scope, monkeypatch):
+    corpus, before = saved()
+    codebook = with_scope(before.codebook, scope)
+    full = diff_scores(before, fresh(codebook))
+    for table in (full.gained, full.lost):
+        fill_sentences(table, corpus.texts, limit=SENTENCES)  # as many as a preview cuts
+    no_file_reading(monkeypatch)
+    monkeypatch.setattr(CachedCorpus, "score", lambda *_, **__: pytest.fail("the preview made whole tables"))
+    quick = preview(corpus, before, codebook)
+    assert quick.quotes_gained > 50 and (quick.quotes_lost == 0) == (scope == "all")
+    for name in ("themes", "occupations", "gained", "lost"):
+        pd.testing.assert_frame_equal(getattr(quick, name), getattr(full, name), check_dtype=False)
+
+
+def test_back_from_all_to_participant_is_scored_from_the_kept_tokens(monkeypatch):
+    """Shards kept by a scope: all run hold every turn's tokens: scope participant needs none tokenized."""
+    wide = with_scope(load_codebook(ROOT / "config" / "codebook.yaml"), "all")
+    before = fresh(wide)
+    corpus = CachedCorpus.of(before)
+    codebook = with_scope(wide, "participant")
+    expected = fresh(codebook)
+    no_file_reading(monkeypatch)
+    monkeypatch.setattr(rescore.RoleTurnScorer, "score", lambda *_: pytest.fail("tokenized turns again"))
+    assert_same_tables(corpus.score(codebook, base=before), expected)
+
+
+def test_new_speaker_labels_split_the_turns_again_from_the_files(monkeypatch):
+    corpus, before = saved()
+    labels = before.codebook.settings.participant_labels
+    codebook = replace(before.codebook, settings=replace(before.codebook.settings, participant_labels=labels[:1]))
+    called = []
+    monkeypatch.setattr(rescore, "analyse", lambda *a, **k: called.append(k["codebook"]) or before)
+    corpus.score(codebook, base=before)
+    assert called == [codebook]
+
+
+def test_a_theme_listing_one_term_twice_with_two_weights_is_scored_from_the_files(monkeypatch):
+    """Which of the two weights a hit carries depends on which entry matched: the hits table cannot tell."""
+    corpus, before = saved()
+    theme = before.codebook.themes[0]
+    twice = replace(theme, terms=(*theme.terms, replace(theme.terms[0], weight=theme.terms[0].weight + 1)))
+    codebook = with_scope(replace(before.codebook, themes=(twice, *before.codebook.themes[1:])), "all")
+    called = []
+    monkeypatch.setattr(rescore, "analyse", lambda *a, **k: called.append(k["codebook"]) or before)
+    corpus.score(codebook, base=before)
+    assert called == [codebook]
+
+
+def test_turns_tokenized_from_a_kept_shard_are_those_a_build_tokenizes():
+    corpus, before = saved()
+    kept = corpus.shards[0]
+    speakers = replace(speakers_for(before.codebook), roles=("interviewer",))
+    raw = [RawTranscript(transcript_id=i, text=kept.texts[d], source=kept.sources[d], attributes=kept.attributes[d])
+           for d, i in enumerate(kept.ids)]
+    built, again = build_shard(raw, speakers, LoadReport()), with_roles_tokenized(kept, ("interviewer",))
+    for name in ("turn_doc", "turn_number", "turn_role", "turn_start", "turn_end", "turn_token_start", "token_start"):
+        assert (getattr(built, name) == getattr(again, name)).all(), name
+    assert [built.vocab[w] for w in built.token_word] == [again.vocab[w] for w in again.token_word]
+    assert len(again.token_word) > len(kept.turn_doc) * 2  # interviewer words, not only turn breaks
