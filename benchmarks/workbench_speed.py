@@ -11,9 +11,9 @@ word matches differently), diff against the saved results and slice the sentence
 lost. Edits of the settings every theme reads are among them (the typo settings, min_hits, the negation and
 occupation windows) and the scope (participant -> all: the interviewer's turns, which the kept shards did not
 tokenize, are tokenized from the kept texts). A change of the speaker labels splits every transcript into turns
-again from its file (a cold run; reported apart from the target). The first preview of each edit is printed apart (the first of all loads what
-scoring here needs: the shards, unless a pool scores them). Edits are parsed as the Codebook page parses them (from
-the codebook's path, so its job titles are read). Also printed: the Quotes page's first run (prepare the view,
+again from its file (a cold run; reported apart from the target). The first preview of each edit is printed
+apart (the first of all loads what scoring here needs: the shards, unless a pool scores them). Edits are parsed
+as the Codebook page parses them (from the codebook's path, so its job titles are read). Also printed: the Quotes page's first run (prepare the view,
 count its quotes, group the first page's) and the peak resident memory of the measuring process and of its largest
 worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first (wall-clock, and CPU seconds of
 this process and its workers: the steadier figure on a loaded machine). Needs ../shared/data/anthropic-interviewer
@@ -76,7 +76,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0,
                         help="score previews on a pool of this many processes, as the dashboard server does (2); "
                              "0: in this process")
-    parser.add_argument("--only", action="append", metavar="EDIT", help="time only this edit (a name above; repeatable)")
+    parser.add_argument("--only", action="append", metavar="EDIT",
+                        help="time only this edit (a name above; repeatable)")
     parser.add_argument("--measure-in", help=argparse.SUPPRESS)  # a filled cache folder: measure (child process)
     args = parser.parse_args()
     if not Path(args.data).exists():

@@ -297,7 +297,7 @@ def _occupations(scored: Analysis) -> pd.DataFrame:
 def _occupation_of(transcript_ids: pd.Series, scored: Analysis) -> np.ndarray:
     """The occupation of each transcript (None for one `scored` does not have)."""
     table = _occupations(scored)
-    occupations = np.append(table["occupation"].to_numpy(dtype=object), None)
+    occupations = np.append(table["occupation"].to_numpy(dtype=object), np.array([None], dtype=object))
     return occupations[positions_in(transcript_ids, table["transcript_id"])]
 
 

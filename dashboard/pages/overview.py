@@ -1,4 +1,6 @@
 """Overview: headline numbers, theme prevalence, occupation x theme, co-occurrence. A click drills into quotes."""
+from typing import Literal
+
 import streamlit as st
 
 from dashboard.frame import charts, context, sidebar
@@ -26,7 +28,10 @@ def drill_into(event) -> None:
     st.switch_page(context.QUOTES, query_params=params_from_view(page.view))
 
 
-def chart(name: str, figure, *, clickable: bool = True, height: int | str = "content") -> None:
+Height = int | Literal["stretch", "content"]
+
+
+def chart(name: str, figure, *, clickable: bool = True, height: Height = "content") -> None:
     """One of the view's charts (the report's and the image exports' figures), clickable or not."""
     key = context.chart_key(name, page.filters, st.session_state.get("_clicks", 0))
     if clickable:

@@ -50,7 +50,7 @@ else:
                                 on_change=copy_selection, args=("sel_occupation",),
                                 format_func=lambda o: page.label(o) if o else "All matching occupations")
     sort_column.selectbox("Sort", list(SORTS), key=seed("w_sort", view["sort"]),
-                          format_func=SORTS.get, on_change=copy_widget, args=("sort",))
+                          format_func=SORTS.__getitem__, on_change=copy_widget, args=("sort",))
 
 count, transcripts = page.snapshot.quote_count()  # the same quotes as the exports of this view
 st.markdown(f"**{count:,} quotes** from **{transcripts:,} transcripts**"

@@ -65,6 +65,8 @@ if current not in matching:
     st.caption("This transcript does not match the current filters; it is shown because the link named it.")
 
 doc = data.doc_of(current)
+if doc is None:  # the view names only transcripts this data holds (checked above)
+    st.stop()
 row = data.transcripts.iloc[doc]
 facts = {"Occupation": page.label(row["occupation"]),
          "Occupation from": f"{row.get('occupation_source', 'keywords')}, confidence {row['occupation_confidence']:.0%}"

@@ -100,17 +100,22 @@ def quote_control(page: PageContext, hit, *, key_prefix: str = "qm") -> None:
     mark = marks.get(key_of)
     st.session_state[widget] = None if mark is None else mark.correct
     st.segmented_control(f"Is this quote evidence of {md_escape(page.label(hit.theme))}?", list(VERDICTS), key=widget,
-                         format_func=VERDICTS.get, on_change=_mark_quote, args=(widget, path, key_of, str(hit.term)),
+                         format_func=VERDICTS.__getitem__, on_change=_mark_quote,
+                         args=(widget, path, key_of, str(hit.term)),
                          label_visibility="collapsed",
                          help=f"Your verdict goes to {path}; click it again to take it back")
 
 
-def _mark_quote(widget: str, path: str, key_of: tuple, term: str) -> None:
+def _mark_quote(widget: str, path: str, key_of: tuple[str, str, int, int], term: str) -> None:
     verdict = st.session_state[widget]
     if verdict is None:
         _write(unmark_quote, path, *key_of)
     else:
         _write(mark_quote, path, QuoteMark(*key_of, correct=bool(verdict), term=term), coder=coder_name())
+
+
+def _unmark(path: str, transcript_id: str) -> None:
+    _write(unmark_transcript, path, transcript_id)
 
 
 def _write(write, *args, **kwargs) -> bool:
@@ -169,5 +174,5 @@ def transcript_control(page: PageContext, transcript_id: str) -> None:
                    + ("your earlier coding." if coded else "what the codebook found: correct it, then save."))
         if coded:
             st.button("Remove my coding of this transcript", icon=":material/undo:", key=f"hc-remove-{transcript_id}",
-                      on_click=_write, args=(unmark_transcript, path, transcript_id),
+                      on_click=_unmark, args=(path, transcript_id),
                       help="It counts as not coded again: left out of recall, F1 and agreement")
