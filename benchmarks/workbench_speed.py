@@ -11,13 +11,13 @@ word matches differently), diff against the saved results and slice the sentence
 lost. Edits of the settings every theme reads are among them (the typo settings, min_hits, the negation and
 occupation windows) and the scope (participant -> all: the interviewer's turns, which the kept shards did not
 tokenize, are tokenized from the kept texts). A change of the speaker labels splits every transcript into turns
-again from its file (a cold run; reported apart from the target). The first preview of each edit is printed
-apart (the first of all loads what scoring here needs: the shards, unless a pool scores them). Edits are parsed
-as the Codebook page parses them (from the codebook's path, so its job titles are read). Also printed: the Quotes page's first run (prepare the view,
-count its quotes, group the first page's) and the peak resident memory of the measuring process and of its largest
-worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first (wall-clock, and CPU seconds of
-this process and its workers: the steadier figure on a loaded machine). Needs ../shared/data/anthropic-interviewer
-(or --data); prints a message and exits 0 without it.
+again from its file (a cold run; reported apart from the target). The first preview of each edit is printed apart
+(the first of all loads what scoring here needs: the shards, unless a pool scores them). Edits are parsed as the
+Codebook page parses them (from the codebook's path, so its job titles are read). Also printed: the Quotes page's
+first run (prepare the view, count its quotes, group the first page's) and the peak resident memory of the measuring
+process and of its largest worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first
+(wall-clock, and CPU seconds of this process and its workers: the steadier figure on a loaded machine). Needs
+../shared/data/anthropic-interviewer (or --data); prints a message and exits 0 without it.
 """
 from __future__ import annotations
 
