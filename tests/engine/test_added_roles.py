@@ -134,3 +134,19 @@ def test_turns_tokenized_from_a_kept_shard_are_those_a_build_tokenizes():
         assert (getattr(built, name) == getattr(again, name)).all(), name
     assert [built.vocab[w] for w in built.token_word] == [again.vocab[w] for w in again.token_word]
     assert len(again.token_word) > len(kept.turn_doc) * 2  # interviewer words, not only turn breaks
+
+
+def test_turns_tokenized_again_keep_their_offsets_past_emoji_and_accents():
+    text = ("Interviewer: Caf\u00e9 \U0001F600 d\u00e9j\u00e0-vu? Tell me \u2019bout it.\n"
+            "User: \u6f22\u5b57 and na\u00efve \U0001F680 words\nInterviewer: N\u00e9e \U0001F600\U0001F600 ok")
+    raw = [RawTranscript("t1", text, "x.txt"), RawTranscript("t2", "User: only me", "y.txt")]
+    speakers = speakers_for(load_codebook(ROOT / "config" / "codebook.yaml"))
+    kept = build_shard(raw, speakers, LoadReport())
+    built = build_shard(raw, replace(speakers, roles=("interviewer",)), LoadReport())
+    again = with_roles_tokenized(kept, ("interviewer",))
+    assert (built.token_start == again.token_start).all() and (built.turn_token_start == again.turn_token_start).all()
+    words = [again.vocab[w] for w in again.token_word if w]
+    assert words == [built.vocab[w] for w in built.token_word if w] and "d\u00e9j\u00e0" in words
+    starts = again.token_start[again.token_word > 0]
+    first_two = [text[start:start + len(word)].lower() for start, word in zip(starts, words)][:2]
+    assert first_two == ["caf\u00e9", "d\u00e9j\u00e0"]
