@@ -368,3 +368,20 @@ def _keep_metadata_occupations(transcripts: pd.DataFrame, base: Analysis | None)
     merged = transcripts.merge(base.transcripts[["transcript_id", *extra]], on="transcript_id", how="left") \
         if extra else transcripts.copy()
     return override_occupations(merged, given_occupations(base.transcripts))
+
+
+def edited_themes(base: Analysis, codebook: Codebook, scored: pd.DataFrame,
+                  transcript_ids: Collection[str]) -> pd.DataFrame:
+    """The themes rows `codebook` gives the transcripts of `base` among `transcript_ids`, in a fresh run's order,
+    from `scored`, the themes rows of what an edit scored (`CachedCorpus.changes`, or a whole scoring): a pair
+    it holds takes its row, every other pair `base`'s (a removed theme's rows left out). Agreement with a few
+    hundred labelled transcripts reads these instead of every row of a corpus merged (`score`).
+
+        edited_themes(base, codebook, corpus.changes(codebook, base).themes, ["w1", "w3"])
+    """
+    corpus_ids = base.transcripts["transcript_id"]
+    ids = corpus_ids[positions_in(corpus_ids, list(dict.fromkeys(transcript_ids))) >= 0].tolist()
+    old, new = (table[positions_in(table["transcript_id"], ids) >= 0] for table in (base.themes, scored))
+    every = set(codebook.theme_ids)
+    return _merged_in_fresh_order(old, new, every, codebook, ids,
+                                  scored_pairs=pair_keys(new, codebook.theme_ids, ids), scoped=every)

@@ -14,11 +14,16 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
 
 from core.errors import LabelsError, Problem  # LabelsError lives in core.errors; still importable from here
+
+if TYPE_CHECKING:  # types only: reading labels and counting agreement need no engine
+    from core.engine.results import Analysis
+    from core.workbench.diff import EditedRows
 
 
 @dataclass(frozen=True)
@@ -270,6 +275,17 @@ def evaluate(transcripts: pd.DataFrame, themes: pd.DataFrame, labels: Labels, th
                       macro_f1=macro_averages(table)["f1"],
                       missing=[i for i in labels.transcripts if i not in known],
                       missed=missed_table(labels, present, known))
+
+
+def evaluate_edit(before: Analysis, edited: EditedRows, labels: Labels) -> Evaluation:
+    """`evaluate` of an edited codebook a preview scored (`core.workbench.diff.scored_preview`), the same as of a
+    fresh run of it: only the themes rows of the transcripts the labels name (coded, or holding a missed
+    passage) are made, from the rows the preview scored and `before`'s (tens of rows, not millions).
+
+        evaluate_edit(analysis, scored_preview(corpus, analysis, edited)[1], labels).macro_averages()
+    """
+    named = [*labels.transcripts, *(passage.transcript for passage in labels.missed)]
+    return evaluate(edited.transcripts, edited.themes_of(before, named), labels, edited.codebook.theme_ids)
 
 
 def _missed_in(labels: Labels, theme: str, known: set[str]) -> set[str]:
