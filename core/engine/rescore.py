@@ -380,8 +380,8 @@ def edited_themes(base: Analysis, codebook: Codebook, scored: pd.DataFrame,
         edited_themes(base, codebook, corpus.changes(codebook, base).themes, ["w1", "w3"])
     """
     corpus_ids = base.transcripts["transcript_id"]
-    ids = corpus_ids[positions_in(corpus_ids, list(dict.fromkeys(transcript_ids))) >= 0].tolist()
-    old, new = (table[positions_in(table["transcript_id"], ids) >= 0] for table in (base.themes, scored))
+    ids = corpus_ids[corpus_ids.isin(list(transcript_ids))].tolist()  # once each, in the corpus's order
+    old, new = (table[table["transcript_id"].isin(ids)] for table in (base.themes, scored))
     every = set(codebook.theme_ids)
     return _merged_in_fresh_order(old, new, every, codebook, ids,
                                   scored_pairs=pair_keys(new, codebook.theme_ids, ids), scoped=every)

@@ -259,16 +259,18 @@ class Evaluation:
 
 def evaluate(transcripts: pd.DataFrame, themes: pd.DataFrame, labels: Labels, theme_ids: list[str]) -> Evaluation:
     """Compare scores with labels: occupation accuracy, and per theme precision, recall and F1."""
-    known = set(transcripts["transcript_id"])
+    named = named_transcripts(labels)
+    labelled = transcripts[transcripts["transcript_id"].isin(named)]  # a set of 80,000 ids alone took 0.1 s
+    known = set(labelled["transcript_id"])
     ids = [i for i in labels.transcripts if i in known]
-    predicted_occupation = transcripts.set_index("transcript_id")["occupation"]
+    predicted_occupation = labelled.set_index("transcript_id")["occupation"]
     occupations = pd.DataFrame({"transcript_id": ids,
                                 "expected": [labels.transcripts[i].occupation for i in ids],
                                 "predicted": [predicted_occupation[i] for i in ids]})
     with_occupation = occupations[occupations["expected"].notna()]
     right = with_occupation["expected"] == with_occupation["predicted"]
     accuracy = float(right.mean()) if len(with_occupation) else 0.0
-    present = _present_in(themes, named_transcripts(labels))
+    present = _present_in(themes, named)
     rows = [_theme_counts(theme, ids, labels, present, _missed_in(labels, theme, known)) for theme in theme_ids]
     table = pd.DataFrame(rows)
     return Evaluation(n=len(ids), occupation_accuracy=accuracy, occupations=occupations, themes=table,
