@@ -17,7 +17,8 @@ count its quotes, group the first page's) and the peak resident memory of the me
 worker (`ru_maxrss`). With hand coding loaded the page also shows the edit's agreement with it: each edit's line
 adds the time that takes (`evaluate_edit` on the rows the preview scored; the labels are made up here, LABELLED
 transcripts picked with a fixed seed and each theme marked present at random, never read from benchmarks/labels/),
-and the saved codebook's agreement, which the page works out on every run, is timed once. Prints the median of
+and the saved codebook's agreement, which the page works out on every run, is timed once (`--whole-analysis` also
+times, once per edit, the agreement as the page made it before: the whole edited analysis, then `evaluate`). Prints the median of
 `--repeat` runs per edit after the first (wall-clock, and CPU seconds of this process and its workers: the steadier
 figure on a loaded machine). Needs ../shared/data/anthropic-interviewer (or --data); prints a message and exits 0
 without it.
@@ -81,6 +82,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0,
                         help="score previews on a pool of this many processes, as the dashboard server does (2); "
                              "0: in this process")
+    parser.add_argument("--whole-analysis", action="store_true",
+                        help="also time, once per edit, the agreement as the page made it before: the whole edited "
+                             "analysis (the edit scored again, every row merged: CachedCorpus.score), then evaluate")
     parser.add_argument("--measure-in", help=argparse.SUPPRESS)  # a filled cache folder: measure (child process)
     args = parser.parse_args()
     if not Path(args.data).exists():
@@ -142,6 +146,10 @@ def _edits(corpus: CachedCorpus, analysis: Analysis, codebook, args, names: list
               f"agreement +{agreement[0]:.3f} s, {agreement[1]:.3f} CPU-s  "
               f"{int(change.themes['transcripts_gained'].sum()):>6} theme presences gained, "
               f"{change.quotes_gained:>7} quotes gained, {change.quotes_lost:>7} lost")
+        if args.whole_analysis:
+            edited = parse_codebook(codebook.text.replace(old, new, 1), source=args.codebook)
+            print(f"  {'':<36} the agreement as made before (the whole edited analysis): "
+                  + _whole_agreement(corpus, analysis, edited, args.labels))
     return worst
 
 
@@ -180,6 +188,15 @@ def _median_preview(corpus: CachedCorpus, base: Analysis, text: str, path: str, 
     agreed = (statistics.median(seconds for seconds, _ in agreement[1:]),
               statistics.median(cpu_seconds for _, cpu_seconds in agreement[1:]))
     return times[0], statistics.median(times[1:]), statistics.median(cpu[1:]), agreed, change
+
+
+def _whole_agreement(corpus: CachedCorpus, base: Analysis, edited, labels: Labels) -> str:
+    """Time the agreement as the Codebook page made it until this version: the whole edited analysis, then
+    `evaluate` on it (wall-clock and CPU seconds of this process and its workers)."""
+    start, start_cpu = time.perf_counter(), _cpu_seconds()
+    after = corpus.score(edited, base=base)
+    evaluate(after.transcripts, after.themes, labels, edited.theme_ids)
+    return f"+{time.perf_counter() - start:.3f} s, {_cpu_seconds() - start_cpu:.2f} CPU-s"
 
 
 def made_up_labels(analysis: Analysis, *, seed: int = 12) -> Labels:
