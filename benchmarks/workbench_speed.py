@@ -18,10 +18,10 @@ worker (`ru_maxrss`). With hand coding loaded the page also shows the edit's agr
 adds the time that takes (`evaluate_edit` on the rows the preview scored; the labels are made up here, LABELLED
 transcripts picked with a fixed seed and each theme marked present at random, never read from benchmarks/labels/),
 and the saved codebook's agreement, which the page works out on every run, is timed once (`--whole-analysis` also
-times, once per edit, the agreement as the page made it before: the whole edited analysis, then `evaluate`). Prints the median of
-`--repeat` runs per edit after the first (wall-clock, and CPU seconds of this process and its workers: the steadier
-figure on a loaded machine). Needs ../shared/data/anthropic-interviewer (or --data); prints a message and exits 0
-without it.
+times, once per edit, the agreement as the page made it before: the whole edited analysis, then `evaluate`).
+Prints the median of `--repeat` runs per edit after the first (wall-clock, and CPU seconds of this process and its
+workers: the steadier figure on a loaded machine). Needs ../shared/data/anthropic-interviewer (or --data); prints a
+message and exits 0 without it.
 """
 from __future__ import annotations
 
