@@ -15,9 +15,14 @@ again from its file (a cold run; reported apart from the target). The first prev
 (the first of all loads what scoring here needs: the shards, unless a pool scores them). Edits are parsed as the
 Codebook page parses them (from the codebook's path, so its job titles are read). Also printed: the Quotes page's
 first run (prepare the view, count its quotes, group the first page's) and the peak resident memory of the measuring
-process and of its largest worker (`ru_maxrss`). Prints the median of `--repeat` runs per edit after the first
-(wall-clock, and CPU seconds of this process and its workers: the steadier figure on a loaded machine). Needs
-../shared/data/anthropic-interviewer (or --data); prints a message and exits 0 without it.
+process and of its largest worker (`ru_maxrss`). With hand coding loaded the page also shows the edit's agreement
+with it: each edit's line adds the time that takes (`evaluate_edit` on the rows the preview scored; the labels are
+made up here, LABELLED transcripts picked with a fixed seed and each theme marked present at random, never read from
+benchmarks/labels/), and the saved codebook's agreement, which the page works out on every run, is timed once
+(`--whole-analysis` also times, once per edit, the agreement as the page made it before: the whole edited analysis,
+then `evaluate`). Prints the median of `--repeat` runs per edit after the first (wall-clock, and CPU seconds of this
+process and its workers: the steadier figure on a loaded machine). Needs ../shared/data/anthropic-interviewer (or
+--data); prints a message and exits 0 without it.
 """
 from __future__ import annotations
 
@@ -33,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -40,12 +47,14 @@ from core import analyse, load_codebook, parse_codebook  # noqa: E402
 from core.engine.executor import LocalProcesses  # noqa: E402
 from core.engine.rescore import CachedCorpus  # noqa: E402
 from core.engine.results import Analysis  # noqa: E402
+from core.handcoding.evaluate import Labels, TranscriptLabel, evaluate, evaluate_edit  # noqa: E402
 from core.views.filters import Filters, prepare  # noqa: E402
 from core.views.snapshot import snapshot  # noqa: E402
-from core.workbench.diff import preview  # noqa: E402
+from core.workbench.diff import scored_preview  # noqa: E402
 
 PUBLIC = ROOT.parent / "shared" / "data" / "anthropic-interviewer"
 QUOTES_PAGE_SIZE = 20  # dashboard/pages/quotes.py
+LABELLED = 200  # transcripts in the made-up hand coding: a researcher codes tens to hundreds
 TARGETS = ((2_000, 1.0), (80_000, 6.0))  # <= 1 s on the public set (issue #4), <= 6 s on 80,000 (issue #12)
 
 # name -> (text to find in the default codebook, its replacement): each a typical workbench edit
@@ -78,6 +87,9 @@ def main() -> int:
                              "0: in this process")
     parser.add_argument("--only", action="append", metavar="EDIT",
                         help="time only this edit (a name above; repeatable)")
+    parser.add_argument("--whole-analysis", action="store_true",
+                        help="also time, once per edit, the agreement as the page made it before: the whole edited "
+                             "analysis (the edit scored again, every row merged: CachedCorpus.score), then evaluate")
     parser.add_argument("--measure-in", help=argparse.SUPPRESS)  # a filled cache folder: measure (child process)
     args = parser.parse_args()
     if not Path(args.data).exists():
@@ -102,6 +114,12 @@ def measure(args, cache_dir: Path) -> int:
     print(f"{len(corpus):,} transcripts, {len(analysis.hits):,} hits; results loaded in "
           f"{time.perf_counter() - start:.2f} s; previews scored {f'on {args.workers} workers' if pool else 'here'}")
     print("the Quotes page's first run: " + _first_count(analysis))
+    labels = made_up_labels(analysis)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    evaluate(analysis.transcripts, analysis.themes, labels, codebook.theme_ids)
+    print(f"the saved codebook's agreement with {len(labels.transcripts)} labelled transcripts (every run of the "
+          f"page with hand coding): {time.perf_counter() - start:.3f} s, {time.process_time() - start_cpu:.3f} CPU-s")
+    args.labels = labels
     worst = _edits(corpus, analysis, codebook, args, [name for name in EDITS if name not in SPLITS_AGAIN
                                                       and name in (args.only or EDITS)])
     target = next((seconds for size, seconds in TARGETS if len(corpus) <= size), TARGETS[-1][1])
@@ -127,12 +145,17 @@ def _edits(corpus: CachedCorpus, analysis: Analysis, codebook, args, names: list
         if old not in codebook.text:
             print(f"  {name:<36} skipped: the codebook has no {old.strip()!r}")
             continue
-        first, seconds, cpu, change = _median_preview(corpus, analysis, codebook.text.replace(old, new, 1),
-                                                      args.codebook, args.repeat)
+        first, seconds, cpu, agreement, change = _median_preview(
+            corpus, analysis, codebook.text.replace(old, new, 1), args.codebook, args.repeat, args.labels)
         worst = max(worst, seconds)
         print(f"  {name:<36} {seconds:6.3f} s, {cpu:6.2f} CPU-s  (first {first:5.2f} s)  "
+              f"agreement +{agreement[0]:.3f} s, {agreement[1]:.3f} CPU-s  "
               f"{int(change.themes['transcripts_gained'].sum()):>6} theme presences gained, "
               f"{change.quotes_gained:>7} quotes gained, {change.quotes_lost:>7} lost")
+        if args.whole_analysis:
+            edited = parse_codebook(codebook.text.replace(old, new, 1), source=args.codebook)
+            print(f"  {'':<36} the agreement as made before (the whole edited analysis): "
+                  + _whole_agreement(corpus, analysis, edited, args.labels))
     return worst
 
 
@@ -153,18 +176,45 @@ def _first_count(analysis: Analysis) -> str:
            f"{count:,} quotes and grouping the first page's)"
 
 
-def _median_preview(corpus: CachedCorpus, base: Analysis, text: str, path: str, repeat: int):
+def _median_preview(corpus: CachedCorpus, base: Analysis, text: str, path: str, repeat: int, labels: Labels):
     """The first preview's time (it loads what it needs), the median of `repeat` more (wall-clock seconds and
     CPU seconds of this process and its pool's workers: on a loaded machine the CPU time is the steadier
-    figure), the last diff. The text is parsed as the editor's (its job titles read from beside `path`)."""
-    times, cpu, change = [], [], None
+    figure), the median time the edit's agreement with `labels` adds (from the rows the preview scored, as the
+    page shows it), the last diff. The text is parsed as the editor's (its job titles read from beside `path`)."""
+    times, cpu, agreement, change = [], [], [], None
     for _ in range(repeat + 1):
         start, start_cpu = time.perf_counter(), _cpu_seconds()
         # parsed as the Codebook page parses it, from the codebook's path: its job titles are beside it
-        change = preview(corpus, base, parse_codebook(text, source=path))
+        change, edited = scored_preview(corpus, base, parse_codebook(text, source=path))
         times.append(time.perf_counter() - start)
         cpu.append(_cpu_seconds() - start_cpu)
-    return times[0], statistics.median(times[1:]), statistics.median(cpu[1:]), change
+        start, start_cpu = time.perf_counter(), time.process_time()  # in this process only
+        evaluate_edit(base, edited, labels).macro_averages()
+        agreement.append((time.perf_counter() - start, time.process_time() - start_cpu))
+    agreed = (statistics.median(seconds for seconds, _ in agreement[1:]),
+              statistics.median(cpu_seconds for _, cpu_seconds in agreement[1:]))
+    return times[0], statistics.median(times[1:]), statistics.median(cpu[1:]), agreed, change
+
+
+def _whole_agreement(corpus: CachedCorpus, base: Analysis, edited, labels: Labels) -> str:
+    """Time the agreement as the Codebook page made it until this version: the whole edited analysis, then
+    `evaluate` on it (wall-clock and CPU seconds of this process and its workers)."""
+    start, start_cpu = time.perf_counter(), _cpu_seconds()
+    after = corpus.score(edited, base=base)
+    evaluate(after.transcripts, after.themes, labels, edited.theme_ids)
+    return f"+{time.perf_counter() - start:.3f} s, {_cpu_seconds() - start_cpu:.2f} CPU-s"
+
+
+def made_up_labels(analysis: Analysis, *, seed: int = 12) -> Labels:
+    """Hand coding of LABELLED transcripts picked at random (a fixed seed), each theme present with chance 0.3
+    and an occupation of the codebook's: what the agreement reads, without reading anyone's labels."""
+    rng = np.random.default_rng(seed)
+    ids = analysis.transcripts["transcript_id"].to_numpy()
+    picked = rng.choice(ids, size=min(LABELLED, len(ids)), replace=False)
+    themes, occupations = analysis.codebook.theme_ids, analysis.codebook.occupation_ids
+    return Labels("benchmark", {str(transcript): TranscriptLabel(
+        str(rng.choice(occupations)) if occupations else None,
+        frozenset(theme for theme in themes if rng.random() < 0.3), None) for transcript in picked})
 
 
 def _cpu_seconds() -> float:

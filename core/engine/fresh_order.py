@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.engine.results import positions_in
+from core.engine.results import Analysis, positions_in
 
 
 def merged_in_fresh_order(base: pd.DataFrame, scored: pd.DataFrame, reused: set[str], codebook: Codebook,
@@ -50,3 +50,21 @@ def analysis_pair_keys(analysis) -> tuple[np.ndarray, np.ndarray]:
     ids = analysis.transcripts["transcript_id"]
     return (pair_keys(analysis.themes, analysis.codebook.theme_ids, ids),
             pair_keys(analysis.hits, analysis.codebook.theme_ids, ids))
+
+
+def edited_themes(base: Analysis, codebook: Codebook, scored: pd.DataFrame,
+                  transcript_ids: Collection[str]) -> pd.DataFrame:
+    """The themes rows `codebook` gives the transcripts of `base` among `transcript_ids`, in a fresh run's order,
+    from `scored`, the themes rows of what an edit scored (`CachedCorpus.changes`, or a whole scoring): a pair it
+    holds takes its row, every other pair `base`'s (a removed theme's rows left out). Agreement with a few hundred
+    labelled transcripts reads these instead of every row of a corpus merged (`CachedCorpus.score`). A scope edit's
+    changes leave out the hits per 1,000 words of the pairs they did not score: the agreement reads presence only.
+
+        edited_themes(base, codebook, corpus.changes(codebook, base).themes, ["w1", "w3"])
+    """
+    corpus_ids = base.transcripts["transcript_id"]
+    ids = corpus_ids[corpus_ids.isin(list(transcript_ids))].tolist()  # once each, in the corpus's order
+    old, new = (table[table["transcript_id"].isin(ids)] for table in (base.themes, scored))
+    every = set(codebook.theme_ids)
+    return merged_in_fresh_order(old, new, every, codebook, ids,
+                                 scored_pairs=pair_keys(new, codebook.theme_ids, ids), scoped=every)

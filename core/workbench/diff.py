@@ -13,7 +13,7 @@ diff compares integer keys and reads text only for the sentences of the quotes i
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.engine.fresh_order import analysis_pair_keys, pair_keys
+from core.engine.fresh_order import analysis_pair_keys, edited_themes, pair_keys
 from core.engine.rescore import CachedCorpus, changed_themes
 from core.engine.results import Analysis, positions_in
 from core.views.quotes import group_quotes, raising_rows
@@ -77,9 +77,31 @@ class CodebookDiff:
         return out
 
 
+@dataclass(frozen=True)
+class EditedRows:
+    """What a preview scored that agreement with hand coding reads (`core.handcoding.evaluate.evaluate_edit`):
+    the edited codebook, every transcript's row (the edited occupations) and the themes rows of the
+    (transcript, theme) pairs the edit scored, every pair when it scored the whole corpus again. Its hits are
+    not kept: millions of rows at 80,000 transcripts, which no agreement reads."""
+
+    codebook: Codebook
+    transcripts: pd.DataFrame
+    themes: pd.DataFrame
+
+    def themes_of(self, before: Analysis, transcript_ids: Collection[str]) -> pd.DataFrame:
+        """The edited codebook's themes rows of these transcripts, as a fresh run gives them: the scored pairs'
+        rows, `before`'s for the others (`core.engine.rescore.edited_themes`)."""
+        return edited_themes(before, self.codebook, self.themes, transcript_ids)
+
+
 def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> CodebookDiff:
     """Score `codebook` on the corpus (reusing `before` for unchanged themes) and diff the two; the first
     SENTENCES quotes gained and lost get their sentences (what a report lists; see `fill_sentences`)."""
+    return scored_preview(corpus, before, codebook)[0]
+
+
+def scored_preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> tuple[CodebookDiff, EditedRows]:
+    """`preview`, and the rows it scored for agreement with hand coding (so it never scores the edit twice)."""
     changes = corpus.changes(codebook, before)  # only the changed themes' rows: the others are before's
     after = changes if changes is not None else corpus.score(codebook, base=before)
     counts = corpus.once_per_base(before, "theme counts", lambda: theme_counts(before))
@@ -89,7 +111,7 @@ def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> Codeb
     change = diff_scores(before, after, before_counts=counts, before_keys=keys)
     for table in (change.gained, change.lost):
         fill_sentences(table, corpus.texts, limit=SENTENCES)
-    return change
+    return change, EditedRows(codebook, after.transcripts, after.themes)
 
 
 SENTENCES = 200  # an edit can gain 100,000 quotes on a large corpus: their sentences are sliced when listed

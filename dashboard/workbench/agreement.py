@@ -10,8 +10,9 @@ import streamlit as st
 
 from core.engine.results import Analysis
 from core.handcoding.agreement import cohen_kappa, quote_precision, review_queue, sweep_summary, threshold_sweep
-from core.handcoding.evaluate import Labels, LabelsError, evaluate, read_labels
+from core.handcoding.evaluate import Labels, LabelsError, evaluate, evaluate_edit, read_labels
 from core.views.quotes import quotes_of_analysis
+from core.workbench.diff import EditedRows
 from dashboard.frame import loading
 from dashboard.frame.context import PageContext
 from dashboard.frame.text import md_code, md_escape
@@ -74,8 +75,8 @@ def compare_with_labels(page: PageContext):
     theme_ids = page.codebook.theme_ids
     before = evaluate(page.analysis.transcripts, page.analysis.themes, labels, theme_ids).macro_averages()
 
-    def show(after: Analysis) -> None:
-        now = evaluate(after.transcripts, after.themes, labels, after.codebook.theme_ids).macro_averages()
+    def show(edited: EditedRows) -> None:
+        now = evaluate_edit(page.analysis, edited, labels).macro_averages()
         cells = [f"{name} {before[column]:.3f} \u2192 **{now[column]:.3f}**"
                  for name, column in (("precision", "precision"), ("recall", "recall"), ("F1", "f1"))]
         st.markdown("Against your hand coding (macro over themes): " + " · ".join(cells))

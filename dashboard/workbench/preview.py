@@ -27,11 +27,11 @@ def run_preview(page: PageContext, edit: dict) -> None:
         return
     with st.status("Scoring the edit on the cached corpus...", expanded=False) as box:
         started = time.perf_counter()
-        diff = workbench.preview(page.analysis, checked)
+        diff, edited = workbench.preview(page.analysis, checked)
         seconds = time.perf_counter() - started
         box.update(label=f"Preview ready in {seconds:.2f} s", state="complete")
     st.session_state[workbench.PREVIEW] = workbench.Preview(workbench.digest(edit["text"]), page.analysis.key,
-                                                            diff, checked, seconds)
+                                                            diff, seconds, edited)
 
 
 def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
@@ -54,7 +54,7 @@ def show_preview(page: PageContext, edit: dict, agreement=None) -> None:
                 f"**{diff.quotes_lost:,}** lost · {len(page.analysis.transcripts):,} transcripts "
                 f"(scored in {shown.seconds:.2f} s)")
     if agreement is not None:
-        agreement(workbench.edited_analysis(page.analysis, shown))
+        agreement(shown.edited)
     # one above the other, full width: side by side, their columns were cut off
     st.markdown("**Per theme**")
     st.table(_changed(themes, "theme", page.label), hide_index=True)  # small: a static table draws fastest

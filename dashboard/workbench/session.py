@@ -20,8 +20,7 @@ from core.codebook.edits import add_variant
 from core.codebook.history import current_text, text_hash
 from core.engine.rescore import CachedCorpus
 from core.views.quotes import quote_of
-from core.workbench.diff import CodebookDiff
-from core.workbench.diff import preview as diff_preview
+from core.workbench.diff import CodebookDiff, EditedRows, scored_preview
 from core.workbench.lint import Finding, lint
 from core.workbench.terms import TermReport, near_misses, report_hits, summarise, threshold_change
 from dashboard.frame import loading
@@ -155,31 +154,22 @@ def threshold_change_for(analysis_key: str, threshold: float, _analysis: Analysi
 
 @dataclass
 class Preview:
-    """What the edit with text `text_hash` (parsed: `codebook`) would change against the analysis
-    `analysis_key`; `after`, the whole edited analysis, only once something asks for it (`edited_analysis`)."""
+    """What the edit with text `text_hash` would change against the analysis `analysis_key`, and the rows it
+    scored (`edited`, with the parsed codebook: what agreement with hand coding reads, so a preview with hand
+    coding loaded scores the edit once)."""
 
     text_hash: str
     analysis_key: str
     diff: CodebookDiff
-    codebook: Codebook
     seconds: float
-    after: Analysis | None = None
+    edited: EditedRows
 
 
-def preview(analysis: Analysis, codebook: Codebook) -> CodebookDiff:
+def preview(analysis: Analysis, codebook: Codebook) -> tuple[CodebookDiff, EditedRows]:
     """The edit scored on the cached corpus and diffed with the saved results: only the (transcript, theme)
-    pairs it can change are scored and compared (`core.workbench.diff.preview`, what the CLI's `workbench diff`
-    runs and `benchmarks/workbench_speed.py` times)."""
-    return diff_preview(corpus_of(analysis), analysis, codebook)
-
-
-def edited_analysis(analysis: Analysis, shown: Preview) -> Analysis:
-    """The whole analysis the previewed edit gives (every table: what agreement with hand coding reads), made
-    the first time it is asked for and kept with the preview: merging every reused row into it costs more than
-    the diff itself at 80,000 transcripts, so a preview without hand coding never pays for it."""
-    if shown.after is None:
-        shown.after = corpus_of(analysis).score(shown.codebook, base=analysis)
-    return shown.after
+    pairs it can change are scored and compared (`core.workbench.diff.scored_preview`, what the CLI's
+    `workbench diff` runs and `benchmarks/workbench_speed.py` times), with the rows it scored."""
+    return scored_preview(corpus_of(analysis), analysis, codebook)
 
 
 def sentence_of(analysis: Analysis, row) -> str:

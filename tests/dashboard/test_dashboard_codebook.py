@@ -370,6 +370,29 @@ def test_the_preview_compares_with_the_hand_coding(open_page, tmp_path):
     assert "Against your hand coding" in markdown(at)
 
 
+def test_a_preview_with_hand_coding_scores_the_edit_once(open_page, tmp_path, monkeypatch):
+    """Agreement with the hand coding reads the labelled transcripts' rows of what the preview scored: the
+    whole edited analysis (the edit scored a second time, every reused row merged) is never made, and the
+    numbers are those of a fresh run of the edited codebook."""
+    from core import analyse, load_codebook, parse_codebook
+    from core.engine.rescore import CachedCorpus
+    from core.handcoding.evaluate import evaluate, read_labels
+
+    mine = tmp_path / "mine.yaml"
+    shutil.copy(LABELS_A, mine)
+    monkeypatch.setattr(CachedCorpus, "score", lambda *_, **__: pytest.fail("the whole edited analysis was made"))
+    at = press(edit(open_page("codebook", "--labels", mine), "threshold: 88", "threshold: 85"), "cb-preview")
+    shown = next(m.value for m in at.markdown if m.value.startswith("Against your hand coding"))
+    labels = read_labels(mine)
+    saved, edited = (evaluate(run.transcripts, run.themes, labels, run.codebook.theme_ids).macro_averages()
+                     for run in (analyse([TRANSCRIPTS], codebook=book, use_cache=False, workers=1) for book in (
+                         load_codebook(CODEBOOK),
+                         parse_codebook(CODEBOOK.read_text().replace("threshold: 88", "threshold: 85")))))
+    assert saved != edited  # the edit moves the agreement
+    for name, column in (("precision", "precision"), ("recall", "recall"), ("F1", "f1")):
+        assert f"{name} {saved[column]:.3f} \u2192 **{edited[column]:.3f}**" in shown
+
+
 # ---------------------------------------------------------------- saves that never overwrite
 def _saved_elsewhere(at, files):
     """An edit begun on the page, then someone else saves the codebook, then Save."""

@@ -10,6 +10,7 @@ import pytest
 
 from core import analyse, parse_codebook
 from core.engine import cache
+from core.engine.fresh_order import edited_themes
 from core.engine.kept_descriptions import kept_self_descriptions
 from core.engine.match_changes import words_matched_differently
 from core.engine.matcher import THEME, TermIndex
@@ -167,6 +168,21 @@ def test_a_theme_whose_terms_changed_is_scored_everywhere(corpus_and_base):
     words = words_matched_differently(base.codebook, codebook, corpus.words(), themes={"scheduling"},
                                       occupations=False)
     assert words.themes == {"scheduling": None}
+
+
+@pytest.mark.parametrize("name", EDITS)
+def test_the_edited_themes_rows_of_a_few_transcripts_are_a_fresh_run_s(corpus_and_base, name):
+    """Agreement with hand coding reads only the labelled transcripts' rows: made from the pairs a typo edit
+    scored (only some pairs of a changed theme) and the saved rows of the others, they are a fresh run's."""
+    folder, corpus, base = corpus_and_base
+    codebook = edited(name)
+    fresh = analyse([folder], codebook=codebook, use_cache=False, workers=1)
+    few = ["t6", "t1", "t2", "t3", "t4", "t1", "nobody"]  # any order, a repeat, an id not in the corpus
+    rows = edited_themes(base, codebook, corpus.changes(codebook, base).themes, few)
+    pd.testing.assert_frame_equal(rows, fresh.themes[fresh.themes["transcript_id"] != "t5"].reset_index(drop=True))
+    saved = base.themes[base.themes["transcript_id"] != "t5"].reset_index(drop=True)
+    moved = not rows[["hits", "score", "present"]].equals(saved[["hits", "score", "present"]])
+    assert moved == (name != "fuzzy_min_length up")  # that one moves only t6's occupation ("teachr")
 
 
 # With a job-title lexicon beside the codebook, occupations come from what participants say they do: a full

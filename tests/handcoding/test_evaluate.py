@@ -1,11 +1,13 @@
 import math
 import shutil
 
+import pandas as pd
 import pytest
 import yaml
 from support import ROOT
-from workbench_data import LABELS_A, LABELS_B, WORKBENCH, workbench
+from workbench_data import CODEBOOK, LABELS_A, LABELS_B, TRANSCRIPTS, WORKBENCH, workbench
 
+from core import analyse, parse_codebook
 from core.handcoding.agreement import (
     cohen_kappa,
     quote_precision,
@@ -14,7 +16,15 @@ from core.handcoding.agreement import (
     term_precision,
     threshold_sweep,
 )
-from core.handcoding.evaluate import Labels, LabelsError, TranscriptLabel, evaluate, read_labels
+from core.handcoding.evaluate import (
+    Labels,
+    LabelsError,
+    MissedPassage,
+    TranscriptLabel,
+    evaluate,
+    evaluate_edit,
+    read_labels,
+)
 from core.handcoding.labels import (
     QuoteMark,
     mark_quote,
@@ -25,6 +35,7 @@ from core.handcoding.labels import (
     unmark_transcript,
 )
 from core.views.quotes import quotes_of_analysis
+from core.workbench.diff import scored_preview
 
 BENCHMARK_LABELS = sorted((ROOT / "benchmarks" / "labels").glob("*.yaml"))
 
@@ -134,6 +145,52 @@ def test_cohen_kappa_matches_worked_examples(yes_yes, yes_no, no_yes, no_no, kap
     second = [True] * yes_yes + [False] * yes_no + [True] * no_yes + [False] * no_no
     table = cohen_kappa(labels_of(first), labels_of(second), ["x"])
     assert table.loc[0, "kappa"] == pytest.approx(kappa)
+
+
+# ---------------------------------------------------------------- an unsaved edit against the hand coding
+# Edits of the workbench codebook, each changing what the preview scores in its own way
+EDITS = {
+    "add a term": ("terms: [schedule, calendar]", "terms: [schedule, calendar, tool]"),
+    "remove a term": ("      - fear\n      - double check", "      - double check"),
+    "add a theme": ("  - id: art\n", "  - id: tools\n    label: Tools\n    description: Tools.\n"
+                                    "    terms: [tool, fear]\n  - id: art\n"),
+    "remove a theme": ("  - id: worry\n    label: Worry\n    description: Fear.\n    terms:\n      - fear\n"
+                       "      - double check\n", ""),
+    "lower the default threshold (some pairs scored)": ("threshold: 88", "threshold: 85"),
+    "min_hits alone (nothing scored)": ("  threshold: 88\n", "  threshold: 88\n  min_hits: 2\n"),
+    "an occupation term": ("terms: [sysadmin, teacher]", "terms: [teacher]"),
+    "the scope (the corpus scored again)": ("  threshold: 88\nthemes:\n", "  threshold: 88\n  scope: all\nthemes:\n"
+                                            "  - id: asking\n    label: Asking\n    description: Questions.\n"
+                                            "    terms: [feel]\n"),  # an interviewer's word (w1)
+}
+# w2 is not coded but holds a passage the codebook missed (it counts for recall); w9 is not in the data
+SOME_LABELS = Labels("c", {"w1": TranscriptLabel("education", frozenset({"accuracy", "tools"}), None),
+                           "w3": TranscriptLabel("other", frozenset({"scheduling"}), frozenset({"worry", "art"})),
+                           "w9": TranscriptLabel(None, frozenset({"art"}), None)},
+                     missed=(MissedPassage("w2", "scheduling", 0, 10),))
+
+
+@pytest.mark.parametrize("labels", [SOME_LABELS, read_labels(LABELS_A)], ids=["some, missed", "all"])
+@pytest.mark.parametrize("name", EDITS)
+def test_an_edit_is_evaluated_from_its_preview_as_a_fresh_run_of_it(name, labels):
+    """The preview's agreement reads only the labelled transcripts' rows, made from what the preview scored
+    and the saved rows: the same evaluation as a fresh run of the edited codebook."""
+    corpus, scored = workbench()
+    old, new = EDITS[name]
+    codebook = parse_codebook(CODEBOOK.read_text().replace(old, new, 1), source=str(CODEBOOK))
+    assert old in CODEBOOK.read_text()
+    fresh = analyse([TRANSCRIPTS], codebook=codebook, use_cache=False, workers=1)
+    expected = evaluate(fresh.transcripts, fresh.themes, labels, codebook.theme_ids)
+    edited = scored_preview(corpus, scored, codebook)[1]
+    got = evaluate_edit(scored, edited, labels)
+    for table in ("occupations", "themes", "missed"):
+        pd.testing.assert_frame_equal(getattr(got, table), getattr(expected, table), obj=table)
+    assert (got.n, got.occupation_accuracy, got.missing) == (expected.n, expected.occupation_accuracy,
+                                                               expected.missing)
+    named = [*labels.transcripts, *(passage.transcript for passage in labels.missed)]
+    saved = scored.themes[scored.themes["transcript_id"].isin(named)].reset_index(drop=True)
+    moved = edited.transcripts["occupation"].tolist() != scored.transcripts["occupation"].tolist()
+    assert moved or not edited.themes_of(scored, named).equals(saved)  # the edit moved rows of these transcripts
 
 
 # ---------------------------------------------------------------- threshold sweep and review queue
