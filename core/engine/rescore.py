@@ -7,7 +7,8 @@ themes are scored again and the other rows are taken from `base`: themes never a
 corpus the shards are scored by the caller's executor, each worker loading its shards from the cache, so
 this process never loads them (at 80,000 transcripts their texts and tokens are gigabytes); texts are then
 read from the cache only for what is shown. `corpus.changes(codebook, base)` gives only the changed themes'
-rows, all a preview's diff needs.
+rows, all a preview's diff needs. A scope edit that reads turns the kept shards did not tokenize tokenizes only
+those, from the kept texts (`core.engine.added_roles`); new speaker labels split the files into turns again.
 
     corpus = CachedCorpus.of(analysis)
     edited = corpus.score(parse_codebook(new_text), base=analysis, executor=pool)
@@ -32,6 +33,12 @@ from core.engine.added_roles import (
     tables_with_added_turns,
     weights_known,
     with_scope,
+)
+from core.engine.codebook_changes import (
+    changed_themes,
+    occupations_differ,
+    without_min_hits,
+    without_typo_settings,
 )
 from core.engine.corpus import Shard
 from core.engine.executor import Executor
@@ -100,10 +107,7 @@ class CachedCorpus:
             turns = self._turn_scorer(codebook)
             if base is None or turns is None:
                 return self._score_from_files(codebook, executor)
-            kept = self.score(with_scope(codebook, "participant"), base=base, executor=executor)
-            themes, hits, cancelled = tables_with_added_turns(kept, self._added_turns(turns, executor), codebook,
-                                                              self.transcript_ids)
-            return base.with_tables(codebook, kept.transcripts, themes, hits, cancelled=cancelled)
+            return self._score_adding_turns(codebook, base, turns, executor)
         if base is None:
             return self._full(codebook, base, executor)
         return self._incremental(codebook, base, executor)
@@ -122,6 +126,15 @@ class CachedCorpus:
         if not self._same_turns(codebook) or not weights_known(codebook):
             return None
         return RoleTurnScorer.of(codebook, self.speakers.roles)
+
+    def _score_adding_turns(self, codebook: Codebook, base: Analysis, turns: RoleTurnScorer,
+                            executor: Executor | None) -> Analysis:
+        """A scope edit reading turns the kept shards did not tokenize: the kept turns' hits as the kept tokens
+        give them (scope participant), and the added turns', tokenized from the kept texts."""
+        kept = self.score(with_scope(codebook, "participant"), base=base, executor=executor)
+        themes, hits, cancelled = tables_with_added_turns(kept, self._added_turns(turns, executor), codebook,
+                                                          self.transcript_ids)
+        return base.with_tables(codebook, kept.transcripts, themes, hits, cancelled=cancelled)
 
     def _added_turns(self, turns: RoleTurnScorer, executor: Executor | None) -> TurnScores:
         """Every shard's added turns scored: here from memory, or on a large corpus by the executor's workers."""
@@ -181,7 +194,7 @@ class CachedCorpus:
         scored_pairs = pair_keys(changes.themes, codebook.theme_ids, self.transcript_ids) if plan.scope else None
         themes, hits, cancelled = (
             merged_in_fresh_order(old, new, reused, codebook, self.transcript_ids, *within,
-                                   scored_pairs=scored_pairs, scoped=plan.scoped_themes)
+                                  scored_pairs=scored_pairs, scoped=plan.scoped_themes)
             for old, new, within in ((base.themes, changes.themes, ()), (base.hits, changes.hits, ("start",)),
                                      (base.cancelled, changes.cancelled, ("start",))))
         return base.with_tables(codebook, changes.transcripts, themes, hits, cancelled=cancelled)
@@ -226,8 +239,8 @@ class CachedCorpus:
         changed, none (`presence_only`: whether each is present is decided again from the saved scores)."""
         themes, occupations = changed_themes(before, after), occupations_differ(before, after)
         presence_only = frozenset(themes & set(before.theme_ids) & set(after.theme_ids)
-                                  - changed_themes(_without_min_hits(before), _without_min_hits(after)))
-        plain_before, plain_after = _without_typo_settings(before), _without_typo_settings(after)
+                                  - changed_themes(without_min_hits(before), without_min_hits(after)))
+        plain_before, plain_after = without_typo_settings(before), without_typo_settings(after)
         by_typos = themes & (set(after.theme_ids) - changed_themes(plain_before, plain_after))
         occupations_by_typos = occupations and not occupations_differ(plain_before, plain_after)
         if not by_typos and not occupations_by_typos:
@@ -305,12 +318,6 @@ class _Plan:
         return {theme for theme, _ in self.scope.themes} if self.scope is not None else set()
 
 
-def _without_min_hits(book: Codebook) -> Codebook:
-    """The codebook with every theme's `min_hits` (and the default) blanked out."""
-    return replace(book, settings=replace(book.settings, min_hits=1),
-                   themes=tuple(replace(theme, min_hits=None) for theme in book.themes))
-
-
 def _with_presence_of(base: Analysis, codebook: Codebook, themes: frozenset[str], scored: Analysis) -> Analysis:
     """`scored` (the rows of the other changed themes) with the rows of `themes`, whose `min_hits` alone changed:
     their hits and scores are `base`'s, and only whether each is present is worked out again from its score
@@ -322,40 +329,6 @@ def _with_presence_of(base: Analysis, codebook: Codebook, themes: frozenset[str]
         (scored.themes, rows), (scored.hits, _only(base.hits, set(themes))),
         (scored.cancelled, _only(base.cancelled, set(themes))))]
     return base.with_tables(codebook, scored.transcripts, *tables[:2], cancelled=tables[2])
-
-
-def _without_typo_settings(book: Codebook) -> Codebook:
-    """The codebook with the settings that reach scoring only through word matching blanked out."""
-    return replace(book, settings=replace(book.settings, threshold=0, fuzzy_min_length=0))
-
-
-def changed_themes(before: Codebook, after: Codebook) -> set[str]:
-    """Ids of the themes whose hits or scores can differ (added and removed ones included).
-
-    Themes never affect each other, so a theme scores the same when its definition and the settings it
-    reads are the same: a theme with its own threshold ignores a change of the default threshold."""
-    old = {theme.id: _as_scored(theme, before.settings) for theme in before.themes}
-    new = {theme.id: _as_scored(theme, after.settings) for theme in after.themes}
-    return {theme for theme in old.keys() | new.keys() if old.get(theme) != new.get(theme)}
-
-
-def occupations_differ(before: Codebook, after: Codebook) -> bool:
-    """Whether occupations, their evidence or confidence can differ."""
-    def used(book: Codebook) -> tuple:
-        s = book.settings
-        return (book.occupations, s.threshold, s.fuzzy_min_length, s.interviewer_labels, s.participant_labels,
-                s.occupation_first_turns, s.occupation_min_score, s.occupation_max_hits_per_term,
-                s.occupation_titles, book.job_titles)  # the lexicon compares by its content hash
-    return used(before) != used(after)
-
-
-def _as_scored(theme, settings) -> tuple:
-    """A theme with every setting its scoring reads (a default it overrides is left out)."""
-    s = settings
-    return (theme, s.scope, s.fuzzy_min_length, s.interviewer_labels, s.participant_labels,
-            s.threshold if theme.threshold is None else None,
-            s.min_hits if theme.min_hits is None else None,
-            (s.negators, s.negation_window, s.hedges) if theme.negation else None)
 
 
 PARALLEL_SHARDS = 8  # below this, sending shards to workers costs more than it saves

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
+from core.engine.codebook_changes import changed_themes
 from core.engine.fresh_order import analysis_pair_keys, edited_themes, pair_keys
-from core.engine.rescore import CachedCorpus, changed_themes
+from core.engine.rescore import CachedCorpus
 from core.engine.results import Analysis, positions_in
 from core.views.quotes import group_quotes, raising_rows
 

@@ -261,5 +261,5 @@ def test_the_title_file_is_part_of_the_codebook_hash(tmp_path):
     (tmp_path / "job_titles.yaml").write_text("healthcare: [nurse, midwife]\n")
     second = load_codebook(tmp_path / "book.yaml")
     assert first.content_hash != second.content_hash and first != second
-    from core.engine.rescore import occupations_differ
+    from core.engine.codebook_changes import occupations_differ
     assert occupations_differ(first, second)

@@ -125,7 +125,7 @@ def test_a_theme_with_its_own_threshold_ignores_a_change_of_the_default():
     from dataclasses import fields
 
     from core.codebook.model import Settings
-    from core.engine.rescore import changed_themes, occupations_differ
+    from core.engine.codebook_changes import changed_themes, occupations_differ
     own = ("    description: Calendars.\n", "    description: Calendars.\n    threshold: 85\n")
     before = parse_codebook(edited(*own).text.replace("    description: Fear.\n",
                                                       "    description: Fear.\n    negation: true\n"))
