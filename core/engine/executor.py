@@ -15,7 +15,6 @@ import ctypes
 import gc
 import multiprocessing
 import os
-import pickle
 import sys
 import threading
 import types
@@ -159,13 +158,12 @@ class DaskCluster:
         """`function` (a scorer holding the whole codebook, ~300 KB pickled) is sent to every worker once; each
         task then carries only its item and a reference to it. Sent with every task, it was pickled here,
         unpickled and pickled again by the scheduler and named through its repr: a core's worth of this
-        process's time beside two workers. Each result comes back pickled, as one buffer (`pickled_result`)."""
+        process's time beside two workers."""
         client = self._started()
         [shared] = client.scatter([function], broadcast=True, hash=False)
         name = f"{type(function).__name__.lower()}-"
-        results = in_order(lambda item: client.submit(pickled_result, shared, item, key=name + uuid.uuid4().hex),
-                           items, 2 * self.workers)
-        return (pickle.loads(result) for result in results)
+        return in_order(lambda item: client.submit(applied, shared, item, key=name + uuid.uuid4().hex), items,
+                        2 * self.workers)
 
     def close(self) -> None:
         with self._lock:
@@ -222,13 +220,9 @@ def _workers_forked_from_a_server() -> Iterator[None]:
         yield
 
 
-def pickled_result(function: Callable[[Item], Result], item: Item) -> bytes:
-    """function(item) pickled, for DaskCluster, which sends the function apart from the items: what a worker
-    returns crosses to this process as one buffer. As an object, a batch's summary (a DataFrame, lists) went
-    in many frames, each with Dask's headers, worker to scheduler to client: ~7 ms of this process's CPU per
-    batch, half of what it spent in a run, taken from the workers when they use every core; one buffer is
-    pickled and unpickled in ~0.6 ms. Anything LocalProcesses' pool returns pickles the same way."""
-    return pickle.dumps(function(item), protocol=pickle.HIGHEST_PROTOCOL)
+def applied(function: Callable[[Item], Result], item: Item) -> Result:
+    """function(item), for an executor that sends the function apart from the items."""
+    return function(item)
 
 
 def in_order(submit: Callable[[Item], Future], items: Iterable[Item], in_flight: int) -> Iterator:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import pickle
 import sys
-import time
 
 import fsspec
 import pandas as pd
@@ -105,33 +104,6 @@ def test_the_function_is_sent_to_the_workers_once_not_with_every_item():
     with DaskCluster(workers=2) as cluster:
         assert list(cluster.map(CountedPickling(), range(12))) == [i * 2 for i in range(12)]
     assert CountedPickling.pickled == 1
-
-
-def a_summary(n):
-    """A result shaped like a batch's summary: a small table and a list."""
-    return pd.DataFrame({"transcript_id": [f"t{n}"], "words": [n]}), [("t", n)]
-
-
-def held_results(dask_worker):  # what a worker holds besides the function it was sent
-    return sorted(type(value).__name__ for value in dask_worker.data.values() if not callable(value))
-
-
-def test_each_result_comes_back_from_a_worker_as_one_pickled_buffer():
-    """A batch's summary as an object went from the worker to the scheduler to this process in many frames,
-    each with Dask's own messages: 2.5x the CPU here of one pickled buffer, taken from two busy workers."""
-    with DaskCluster(workers=1) as cluster:
-        results = cluster.map(a_summary, [1, 2, 3])  # all three are submitted before the first is returned
-        table, pairs = next(results)
-        pd.testing.assert_frame_equal(table, a_summary(1)[0])
-        assert pairs == [("t", 1)]
-        held = []
-        for _ in range(100):  # until the worker holds the other two results
-            [held] = cluster._client.run(held_results).values()
-            if len(held) == 2:
-                break
-            time.sleep(0.05)
-        assert held == ["bytes", "bytes"]
-        assert [pairs for _, pairs in results] == [[("t", 2)], [("t", 3)]]
 
 
 def test_local_workers_start_with_the_engine_imported():
