@@ -8,6 +8,7 @@ that forks them), and the peak memory of this process plus its largest worker.
     python benchmarks/dask_speed.py [--data /tmp/themescope-bench/replicated_80k.csv] [--repeat 3]
     python benchmarks/dask_speed.py --timeline 2    # where one run's wall time goes, with 2 workers
     python benchmarks/dask_speed.py --overhead      # Dask's own CPU per batch, without the batches' work
+    python benchmarks/dask_speed.py --control       # a batch's CPU alone vs beside a twin, without Dask
 
 The timeline is what the ratio of 2 workers to 1 depends on: the serial parts (the cluster's start, with the
 server's one import of Dask and the engine its workers are forked from, planning before the first batch, the last
@@ -114,6 +115,38 @@ print(json.dumps({"summary_kb": round(len(summary) / 1024), "client_ms": round(s
                   "worker_ms": round(sum(others) / 206 * 1000, 2)}))
 """
 
+# The control without Dask: this process scores batches 10-17 as a worker does (`BatchScorer`), alone or while
+# a forked twin scores the same batches on the other core, three times each, alternated; the user CPU seconds
+# of the 8 batches here (the twin's fork adds copy-on-write faults to this process's kernel time, not its user)
+CONTROL = PRELUDE + """
+import os, signal, tempfile
+from core.engine.remote import BatchJob, BatchScorer
+from core.ingest.batches import BatchPlanner
+from core.ingest.loaders import LoadOptions
+from core.engine.executor import reuse_freed_memory
+book, options = load_codebook(sys.argv[1]), LoadOptions()
+batches = BatchPlanner(options).plan((sys.argv[2],))[0][10:18]
+scorer, scratch = BatchScorer(book, options), tempfile.mkdtemp()
+reuse_freed_memory()
+def score_all(folder):
+    for n, batch in enumerate(batches):
+        scorer(BatchJob(f"{scratch}/{folder}", n, f"{scratch}/{folder}-parts", batch))
+score_all("warm")
+seconds = {"alone": [], "twin": []}
+for kind in ["alone", "twin"] * 3:
+    twin = os.fork() if kind == "twin" else None
+    if twin == 0:
+        while True:
+            score_all("twin")
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+    score_all("measured")
+    seconds[kind].append(round(resource.getrusage(resource.RUSAGE_SELF).ru_utime - start, 2))
+    if twin:
+        os.kill(twin, signal.SIGKILL)
+        os.waitpid(twin, 0)
+print(json.dumps(seconds))
+"""
+
 
 def timeline(codebook: str, corpus: Path, workers: int) -> None:
     result = run(TIMELINE, codebook, str(corpus), str(workers))
@@ -133,6 +166,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (the best is kept)")
     parser.add_argument("--timeline", type=int, metavar="WORKERS", help="one dask run's phases instead")
     parser.add_argument("--overhead", action="store_true", help="Dask's own CPU per batch instead")
+    parser.add_argument("--control", action="store_true", help="a batch's CPU alone vs beside a twin, no Dask")
     args = parser.parse_args()
     corpus = Path(args.data)
     if not corpus.exists():
@@ -145,6 +179,12 @@ def main() -> int:
         result = run(OVERHEAD, args.codebook, str(corpus))
         print(f"per batch ({result['summary_kb']} KB summary): {result['client_ms']} ms of this process's CPU "
               f"(client, scheduler, nannies), {result['worker_ms']} ms of its worker's besides the task")
+        return 0
+    if args.control:
+        result = run(CONTROL, args.codebook, str(corpus))
+        alone, twin = sum(result["alone"]), sum(result["twin"])
+        print(f"user CPU-s of 8 batches alone {result['alone']}, beside a twin {result['twin']}: "
+              f"{twin / alone - 1:+.0%} with the twin (no Dask)")
         return 0
     if args.timeline:
         timeline(args.codebook, corpus, args.timeline)
