@@ -119,7 +119,7 @@ print(json.dumps({"summary_kb": round(len(summary) / 1024), "client_ms": round(s
 # a forked twin scores the same batches on the other core, three times each, alternated; the user CPU seconds
 # of the 8 batches here (the twin's fork adds copy-on-write faults to this process's kernel time, not its user)
 CONTROL = PRELUDE + """
-import os, signal, tempfile
+import os, shutil, signal, tempfile
 from core.engine.remote import BatchJob, BatchScorer
 from core.ingest.batches import BatchPlanner
 from core.ingest.loaders import LoadOptions
@@ -144,6 +144,7 @@ for kind in ["alone", "twin"] * 3:
     if twin:
         os.kill(twin, signal.SIGKILL)
         os.waitpid(twin, 0)
+shutil.rmtree(scratch)
 print(json.dumps(seconds))
 """
 
