@@ -7,6 +7,8 @@ that forks them), and the peak memory of this process plus its largest worker.
 
     python benchmarks/dask_speed.py [--data /tmp/themescope-bench/replicated_80k.csv] [--repeat 3]
     python benchmarks/dask_speed.py --timeline 2    # where one run's wall time goes, with 2 workers
+    python benchmarks/dask_speed.py --overhead      # Dask's own CPU per batch, without the batches' work
+    python benchmarks/dask_speed.py --control       # a batch's CPU alone vs beside a twin, without Dask
 
 The timeline is what the ratio of 2 workers to 1 depends on: the serial parts (the cluster's start, with the
 server's one import of Dask and the engine its workers are forked from, planning before the first batch, the last
@@ -79,6 +81,73 @@ print(json.dumps({"marks": {k: round(v, 2) for k, v in sorted(marks.items(), key
                   "busy seconds per worker": sorted(busy.values())}))
 """
 
+# 103 tasks on 2 workers that wait 0.15 s (no CPU) and return a real batch's summary (batch 40 of the corpus,
+# scored here first): the CPU this process (client, scheduler, nannies) and each worker's threads spend on
+# Dask's own work, counted in CPU seconds, which the other load on the machine hardly changes
+OVERHEAD = PRELUDE + """
+import glob, os, pickle, tempfile
+from dataclasses import dataclass
+from core.engine.executor import DaskCluster
+from core.engine.remote import BatchJob, BatchScorer
+from core.ingest.batches import BatchPlanner
+from core.ingest.loaders import LoadOptions
+book, options = load_codebook(sys.argv[1]), LoadOptions()
+with tempfile.TemporaryDirectory() as scratch:
+    batch = BatchPlanner(options).plan((sys.argv[2],))[0][40]
+    summary = pickle.dumps(BatchScorer(book, options)(BatchJob(scratch + "/shards", 40, scratch, batch)))
+@dataclass(frozen=True)
+class Waiting:
+    summary: bytes
+    def __call__(self, item):
+        time.sleep(0.15)
+        return pickle.loads(self.summary)
+def threads_cpu():  # per thread of a worker: CPU seconds
+    ticks = os.sysconf("SC_CLK_TCK")
+    return [sum(map(int, open(t + "/stat").read().rsplit(")", 1)[1].split()[11:13])) / ticks
+            for t in sorted(glob.glob("/proc/self/task/*"))]
+with DaskCluster(workers=2) as cluster:
+    client = cluster._started()
+    before, start = client.run(threads_cpu), time.process_time()
+    assert len(list(cluster.map(Waiting(summary), range(103)))) == 103
+    spent, after = time.process_time() - start, client.run(threads_cpu)
+others = [sum(b - a for a, b in zip(before[w], after[w])) for w in before]
+print(json.dumps({"summary_kb": round(len(summary) / 1024), "client_ms": round(spent / 103 * 1000, 2),
+                  "worker_ms": round(sum(others) / 206 * 1000, 2)}))
+"""
+
+# The control without Dask: this process scores batches 10-17 as a worker does (`BatchScorer`), alone or while
+# a forked twin scores the same batches on the other core, three times each, alternated; the user CPU seconds
+# of the 8 batches here (the twin's fork adds copy-on-write faults to this process's kernel time, not its user)
+CONTROL = PRELUDE + """
+import os, shutil, signal, tempfile
+from core.engine.remote import BatchJob, BatchScorer
+from core.ingest.batches import BatchPlanner
+from core.ingest.loaders import LoadOptions
+from core.engine.executor import reuse_freed_memory
+book, options = load_codebook(sys.argv[1]), LoadOptions()
+batches = BatchPlanner(options).plan((sys.argv[2],))[0][10:18]
+scorer, scratch = BatchScorer(book, options), tempfile.mkdtemp()
+reuse_freed_memory()
+def score_all(folder):
+    for n, batch in enumerate(batches):
+        scorer(BatchJob(f"{scratch}/{folder}", n, f"{scratch}/{folder}-parts", batch))
+score_all("warm")
+seconds = {"alone": [], "twin": []}
+for kind in ["alone", "twin"] * 3:
+    twin = os.fork() if kind == "twin" else None
+    if twin == 0:
+        while True:
+            score_all("twin")
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+    score_all("measured")
+    seconds[kind].append(round(resource.getrusage(resource.RUSAGE_SELF).ru_utime - start, 2))
+    if twin:
+        os.kill(twin, signal.SIGKILL)
+        os.waitpid(twin, 0)
+shutil.rmtree(scratch)
+print(json.dumps(seconds))
+"""
+
 
 def timeline(codebook: str, corpus: Path, workers: int) -> None:
     result = run(TIMELINE, codebook, str(corpus), str(workers))
@@ -97,6 +166,8 @@ def main() -> int:
     parser.add_argument("--codebook", default=str(ROOT / "config" / "codebook.yaml"))
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (the best is kept)")
     parser.add_argument("--timeline", type=int, metavar="WORKERS", help="one dask run's phases instead")
+    parser.add_argument("--overhead", action="store_true", help="Dask's own CPU per batch instead")
+    parser.add_argument("--control", action="store_true", help="a batch's CPU alone vs beside a twin, no Dask")
     args = parser.parse_args()
     corpus = Path(args.data)
     if not corpus.exists():
@@ -105,6 +176,17 @@ def main() -> int:
             return 0
         corpus.parent.mkdir(parents=True, exist_ok=True)
         replicate(PUBLIC, 64, corpus)
+    if args.overhead:
+        result = run(OVERHEAD, args.codebook, str(corpus))
+        print(f"per batch ({result['summary_kb']} KB summary): {result['client_ms']} ms of this process's CPU "
+              f"(client, scheduler, nannies), {result['worker_ms']} ms of its worker's besides the task")
+        return 0
+    if args.control:
+        result = run(CONTROL, args.codebook, str(corpus))
+        alone, twin = sum(result["alone"]), sum(result["twin"])
+        print(f"user CPU-s of 8 batches alone {result['alone']}, beside a twin {result['twin']}: "
+              f"{twin / alone - 1:+.0%} with the twin (no Dask)")
+        return 0
     if args.timeline:
         timeline(args.codebook, corpus, args.timeline)
         return 0

@@ -50,11 +50,15 @@ from core.ingest.tables import (
 )
 from core.ingest.urls import url_files
 
-BATCH_BYTES = 8 << 20        # a CSV batch: about 1,000 interviews of the public set's length
+# A CSV batch: about 2,000 interviews of the public set's length. Each batch costs Dask ~10 ms of the client's
+# CPU and ~4 ms of its worker's besides the scoring (`benchmarks/dask_speed.py --overhead`), which with every
+# core working comes out of the workers' time: 8 MB batches (103 for 80,000 interviews) spent 0.4 CPU-s more
+# of the client's and 0.45 s more of the workers' than these (62), for ~160 MB less at a worker's peak.
+BATCH_BYTES = 16 << 20
 FIRST_BATCH_BYTES = 2 << 20  # the first few smaller, so that every worker has work early
 BATCH_ROWS, FIRST_BATCH_ROWS = 1000, 250  # the same for parquet rows and groups of small files
 FIRST_BATCHES = 4
-LAST_BYTES = 4 * BATCH_BYTES  # a CSV's last bytes in batches as small as the first: the workers end together
+LAST_BYTES = 32 << 20        # a CSV's last bytes in batches as small as the first: the workers end together
 SCAN_BYTES = 16 << 20        # the CSV scan reads this much at a time
 PLAN_STEP_BYTES = 32 << 20   # a CSV planned in steps: its first batches can start after a scan of this much
 
