@@ -91,15 +91,15 @@ def tables_with_added_turns(kept: Analysis, added: TurnScores, codebook: Codeboo
     """The themes, hits and cancelled tables `codebook` gives on transcripts `ids`, from `kept` (the scoring of
     the kept turns by the same codebook with scope participant) and the `added` turns' scores. With `only`
     (`pair_keys`), only the rows of those (transcript, theme) pairs (`kept_hit_keys`: those of `kept.hits`)."""
-    theme_ids = codebook.theme_ids
+    theme_ids, reads_kept = codebook.theme_ids, reads_kept_turns(codebook)
 
     def merged(old: pd.DataFrame, new: pd.DataFrame, keys: np.ndarray | None) -> pd.DataFrame:
-        rows = None if only is None or not reads_kept_turns(codebook) else \
+        rows = None if only is None or not reads_kept else \
             np.isin(keys if keys is not None else pair_keys(old, theme_ids, ids), only)
-        return merged_in_fresh_order(old if reads_kept_turns(codebook) else old.iloc[:0], new, set(theme_ids),
-                                     codebook, ids, "start", base_rows=rows)
+        return merged_in_fresh_order(old if reads_kept else old.iloc[:0], new, set(theme_ids), codebook, ids,
+                                     "start", base_rows=rows)
     hits, cancelled = merged(kept.hits, added.hits, kept_hit_keys), merged(kept.cancelled, added.cancelled, None)
-    words = added.words + (_participant_words(kept, ids) if reads_kept_turns(codebook) else 0)
+    words = added.words + (_participant_words(kept, ids) if reads_kept else 0)
     cells = None
     if only is not None:
         cells = np.zeros(len(ids) * len(theme_ids), dtype=bool)

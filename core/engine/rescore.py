@@ -112,6 +112,12 @@ class CachedCorpus:
             return self._full(codebook, base, executor)
         return self._incremental(codebook, base, executor)
 
+    def _pool(self, executor: Executor | None) -> Executor | None:
+        """The executor whose workers the shards go to, or None: scored here from memory (a small corpus, or
+        no executor with two workers)."""
+        return executor if executor is not None and executor.workers >= 2 and self.shard_count >= PARALLEL_SHARDS \
+            else None
+
     def _kept_tokens_serve(self, codebook: Codebook) -> bool:
         """Whether the kept shards tokenized every turn `codebook` reads (split by the same speaker labels)."""
         return self._same_turns(codebook) and set(speakers_for(codebook).roles) <= set(self.speakers.roles)
@@ -138,10 +144,11 @@ class CachedCorpus:
 
     def _added_turns(self, turns: RoleTurnScorer, executor: Executor | None) -> TurnScores:
         """Every shard's added turns scored: here from memory, or on a large corpus by the executor's workers."""
-        if executor is None or executor.workers < 2 or self.shard_count < PARALLEL_SHARDS:
+        pool = self._pool(executor)
+        if pool is None:
             return TurnScores.concat([turns.score(shard) for shard in self.shards])
-        return TurnScores.concat(list(executor.map(turns, (ShardJob(str(self.folder), number)
-                                                           for number in range(self.shard_count)))))
+        jobs = (ShardJob(str(self.folder), number) for number in range(self.shard_count))
+        return TurnScores.concat(list(pool.map(turns, jobs)))
 
     def _added_turn_changes(self, codebook: Codebook, base: Analysis, executor: Executor | None) -> Analysis | None:
         """`changes` of a scope edit alone that reads turns the kept shards did not tokenize: the rows of the
@@ -170,11 +177,12 @@ class CachedCorpus:
         memory, or on a large corpus by the executor's workers, which load the shards from the cache and send
         back only their scores."""
         scorer = ShardScorer(codebook, scope)
-        if executor is None or executor.workers < 2 or self.shard_count < PARALLEL_SHARDS:
+        pool = self._pool(executor)
+        if pool is None:
             return Analysis.concat([scorer.score_kept(shard, self.folder, number) for number, shard
                                    in enumerate(self.shards)] or [empty_analysis(codebook)])
         jobs = (ShardJob(str(self.folder), number) for number in range(self.shard_count))
-        return Analysis.concat([scores for scores, _ in executor.map(scorer, jobs)])
+        return Analysis.concat([scores for scores, _ in pool.map(scorer, jobs)])
 
     def _full(self, codebook: Codebook, base: Analysis | None, executor: Executor | None) -> Analysis:
         scores = self._score_codebook(codebook, executor)
