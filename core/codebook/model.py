@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from core.codebook.kept_titles import load_job_titles
 from core.codebook.safe_yaml import read_yaml, where
 from core.codebook.schema import (
     CodebookSpec,
@@ -24,7 +25,7 @@ from core.codebook.schema import (
     problem_from,
     semantic_problems,
 )
-from core.codebook.titles import JobTitles, load_job_titles, utf8_text
+from core.codebook.titles import JobTitles, file_bytes, utf8_text
 from core.errors import CodebookError, Problem
 from core.ingest.text import words
 
@@ -155,12 +156,7 @@ class Codebook:
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook file; raises CodebookError naming every problem."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CodebookError([Problem(str(path), f"cannot read the codebook: {exc.strerror or exc}",
-                                     hint="check the path")]) from None
-    return codebook_from_bytes(raw, source=str(path))
+    return codebook_from_bytes(file_bytes(path, what="the codebook", hint="check the path"), source=str(path))
 
 
 def codebook_from_bytes(raw: bytes, *, source: str) -> Codebook:
