@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from core.codebook.kept_titles import load_job_titles
 from core.codebook.safe_yaml import read_yaml, where
@@ -24,6 +24,7 @@ from core.codebook.schema import (
     ThemeSpec,
     problem_from,
     semantic_problems,
+    validate_document,
 )
 from core.codebook.titles import JobTitles, file_bytes, utf8_text
 from core.errors import CodebookError, Problem
@@ -171,7 +172,7 @@ def parse_codebook(text: str, *, source: str = "<string>") -> Codebook:
     document, marks = read_yaml(text, source)
     _check_counts(document, source, marks)
     try:
-        spec = CodebookSpec.model_validate(document)
+        spec = validate_document(document)
     except ValidationError as exc:
         raise CodebookError([problem_from(err, source, marks) for err in exc.errors()]) from None
     problems = semantic_problems(spec, source, marks)
@@ -225,20 +226,24 @@ def _first_term_over_limit(document: dict) -> tuple[int, tuple] | None:
 
 
 def _term(spec: TermSpec) -> Term:
-    glob = spec.term.rstrip().endswith("*")
-    term_words = words(spec.term)
-    if glob:  # the '*' belongs to the last word: "data analy*" -> ("data", "analy*")
+    term = _term_words(spec.term)
+    return replace(term, exact=spec.exact, allow=frozenset(w for a in spec.allow for w in words(a)),
+                   deny=frozenset(w for d in spec.deny for w in words(d)), weight=spec.weight,
+                   threshold=spec.threshold)
+
+
+def _term_words(text: str) -> Term:
+    """A term with the defaults (as an exclusion is written): its text and words."""
+    term_words = words(text)
+    if text.rstrip().endswith("*"):  # the '*' belongs to the last word: "data analy*" -> ("data", "analy*")
         term_words[-1] += "*"
-    return Term(text=spec.term, words=tuple(term_words), exact=spec.exact,
-                allow=frozenset(w for a in spec.allow for w in words(a)),
-                deny=frozenset(w for d in spec.deny for w in words(d)),
-                weight=spec.weight, threshold=spec.threshold)
+    return Term(text=text, words=tuple(term_words))
 
 
 def _code(spec: ThemeSpec | OccupationSpec) -> Code:
     return Code(id=spec.id, label=spec.label, description=spec.description,
                 terms=tuple(_term(t) for t in spec.terms),
-                exclude=tuple(_term(TermSpec(term=e)) for e in spec.exclude),
+                exclude=tuple(_term_words(e) for e in spec.exclude),
                 group=getattr(spec, "group", None), threshold=spec.threshold,
                 weight=getattr(spec, "weight", 1.0), min_hits=getattr(spec, "min_hits", None),
                 negation=getattr(spec, "negation", False))
