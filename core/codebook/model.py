@@ -226,24 +226,23 @@ def _first_term_over_limit(document: dict) -> tuple[int, tuple] | None:
 
 
 def _term(spec: TermSpec) -> Term:
-    term = _term_words(spec.term)
-    return replace(term, exact=spec.exact, allow=frozenset(w for a in spec.allow for w in words(a)),
-                   deny=frozenset(w for d in spec.deny for w in words(d)), weight=spec.weight,
-                   threshold=spec.threshold)
+    return Term(text=spec.term, words=_term_words(spec.term), exact=spec.exact,
+                allow=frozenset(w for a in spec.allow for w in words(a)),
+                deny=frozenset(w for d in spec.deny for w in words(d)),
+                weight=spec.weight, threshold=spec.threshold)
 
 
-def _term_words(text: str) -> Term:
-    """A term with the defaults (as an exclusion is written): its text and words."""
+def _term_words(text: str) -> tuple[str, ...]:
     term_words = words(text)
     if text.rstrip().endswith("*"):  # the '*' belongs to the last word: "data analy*" -> ("data", "analy*")
         term_words[-1] += "*"
-    return Term(text=text, words=tuple(term_words))
+    return tuple(term_words)
 
 
 def _code(spec: ThemeSpec | OccupationSpec) -> Code:
     return Code(id=spec.id, label=spec.label, description=spec.description,
                 terms=tuple(_term(t) for t in spec.terms),
-                exclude=tuple(_term_words(e) for e in spec.exclude),
+                exclude=tuple(Term(text=e, words=_term_words(e)) for e in spec.exclude),
                 group=getattr(spec, "group", None), threshold=spec.threshold,
                 weight=getattr(spec, "weight", 1.0), min_hits=getattr(spec, "min_hits", None),
                 negation=getattr(spec, "negation", False))
