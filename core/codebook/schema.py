@@ -6,7 +6,7 @@ becomes (each with file:line:column, the key and a fix hint).
 
 The schema is declared in pydantic-core, pydantic's own validation engine, rather than as pydantic models: the
 validation and its messages are pydantic's word for word, without the model layer, whose import and class
-building were more than half of what `themescope validate` took (0.15 of 0.36 CPU-s). It is the schema pydantic
+building were nearly half of what `themescope validate` took (0.15 of 0.33 CPU-s). It is the schema pydantic
 builds from the models in tests/codebook/pydantic_schema.py, and tests/codebook/test_schema.py holds it to them.
 A new key is three lines: its annotation on the Spec class, its schema in that class's `_spec(...)` below, and
 the same field on the model in tests/codebook/pydantic_schema.py.
