@@ -2,6 +2,8 @@
 
     python benchmarks/process_speed.py             # median of 5 of each, run alternately
     python benchmarks/process_speed.py --repeat 9
+    python benchmarks/process_speed.py --start-only --against ../main --repeat 21   # validate and --help, here and
+                                                                                     # in another checkout, alternately
 
 Runs, one after the other in each round so that both see the same machine load:
 - `themescope score --data DATA --out DIR --no-cache` (cold, nothing stored),
@@ -12,7 +14,9 @@ Runs, one after the other in each round so that both see the same machine load:
 then `themescope validate` and `themescope --help`. Prints the medians (wall time and CPU time of the process
 and its workers) and the ratios; the wall ratio is the median of each round's ratio. The engine's workers are
 its children (forked), so their CPU time is counted. Needs ../shared/data/anthropic-interviewer (or --data);
-without it, it says so and exits 0.
+without it, it says so and exits 0. `--start-only` runs only `validate` and `--help` (no data needed); `--against
+CHECKOUT` runs them in another checkout too (with its own .venv, from its folder), in the same rounds, so two
+versions are compared under the same load.
 """
 from __future__ import annotations
 
@@ -43,11 +47,11 @@ print(len(found), "hits")
 THEMESCOPE = [sys.executable, "-m", "core"]  # the same `run()` as the installed `themescope` command
 
 
-def timed(command: list[str]) -> tuple[float, float]:
+def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, float]:
     """Wall seconds and CPU seconds (the process and its children) of one whole process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -71,21 +75,46 @@ def scenarios(data: Path, codebook: str, work: Path) -> dict[str, Callable[[], l
     }
 
 
+def start_scenarios(checkout: Path) -> tuple[dict[str, Callable[[], list[str]]], dict[str, Path]]:
+    """`validate` and `--help` in a checkout, with its own .venv, and the folder each runs from: its own, since
+    `python -m core` imports the `core` of the folder it starts in."""
+    python = sys.executable if checkout == ROOT else str(checkout / ".venv" / "bin" / "python")
+    label = "" if checkout == ROOT else f" ({checkout})"
+    validate = [python, "-m", "core", "validate", str(checkout / "config" / "codebook.yaml")]
+    runs = {f"validate{label}": lambda: validate, f"--help{label}": lambda: [python, "-m", "core", "--help"]}
+    return runs, dict.fromkeys(runs, checkout)
+
+
 def main() -> int:
     parser = public_set_parser(__doc__)
     parser.add_argument("--repeat", type=int, default=5, help="rounds (the median is reported)")
+    parser.add_argument("--start-only", action="store_true", help="only `validate` and `--help` (no data needed)")
+    parser.add_argument("--against", metavar="CHECKOUT", help="with --start-only: also in this checkout, alternately")
     args = parser.parse_args()
+    if args.start_only:
+        runs, folders = start_scenarios(ROOT)
+        if args.against:
+            other_runs, other_folders = start_scenarios(Path(args.against).resolve())
+            runs, folders = runs | other_runs, folders | other_folders
+        report(measured(runs, args.repeat, folders))
+        return 0
     data = Path(args.data)
     if data_missing(data):
         return 0
     with tempfile.TemporaryDirectory(prefix="themescope-process-") as folder:
-        runs = scenarios(data, args.codebook, Path(folder))
-        times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
-        for _ in range(args.repeat):
-            for name, command in runs.items():
-                times[name].append(timed(command()))
-    report(times)
+        report(measured(scenarios(data, args.codebook, Path(folder)), args.repeat, {}))
     return 0
+
+
+def measured(runs: dict[str, Callable[[], list[str]]], repeat: int,
+             folders: dict[str, Path]) -> dict[str, list[tuple[float, float]]]:
+    """Each run's (wall, CPU) seconds in every round (from its folder, ROOT unless given); a round runs every
+    process once, one after the other."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, command in runs.items():
+            times[name].append(timed(command(), folders.get(name, ROOT)))
+    return times
 
 
 def report(times: dict[str, list[tuple[float, float]]]) -> None:
@@ -95,8 +124,8 @@ def report(times: dict[str, list[tuple[float, float]]]) -> None:
     print(f"median of {rounds}, whole processes (interpreter start included):")
     for name in times:
         print(f"  {name:28s} {wall[name]:6.3f} s wall  {cpu[name]:6.3f} CPU-s")
-    baseline = times["exact baseline process"]
-    for name in ("score --no-cache", "score, empty cache folder"):
+    baseline = times.get("exact baseline process")
+    for name in ("score --no-cache", "score, empty cache folder") if baseline else ():
         # each round's ratio, of processes run one after the other: steadier than a ratio of medians when
         # other work on the machine comes and goes
         ratios = [w / b for (w, _), (b, _) in zip(times[name], baseline)]

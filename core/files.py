@@ -33,6 +33,18 @@ except ImportError:  # not POSIX: the O_EXCL lock file below
 
 LOCK_TIMEOUT = 10.0   # seconds; a read-modify-write of a small file takes milliseconds
 _LOCK_POLL = 0.005    # seconds between attempts while another writer holds the lock
+ENV_LEXICON_CACHE = "THEMESCOPE_LEXICON_CACHE"  # where this machine's lexicon cache is, when not the default
+
+
+def lexicon_cache_folder() -> Path:
+    """The folder of this machine's cache of what a lexicon takes long to work out and never changes until its
+    source does (the engine's real words and word forms, a validated job-title lexicon): $THEMESCOPE_LEXICON_CACHE,
+    or themescope/lexicon in the user's cache folder ($XDG_CACHE_HOME or ~/.cache)."""
+    given = os.environ.get(ENV_LEXICON_CACHE)
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "themescope" / "lexicon"
 
 
 def write_atomically(path: Path, data: bytes) -> None:

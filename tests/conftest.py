@@ -8,7 +8,7 @@ import pytest
 from support import DATA, ROOT
 
 from core import load_codebook  # noqa: E402  (support puts the project root on sys.path)
-from core.engine.lexicon import ENV_LEXICON_CACHE
+from core.files import ENV_LEXICON_CACHE
 
 
 def pytest_configure(config):

@@ -10,9 +10,6 @@ import argparse
 import gc
 import os
 import sys
-import tempfile
-import traceback
-from datetime import UTC, datetime
 from pathlib import Path
 
 from core import __version__
@@ -67,12 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def crash_log_folder() -> Path:
+    import tempfile  # here and in _log_crash: only a crash needs these, and every command starts through here
+
     return Path(tempfile.gettempdir()) / "themescope-logs"
 
 
 def _log_crash(argv: list[str] | None) -> str:
     """Write the traceback being handled to a new log file; the words saying where it is (or, when no log
     can be written, the traceback itself: it must not be lost)."""
+    import traceback
+    from datetime import UTC, datetime
+
     now = datetime.now(UTC)
     text = (f"themescope {__version__}, Python {sys.version.split()[0]}, {now.isoformat()}\n"
             f"command: themescope {' '.join(sys.argv[1:] if argv is None else argv)}\n\n{traceback.format_exc()}")

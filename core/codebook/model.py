@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
+from core.codebook.kept_titles import load_job_titles
 from core.codebook.safe_yaml import read_yaml, where
 from core.codebook.schema import (
     CodebookSpec,
@@ -23,8 +24,9 @@ from core.codebook.schema import (
     ThemeSpec,
     problem_from,
     semantic_problems,
+    validate_document,
 )
-from core.codebook.titles import JobTitles, load_job_titles, utf8_text
+from core.codebook.titles import JobTitles, file_bytes, utf8_text
 from core.errors import CodebookError, Problem
 from core.ingest.text import words
 
@@ -155,12 +157,7 @@ class Codebook:
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook file; raises CodebookError naming every problem."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CodebookError([Problem(str(path), f"cannot read the codebook: {exc.strerror or exc}",
-                                     hint="check the path")]) from None
-    return codebook_from_bytes(raw, source=str(path))
+    return codebook_from_bytes(file_bytes(path, what="the codebook", hint="check the path"), source=str(path))
 
 
 def codebook_from_bytes(raw: bytes, *, source: str) -> Codebook:
@@ -175,7 +172,7 @@ def parse_codebook(text: str, *, source: str = "<string>") -> Codebook:
     document, marks = read_yaml(text, source)
     _check_counts(document, source, marks)
     try:
-        spec = CodebookSpec.model_validate(document)
+        spec = validate_document(document)
     except ValidationError as exc:
         raise CodebookError([problem_from(err, source, marks) for err in exc.errors()]) from None
     problems = semantic_problems(spec, source, marks)
@@ -229,20 +226,23 @@ def _first_term_over_limit(document: dict) -> tuple[int, tuple] | None:
 
 
 def _term(spec: TermSpec) -> Term:
-    glob = spec.term.rstrip().endswith("*")
-    term_words = words(spec.term)
-    if glob:  # the '*' belongs to the last word: "data analy*" -> ("data", "analy*")
-        term_words[-1] += "*"
-    return Term(text=spec.term, words=tuple(term_words), exact=spec.exact,
+    return Term(text=spec.term, words=_term_words(spec.term), exact=spec.exact,
                 allow=frozenset(w for a in spec.allow for w in words(a)),
                 deny=frozenset(w for d in spec.deny for w in words(d)),
                 weight=spec.weight, threshold=spec.threshold)
 
 
+def _term_words(text: str) -> tuple[str, ...]:
+    term_words = words(text)
+    if text.rstrip().endswith("*"):  # the '*' belongs to the last word: "data analy*" -> ("data", "analy*")
+        term_words[-1] += "*"
+    return tuple(term_words)
+
+
 def _code(spec: ThemeSpec | OccupationSpec) -> Code:
     return Code(id=spec.id, label=spec.label, description=spec.description,
                 terms=tuple(_term(t) for t in spec.terms),
-                exclude=tuple(_term(TermSpec(term=e)) for e in spec.exclude),
+                exclude=tuple(Term(text=e, words=_term_words(e)) for e in spec.exclude),
                 group=getattr(spec, "group", None), threshold=spec.threshold,
                 weight=getattr(spec, "weight", 1.0), min_hits=getattr(spec, "min_hits", None),
                 negation=getattr(spec, "negation", False))

@@ -1,6 +1,6 @@
 """The job-title lexicon: occupation group id -> job titles and activity phrases (config/job_titles.yaml).
 
-    titles = load_job_titles("config/job_titles.yaml", ["it_software", "education", "other"])
+    titles = parse_job_titles(text, ["it_software", "education", "other"], source="config/job_titles.yaml")
     titles.entries[0]  # ('it_software', 'software engineer', 12)
 
 The file is plain YAML, a mapping of group ids to lists of phrases, written for researchers to edit. It is
@@ -73,17 +73,12 @@ class JobTitles:
         return len(self.entries)
 
 
-def load_job_titles(path: str | Path, group_ids: list[str]) -> JobTitles:
-    """Read and validate a job-title file against the codebook's occupation group ids; raises
-    CodebookError naming every problem (file:line and a hint)."""
-    path = Path(path)
+def file_bytes(path: Path, *, what: str, hint: str) -> bytes:
+    """The bytes of a codebook or job-title file; CodebookError naming `what` could not be read, and `hint`."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise CodebookError([Problem(str(path), f"cannot read the job titles: {exc.strerror or exc}",
-                                     hint="check settings.occupation.titles")]) from None
-    text = utf8_text(raw, str(path), limit=MAX_TITLES_BYTES, what="job titles")
-    return parse_job_titles(text, group_ids, source=str(path))
+        raise CodebookError([Problem(str(path), f"cannot read {what}: {exc.strerror or exc}", hint=hint)]) from None
 
 
 def utf8_text(raw: bytes, source: str, *, limit: int, what: str) -> str:
@@ -101,7 +96,8 @@ def utf8_text(raw: bytes, source: str, *, limit: int, what: str) -> str:
 
 
 def parse_job_titles(text: str, group_ids: list[str], *, source: str = "<string>") -> JobTitles:
-    """Validate job-title YAML text (see load_job_titles).
+    """Validate job-title YAML text against the codebook's occupation group ids; raises CodebookError naming
+    every problem (file:line and a hint). `kept_titles.load_job_titles` reads a file through it.
 
     >>> len(parse_job_titles("education: [teacher, tutor]", ["education", "other"]))
     2

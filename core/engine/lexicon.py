@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import pickle
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from core.files import write_atomically
+from core.files import lexicon_cache_folder, write_atomically
 
 COMMON_ZIPF = 4.0  # wordfreq's scale: 4.0 is about once per 100,000 words of ordinary English text
 EXACT, INFLECTION, SPELLING, DERIVED, TYPO, REAL_WORD = ("exact", "inflection", "spelling variant", "derived form",
@@ -176,7 +175,6 @@ def frequency(word: str) -> float:
 # Loading the four lexicons takes about a second in every process; what the engine needs from them, the set
 # of real words and the forms of term words, is kept in a folder of this machine's cache, keyed by the
 # packages' versions, so a run pays it once per machine rather than once per worker process.
-ENV_LEXICON_CACHE = "THEMESCOPE_LEXICON_CACHE"
 _FORMAT = 2  # a new format or rule: a new file, never an old one misread
 _FORMS_FORMAT = "s"  # the forms memo's own: "s" when each word's forms became one string
 
@@ -184,7 +182,7 @@ _FORMS_FORMAT = "s"  # the forms memo's own: "s" when each word's forms became o
 @lru_cache(maxsize=1)
 def real_words() -> frozenset[str]:
     """pyspellchecker's English words and wordfreq's words with a Zipf frequency of at least COMMON_ZIPF."""
-    path = _cache_folder() / f"real-words-{_version_key()}.pickle"
+    path = lexicon_cache_folder() / f"real-words-{_version_key()}.pickle"
     try:
         return pickle.loads(path.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
@@ -240,15 +238,7 @@ def save_forms() -> None:
 
 
 def _forms_path() -> Path:
-    return _cache_folder() / f"forms-{_FORMS_FORMAT}-{_version_key()}.json"
-
-
-def _cache_folder() -> Path:
-    given = os.environ.get(ENV_LEXICON_CACHE)
-    if given:
-        return Path(given)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "themescope" / "lexicon"
+    return lexicon_cache_folder() / f"forms-{_FORMS_FORMAT}-{_version_key()}.json"
 
 
 LEXICON_PACKAGES = ("lemminflect", "breame", "pyspellchecker", "wordfreq")  # whose data says what a word is

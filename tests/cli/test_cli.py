@@ -121,6 +121,16 @@ def test_python_dash_m_core_is_the_same_cli():
     assert run.returncode == 0 and "score" in run.stdout and "download" in run.stdout
 
 
+def test_starting_the_command_imports_only_what_every_command_needs():
+    """Every command starts by building the parser (`--help` is nothing more): no command's libraries and
+    nothing only a crash report uses (tempfile, traceback) may be imported on that path."""
+    import subprocess
+    code = ("import sys\nfrom core.cli.main import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sys.modules), file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert not set(run.stderr.split()) & {"pydantic", "yaml", "numpy", "pandas", "tempfile", "traceback"}
+
+
 def test_score_streamed_prints_the_in_memory_summary_from_the_parts_and_no_big_copies(tmp_path, capsys,
                                                                                      monkeypatch):
     from core.cli import scoring

@@ -105,8 +105,9 @@ def test_the_forms_memo_is_written_only_when_a_run_found_new_forms(tmp_path, mon
     import json
 
     from core.engine import lexicon
+    from core.files import ENV_LEXICON_CACHE
 
-    monkeypatch.setenv(lexicon.ENV_LEXICON_CACHE, str(tmp_path))
+    monkeypatch.setenv(ENV_LEXICON_CACHE, str(tmp_path))
     for cached in (lexicon.remembered_forms, lexicon.regular_forms):
         cached.cache_clear()
     try:
