@@ -9,7 +9,8 @@ scoring uses (`core.engine.scoring.theme_table`), summing the weights in the sam
 the participant's turns whatever the scope: they do not change.
 
     turns = RoleTurnScorer.of(codebook, kept_roles)   # None: the kept tokens cover the scope
-    added = TurnScores.concat([turns.score(shard) for shard in shards])  # or mapped over ShardJobs by an executor
+    added = TurnScores.concat([turns.score_kept(shard, folder, n) for n, shard in enumerate(shards)])
+    # or mapped over ShardJobs by an executor: turns(ShardJob(folder, n))
     themes, hits, cancelled = tables_with_added_turns(kept, added, codebook, ids)
 """
 from __future__ import annotations
@@ -22,7 +23,8 @@ import pandas as pd
 
 from core.codebook.model import Codebook
 from core.engine import cache
-from core.engine.corpus import Shard, with_roles_tokenized
+from core.engine.added_tokens import shard_with_roles
+from core.engine.corpus import Shard
 from core.engine.fresh_order import merged_in_fresh_order, pair_keys
 from core.engine.results import Analysis, positions_in
 from core.engine.scoring import SCOPE_ROLES, theme_table
@@ -67,10 +69,16 @@ class RoleTurnScorer:
         return cls(ShardScorer(themes_only), added)
 
     def __call__(self, job: ShardJob) -> TurnScores:
-        return self.score(cache.load_shard(Path(job.folder), job.number))
+        folder = Path(job.folder)
+        return self.score_kept(cache.load_shard(folder, job.number), folder, job.number)
 
-    def score(self, kept: Shard) -> TurnScores:
-        shard = with_roles_tokenized(kept, self.roles)
+    def score_kept(self, kept: Shard, folder: Path, number: int) -> TurnScores:
+        """`score` of shard `number` kept in `folder` (`kept`), its added turns tokenized once and kept beside
+        it (`core.engine.added_tokens`): a later scope preview only reads them."""
+        return self.score(shard_with_roles(folder, number, kept, self.roles))
+
+    def score(self, shard: Shard) -> TurnScores:
+        """The hits in `shard`'s turns of `roles`, which it holds tokenized (`with_roles_tokenized`)."""
         scores = self.scorer.score(shard)
         words = np.sum([shard.words_by_role(role) for role in self.roles], axis=0)
         return TurnScores(scores.hits, scores.cancelled, words)

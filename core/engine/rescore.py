@@ -146,7 +146,8 @@ class CachedCorpus:
         """Every shard's added turns scored: here from memory, or on a large corpus by the executor's workers."""
         pool = self._pool(executor)
         if pool is None:
-            return TurnScores.concat([turns.score(shard) for shard in self.shards])
+            return TurnScores.concat([turns.score_kept(shard, self.folder, number)
+                                     for number, shard in enumerate(self.shards)])
         jobs = (ShardJob(str(self.folder), number) for number in range(self.shard_count))
         return TurnScores.concat(list(pool.map(turns, jobs)))
 

@@ -10,7 +10,7 @@ import pytest
 from support import ROOT
 
 from core import analyse, load_codebook, parse_codebook
-from core.engine import rescore
+from core.engine import added_tokens, rescore
 from core.engine.added_roles import with_scope
 from core.engine.corpus import build_shard, with_roles_tokenized
 from core.engine.executor import LocalProcesses
@@ -150,3 +150,14 @@ def test_turns_tokenized_again_keep_their_offsets_past_emoji_and_accents():
     starts = again.token_start[again.token_word > 0]
     first_two = [text[start:start + len(word)].lower() for start, word in zip(starts, words)][:2]
     assert first_two == ["caf\u00e9", "d\u00e9j\u00e0"]
+
+
+def test_a_later_scope_edit_reads_the_added_turns_kept_by_the_first_and_still_equals_a_fresh_run(monkeypatch):
+    corpus, before = saved()
+    corpus.score(with_scope(before.codebook, "all"), base=before)  # keeps the interviewer's tokens
+    assert list(corpus.folder.glob("shard-*.tokens-interviewer-*.arrays"))
+    codebook = with_scope(before.codebook, "interviewer")
+    expected = fresh(codebook)
+    no_file_reading(monkeypatch)
+    monkeypatch.setattr(added_tokens, "with_roles_tokenized", lambda *_: pytest.fail("tokenized the turns again"))
+    assert_same_tables(corpus.score(codebook, base=before), expected)
