@@ -161,9 +161,13 @@ class CachedCorpus:
         if turns is None or changed_themes(base.codebook, plain) or occupations_differ(base.codebook, plain):
             return None
         added = self._added_turns(turns, executor)
-        ids, hit_keys = self.transcript_ids, self.base_pair_keys(base)[1]
-        touched = np.union1d(pair_keys(added.hits, codebook.theme_ids, ids),
-                             hit_keys if not reads_kept_turns(codebook) else hit_keys[:0])
+        ids, theme_ids = self.transcript_ids, codebook.theme_ids
+        hit_keys = self.base_pair_keys(base)[1] if base.codebook.theme_ids == theme_ids \
+            else pair_keys(base.hits, theme_ids, ids)  # the same themes in another order
+        touched = np.zeros(len(ids) * len(theme_ids), dtype=bool)  # per (transcript, theme) pair
+        touched[added.hit_pairs.keys(len(theme_ids))] = True
+        if not reads_kept_turns(codebook):
+            touched[hit_keys[hit_keys >= 0]] = True
         themes, hits, cancelled = tables_with_added_turns(base, added, codebook, ids, only=touched,
                                                           kept_hit_keys=hit_keys)
         return base.with_tables(codebook, base.transcripts, themes, hits, cancelled=cancelled)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import pytest
 from support import ROOT
 
 from core import analyse, load_codebook, parse_codebook
 from core.engine import added_tokens, rescore
-from core.engine.added_roles import with_scope
+from core.engine.added_roles import RoleTurnScorer, TurnScores, with_scope
 from core.engine.corpus import build_shard, with_roles_tokenized
 from core.engine.executor import LocalProcesses
 from core.engine.rescore import CachedCorpus
@@ -161,3 +162,18 @@ def test_a_later_scope_edit_reads_the_added_turns_kept_by_the_first_and_still_eq
     no_file_reading(monkeypatch)
     monkeypatch.setattr(added_tokens, "with_roles_tokenized", lambda *_: pytest.fail("tokenized the turns again"))
     assert_same_tables(corpus.score(codebook, base=before), expected)
+
+
+def test_the_added_hits_carry_their_transcripts_place_in_the_corpus_and_their_themes_place_in_the_codebook():
+    corpus, before = saved()
+    negating = tuple(replace(theme, negation=True) for theme in before.codebook.themes)  # some hits cancelled
+    codebook = with_scope(replace(before.codebook, themes=negating), "all")
+    turns = RoleTurnScorer.of(codebook, ("participant",))
+    shards = corpus.shards * 2  # as a corpus of twice as many shards: each one's transcripts after the last's
+    both = TurnScores.concat([turns.score(with_roles_tokenized(shard, ("interviewer",))) for shard in shards])
+    ids = [transcript for shard in shards for transcript in shard.ids]
+    assert len(both.hits) > 100 and len(both.cancelled) > 0
+    for table, pairs in ((both.hits, both.hit_pairs), (both.cancelled, both.cancelled_pairs)):
+        assert (np.array(ids)[pairs.transcript] == table["transcript_id"].to_numpy()).all()
+        assert (np.array(codebook.theme_ids)[pairs.theme] == table["theme"].to_numpy()).all()
+        assert (pairs.transcript[len(table) // 2:] >= len(ids) // 2).all()
