@@ -122,8 +122,9 @@ def reads_kept_turns(codebook: Codebook) -> bool:
 
 def tables_with_added_turns(kept: Analysis, added: TurnScores, codebook: Codebook, ids: list[str], *,
                             only: np.ndarray | None = None,
-                            kept_hit_keys: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The themes, hits and cancelled tables `codebook` gives on transcripts `ids`, from `kept` (the scoring of
+                            kept_hit_keys: np.ndarray | None = None) -> tuple[pd.DataFrame, ...]:
+    """The themes, hits and cancelled tables `codebook` gives on transcripts `ids` (and the hits' `pair_keys`,
+    a diff matches rows by them: `core.workbench.numbered_pairs`), from `kept` (the scoring of
     the kept turns by the same codebook with scope participant) and the `added` turns' scores. With `only` (a
     mask of the (transcript, theme) pairs by `pair_keys`, holding every pair of an added hit), only the rows of
     those pairs. `kept_hit_keys`: `pair_keys` of `kept.hits` by `codebook`'s themes, when the caller has them.
@@ -145,7 +146,7 @@ def tables_with_added_turns(kept: Analysis, added: TurnScores, codebook: Codeboo
     hits, hit_keys = merged(kept.hits, added.hits, kept_hit_keys, added.hit_pairs)
     cancelled, _ = merged(kept.cancelled, added.cancelled, None, added.cancelled_pairs)
     words = added.words + (_participant_words(kept, ids) if reads_kept else 0)
-    return themes_of_hits(hits, ids, codebook, words, only, hit_keys), hits, cancelled
+    return themes_of_hits(hits, ids, codebook, words, only, hit_keys), hits, cancelled, hit_keys
 
 
 def _participant_words(scored: Analysis, ids: list[str]) -> np.ndarray:

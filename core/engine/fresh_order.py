@@ -40,13 +40,13 @@ def ordered_rows(pairs: np.ndarray, themes: int, kept: np.ndarray, within: list[
     """
     rows = np.flatnonzero(kept & (pairs >= 0))
     keys = [pairs[rows] // themes, *(column[rows].astype(np.int64) for column in within), pairs[rows] % themes]
-    combined = _one_key(keys)
+    combined = one_key(keys)
     # tables merged here are runs already in order (a saved table, the added rows of each shard): a stable sort
     # of one integer merges the runs (timsort), where sorting by three columns took 2.7 s for 5 million rows
     return rows[np.argsort(combined, kind="stable") if combined is not None else np.lexsort(keys[::-1])]
 
 
-def _one_key(keys: list[np.ndarray]) -> np.ndarray | None:
+def one_key(keys: list[np.ndarray]) -> np.ndarray | None:
     """The columns (non-negative integers, the first the most significant) as one integer in the same order,
     or None when they do not fit in 63 bits."""
     combined, room = np.zeros(len(keys[0]), dtype=np.int64), 2 ** 62

@@ -16,6 +16,7 @@ those, from the kept texts (`core.engine.added_roles`); new speaker labels split
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -68,6 +69,7 @@ class CachedCorpus:
         self._vocabulary: pd.DataFrame | None = None
         self._words: frozenset[str] | None = None
         self._of_base: tuple[Analysis, dict] | None = None  # see `once_per_base`
+        self._made_pairs: tuple[weakref.ref, np.ndarray] | None = None  # see `hit_pair_keys`
 
     @classmethod
     def of(cls, analysis: Analysis, *, executor: Executor | None = None) -> CachedCorpus:
@@ -138,8 +140,8 @@ class CachedCorpus:
         """A scope edit reading turns the kept shards did not tokenize: the kept turns' hits as the kept tokens
         give them (scope participant), and the added turns', tokenized from the kept texts."""
         kept = self.score(with_scope(codebook, "participant"), base=base, executor=executor)
-        themes, hits, cancelled = tables_with_added_turns(kept, self._added_turns(turns, executor), codebook,
-                                                          self.transcript_ids)
+        themes, hits, cancelled, _ = tables_with_added_turns(kept, self._added_turns(turns, executor), codebook,
+                                                             self.transcript_ids)
         return base.with_tables(codebook, kept.transcripts, themes, hits, cancelled=cancelled)
 
     def _added_turns(self, turns: RoleTurnScorer, executor: Executor | None) -> TurnScores:
@@ -168,9 +170,16 @@ class CachedCorpus:
         touched[added.hit_pairs.keys(len(theme_ids))] = True
         if not reads_kept_turns(codebook):
             touched[hit_keys[hit_keys >= 0]] = True
-        themes, hits, cancelled = tables_with_added_turns(base, added, codebook, ids, only=touched,
-                                                          kept_hit_keys=hit_keys)
+        themes, hits, cancelled, pairs = tables_with_added_turns(base, added, codebook, ids, only=touched,
+                                                                 kept_hit_keys=hit_keys)
+        self._made_pairs = (weakref.ref(hits), pairs)
         return base.with_tables(codebook, base.transcripts, themes, hits, cancelled=cancelled)
+
+    def hit_pair_keys(self, analysis: Analysis) -> np.ndarray | None:
+        """`pair_keys` of `analysis.hits` when this corpus's last scope preview (`changes`) made that table, numbering
+        its rows as it merged them (a diff then matches them by these: `core.workbench.numbered_pairs`); else None."""
+        made = self._made_pairs
+        return made[1] if made is not None and made[0]() is analysis.hits else None
 
     def base_pair_keys(self, base: Analysis) -> tuple[np.ndarray, np.ndarray]:
         """`analysis_pair_keys(base)`, computed once while previews start from `base`."""

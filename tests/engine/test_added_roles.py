@@ -18,6 +18,7 @@ from core.engine.executor import LocalProcesses
 from core.engine.rescore import CachedCorpus
 from core.engine.shard_jobs import speakers_for
 from core.ingest.loaders import LoadReport, RawTranscript
+from core.workbench import diff
 from core.workbench.diff import SENTENCES, diff_scores, fill_sentences, preview
 
 DEMO = ROOT / "data" / "demo"
@@ -177,3 +178,18 @@ def test_the_added_hits_carry_their_transcripts_place_in_the_corpus_and_their_th
         assert (np.array(ids)[pairs.transcript] == table["transcript_id"].to_numpy()).all()
         assert (np.array(codebook.theme_ids)[pairs.theme] == table["theme"].to_numpy()).all()
         assert (pairs.transcript[len(table) // 2:] >= len(ids) // 2).all()
+
+
+@pytest.mark.parametrize("scope", ["all", "interviewer"])
+def test_the_scope_previews_diff_matches_hits_by_their_pair_numbers_as_by_their_names(scope, monkeypatch):
+    corpus, before = saved()
+    codebook = with_scope(before.codebook, scope)
+    corpus.once_per_base(before, "theme counts", lambda: diff.theme_counts(before))  # what every preview reuses
+    with monkeypatch.context() as names_only:
+        names_only.setattr(CachedCorpus, "hit_pair_keys", lambda *_: None)
+        by_names = preview(corpus, before, codebook)
+    monkeypatch.setattr(diff, "raising_rows", lambda *_: pytest.fail("looked the hits' names up"))
+    by_numbers = preview(corpus, before, codebook)
+    assert by_numbers.quotes_gained > 50
+    for name in ("themes", "occupations", "gained", "lost"):
+        pd.testing.assert_frame_equal(getattr(by_numbers, name), getattr(by_names, name))
