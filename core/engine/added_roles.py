@@ -9,7 +9,8 @@ scoring uses (`core.engine.scoring.theme_table`), summing the weights in the sam
 the participant's turns whatever the scope: they do not change.
 
     turns = RoleTurnScorer.of(codebook, kept_roles)   # None: the kept tokens cover the scope
-    added = TurnScores.concat([turns.score(shard) for shard in shards])  # or mapped over ShardJobs by an executor
+    added = TurnScores.concat([turns.score_kept(shard, folder, n) for n, shard in enumerate(shards)])
+    # or mapped over ShardJobs by an executor: turns(ShardJob(folder, n))
     themes, hits, cancelled = tables_with_added_turns(kept, added, codebook, ids)
 """
 from __future__ import annotations
@@ -22,8 +23,9 @@ import pandas as pd
 
 from core.codebook.model import Codebook
 from core.engine import cache
-from core.engine.corpus import Shard, with_roles_tokenized
-from core.engine.fresh_order import merged_in_fresh_order, pair_keys
+from core.engine.added_tokens import shard_with_roles
+from core.engine.corpus import Shard
+from core.engine.fresh_order import ordered_rows, pair_keys
 from core.engine.results import Analysis, positions_in
 from core.engine.scoring import SCOPE_ROLES, theme_table
 from core.engine.shard_jobs import ShardJob, ShardScorer
@@ -32,19 +34,44 @@ SCOPE_OF_ROLES = {roles: scope for scope, roles in SCOPE_ROLES.items()}
 
 
 @dataclass
+class Pairs:
+    """Each row's (transcript, theme) pair as numbers: the transcript's position in its shard (in the corpus, once
+    `TurnScores.concat`enated) and the theme's in the codebook. Made on the workers, so this process never
+    looks up millions of transcript ids and theme names again."""
+
+    transcript: np.ndarray
+    theme: np.ndarray
+
+    @classmethod
+    def of(cls, table: pd.DataFrame, theme_ids: list[str], ids: list[str]) -> Pairs:
+        return cls(positions_in(table["transcript_id"], ids).astype(np.int64), positions_in(table["theme"], theme_ids))
+
+    def keys(self, themes: int) -> np.ndarray:
+        """`pair_keys` of the rows (in a codebook of `themes` themes)."""
+        return np.where((self.transcript >= 0) & (self.theme >= 0), self.transcript * themes + self.theme, -1)
+
+
+@dataclass
 class TurnScores:
-    """A shard's (or, `concat`, a corpus's) hits and cancelled hits in the added turns, and each transcript's
-    words in them."""
+    """A shard's (or, `concat`, a corpus's) hits and cancelled hits in the added turns, the pairs of their rows,
+    and each transcript's words in them."""
 
     hits: pd.DataFrame
     cancelled: pd.DataFrame
     words: np.ndarray
+    hit_pairs: Pairs
+    cancelled_pairs: Pairs
 
     @classmethod
     def concat(cls, parts: list[TurnScores]) -> TurnScores:
         hits, cancelled = (pd.concat([getattr(part, name) for part in parts], ignore_index=True)
                            for name in ("hits", "cancelled"))
-        return cls(hits, cancelled, np.concatenate([part.words for part in parts]))
+        first = np.cumsum([0] + [len(part.words) for part in parts])  # each part's first transcript
+        hit_pairs, cancelled_pairs = (Pairs(np.concatenate([getattr(part, name).transcript + start
+                                                            for part, start in zip(parts, first)]),
+                                            np.concatenate([getattr(part, name).theme for part in parts]))
+                                      for name in ("hit_pairs", "cancelled_pairs"))
+        return cls(hits, cancelled, np.concatenate([part.words for part in parts]), hit_pairs, cancelled_pairs)
 
 
 @dataclass(frozen=True)
@@ -67,13 +94,21 @@ class RoleTurnScorer:
         return cls(ShardScorer(themes_only), added)
 
     def __call__(self, job: ShardJob) -> TurnScores:
-        return self.score(cache.load_shard(Path(job.folder), job.number))
+        folder = Path(job.folder)
+        return self.score_kept(cache.load_shard(folder, job.number), folder, job.number)
 
-    def score(self, kept: Shard) -> TurnScores:
-        shard = with_roles_tokenized(kept, self.roles)
-        scores = self.scorer.score(shard)
+    def score_kept(self, kept: Shard, folder: Path, number: int) -> TurnScores:
+        """`score` of shard `number` kept in `folder` (`kept`), its added turns tokenized once and kept beside
+        it (`core.engine.added_tokens`): a later scope preview only reads them."""
+        return self.score(shard_with_roles(folder, number, kept, self.roles))
+
+    def score(self, shard: Shard) -> TurnScores:
+        """The hits in `shard`'s turns of `roles`, which it holds tokenized (`with_roles_tokenized`)."""
+        hits, cancelled = self.scorer.theme_hits(shard)
         words = np.sum([shard.words_by_role(role) for role in self.roles], axis=0)
-        return TurnScores(scores.hits, scores.cancelled, words)
+        theme_ids = self.scorer.codebook.theme_ids
+        return TurnScores(hits, cancelled, words, Pairs.of(hits, theme_ids, shard.ids),
+                          Pairs.of(cancelled, theme_ids, shard.ids))
 
 
 def with_scope(codebook: Codebook, scope: str) -> Codebook:
@@ -87,24 +122,31 @@ def reads_kept_turns(codebook: Codebook) -> bool:
 
 def tables_with_added_turns(kept: Analysis, added: TurnScores, codebook: Codebook, ids: list[str], *,
                             only: np.ndarray | None = None,
-                            kept_hit_keys: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The themes, hits and cancelled tables `codebook` gives on transcripts `ids`, from `kept` (the scoring of
-    the kept turns by the same codebook with scope participant) and the `added` turns' scores. With `only`
-    (`pair_keys`), only the rows of those (transcript, theme) pairs (`kept_hit_keys`: those of `kept.hits`)."""
-    theme_ids, reads_kept = codebook.theme_ids, reads_kept_turns(codebook)
+                            kept_hit_keys: np.ndarray | None = None) -> tuple[pd.DataFrame, ...]:
+    """The themes, hits and cancelled tables `codebook` gives on transcripts `ids` (and the hits' `pair_keys`,
+    a diff matches rows by them: `core.workbench.numbered_pairs`), from `kept` (the scoring of
+    the kept turns by the same codebook with scope participant) and the `added` turns' scores. With `only` (a
+    mask of the (transcript, theme) pairs by `pair_keys`, holding every pair of an added hit), only the rows of
+    those pairs. `kept_hit_keys`: `pair_keys` of `kept.hits` by `codebook`'s themes, when the caller has them.
+    Rows are put in order by their pairs' numbers (`ordered_rows`): no transcript id or theme name is looked up
+    but those of `kept`'s cancelled hits (and of its hits without `kept_hit_keys`)."""
+    themes, reads_kept = len(codebook.theme_ids), reads_kept_turns(codebook)
 
-    def merged(old: pd.DataFrame, new: pd.DataFrame, keys: np.ndarray | None) -> pd.DataFrame:
-        rows = None if only is None or not reads_kept else \
-            np.isin(keys if keys is not None else pair_keys(old, theme_ids, ids), only)
-        return merged_in_fresh_order(old if reads_kept else old.iloc[:0], new, set(theme_ids), codebook, ids,
-                                     "start", base_rows=rows)
-    hits, cancelled = merged(kept.hits, added.hits, kept_hit_keys), merged(kept.cancelled, added.cancelled, None)
+    def merged(old: pd.DataFrame, new: pd.DataFrame, old_keys: np.ndarray | None,
+               new_pairs: Pairs) -> tuple[pd.DataFrame, np.ndarray]:
+        old = old if reads_kept else old.iloc[:0]
+        old_keys = pair_keys(old, codebook.theme_ids, ids) if old_keys is None or not reads_kept else old_keys
+        pairs = np.concatenate([old_keys, new_pairs.keys(themes)])
+        rows = np.ones(len(pairs), dtype=bool)
+        if only is not None:  # the kept rows of the pairs asked for; every added one
+            rows[:len(old)] = only[np.maximum(old_keys, 0)] & (old_keys >= 0)
+        both = pd.concat([old, new], ignore_index=True) if len(new) else old  # empty: keep column types
+        order = ordered_rows(pairs, themes, rows, [both["start"].to_numpy()])
+        return both.iloc[order].reset_index(drop=True), pairs[order]
+    hits, hit_keys = merged(kept.hits, added.hits, kept_hit_keys, added.hit_pairs)
+    cancelled, _ = merged(kept.cancelled, added.cancelled, None, added.cancelled_pairs)
     words = added.words + (_participant_words(kept, ids) if reads_kept else 0)
-    cells = None
-    if only is not None:
-        cells = np.zeros(len(ids) * len(theme_ids), dtype=bool)
-        cells[only] = True
-    return themes_of_hits(hits, ids, codebook, words, cells), hits, cancelled
+    return themes_of_hits(hits, ids, codebook, words, only, hit_keys), hits, cancelled, hit_keys
 
 
 def _participant_words(scored: Analysis, ids: list[str]) -> np.ndarray:
@@ -113,17 +155,18 @@ def _participant_words(scored: Analysis, ids: list[str]) -> np.ndarray:
 
 
 def themes_of_hits(hits: pd.DataFrame, ids: list[str], codebook: Codebook, words: np.ndarray,
-                   cells: np.ndarray | None = None) -> pd.DataFrame:
+                   cells: np.ndarray | None = None, pairs: np.ndarray | None = None) -> pd.DataFrame:
     """The themes table of transcripts `ids` (`words`: each one's words in the scope's turns) from every one of
     their hits, in a fresh run's order (by transcript, then start: the order scoring sums the weights in);
-    `cells` (one per pair, by `pair_keys`): only the rows of those pairs."""
+    `cells` (one per pair, by `pair_keys`): only the rows of those pairs; `pairs`: the hits' `pair_keys`, when
+    the caller has them."""
     weight = _weight_by_theme_and_term(codebook) or {}
-    theme = positions_in(hits["theme"], codebook.theme_ids)
+    cell = pairs if pairs is not None else pair_keys(hits, codebook.theme_ids, ids)
+    theme = cell % max(len(codebook.theme_ids), 1)
     term_codes, terms = pd.factorize(hits["term"])
     table = np.array([[weight.get((t, term), np.nan) for term in terms] for t in codebook.theme_ids]).reshape(
         len(codebook.theme_ids), len(terms))
     weights = table[theme, term_codes] if len(hits) else np.zeros(0)
-    cell = positions_in(hits["transcript_id"], ids).astype(np.int64) * len(codebook.theme_ids) + theme
     return theme_table(list(ids), codebook, cell, weights, words,
                        None if cells is None else cells.reshape(len(ids), len(codebook.theme_ids)))
 

@@ -14,26 +14,51 @@ from core.engine.results import Analysis, positions_in
 
 def merged_in_fresh_order(base: pd.DataFrame, scored: pd.DataFrame, reused: set[str], codebook: Codebook,
                            ids: list[str], *within: str, scored_pairs: np.ndarray | None = None,
-                           scoped: Collection[str] = frozenset(), base_rows: np.ndarray | None = None) -> pd.DataFrame:
+                           scoped: Collection[str] = frozenset()) -> pd.DataFrame:
     """The rows of `base` for the `reused` themes (and for the `scoped` ones, those of the (transcript, theme)
-    pairs not among `scored_pairs`, see `pair_keys`; and of those, only the `base_rows` (a mask) when given)
-    and every row of `scored`, in the order a fresh run
-    gives: by transcript, then `within` columns, then the codebook's theme order, so a preview's tables
-    compare equal to a full run's. One take of the rows in their final order: on millions of rows each pass
+    pairs not among `scored_pairs`, see `pair_keys`) and every row of `scored`, in the order a fresh run gives:
+    by transcript, then `within` columns, then the codebook's theme order, so a preview's tables compare equal
+    to a full run's. One take of the rows in their final order: on millions of rows each pass
     over the text columns costs a second."""
     both = pd.concat([base, scored], ignore_index=True) if len(scored) else base  # empty: keep column types
-    theme_rank = positions_in(both["theme"], codebook.theme_ids)
     kept = np.ones(len(both), dtype=bool)
     kept[:len(base)] = positions_in(base["theme"], sorted(reused)) >= 0
-    if base_rows is not None:
-        kept[:len(base)] &= base_rows
     if scored_pairs is not None and scoped:
         rows = np.flatnonzero(positions_in(base["theme"], sorted(scoped)) >= 0)
         kept[rows] = ~np.isin(pair_keys(base.iloc[rows], codebook.theme_ids, ids), scored_pairs)
-    rows = np.flatnonzero(kept & (theme_rank >= 0))
-    keys = [theme_rank[rows], *(both[column].to_numpy()[rows] for column in reversed(within)),
-            positions_in(both["transcript_id"], ids)[rows]]
-    return both.iloc[rows[np.lexsort(keys)]].reset_index(drop=True)
+    order = ordered_rows(pair_keys(both, codebook.theme_ids, ids), len(codebook.theme_ids), kept,
+                         [both[column].to_numpy() for column in within])
+    return both.iloc[order].reset_index(drop=True)
+
+
+def ordered_rows(pairs: np.ndarray, themes: int, kept: np.ndarray, within: list[np.ndarray]) -> np.ndarray:
+    """The numbers of the `kept` rows (a mask) that have a pair (`pairs`, see `pair_keys`, of a codebook of
+    `themes` themes; negative: none) in a fresh run's order: by transcript, then the `within` columns, then theme.
+
+    >>> ordered_rows(np.array([3, 2, -1, 2]), 2, np.ones(4, bool), [np.array([5, 9, 0, 1])]).tolist()
+    [3, 0, 1]
+    """
+    rows = np.flatnonzero(kept & (pairs >= 0))
+    keys = [pairs[rows] // themes, *(column[rows].astype(np.int64) for column in within), pairs[rows] % themes]
+    combined = one_key(keys)
+    # tables merged here are runs already in order (a saved table, the added rows of each shard): a stable sort
+    # of one integer merges the runs (timsort), where sorting by three columns took 2.7 s for 5 million rows
+    return rows[np.argsort(combined, kind="stable") if combined is not None else np.lexsort(keys[::-1])]
+
+
+def one_key(keys: list[np.ndarray]) -> np.ndarray | None:
+    """The columns (non-negative integers, the first the most significant) as one integer in the same order,
+    or None when they do not fit in 63 bits."""
+    combined, room = np.zeros(len(keys[0]), dtype=np.int64), 2 ** 62
+    for column in keys:
+        if len(column) and int(column.min()) < 0:
+            return None
+        radix = int(column.max()) + 1 if len(column) else 1
+        room //= radix
+        if room < 1:
+            return None
+        combined = combined * radix + column
+    return combined
 
 
 def pair_keys(table: pd.DataFrame, theme_ids: list[str], ids: list[str] | pd.Series) -> np.ndarray:

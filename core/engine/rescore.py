@@ -16,6 +16,7 @@ those, from the kept texts (`core.engine.added_roles`); new speaker labels split
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -68,6 +69,7 @@ class CachedCorpus:
         self._vocabulary: pd.DataFrame | None = None
         self._words: frozenset[str] | None = None
         self._of_base: tuple[Analysis, dict] | None = None  # see `once_per_base`
+        self._made_pairs: tuple[weakref.ref, np.ndarray] | None = None  # see `hit_pair_keys`
 
     @classmethod
     def of(cls, analysis: Analysis, *, executor: Executor | None = None) -> CachedCorpus:
@@ -138,15 +140,16 @@ class CachedCorpus:
         """A scope edit reading turns the kept shards did not tokenize: the kept turns' hits as the kept tokens
         give them (scope participant), and the added turns', tokenized from the kept texts."""
         kept = self.score(with_scope(codebook, "participant"), base=base, executor=executor)
-        themes, hits, cancelled = tables_with_added_turns(kept, self._added_turns(turns, executor), codebook,
-                                                          self.transcript_ids)
+        themes, hits, cancelled, _ = tables_with_added_turns(kept, self._added_turns(turns, executor), codebook,
+                                                             self.transcript_ids)
         return base.with_tables(codebook, kept.transcripts, themes, hits, cancelled=cancelled)
 
     def _added_turns(self, turns: RoleTurnScorer, executor: Executor | None) -> TurnScores:
         """Every shard's added turns scored: here from memory, or on a large corpus by the executor's workers."""
         pool = self._pool(executor)
         if pool is None:
-            return TurnScores.concat([turns.score(shard) for shard in self.shards])
+            return TurnScores.concat([turns.score_kept(shard, self.folder, number)
+                                     for number, shard in enumerate(self.shards)])
         jobs = (ShardJob(str(self.folder), number) for number in range(self.shard_count))
         return TurnScores.concat(list(pool.map(turns, jobs)))
 
@@ -160,12 +163,23 @@ class CachedCorpus:
         if turns is None or changed_themes(base.codebook, plain) or occupations_differ(base.codebook, plain):
             return None
         added = self._added_turns(turns, executor)
-        ids, hit_keys = self.transcript_ids, self.base_pair_keys(base)[1]
-        touched = np.union1d(pair_keys(added.hits, codebook.theme_ids, ids),
-                             hit_keys if not reads_kept_turns(codebook) else hit_keys[:0])
-        themes, hits, cancelled = tables_with_added_turns(base, added, codebook, ids, only=touched,
-                                                          kept_hit_keys=hit_keys)
+        ids, theme_ids = self.transcript_ids, codebook.theme_ids
+        hit_keys = self.base_pair_keys(base)[1] if base.codebook.theme_ids == theme_ids \
+            else pair_keys(base.hits, theme_ids, ids)  # the same themes in another order
+        touched = np.zeros(len(ids) * len(theme_ids), dtype=bool)  # per (transcript, theme) pair
+        touched[added.hit_pairs.keys(len(theme_ids))] = True
+        if not reads_kept_turns(codebook):
+            touched[hit_keys[hit_keys >= 0]] = True
+        themes, hits, cancelled, pairs = tables_with_added_turns(base, added, codebook, ids, only=touched,
+                                                                 kept_hit_keys=hit_keys)
+        self._made_pairs = (weakref.ref(hits), pairs)
         return base.with_tables(codebook, base.transcripts, themes, hits, cancelled=cancelled)
+
+    def hit_pair_keys(self, analysis: Analysis) -> np.ndarray | None:
+        """`pair_keys` of `analysis.hits` when this corpus's last scope preview (`changes`) made that table, numbering
+        its rows as it merged them (a diff then matches them by these: `core.workbench.numbered_pairs`); else None."""
+        made = self._made_pairs
+        return made[1] if made is not None and made[0]() is analysis.hits else None
 
     def base_pair_keys(self, base: Analysis) -> tuple[np.ndarray, np.ndarray]:
         """`analysis_pair_keys(base)`, computed once while previews start from `base`."""

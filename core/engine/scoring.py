@@ -45,14 +45,27 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher, scop
     # out of scope, a match is not even looked for: only what the scope names is matched, placed and scored
     wanted = _in_scope(shard, index, theme_docs, occupation_docs) if scope is not None else None
     located = locate_matches(shard, index, find_matches(shard, index, matcher, wanted))
-    theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
-    theme_hits, cancelled, reasons = _split_negated(theme_hits, shard, index)
+    theme_hits, cancelled, reasons = _theme_hits(shard, index, located)
     words = np.sum([shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope]], axis=0)
     occupation = occupation_evidence(shard, located, index)
     return Analysis(index.codebook, transcripts=transcript_rows(shard, index, occupation, occupation_docs, described),
                     themes=_theme_rows(shard, index, theme_hits, words, theme_docs),
                     hits=_hit_rows(shard, index, theme_hits),
                     cancelled=_cancelled_rows(shard, index, cancelled, reasons))
+
+
+def theme_hit_rows(shard: Shard, index: TermIndex, matcher: VocabularyMatcher) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The hits and cancelled hits of a shard's themes, as `score_shard` gives them, and nothing else (no themes
+    table, no occupations): what a scope edit needs of the turns it adds (`core.engine.added_roles`)."""
+    hits, cancelled, reasons = _theme_hits(shard, index, locate_matches(shard, index, find_matches(shard, index,
+                                                                                                   matcher)))
+    return _hit_rows(shard, index, hits), _cancelled_rows(shard, index, cancelled, reasons)
+
+
+def _theme_hits(shard: Shard, index: TermIndex, located: Located) -> tuple[Located, Located, list[str]]:
+    """The matches of themes in the scope's turns, split into hits and those negation cancels (and why)."""
+    theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[index.codebook.settings.scope])
+    return _split_negated(theme_hits, shard, index)
 
 
 def _in_scope(shard: Shard, index: TermIndex, theme_docs: dict[str, np.ndarray],

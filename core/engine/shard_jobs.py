@@ -27,7 +27,7 @@ from core.engine.matcher import TermIndex, VocabularyMatcher
 from core.engine.occupation import SelfDescription, titles_index
 from core.engine.parts import write_parts
 from core.engine.results import Analysis
-from core.engine.scoring import SCOPE_ROLES, score_shard
+from core.engine.scoring import SCOPE_ROLES, score_shard, theme_hit_rows
 from core.errors import Problem
 from core.ingest.loaders import LoadReport, RawTranscript
 from core.ingest.turns import INTERVIEWER, PARTICIPANT, WRITTEN_LABELS
@@ -81,6 +81,11 @@ class ShardScorer:
     def score(self, shard: Shard, described: list[list[SelfDescription]] | None = None) -> Analysis:
         index, matcher = self._compiled
         return score_shard(shard, index, matcher, self.scope, described)
+
+    def theme_hits(self, shard: Shard) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The shard's hits and cancelled hits alone (`core.engine.scoring.theme_hit_rows`)."""
+        index, matcher = self._compiled
+        return theme_hit_rows(shard, index, matcher)
 
     @cached_property
     def _compiled(self) -> tuple[TermIndex, VocabularyMatcher]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from core.engine.fresh_order import analysis_pair_keys, edited_themes, pair_keys
 from core.engine.rescore import CachedCorpus
 from core.engine.results import Analysis, positions_in
 from core.views.quotes import group_quotes, raising_rows
+from core.workbench.numbered_pairs import NumberedPairs
 
 # A quote's identity as its hits carry it: transcript, passage start, theme, passage end (a compact integer key;
 # see `_shared_keys`). Hits with one key are one quote (`core.views.quotes.group_quotes`).
@@ -107,9 +109,10 @@ def scored_preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -
     after = changes if changes is not None else corpus.score(codebook, base=before)
     counts = corpus.once_per_base(before, "theme counts", lambda: theme_counts(before))
 
-    def keys() -> tuple[np.ndarray, np.ndarray]:  # needed only by an edit of the typo settings
+    def keys() -> tuple[np.ndarray, np.ndarray]:  # needed only by an edit of the typo settings or the scope
         return corpus.base_pair_keys(before)
-    change = diff_scores(before, after, before_counts=counts, before_keys=keys)
+    change = diff_scores(before, after, before_counts=counts, before_keys=keys,
+                         after_keys=lambda: corpus.hit_pair_keys(after))
     for table in (change.gained, change.lost):
         fill_sentences(table, corpus.texts, limit=SENTENCES)
     return change, EditedRows(codebook, after.transcripts, after.themes)
@@ -129,12 +132,14 @@ def fill_sentences(quotes: pd.DataFrame, texts_of: TextsOf, *, limit: int | None
 
 
 def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFrame | None = None,
-                before_keys: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None) -> CodebookDiff:
+                before_keys: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
+                after_keys: Callable[[], np.ndarray | None] | None = None) -> CodebookDiff:
     """Compare two scorings of the same corpus (quote sentences are left to `fill_sentences`). Only the themes
     the edit changed (`changed_themes`) are compared: the others have the same rows before and after, so
     `after` may hold only the changed themes' rows, and of those only the (transcript, theme) pairs that can
     differ (`CachedCorpus.changes`). `before_counts`: `theme_counts(before)`, when the caller has it;
-    `before_keys`: gives `analysis_pair_keys(before)` (called only when `after` scored some pairs only)."""
+    `before_keys`: gives `analysis_pair_keys(before)`; `after_keys`: the `pair_keys` of `after.hits`, or None
+    (with both, rows are matched by those numbers: `core.workbench.numbered_pairs`)."""
     theme_ids = list(dict.fromkeys([*after.codebook.theme_ids, *before.codebook.theme_ids]))
     differ = changed_themes(before.codebook, after.codebook)
     counts = (before_counts if before_counts is not None else theme_counts(before)).reindex(theme_ids, fill_value=0)
@@ -143,14 +148,20 @@ def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFram
     # text columns (a threshold change compares every theme: 3 million hits on each side at 80,000 transcripts)
     themes_before, hits_before = _pairs_of(before, after, differ, before_keys)
     themes_after, hits_after = _only(after.themes, differ), _only(after.hits, differ)
-    rows_before, rows_after = (np.flatnonzero(raising_rows(hits, themes))
-                               for hits, themes in ((hits_before, themes_before), (hits_after, themes_after)))
+    numbered = NumberedPairs.of(before, after, (themes_before, hits_before, themes_after, hits_after),
+                                before_keys, after_keys)
+    rows_before, rows_after = numbered.raising_rows(themes_before, themes_after) if numbered is not None else (
+        np.flatnonzero(raising_rows(hits, themes)) for hits, themes in ((hits_before, themes_before),
+                                                                        (hits_after, themes_after)))
+    quote_keys = numbered.quote_keys(hits_after, hits_before) if numbered is not None else None
     keys_after, keys_before = (keys[rows] for keys, rows in zip(
-        _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order), (rows_after, rows_before)))
+        quote_keys or _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order), (rows_after, rows_before)))
     (gained_quotes, gained_firsts), (lost_quotes, lost_firsts) = (
-        _new_quotes(hits, rows, keys, other, scored)
-        for hits, rows, keys, other, scored in ((hits_after, rows_after, keys_after, keys_before, after),
-                                                (hits_before, rows_before, keys_before, keys_after, before)))
+        _new_quotes(hits, rows, keys, other, scored, None if numbered is None else partial(numbered.transcripts_of,
+                                                                                          side))
+        for hits, rows, keys, other, scored, side in (
+            (hits_after, rows_after, keys_after, keys_before, after, "after"),
+            (hits_before, rows_before, keys_before, keys_after, before, "before")))
     present_after, present_before = (scored.loc[scored["present"] == 1, ["transcript_id", "theme"]]
                                      for scored in (themes_after, themes_before))
     gained_pairs, lost_pairs = (rows.assign(occupation=_occupation_of(rows["transcript_id"], scored))
@@ -171,16 +182,18 @@ def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFram
 LISTED = 1_000  # quotes gained and lost kept as rows (a page lists 30, a report 20); every one is counted
 
 
-def _new_quotes(hits: pd.DataFrame, rows: np.ndarray, keys: np.ndarray, other: np.ndarray,
-                scored: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _new_quotes(hits: pd.DataFrame, rows: np.ndarray, keys: np.ndarray, other: np.ndarray, scored: Analysis,
+                transcripts_of: Callable[[np.ndarray], np.ndarray] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The quotes of the raising hits at `rows` whose key (`keys`) `other` lacks: the first LISTED of them, in
     the hits' order, as QUOTE_COLUMNS rows; and the transcript, theme and occupation of every one, to count.
-    A broad edit at 80,000 transcripts gains millions of quotes: grouping each into lists took gigabytes."""
+    A broad edit at 80,000 transcripts gains millions of quotes: grouping each into lists took gigabytes.
+    `transcripts_of`: the positions of the hits at some rows in `scored`'s transcripts table, when known."""
     new = ~_member(keys, other)
     rows, keys = rows[new], keys[new]
     first = _first_of_each(keys)
     firsts = hits[["transcript_id", "theme"]].iloc[rows[first]].reset_index(drop=True)
-    firsts["occupation"] = _occupation_of(firsts["transcript_id"], scored)
+    firsts["occupation"] = _occupation_of(firsts["transcript_id"], scored) if transcripts_of is None \
+        else _occupations_column(scored)[transcripts_of(rows[first])]
     listed = rows if int(first.sum()) <= LISTED else rows[np.isin(keys, keys[first][:LISTED])]
     picked = hits.iloc[listed] if hits.columns.equals(scored.hits.columns) \
         else scored.hits.iloc[scored.hits.index.get_indexer(hits.index[listed])]  # only COMPARED columns: `_pairs_of`
@@ -320,9 +333,12 @@ def _occupations(scored: Analysis) -> pd.DataFrame:
 def _occupation_of(transcript_ids: pd.Series, scored: Analysis) -> np.ndarray:
     """The occupation of each transcript (None for one `scored` does not have): a look-up, where a merge of 2
     million quotes' transcripts took a second."""
-    table = _occupations(scored)
-    occupations = np.append(table["occupation"].to_numpy(dtype=object), np.array([None], dtype=object))
-    return occupations[positions_in(transcript_ids, table["transcript_id"])]
+    return _occupations_column(scored)[positions_in(transcript_ids, _occupations(scored)["transcript_id"])]
+
+
+def _occupations_column(scored: Analysis) -> np.ndarray:
+    """Each transcript's occupation, in the order of `scored`'s transcripts, and None last (for position -1)."""
+    return np.append(_occupations(scored)["occupation"].to_numpy(dtype=object), np.array([None], dtype=object))
 
 
 def _count_by(table: pd.DataFrame, column: str, keys: list[str]) -> list[int]:

@@ -5,18 +5,20 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import pytest
 from support import ROOT
 
 from core import analyse, load_codebook, parse_codebook
-from core.engine import rescore
-from core.engine.added_roles import with_scope
+from core.engine import added_tokens, rescore
+from core.engine.added_roles import RoleTurnScorer, TurnScores, with_scope
 from core.engine.corpus import build_shard, with_roles_tokenized
 from core.engine.executor import LocalProcesses
 from core.engine.rescore import CachedCorpus
 from core.engine.shard_jobs import speakers_for
 from core.ingest.loaders import LoadReport, RawTranscript
+from core.workbench import diff
 from core.workbench.diff import SENTENCES, diff_scores, fill_sentences, preview
 
 DEMO = ROOT / "data" / "demo"
@@ -150,3 +152,44 @@ def test_turns_tokenized_again_keep_their_offsets_past_emoji_and_accents():
     starts = again.token_start[again.token_word > 0]
     first_two = [text[start:start + len(word)].lower() for start, word in zip(starts, words)][:2]
     assert first_two == ["caf\u00e9", "d\u00e9j\u00e0"]
+
+
+def test_a_later_scope_edit_reads_the_added_turns_kept_by_the_first_and_still_equals_a_fresh_run(monkeypatch):
+    corpus, before = saved()
+    corpus.score(with_scope(before.codebook, "all"), base=before)  # keeps the interviewer's tokens
+    assert list(corpus.folder.glob("shard-*.tokens-interviewer-*.arrays"))
+    codebook = with_scope(before.codebook, "interviewer")
+    expected = fresh(codebook)
+    no_file_reading(monkeypatch)
+    monkeypatch.setattr(added_tokens, "with_roles_tokenized", lambda *_: pytest.fail("tokenized the turns again"))
+    assert_same_tables(corpus.score(codebook, base=before), expected)
+
+
+def test_the_added_hits_carry_their_transcripts_place_in_the_corpus_and_their_themes_place_in_the_codebook():
+    corpus, before = saved()
+    negating = tuple(replace(theme, negation=True) for theme in before.codebook.themes)  # some hits cancelled
+    codebook = with_scope(replace(before.codebook, themes=negating), "all")
+    turns = RoleTurnScorer.of(codebook, ("participant",))
+    shards = corpus.shards * 2  # as a corpus of twice as many shards: each one's transcripts after the last's
+    both = TurnScores.concat([turns.score(with_roles_tokenized(shard, ("interviewer",))) for shard in shards])
+    ids = [transcript for shard in shards for transcript in shard.ids]
+    assert len(both.hits) > 100 and len(both.cancelled) > 0
+    for table, pairs in ((both.hits, both.hit_pairs), (both.cancelled, both.cancelled_pairs)):
+        assert (np.array(ids)[pairs.transcript] == table["transcript_id"].to_numpy()).all()
+        assert (np.array(codebook.theme_ids)[pairs.theme] == table["theme"].to_numpy()).all()
+        assert (pairs.transcript[len(table) // 2:] >= len(ids) // 2).all()
+
+
+@pytest.mark.parametrize("scope", ["all", "interviewer"])
+def test_the_scope_previews_diff_matches_hits_by_their_pair_numbers_as_by_their_names(scope, monkeypatch):
+    corpus, before = saved()
+    codebook = with_scope(before.codebook, scope)
+    corpus.once_per_base(before, "theme counts", lambda: diff.theme_counts(before))  # what every preview reuses
+    with monkeypatch.context() as names_only:
+        names_only.setattr(CachedCorpus, "hit_pair_keys", lambda *_: None)
+        by_names = preview(corpus, before, codebook)
+    monkeypatch.setattr(diff, "raising_rows", lambda *_: pytest.fail("looked the hits' names up"))
+    by_numbers = preview(corpus, before, codebook)
+    assert by_numbers.quotes_gained > 50
+    for name in ("themes", "occupations", "gained", "lost"):
+        pd.testing.assert_frame_equal(getattr(by_numbers, name), getattr(by_names, name))
