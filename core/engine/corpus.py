@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.engine.passages import SentenceEnds
+from core.engine.ranges import concatenated_ranges
 from core.engine.turn_table import ROLE_CODES, LabelSet, turn_table
 from core.ingest.loaders import LoadReport, RawTranscript
 from core.ingest.turns import PARTICIPANT, speaker_pattern
@@ -61,12 +62,6 @@ class TurnCodes:
         bytes_before = np.concatenate(([0], np.cumsum(width, dtype=np.int64)))
         offsets = bytes_before[np.concatenate(([0], np.cumsum(lengths)))].astype(np.int32)
         return pa.StringArray.from_buffers(len(at), pa.py_buffer(offsets), pa.py_buffer(data))
-
-
-def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """start, start+1, ..., start+length-1 for every pair, concatenated (np.arange per pair, vectorised)."""
-    total = int(lengths.sum())
-    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.engine.passages import white_space
+from core.engine.ranges import concatenated_ranges
 from core.ingest.loaders import LoadReport, RawTranscript
 
 ROLE_CODES = {"interviewer": 0, "participant": 1}
@@ -58,7 +59,7 @@ class ShardText:
             return np.zeros(0, dtype=np.uint32), offset
         at = self.text_at[doc] + start
         # each span and the character after it (replaced by the line break), the last one's left out
-        picked = self.codes[np.repeat(at - offset, lengths + 1) + np.arange(int(lengths.sum()) + len(lengths))]
+        picked = self.codes[concatenated_ranges(at, lengths + 1)]
         picked[offset[1:] - 1] = _NEWLINE
         return picked[:-1], offset
 
