@@ -172,8 +172,6 @@ def _tokenized(shard: Shard, raw: np.ndarray, segment_offset: np.ndarray, tokeni
     codes, is_word = normalise(raw)
     begins, ends, in_word = _word_bounds(codes, is_word)
     per_segment = np.diff(np.append(np.searchsorted(begins, segment_offset), len(begins)))  # words are in order
-    segment_of = np.repeat(np.arange(len(segment_offset)), per_segment)
-    turn_of = tokenized[segment_of]
     word_id, vocab = _word_ids(codes, begins, ends, in_word)
     # one BREAK token after every turn: token i of turn t moves t places to the right
     per_turn = np.zeros(len(shard.turn_doc), dtype=np.int64)
@@ -181,9 +179,9 @@ def _tokenized(shard: Shard, raw: np.ndarray, segment_offset: np.ndarray, tokeni
     turn_token_start = np.concatenate(([0], np.cumsum(per_turn + 1))).astype(np.int64)
     token_word = np.zeros(turn_token_start[-1], dtype=np.int32)
     token_start = np.zeros(turn_token_start[-1], dtype=np.int32)
-    placed = np.arange(len(begins)) + turn_of
+    placed = np.arange(len(begins)) + np.repeat(tokenized, per_segment)
     token_word[placed] = word_id
-    token_start[placed] = begins - segment_offset[segment_of] + shard.turn_start[turn_of]
+    token_start[placed] = begins + np.repeat(shard.turn_start[tokenized] - segment_offset, per_segment)
     token_start[turn_token_start[1:] - 1] = shard.turn_end
     code_start = np.full(len(shard.turn_doc), -1, dtype=np.int64)
     code_start[tokenized] = segment_offset

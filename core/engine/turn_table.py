@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.engine.passages import white_space
-from core.engine.ranges import concatenated_ranges
 from core.ingest.loaders import LoadReport, RawTranscript
 
 ROLE_CODES = {"interviewer": 0, "participant": 1}
@@ -38,30 +37,39 @@ class ShardText:
 
     @classmethod
     def of(cls, texts: list[str]) -> ShardText:
-        """Each text copied in as its own code points: an ASCII text as its bytes (a copy), any other encoded
-        on its own (a text with an emoji makes a joined string four bytes a character, and joining and
-        encoding that cost four times as much)."""
+        """Each text copied in as its own code points, encoded on its own (a text with an emoji makes a joined
+        string four bytes a character, and joining and encoding that cost four times as much)."""
         length = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         text_at = np.concatenate(([0], np.cumsum(length + 1)[:-1])).astype(np.int64)
-        codes = np.full(int(length.sum()) + len(texts) + 1, _NEWLINE, dtype=np.uint32)
+        codes = np.empty(int(length.sum()) + len(texts) + 1, dtype=np.uint32)
+        codes[text_at + length] = _NEWLINE
         codes[-1] = 0
         for at, size, text in zip(text_at.tolist(), length.tolist(), texts):
-            codes[at:at + size] = np.frombuffer(text.encode("ascii") if text.isascii() else text.encode("utf-32-le"),
-                                                dtype=np.uint8 if text.isascii() else np.uint32)
+            codes[at:at + size] = _code_points(text)
         return cls(texts, codes, text_at, length)
 
     def segments(self, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The code points of the given spans joined by line breaks (as "\\n".join of their texts) and where
-        each span starts in them."""
+        each span starts in them: each span cut with the character after it (a slice each: an index array
+        of every position would cost more), which becomes the line break."""
         lengths = (end - start).astype(np.int64)
         offset = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
         if not len(lengths):
             return np.zeros(0, dtype=np.uint32), offset
         at = self.text_at[doc] + start
-        # each span and the character after it (replaced by the line break), the last one's left out
-        picked = self.codes[concatenated_ranges(at, lengths + 1)]
+        codes = self.codes
+        picked = np.concatenate([codes[first:last] for first, last in zip(at.tolist(), (at + lengths + 1).tolist())])
         picked[offset[1:] - 1] = _NEWLINE
         return picked[:-1], offset
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of `text`: from its UTF-16 when that has no surrogate pair (a third cheaper to make).
+    A lone surrogate (a JSON escape can make one) is kept as its own code point, as the text holds it."""
+    wide = text.encode("utf-16-le", errors="surrogatepass")
+    if len(wide) == 2 * len(text):
+        return np.frombuffer(wide, dtype=np.uint16)
+    return np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
 
 
 @dataclass(frozen=True)

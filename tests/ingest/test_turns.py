@@ -55,7 +55,8 @@ TRICKY = st.sampled_from([
     "Useré: accent", "éUser: accent first", "👍 User: emoji first", "User: 👍🏽 emoji after", "AI:",
     "Participant\u00a0: no-break", "User: ends in no-break\u00a0", "User: ideographic\u3000\u3000",
     "User: many trailing" + " \u2028" * 12, "User:", "AIx: not a label", "A: short", "Us", "Interviewer\t :\t x",
-    "café", "  ", "Participant(no space): x", "İnterviewer: dotted", "Respondent: don’t fact-check it’s ok"])
+    "café", "  ", "Participant(no space): x", "İnterviewer: dotted", "Respondent: don’t fact-check it’s ok",
+    "AI: a lone surrogate \ud800 here"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -74,6 +75,6 @@ def test_shard_turn_table_agrees_with_split_turns(texts):
     assert [tuple(row) for row in table.tolist()] == expected
     codes, offsets = shard_text.segments(table[:, 0], table[:, 3], table[:, 4])
     joined = "\n".join(texts[doc][start:end] for doc, _, _, start, end in expected)
-    assert codes.tobytes().decode("utf-32-le") == joined
+    assert codes.tobytes().decode("utf-32-le", errors="surrogatepass") == joined
     lengths = [end - start for _, _, _, start, end in expected]
     assert offsets.tolist() == [sum(lengths[:i]) + i for i in range(len(expected))]
