@@ -16,7 +16,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.engine.passages import SentenceEnds
-from core.engine.ranges import concatenated_ranges
 from core.engine.turn_table import ROLE_CODES, LabelSet, turn_table
 from core.ingest.loaders import LoadReport, RawTranscript
 from core.ingest.turns import PARTICIPANT, speaker_pattern
@@ -62,6 +61,12 @@ class TurnCodes:
         bytes_before = np.concatenate(([0], np.cumsum(width, dtype=np.int64)))
         offsets = bytes_before[np.concatenate(([0], np.cumsum(lengths)))].astype(np.int32)
         return pa.StringArray.from_buffers(len(at), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """start, start+1, ..., start+length-1 for every pair, concatenated (np.arange per pair, vectorised)."""
+    total = int(lengths.sum())
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
 
 
 @dataclass
@@ -126,9 +131,9 @@ class Shard:
 def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, report: LoadReport) -> Shard:
     """Split each transcript into turns and tokenize the turns of the roles in `speakers.roles`.
 
-    Tokenizing is vectorised over the whole shard: the turns to tokenize are joined, word boundaries found
-    on their code points with numpy, and the words identified by Arrow's hash table, so no Python object is
-    made per word.
+    Both are vectorised over the whole shard: the turns are found on the code points of its texts
+    (`core.engine.turn_table`), the turns to tokenize cut from them, word boundaries found with numpy, and the
+    words identified by Arrow's hash table, so no Python object is made per turn or word.
     """
     turns, text = turn_table(transcripts, speakers.labels, report)
     tokenized = np.flatnonzero(np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles]))
@@ -149,7 +154,7 @@ def with_roles_tokenized(shard: Shard, roles: tuple[str, ...]) -> Shard:
                                                               shard.turn_end[tokenized].tolist())]
     table = np.column_stack((shard.turn_doc, shard.turn_number, shard.turn_role, shard.turn_start, shard.turn_end))
     return _tokenized(Shard(ids=shard.ids, sources=shard.sources, attributes=shard.attributes, texts=shard.texts,
-                            **_turn_fields(table.astype(np.int64))), *joined_codes(segments), tokenized)
+                            **_turn_fields(table.astype(np.int64))), *_joined_codes(segments), tokenized)
 
 
 def _turn_fields(turns: np.ndarray) -> dict:
@@ -160,7 +165,7 @@ def _turn_fields(turns: np.ndarray) -> dict:
                 token_word=np.zeros(0, dtype=np.int32), token_start=np.zeros(0, dtype=np.int32))
 
 
-def joined_codes(segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _joined_codes(segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The code points of "\\n".join(segments) and where each segment starts in them."""
     offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
     return np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32), offset
