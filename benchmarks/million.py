@@ -4,6 +4,7 @@
     python benchmarks/million.py --copies 64 --repeat 3 # 80,000, for a quicker look
     python benchmarks/million.py --profile-slice 20000  # CPU-s per 1,000 transcripts (of the first 20,000;
                                                         # least of 3 rounds), worker and client: no full run
+    python benchmarks/million.py --profile-slice 5000 --profile-stages  # and per stage of the worker
 
 The input is the public set replicated with distinct ids (`<id>_r00042`) as one CSV file in
 /tmp/themescope-bench/ (made once, kept for later runs, never committed): CSV because it is what interview
@@ -128,13 +129,46 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def profile_slice(corpus: Path, count: int, rounds: int, profile: str | None) -> dict:
+# a worker's stages, each timed inclusive of the ones it calls (the names of both versions compared in README)
+STAGES = [("core.engine.shard_jobs", "build_shard"), ("core.engine.corpus", "turn_table"),
+          ("core.engine.corpus", "_turn_table"), ("core.engine.corpus", "_tokenized"),
+          ("core.engine.corpus", "normalise"), ("core.engine.corpus", "_word_ids"),
+          ("core.engine.shard_jobs", "score_shard"), ("core.engine.scoring", "find_matches"),
+          ("core.engine.scoring", "keep_scope"), ("core.engine.scoring", "_split_negated"),
+          ("core.engine.scoring", "transcript_rows"), ("core.engine.transcript_rows", "self_descriptions"),
+          ("core.engine.scoring", "_hit_rows"), ("core.engine.shard_jobs", "write_parts")]
+
+
+def timed_stages() -> dict[str, float]:
+    """Wrap each of STAGES (those this checkout has) in a CPU timer; the seconds each has taken, filled as they run."""
+    import importlib
+
+    spent: dict[str, float] = {}
+    for module_name, name in STAGES:
+        module = importlib.import_module(module_name)
+        if hasattr(module, name):
+            setattr(module, name, _timed(getattr(module, name), name, spent))
+    return spent
+
+
+def _timed(function, name: str, spent: dict[str, float]):
+    def timed(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.process_time() - start
+    return timed
+
+
+def profile_slice(corpus: Path, count: int, rounds: int, profile: str | None, stages: bool = False) -> dict:
     """CPU seconds per 1,000 transcripts of what a streamed run does, on the first `count` transcripts of
     `corpus`, in this one process (CPU time, not wall: steadier on a busy machine; the least of `rounds`).
     The client's part: reading the CSV, packing batches of 1,000 and pickling each job, unpickling what comes
     back; the worker's: unpickling the job, building and scoring the shard, writing its parquet parts,
     pickling what it sends back. Two batches are scored untimed first (the matcher remembers each distinct
-    word: a long run's state). `profile`: a cProfile of the worker's part of the last round, to this file."""
+    word: a long run's state). `profile`: a cProfile of the worker's part of the last round, to this file.
+    `stages`: also the CPU seconds per 10,000 transcripts of each of STAGES (the least of the rounds)."""
     import tempfile
 
     from core.codebook.model import load_codebook
@@ -145,11 +179,14 @@ def profile_slice(corpus: Path, count: int, rounds: int, profile: str | None) ->
     writer = PartsWriter(ShardScorer(load_codebook(ROOT / "config" / "codebook.yaml")), tempfile.mkdtemp())
     writer.prepare()
     best = {"client": math.inf, "worker": math.inf}
+    spent = timed_stages() if stages else {}
+    least: dict[str, float] = {}
     for round_number in range(rounds):
         jobs, client = _client_jobs(corpus, count, writer.results)
         for job in jobs[:2] if round_number == 0 else []:
             writer(pickle.loads(job))
         profiler = cProfile.Profile() if profile and round_number == rounds - 1 else None
+        spent.clear()
         start = time.process_time()
         with profiler or contextlib.nullcontext():
             answers = [pickle.dumps(writer(pickle.loads(job))) for job in jobs]
@@ -159,11 +196,14 @@ def profile_slice(corpus: Path, count: int, rounds: int, profile: str | None) ->
             pickle.loads(answer)
         best = {"client": min(best["client"], client + time.process_time() - start),
                 "worker": min(best["worker"], worker)}
+        least = {name: min(seconds, least.get(name, math.inf)) for name, seconds in spent.items()}
         if profiler and profile:
             profiler.dump_stats(profile)
     shutil.rmtree(writer.results, ignore_errors=True)
     return {"transcripts": count, "rounds": rounds, **{f"{side}_cpu_per_1000": round(seconds * 1000 / count, 4)
-                                                       for side, seconds in best.items()}}
+                                                       for side, seconds in best.items()},
+            **({"stages_cpu_per_10000": {name: round(seconds * 10000 / count, 3) for name, seconds in least.items()}}
+               if stages else {})}
 
 
 def _client_jobs(corpus: Path, count: int, results: str) -> tuple[list[bytes], float]:
@@ -189,6 +229,8 @@ def main() -> int:
                         "of the first N, client and worker, in one process (see profile_slice)")
     parser.add_argument("--profile-rounds", type=int, default=3, help="with --profile-slice: rounds (least kept)")
     parser.add_argument("--profile-out", help="with --profile-slice: a cProfile of the worker's part here")
+    parser.add_argument("--profile-stages", action="store_true", help="with --profile-slice: CPU-s per 10,000 "
+                        "of each stage of the worker (STAGES), the least of the rounds")
     parser.add_argument("extra", nargs="*", help="more options for `themescope score` (after --)")
     args = parser.parse_args()
     if not Path(args.data).exists():
@@ -197,7 +239,8 @@ def main() -> int:
     BENCH.mkdir(exist_ok=True)
     corpus = replicate(Path(args.data), args.copies, BENCH / f"replicated_x{args.copies}.csv")
     if args.profile_slice:
-        print(json.dumps(profile_slice(corpus, args.profile_slice, args.profile_rounds, args.profile_out)))
+        print(json.dumps(profile_slice(corpus, args.profile_slice, args.profile_rounds, args.profile_out,
+                                       args.profile_stages)))
         return 0
     out = BENCH / f"million-out-x{args.copies}"
     runs = [score_cold(corpus, out, args.extra) for _ in range(args.repeat)]

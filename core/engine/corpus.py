@@ -16,12 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.engine.passages import SentenceEnds
+from core.engine.turn_table import ROLE_CODES, LabelSet, turn_table
 from core.ingest.loaders import LoadReport, RawTranscript
 from core.ingest.turns import PARTICIPANT, speaker_pattern
 
 BREAK = 0  # the word id that separates turns
 _CURLY_APOSTROPHE = ord("’")
-ROLE_CODES = {"interviewer": 0, "participant": 1}
 ROLE_NAMES = {code: name for name, code in ROLE_CODES.items()}
 
 
@@ -36,6 +36,10 @@ class SpeakerConfig:
     @property
     def pattern(self) -> re.Pattern:
         return speaker_pattern(self.interviewer, self.participant)
+
+    @property
+    def labels(self) -> LabelSet:
+        return LabelSet.of(self.pattern, self.interviewer, self.participant)
 
 
 @dataclass(frozen=True)
@@ -127,15 +131,16 @@ class Shard:
 def build_shard(transcripts: list[RawTranscript], speakers: SpeakerConfig, report: LoadReport) -> Shard:
     """Split each transcript into turns and tokenize the turns of the roles in `speakers.roles`.
 
-    Tokenizing is vectorised over the whole shard: the turns to tokenize are joined, word boundaries found
-    on their code points with numpy, and the words identified by Arrow's hash table, so no Python object is
-    made per word.
+    Both are vectorised over the whole shard: the turns are found on the code points of its texts
+    (`core.engine.turn_table`), the turns to tokenize cut from them, word boundaries found with numpy, and the
+    words identified by Arrow's hash table, so no Python object is made per turn or word.
     """
-    turns, turn_texts = _turn_table(transcripts, speakers, report)
+    turns, text = turn_table(transcripts, speakers.labels, report)
     tokenized = np.flatnonzero(np.isin(turns[:, 2], [ROLE_CODES[r] for r in speakers.roles]))
+    raw, segment_offset = text.segments(turns[tokenized, 0], turns[tokenized, 3], turns[tokenized, 4])
     return _tokenized(Shard(ids=[t.transcript_id for t in transcripts], sources=[t.source for t in transcripts],
                             attributes=[t.attributes for t in transcripts], texts=[t.text for t in transcripts],
-                            **_turn_fields(turns)), [turn_texts[i] for i in tokenized.tolist()], tokenized)
+                            **_turn_fields(turns)), raw, segment_offset, tokenized)
 
 
 def with_roles_tokenized(shard: Shard, roles: tuple[str, ...]) -> Shard:
@@ -149,7 +154,7 @@ def with_roles_tokenized(shard: Shard, roles: tuple[str, ...]) -> Shard:
                                                               shard.turn_end[tokenized].tolist())]
     table = np.column_stack((shard.turn_doc, shard.turn_number, shard.turn_role, shard.turn_start, shard.turn_end))
     return _tokenized(Shard(ids=shard.ids, sources=shard.sources, attributes=shard.attributes, texts=shard.texts,
-                            **_turn_fields(table.astype(np.int64))), segments, tokenized)
+                            **_turn_fields(table.astype(np.int64))), *_joined_codes(segments), tokenized)
 
 
 def _turn_fields(turns: np.ndarray) -> dict:
@@ -160,15 +165,18 @@ def _turn_fields(turns: np.ndarray) -> dict:
                 token_word=np.zeros(0, dtype=np.int32), token_start=np.zeros(0, dtype=np.int32))
 
 
-def _tokenized(shard: Shard, segments: list[str], tokenized: np.ndarray) -> Shard:
-    """`shard` with the turns at `tokenized` (whose texts are `segments`) tokenized, a BREAK after every turn."""
-    segment_offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
-    raw = np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32)
+def _joined_codes(segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of "\\n".join(segments) and where each segment starts in them."""
+    offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
+    return np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32), offset
+
+
+def _tokenized(shard: Shard, raw: np.ndarray, segment_offset: np.ndarray, tokenized: np.ndarray) -> Shard:
+    """`shard` with the turns at `tokenized` tokenized, a BREAK after every turn: `raw` holds their texts' code
+    points joined by line breaks, each starting at `segment_offset`."""
     codes, is_word = normalise(raw)
     begins, ends, in_word = _word_bounds(codes, is_word)
     per_segment = np.diff(np.append(np.searchsorted(begins, segment_offset), len(begins)))  # words are in order
-    segment_of = np.repeat(np.arange(len(segments)), per_segment)
-    turn_of = tokenized[segment_of]
     word_id, vocab = _word_ids(codes, begins, ends, in_word)
     # one BREAK token after every turn: token i of turn t moves t places to the right
     per_turn = np.zeros(len(shard.turn_doc), dtype=np.int64)
@@ -176,9 +184,9 @@ def _tokenized(shard: Shard, segments: list[str], tokenized: np.ndarray) -> Shar
     turn_token_start = np.concatenate(([0], np.cumsum(per_turn + 1))).astype(np.int64)
     token_word = np.zeros(turn_token_start[-1], dtype=np.int32)
     token_start = np.zeros(turn_token_start[-1], dtype=np.int32)
-    placed = np.arange(len(begins)) + turn_of
+    placed = np.arange(len(begins)) + np.repeat(tokenized, per_segment)
     token_word[placed] = word_id
-    token_start[placed] = begins - segment_offset[segment_of] + shard.turn_start[turn_of]
+    token_start[placed] = begins + np.repeat(shard.turn_start[tokenized] - segment_offset, per_segment)
     token_start[turn_token_start[1:] - 1] = shard.turn_end
     code_start = np.full(len(shard.turn_doc), -1, dtype=np.int64)
     code_start[tokenized] = segment_offset
@@ -261,85 +269,3 @@ def _decoded_words(words: pa.LargeBinaryArray) -> list[str]:
     text = words.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]].decode("utf-32-le")
     bounds = ((offsets - offsets[0]) // 4).tolist()
     return [text[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
-
-
-def _turn_table(transcripts: list[RawTranscript], speakers: SpeakerConfig,
-                report: LoadReport) -> tuple[np.ndarray, list[str]]:
-    """(doc, number, role, start, end) of every turn of every transcript, as an int64 array, and the text
-    of each turn (trailing white space left out, as `end` does).
-
-    The labels are searched for text by text, not in the shard's texts joined: one text with a character
-    beyond the BMP (an emoji) makes a joined string four bytes a character, and joining and slicing it cost
-    more than the label search itself. Which turn ends where is worked out with numpy."""
-    texts = [t.text for t in transcripts]
-    label_start, content_start, names, per_doc, unlabelled = _labels_in(texts, speakers)
-    doc = np.repeat(np.arange(len(texts)), per_doc)
-    for d in unlabelled:
-        raw = transcripts[d]
-        report.add(raw.source, f"{raw.transcript_id}: no speaker labels (such as 'User:'), so the whole text "
-                   "is read as the participant's", hint="label turns, or map labels in the codebook")
-    # a turn runs to the next label of its transcript, or to the transcript's end
-    last = np.append(doc[1:] != doc[:-1], True)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    bound = np.where(last, lengths[doc], np.append(label_start[1:], 0))
-    contents = [texts[d][start:end].rstrip()
-                for d, start, end in zip(doc.tolist(), content_start.tolist(), bound.tolist())]
-    end = content_start + np.fromiter(map(len, contents), dtype=np.int64, count=len(contents))
-    number = np.arange(len(doc)) - np.searchsorted(doc, doc)  # position of the turn in its transcript
-    table = np.column_stack((doc, number, _roles(names, speakers), content_start, end))
-    return table.reshape(-1, 5).astype(np.int64), contents
-
-
-def _labels_in(texts: list[str],
-               speakers: SpeakerConfig) -> tuple[np.ndarray, np.ndarray, list, np.ndarray, list[int]]:
-    """Where each speaker label starts, where its turn's text starts, its name, how many each text has, and
-    which texts have none: such a text has one turn, the whole text, named None.
-
-    Past a text's first line the pattern starts with a literal newline rather than `^`, which the regex engine
-    would try at every position; finditer then costs a third of re.split, which copies every piece. A look at
-    the character after the newline rules out most lines that start no label (half are blank) before the
-    labels' alternatives are tried."""
-    line_start = speakers.pattern
-    after_newline = _after_newline(speakers)
-    starts: list[int] = []
-    contents: list[int] = []
-    names: list = []
-    unlabelled: list[int] = []
-    per_doc = np.zeros(len(texts), dtype=np.int64)
-    for doc, text in enumerate(texts):
-        before = len(starts)
-        first = line_start.match(text)
-        if first:
-            starts.append(0)
-            contents.append(first.end())
-            names.append(first.group("label"))
-        for match in after_newline.finditer(text):
-            starts.append(match.start() + 1)
-            contents.append(match.end())
-            names.append(match.group("label"))
-        if len(starts) == before:
-            starts.append(0)
-            contents.append(0)
-            names.append(None)
-            unlabelled.append(doc)
-        per_doc[doc] = len(starts) - before
-    return np.array(starts, dtype=np.int64), np.array(contents, dtype=np.int64), names, per_doc, unlabelled
-
-
-def _roles(names: list, speakers: SpeakerConfig) -> list[int]:
-    """The role code of each label (a shard has a handful of distinct labels); None, a text without labels
-    read whole, is the participant's."""
-    participant = {label.lower() for label in speakers.participant}
-    role_of = {name: ROLE_CODES[PARTICIPANT] if name is None or name.lower() in participant else 0
-               for name in set(names)}
-    return list(map(role_of.__getitem__, names))
-
-
-def _after_newline(speakers: SpeakerConfig) -> re.Pattern:
-    """The speaker pattern after a newline: the newline first, then whether the next character may start a
-    label (a space, a tab, or a label's first letter in either case, as the pattern ignores case)."""
-    line_start = speakers.pattern
-    labels = (*speakers.interviewer, *speakers.participant)
-    firsts = "".join(sorted({re.escape(label[0]) for label in labels})) if all(labels) else ""
-    may_start = f"(?=[ \t{firsts}])" if firsts else ""
-    return re.compile(f"\n{may_start}(?:{line_start.pattern.removeprefix('^')})", line_start.flags)

@@ -245,12 +245,14 @@ class _Pairs:
         """(column of each word id, slots x columns table: True where the word matches the slot). Only the
         few words matching some slot get a column of their own; every other word shares the last one, all
         False. A slot x every-word table would be tens of megabytes per shard, and allocating it (page by
-        page) cost more than the look-ups it serves."""
+        page) cost more than the look-ups it serves. One row more, the last, is all True: "nothing to check",
+        where every word passes."""
         matching, column = np.unique(self.keys % self.stride, return_inverse=True)
         column_of_word = np.full(self.stride, len(matching), dtype=np.int64)
         column_of_word[matching] = np.arange(len(matching))
-        table = np.zeros((max(self.n_slots, 1), len(matching) + 1), dtype=bool)
+        table = np.zeros((max(self.n_slots, 1) + 1, len(matching) + 1), dtype=bool)
         table[self.keys // self.stride, column] = True
+        table[-1] = True
         return column_of_word, table
 
 
@@ -264,18 +266,6 @@ def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
     keys = np.array(slots, dtype=np.int64) * stride + np.array(words, dtype=np.int64)
     order = np.argsort(keys, kind="stable")
     return _Pairs(keys[order], np.array(sims, dtype=np.float64)[order], stride, len(matcher.index.rules))
-
-
-def _lookup(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each (slot, word id): does the word match the slot, and how similar is it. Most candidates fail,
-    so a slot x word table (`member`, read flat: one index per candidate) answers "does it match" first and
-    the sorted keys are searched only for the few that do."""
-    column_of_word, table = pairs.member
-    found = table.ravel()[slots * table.shape[1] + column_of_word[word_ids]]
-    similarity = np.zeros(len(slots))
-    if found.any():
-        _, similarity[found] = _search(pairs, slots[found], word_ids[found])
-    return found, similarity
 
 
 def _search(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -330,16 +320,20 @@ def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: _Pai
 
 
 def _check_word(token_word, index, pairs, positions, starts, entries, similarity):
-    """Keep candidates whose word at `positions[entry]` matches (positions past an entry's end pass): the
-    slot to check is looked up per entry once, then per candidate in one flat array."""
-    slot = index.slot_table[np.arange(len(index.entries)), positions][entries]  # -1 past an entry's end
-    idx = np.flatnonzero(slot >= 0)
-    if not len(idx):
-        return starts, entries, similarity
-    at = np.minimum(starts[idx] + positions[entries[idx]], len(token_word) - 1)
-    found, sims = _lookup(pairs, slot[idx], token_word[at].astype(np.int64))
-    keep = np.ones(len(starts), bool)
-    keep[idx[~found]] = False
-    similarity = similarity.copy()
-    similarity[idx[found]] = np.minimum(similarity[idx[found]], sims[found])
+    """Keep candidates whose word at `positions[entry]` matches (positions past an entry's end pass). Per entry
+    once: the slot to check and its row in the `member` table (past its end the last row, where every word
+    passes). Per candidate: one flat look-up says "does it match" (most fail); the sorted keys are searched
+    only for the similarity of the candidates checked and kept."""
+    column_of_word, table = pairs.member
+    slot = index.slot_table[np.arange(len(index.entries)), positions]  # per entry; -1 past its end
+    checks = slot >= 0
+    row_start = np.where(checks, slot, len(table) - 1) * table.shape[1]
+    at = np.minimum(starts + np.where(checks, positions, 0)[entries], len(token_word) - 1)
+    word = token_word[at]
+    keep = table.ravel()[row_start[entries] + column_of_word[word]]
+    checked = np.flatnonzero(keep & checks[entries])
+    if len(checked):
+        _, sims = _search(pairs, slot[entries[checked]], word[checked])
+        similarity = similarity.copy()
+        similarity[checked] = np.minimum(similarity[checked], sims)
     return starts[keep], entries[keep], similarity[keep]

@@ -157,6 +157,11 @@ def _joined_turns(texts: Sequence[str], turn_doc: np.ndarray, turn_start: np.nda
     return codes, np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
 
 
+def white_space(codes: np.ndarray) -> np.ndarray:
+    """Whether each code point is white space (`str.isspace`), from the one class table."""
+    return np.take(_classes(), codes, mode="clip") >= _SPACE
+
+
 @cache
 def _classes() -> np.ndarray:
     """The class of every character of the Basic Multilingual Plane (none beyond it is white space,

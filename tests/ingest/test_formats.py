@@ -8,7 +8,8 @@ import pytest
 from support import ROOT
 
 from core import analyse
-from core.engine.corpus import SpeakerConfig, _turn_table
+from core.engine.corpus import SpeakerConfig
+from core.engine.turn_table import turn_table
 from core.ingest.formats import named_turns
 from core.ingest.loaders import LoadReport, RawTranscript, data_files, read_transcripts
 
@@ -197,8 +198,9 @@ def test_editing_the_speakers_table_changes_cached_results(tiny_codebook, tmp_pa
 def test_the_engine_reads_written_labels_as_roles_and_keeps_them_out_of_the_words():
     text = "Interviewer (Jane Doe, 00:14:03): Why?\n\nParticipant (Sam Lee, 00:14:20): Speed."
     speakers = SpeakerConfig(("Interviewer",), ("Participant",))
-    table, contents = _turn_table([RawTranscript("t", text, "t.txt")], speakers, LoadReport())
-    assert [row[2] for row in table.tolist()] == [0, 1] and contents == ["Why?", "Speed."]
+    table, _ = turn_table([RawTranscript("t", text, "t.txt")], speakers.labels, LoadReport())
+    assert [row[2] for row in table.tolist()] == [0, 1]
+    assert [text[start:end] for start, end in table[:, 3:].tolist()] == ["Why?", "Speed."]
 
 
 # ---------------------------------------------------------------- bad files
