@@ -238,7 +238,8 @@ def _differing_items(shard: Shard, groups: list[list[tuple[int, tuple]]]) -> tup
     """(group, entry row, position, word id) of every word matched differently at a term's place that this
     shard holds. The few words are looked up in the vocabulary; its every word is not."""
     wanted = frozenset().union(*(words for terms in groups for _, places in terms for words in places))
-    word_ids = {word: number for number, word in enumerate(shard.vocab) if word in wanted}
+    held = np.flatnonzero(np.fromiter(map(wanted.__contains__, shard.vocab), dtype=bool, count=len(shard.vocab)))
+    word_ids = {shard.vocab[number]: number for number in held.tolist()}
     items = [(group, row, position, word_ids[word]) for group, terms in enumerate(groups) for row, places in terms
              for position, words in enumerate(places) for word in words if word in word_ids]
     return tuple(np.array(column, dtype=np.int64) for column in zip(*items)) if items else \

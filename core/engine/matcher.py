@@ -204,11 +204,11 @@ class VocabularyMatcher:
 # ---------------------------------------------------------------- token-level matching (exact, vectorised)
 @dataclass(frozen=True)
 class Wanted:
-    """The matches a partial scoring looks for: an entry's only in the transcripts its row of `docs` marks
-    (`docs`: rows x the shard's transcripts; `row_of_entry`: each entry's row, e.g. its code's)."""
+    """The matches a partial scoring looks for: an entry's only in the turns its row of `turns` marks
+    (`turns`: rows x the shard's turns; `row_of_entry`: each entry's row, e.g. its code's)."""
 
     row_of_entry: np.ndarray
-    docs: np.ndarray
+    turns: np.ndarray
 
 
 def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher, wanted: Wanted | None = None, *,
@@ -356,18 +356,18 @@ def _anchor_pairs(entry_slot: np.ndarray, pairs: WordMatches) -> tuple[np.ndarra
 
 
 def _wanted_tokens_matching(shard: Shard, entry_slot: np.ndarray, pairs: WordMatches, wanted: Wanted):
-    """`_tokens_matching`, only where `wanted` looks: row by row, the tokens of the transcripts it wants
-    holding an anchor word of its entries. A preview wanting a few transcripts per code never lays out the
-    candidates of every code in every transcript."""
+    """`_tokens_matching`, only where `wanted` looks: row by row, the tokens of the turns it wants holding an
+    anchor word of its entries. A preview wanting a few transcripts per code never lays out the candidates of
+    every code in every transcript."""
     hit_word, hit_entry, hit_sim = _anchor_pairs(entry_slot, pairs)
     hit_row = wanted.row_of_entry[hit_entry]
     order = np.lexsort((hit_word, hit_row))
     hit_word, hit_entry, hit_sim, hit_row = hit_word[order], hit_entry[order], hit_sim[order], hit_row[order]
-    bounds = np.searchsorted(hit_row, np.arange(len(wanted.docs) + 1))
+    bounds = np.searchsorted(hit_row, np.arange(len(wanted.turns) + 1))
     turn_length = np.diff(shard.turn_token_start)
     tokens, at = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for row in np.flatnonzero((bounds[1:] > bounds[:-1]) & wanted.docs.any(axis=1)).tolist():
-        turns = np.flatnonzero(wanted.docs[row][shard.turn_doc])
+    for row in np.flatnonzero((bounds[1:] > bounds[:-1]) & wanted.turns.any(axis=1)).tolist():
+        turns = np.flatnonzero(wanted.turns[row])
         row_tokens = concatenated_ranges(shard.turn_token_start[turns], turn_length[turns])
         words = hit_word[bounds[row]:bounds[row + 1]]
         anchor = np.zeros(pairs.stride, dtype=bool)

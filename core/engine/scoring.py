@@ -42,10 +42,12 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher, scop
     `described`: the shard's self-descriptions, when kept (`core.engine.kept_descriptions`)."""
     settings = index.codebook.settings
     pairs = word_matches(shard, matcher)
-    theme_docs, occupation_docs = scope.docs(shard, index, pairs, occupation_turns(
-        shard, settings.occupation_first_turns)) if scope is not None else ({}, None)
-    # out of scope, a match is not even looked for: only what the scope names is matched, placed and scored
-    wanted = _in_scope(shard, index, theme_docs, occupation_docs) if scope is not None else None
+    theme_docs: dict[str, np.ndarray] = {}
+    occupation_docs, wanted = None, None
+    if scope is not None:  # out of scope, a match is not even looked for: only what it names is matched and scored
+        window = occupation_turns(shard, settings.occupation_first_turns)
+        theme_docs, occupation_docs = scope.docs(shard, index, pairs, window)
+        wanted = _in_scope(shard, index, theme_docs, occupation_docs, window)
     located = locate_matches(shard, index, find_matches(shard, index, matcher, wanted, pairs=pairs))
     theme_hits = keep_scope(located, index, THEME, EXCLUDE_THEME, SCOPE_ROLES[settings.scope])
     theme_hits, cancelled, reasons = _split_negated(theme_hits, shard, index)
@@ -57,17 +59,17 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher, scop
                     cancelled=_cancelled_rows(shard, index, cancelled, reasons))
 
 
-def _in_scope(shard: Shard, index: TermIndex, theme_docs: dict[str, np.ndarray],
-              occupation_docs: np.ndarray | None) -> Wanted:
-    """Where a scope looks for matches: a theme's entries in the transcripts its pairs are scored in, every
-    occupation's in those whose occupation is decided again (a row per code, then one for the occupations)."""
+def _in_scope(shard: Shard, index: TermIndex, theme_docs: dict[str, np.ndarray], occupation_docs: np.ndarray | None,
+              window: np.ndarray) -> Wanted:
+    """Where a scope looks for matches: a theme's entries in the turns of the transcripts its pairs are scored
+    in, every occupation's in the occupation `window`'s turns (a turn mask: evidence is never taken elsewhere) of
+    those whose occupation is decided again (a row per code, then one for the occupations)."""
     names = _code_names(index)
-    in_scope = np.ones((len(names) + 1, len(shard)), dtype=bool)
+    in_scope = np.ones((len(names) + 1, len(shard.turn_doc)), dtype=bool)
     for number, name in enumerate(names):
         if name in theme_docs:
-            in_scope[number] = theme_docs[name]
-    if occupation_docs is not None:
-        in_scope[len(names)] = occupation_docs
+            in_scope[number] = theme_docs[name][shard.turn_doc]
+    in_scope[len(names)] = window if occupation_docs is None else window & occupation_docs[shard.turn_doc]
     occupation = np.isin(np.array([e.kind for e in index.entries], dtype=np.int8), [OCCUPATION, EXCLUDE_OCCUPATION])
     return Wanted(np.where(occupation, len(names), _code_numbers(index)), in_scope)
 

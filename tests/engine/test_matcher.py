@@ -149,21 +149,23 @@ def codebook_of(terms: list) -> Codebook:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(terms=st.lists(term_strategy, min_size=1, max_size=5),
-       transcripts=st.lists(st.lists(st.sampled_from(POOL + [",", "."]), max_size=12), min_size=1, max_size=4),
+       transcripts=st.lists(st.lists(st.lists(st.sampled_from(POOL + [",", "."]), max_size=8), min_size=1, max_size=3),
+                            min_size=1, max_size=3),
        data=st.data())
 def test_looking_only_where_wanted_finds_what_looking_everywhere_finds_there(terms, transcripts, data):
-    """A partial scoring's `Wanted` (each entry's row, and the transcripts each row wants) gives exactly the
-    matches of a whole search that stand in a transcript their entry's row wants."""
+    """A partial scoring's `Wanted` (each entry's row, and the turns each row wants) gives exactly the matches
+    of a whole search that stand in a turn their entry's row wants."""
     index = TermIndex(codebook_of(terms))
-    raws = [RawTranscript(f"t{n}", "User: " + " ".join(said), "mem") for n, said in enumerate(transcripts)]
+    raws = [RawTranscript(f"t{n}", "\n".join(f"User: {' '.join(said)}" for said in turns), "mem")
+            for n, turns in enumerate(transcripts)]
     shard = build_shard(raws, SPEAKERS, LoadReport())
     rows = data.draw(st.lists(st.integers(0, 2), min_size=len(index.entries), max_size=len(index.entries)))
-    docs = np.array(data.draw(st.lists(st.lists(st.booleans(), min_size=len(raws), max_size=len(raws)),
-                                       min_size=3, max_size=3)), dtype=bool)
-    wanted = Wanted(np.array(rows, dtype=np.int64), docs)
+    turns = len(shard.turn_doc)
+    wanted = Wanted(np.array(rows, dtype=np.int64), np.array(data.draw(st.lists(
+        st.lists(st.booleans(), min_size=turns, max_size=turns), min_size=3, max_size=3)), dtype=bool))
     everywhere = find_matches(shard, index, VocabularyMatcher(index))
-    doc = shard.turn_doc[np.searchsorted(shard.turn_token_start, everywhere["token"], side="right") - 1]
-    expected = everywhere[docs[wanted.row_of_entry[everywhere["entry"]], doc]]
+    turn = np.searchsorted(shard.turn_token_start, everywhere["token"], side="right") - 1
+    expected = everywhere[wanted.turns[wanted.row_of_entry[everywhere["entry"]], turn]]
     found = find_matches(shard, index, VocabularyMatcher(index), wanted)
     assert sorted(map(tuple, found.values.tolist())) == sorted(map(tuple, expected.values.tolist()))
 
