@@ -41,7 +41,7 @@ OCCUPATIONS = " occupations"  # their key in `words_matched_differently` (decide
 @dataclass(frozen=True)
 class ChangedTerm:
     """A term (or exclusion) of a code, some of whose words match corpus words differently: its place among
-    the code's entries (`code_entries`), and per word of it the corpus words it matches differently."""
+    the code's entries (`_rows_by_code`), and per word of it the corpus words it matches differently."""
 
     entry: int
     words: tuple[frozenset[str], ...]
@@ -68,11 +68,14 @@ def words_matched_differently(before: Codebook, after: Codebook, words: Collecti
     both codebooks' own matchers."""
     old, new = TermIndex(before), TermIndex(after)
     keys: list[str] = [*themes, *([OCCUPATIONS] if occupations else [])]
-    slots = {key: _changed_slots(old, new, key) for key in keys}
+    old_rows, new_rows = _rows_by_code(old), _rows_by_code(new)
+    entries = {key: ([old.entries[row] for row in old_rows.get(key, [])],
+                     [new.entries[row] for row in new_rows.get(key, [])]) for key in keys}
+    slots = {key: _changed_slots(old, new, *entries[key]) for key in keys}
     by_pair = _words_by_slot_pair(old, new, words, {pair for pairs in slots.values() for pair in pairs or ()})
     differ = {key: None if pairs is None else frozenset().union(*(by_pair[pair] for pair in pairs))
               for key, pairs in slots.items()}
-    terms = {key: None if pairs is None else _changed_terms(old, new, key, by_pair) for key, pairs in slots.items()}
+    terms = {key: None if pairs is None else _changed_terms(*entries[key], by_pair) for key, pairs in slots.items()}
     return MatchedDifferently({key: differ[key] for key in themes}, differ.get(OCCUPATIONS), terms)
 
 
@@ -96,11 +99,12 @@ def _words_by_slot_pair(old: TermIndex, new: TermIndex, words: Collection[str],
     return {pair: frozenset(words) for pair, words in found.items()}
 
 
-def _changed_terms(old: TermIndex, new: TermIndex, key: str,
+def _changed_terms(before: list[Entry], after: list[Entry],
                    by_pair: dict[tuple[int, int], frozenset[str]]) -> tuple[ChangedTerm, ...]:
-    """The code's terms (and exclusions) holding a term word that matches some corpus word differently."""
+    """The code's terms (and exclusions; its entries in both indexes) holding a term word that matches some
+    corpus word differently."""
     changed = []
-    for number, (first, second) in enumerate(zip(code_entries(old, key), code_entries(new, key))):
+    for number, (first, second) in enumerate(zip(before, after)):
         words = tuple(by_pair.get(pair, frozenset()) for pair in zip(first.slots, second.slots))
         if any(words):
             changed.append(ChangedTerm(number, words))
@@ -117,15 +121,10 @@ def _pairs_by_slot(pairs: set[tuple[int, int]]) -> tuple[dict[int, list], dict[i
     return by_old, by_new
 
 
-def code_entries(index: TermIndex, key: str) -> list[Entry]:
-    """The entries (terms and exclusions) of theme `key`, or of every occupation when key == OCCUPATIONS."""
-    return [index.entries[row] for row in _rows_by_code(index).get(key, [])]
-
-
-def _changed_slots(old: TermIndex, new: TermIndex, key: str) -> set[tuple[int, int]] | None:
-    """(old slot, new slot) of each of the code's term words whose rule differs between the indexes; None
-    when the rules differ in more than the threshold and minimum typo length (or the terms do not pair up)."""
-    before, after = code_entries(old, key), code_entries(new, key)
+def _changed_slots(old: TermIndex, new: TermIndex, before: list[Entry], after: list[Entry]
+                   ) -> set[tuple[int, int]] | None:
+    """(old slot, new slot) of each of a code's term words (its entries in both indexes) whose rule differs;
+    None when the rules differ in more than the threshold and minimum typo length (or the terms do not pair up)."""
     if [(e.kind, e.code, e.term) for e in before] != [(e.kind, e.code, e.term) for e in after]:
         return None
     pairs = {(o, n) for b, a in zip(before, after) for o, n in zip(b.slots, a.slots) if old.rules[o] != new.rules[n]}
@@ -201,7 +200,8 @@ class TranscriptScope:
 
 
 def _rows_by_code(index: TermIndex) -> dict[str, list[int]]:
-    """Per theme (and OCCUPATIONS), the rows in `index.entries` of `code_entries`, in their order."""
+    """Per theme, the rows in `index.entries` of its terms and exclusions, in their order; OCCUPATIONS: those of
+    every occupation (one pass, asked once per shard)."""
     rows: dict[str, list[int]] = {}
     for row, entry in enumerate(index.entries):
         rows.setdefault(OCCUPATIONS if entry.kind in (OCCUPATION, EXCLUDE_OCCUPATION) else entry.code, []).append(row)
