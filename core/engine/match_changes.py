@@ -10,7 +10,7 @@ transcripts each other, and a theme's rows are a function of its terms' matches)
 finds those words per theme (and for the occupations together), with the terms and places they hold them at;
 `TranscriptScope` then has a shard score each theme only in the transcripts where one of its terms matches
 differently (and decide occupations again only where that happens in the first turns). A common word that
-now matches a phrase's word ("time" for "times" of "response times") makes a transcript score again only
+now matches a phrase's word ("time" for "times" of "behind the times") makes a transcript score again only
 where the phrase stands, not everywhere the word does.
 
     changed = words_matched_differently(saved, edited, corpus.words(), themes={"coding"}, occupations=True)
