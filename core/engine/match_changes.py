@@ -3,15 +3,18 @@
 Those settings reach scoring only through word matching (`core.engine.matcher`): a term word matches its
 own regular forms whatever the threshold, and only a typo whose similarity lies between the old and the new
 threshold (or whose length between the old and new minimum) can match under one codebook and not the other.
-So, against the corpus's vocabulary, only a few words match differently, and a transcript that holds none
-of a theme's such words gets that theme's rows unchanged (themes never affect each other, nor transcripts
-each other). `words_matched_differently` finds those words per theme, and for the occupations together;
-`TranscriptScope` then has a shard score each theme only in the transcripts holding one of its words (and
-decide occupations again only where the first turns hold one), so a change of the default threshold scores
-a fraction of the (transcript, theme) pairs a fresh run scores, with the same rows for them.
+So, against the corpus's vocabulary, only a few words match differently, and a theme's rows of a transcript
+change only where one of its terms matches differently: where a term holding such a word at that word's
+place matches, its other words matching under either codebook (themes never affect each other, nor
+transcripts each other, and a theme's rows are a function of its terms' matches). `words_matched_differently`
+finds those words per theme (and for the occupations together), with the terms and places they hold them at;
+`TranscriptScope` then has a shard score each theme only in the transcripts where one of its terms matches
+differently (and decide occupations again only where that happens in the first turns). A common word that
+now matches a phrase's word ("time" for "times" of "behind the times") makes a transcript score again only
+where the phrase stands, not everywhere the word does.
 
     changed = words_matched_differently(saved, edited, corpus.words(), themes={"coding"}, occupations=True)
-    scope = TranscriptScope.of(changed)   # sent with the shard jobs; `scope.docs(shard)` on the worker
+    scope = TranscriptScope.of(changed)   # sent with the shard jobs; `scope.docs(...)` on the worker
 """
 from __future__ import annotations
 
@@ -23,70 +26,105 @@ from rapidfuzz import fuzz, process
 
 from core.codebook.model import Codebook
 from core.engine.corpus import Shard, concatenated_ranges
-from core.engine.matcher import EXCLUDE_OCCUPATION, EXCLUDE_THEME, OCCUPATION, THEME, TermIndex, VocabularyMatcher
+from core.engine.matcher import (
+    EXCLUDE_OCCUPATION,
+    OCCUPATION,
+    Entry,
+    TermIndex,
+    VocabularyMatcher,
+    WordMatches,
+)
 
 OCCUPATIONS = " occupations"  # their key in `words_matched_differently` (decided together); no theme id has a space
 
 
 @dataclass(frozen=True)
+class ChangedTerm:
+    """A term (or exclusion) of a code, some of whose words match corpus words differently: its place among
+    the code's entries (`_rows_by_code`), and per word of it the corpus words it matches differently."""
+
+    entry: int
+    words: tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True)
 class MatchedDifferently:
-    """Per theme id, the corpus words it matches differently; `occupations`: those of every occupation.
-    None for a code whose term words differ in more than the typo settings, or occupations not asked for
-    (scored everywhere, if at all)."""
+    """Per theme id, the corpus words it matches differently (`themes`) and the terms that do (`terms`);
+    `occupations`: the words of every occupation (`terms[OCCUPATIONS]` their terms). None for a code whose
+    term words differ in more than the typo settings, or occupations not asked for (scored everywhere, if at
+    all)."""
 
     themes: dict[str, frozenset[str] | None]
     occupations: frozenset[str] | None
+    terms: dict[str, tuple[ChangedTerm, ...] | None]
 
 
 def words_matched_differently(before: Codebook, after: Codebook, words: Collection[str], *, themes: set[str],
                               occupations: bool) -> MatchedDifferently:
     """For the `themes` (and the occupations, if `occupations`) whose definitions are the same in both
     codebooks: the `words` (a corpus's vocabulary) some of their term words match differently, or with
-    another similarity, under `after` than under `before`. Only words within the lower threshold of a
-    term word whose rule changed can differ; those are matched by both codebooks' own matchers."""
+    another similarity, under `after` than under `before`, and the terms holding those term words. Only
+    words within the lower threshold of a term word whose rule changed can differ; those are matched by
+    both codebooks' own matchers."""
     old, new = TermIndex(before), TermIndex(after)
     keys: list[str] = [*themes, *([OCCUPATIONS] if occupations else [])]
-    slots = {key: _changed_slots(old, new, key) for key in keys}
-    changed_rules = {pair for pairs in slots.values() if pairs is not None for pair in pairs}
+    old_rows, new_rows = _rows_by_code(old), _rows_by_code(new)
+    entries = {key: ([old.entries[row] for row in old_rows.get(key, [])],
+                     [new.entries[row] for row in new_rows.get(key, [])]) for key in keys}
+    slots = {key: _changed_slots(old, new, *entries[key]) for key in keys}
+    by_pair = _words_by_slot_pair(old, new, words, {pair for pairs in slots.values() for pair in pairs or ()})
+    differ = {key: None if pairs is None else frozenset().union(*(by_pair[pair] for pair in pairs))
+              for key, pairs in slots.items()}
+    terms = {key: None if pairs is None else _changed_terms(*entries[key], by_pair) for key, pairs in slots.items()}
+    return MatchedDifferently({key: differ[key] for key in themes}, differ.get(OCCUPATIONS), terms)
+
+
+def _words_by_slot_pair(old: TermIndex, new: TermIndex, words: Collection[str],
+                        changed_rules: set[tuple[int, int]]) -> dict[tuple[int, int], frozenset[str]]:
+    """Per (old slot, new slot) pair of a term word whose rule changed, the `words` it matches differently."""
     candidates = _near_words(words, [(old.rules[o].word, min(old.rules[o].threshold, new.rules[n].threshold))
                                      for o, n in changed_rules if _may_match_typos(old, o)])
     old_matcher, new_matcher = VocabularyMatcher(old), VocabularyMatcher(new)
     old_matcher.learn(candidates)
     new_matcher.learn(candidates)
-    differ: dict[str, set[str] | None] = {key: None if pairs is None else set() for key, pairs in slots.items()}
-    by_old, by_new = _pairs_by_slot(slots)
+    found: dict[tuple[int, int], set[str]] = {pair: set() for pair in changed_rules}
+    by_old, by_new = _pairs_by_slot(changed_rules)
     for word in candidates:
         old_matches, new_matches = dict(old_matcher.known[word]), dict(new_matcher.known[word])
         # only a slot the word matches under one of the codebooks can match it differently
-        for key, o, n in [*(pair for slot in old_matches for pair in by_old.get(slot, ())),
-                          *(pair for slot in new_matches for pair in by_new.get(slot, ()))]:
+        for o, n in [*(pair for slot in old_matches for pair in by_old.get(slot, ())),
+                     *(pair for slot in new_matches for pair in by_new.get(slot, ()))]:
             if old_matches.get(o) != new_matches.get(n):
-                differ[key].add(word)  # type: ignore[union-attr]
-    frozen = {key: None if words is None else frozenset(words) for key, words in differ.items()}
-    return MatchedDifferently({key: frozen[key] for key in themes}, frozen.get(OCCUPATIONS))
+                found[o, n].add(word)
+    return {pair: frozenset(words) for pair, words in found.items()}
 
 
-def _pairs_by_slot(slots: dict) -> tuple[dict[int, list], dict[int, list]]:
-    """(code key, old slot, new slot) of every changed rule pair, by old slot and by new slot."""
+def _changed_terms(before: list[Entry], after: list[Entry],
+                   by_pair: dict[tuple[int, int], frozenset[str]]) -> tuple[ChangedTerm, ...]:
+    """The code's terms (and exclusions; its entries in both indexes) holding a term word that matches some
+    corpus word differently."""
+    changed = []
+    for number, (first, second) in enumerate(zip(before, after)):
+        words = tuple(by_pair.get(pair, frozenset()) for pair in zip(first.slots, second.slots))
+        if any(words):
+            changed.append(ChangedTerm(number, words))
+    return tuple(changed)
+
+
+def _pairs_by_slot(pairs: set[tuple[int, int]]) -> tuple[dict[int, list], dict[int, list]]:
+    """The changed (old slot, new slot) pairs by old slot and by new slot."""
     by_old: dict[int, list] = {}
     by_new: dict[int, list] = {}
-    for key, pairs in slots.items():
-        for o, n in pairs or ():
-            by_old.setdefault(o, []).append((key, o, n))
-            by_new.setdefault(n, []).append((key, o, n))
+    for o, n in pairs:
+        by_old.setdefault(o, []).append((o, n))
+        by_new.setdefault(n, []).append((o, n))
     return by_old, by_new
 
 
-def _code_entries(index: TermIndex, key: str) -> list:
-    """The entries (terms and exclusions) of theme `key`, or of every occupation when key == OCCUPATIONS."""
-    kinds = (OCCUPATION, EXCLUDE_OCCUPATION) if key == OCCUPATIONS else (THEME, EXCLUDE_THEME)
-    return [entry for entry in index.entries if entry.kind in kinds and (key == OCCUPATIONS or entry.code == key)]
-
-
-def _changed_slots(old: TermIndex, new: TermIndex, key: str) -> set[tuple[int, int]] | None:
-    """(old slot, new slot) of each of the code's term words whose rule differs between the indexes; None
-    when the rules differ in more than the threshold and minimum typo length (or the terms do not pair up)."""
-    before, after = _code_entries(old, key), _code_entries(new, key)
+def _changed_slots(old: TermIndex, new: TermIndex, before: list[Entry], after: list[Entry]
+                   ) -> set[tuple[int, int]] | None:
+    """(old slot, new slot) of each of a code's term words (its entries in both indexes) whose rule differs;
+    None when the rules differ in more than the threshold and minimum typo length (or the terms do not pair up)."""
     if [(e.kind, e.code, e.term) for e in before] != [(e.kind, e.code, e.term) for e in after]:
         return None
     pairs = {(o, n) for b, a in zip(before, after) for o, n in zip(b.slots, a.slots) if old.rules[o] != new.rules[n]}
@@ -126,52 +164,110 @@ def _near_words(words: Collection[str], term_words: list[tuple[str, float]]) -> 
 @dataclass(frozen=True)
 class TranscriptScope:
     """Which transcripts a shard scores (picklable, sent to workers): each theme of `themes` only in the
-    transcripts holding one of its words (themes not named: in every transcript), and the occupations, when
-    `occupation_words` is not None, only in those whose participant's first turns hold one."""
+    transcripts where one of its changed terms matches differently (themes not named: in every transcript),
+    and the occupations, when `occupations` is not None, only in those where one of theirs does in the
+    participant's first turns."""
 
-    themes: tuple[tuple[str, frozenset[str]], ...] = ()
-    occupation_words: frozenset[str] | None = None
+    themes: tuple[tuple[str, tuple[ChangedTerm, ...]], ...] = ()
+    occupations: tuple[ChangedTerm, ...] | None = None
 
     @classmethod
     def of(cls, changed: MatchedDifferently) -> TranscriptScope:
-        return cls(tuple((theme, words) for theme, words in changed.themes.items() if words), changed.occupations)
+        return cls(tuple((theme, changed.terms[theme] or ()) for theme, words in changed.themes.items() if words),
+                   None if changed.occupations is None else changed.terms[OCCUPATIONS])
 
-    def docs(self, shard: Shard, occupation_turns: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
-        """Per scoped theme, whether each transcript of the shard holds one of its words; for the occupations
-        (None: every transcript), whether one of their words stands in `occupation_turns` (a turn mask)."""
-        groups = [words for _, words in self.themes] + [self.occupation_words or frozenset()]
-        held = _held_words(shard, groups)  # (group, transcript, turn) of each token holding a group's word
+    def docs(self, shard: Shard, index: TermIndex, matches: WordMatches,
+             occupation_turns: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """Per scoped theme, whether each transcript of the shard holds a match of its terms that differs
+        between the codebooks; for the occupations (None: every transcript), whether one of theirs starts in
+        `occupation_turns` (a turn mask). `index` and `matches` are the edited codebook's (its word matches
+        on this shard)."""
+        rows = _rows_by_code(index)
+        groups = [[(rows[theme][term.entry], term.words) for term in terms] for theme, terms in self.themes]
+        groups.append([(rows[OCCUPATIONS][term.entry], term.words) for term in self.occupations or ()])
+        group, start = _matches_differing(shard, index, matches, groups)
+        turn = np.searchsorted(shard.turn_token_start, start, side="right") - 1
         masks = []
         for number in range(len(groups)):
-            mine = held[0] == number
+            mine = group == number
             if number == len(self.themes):  # the occupations: only in their turns
-                mine &= occupation_turns[held[2]]
+                mine &= occupation_turns[turn]
             mask = np.zeros(len(shard), dtype=bool)
-            mask[held[1][mine]] = True
+            mask[shard.turn_doc[turn[mine]]] = True
             masks.append(mask)
         return ({theme: mask for (theme, _), mask in zip(self.themes, masks)},
-                None if self.occupation_words is None else masks[-1])
+                None if self.occupations is None else masks[-1])
 
 
-def _held_words(shard: Shard, groups: list[frozenset[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(group number, transcript, turn) of every token whose word is in a group (a word in several groups
-    once per group). The few words are looked up in the vocabulary; the tokens are scanned once."""
-    wanted_words = frozenset().union(*groups)  # a few hundred: only those are looked up in the vocabulary
-    word_ids = {word: number for number, word in enumerate(shard.vocab) if word in wanted_words}
-    pairs = [(word_ids[word], group) for group, words in enumerate(groups) for word in words if word in word_ids]
-    if not pairs:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    word_of_pair, group_of_pair = (np.array(column, dtype=np.int64) for column in zip(*pairs))
+def _rows_by_code(index: TermIndex) -> dict[str, list[int]]:
+    """Per theme, the rows in `index.entries` of its terms and exclusions, in their order; OCCUPATIONS: those of
+    every occupation (one pass, asked once per shard)."""
+    rows: dict[str, list[int]] = {}
+    for row, entry in enumerate(index.entries):
+        rows.setdefault(OCCUPATIONS if entry.kind in (OCCUPATION, EXCLUDE_OCCUPATION) else entry.code, []).append(row)
+    return rows
+
+
+def _matches_differing(shard: Shard, index: TermIndex, matches: WordMatches,
+                       groups: list[list[tuple[int, tuple]]]) -> tuple[np.ndarray, np.ndarray]:
+    """(group, first token) of every place where a changed term of a group may match differently: one of
+    its words matched differently stands at its place, and each other word matches under either codebook
+    (under the edited one, or it is one matched differently there). Where no such place is, the term's
+    matches are the same under both codebooks."""
+    items = _differing_items(shard, groups)  # (group, entry row, position, word id) of each such word
+    if not len(items[0]):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    group, row, position, token = _tokens_holding(shard, *items)
+    start = token - position
+    fits = (start >= 0) & (start + index.lengths[row] <= len(shard.token_word))
+    group, row, start = group[fits], row[fits], start[fits]
+    differing = np.sort(_item_keys(index, items[1], items[2], items[3], len(shard.vocab)))
+    for place in range(index.max_length):
+        slot = index.slot_table[row, place]
+        check = np.flatnonzero(slot >= 0)
+        word = shard.token_word[start[check] + place].astype(np.int64)
+        either = matches.match(slot[check], word) | _among(
+            differing, _item_keys(index, row[check], np.full(len(check), place), word, len(shard.vocab)))
+        keep = np.ones(len(row), dtype=bool)
+        keep[check[~either]] = False
+        group, row, start = group[keep], row[keep], start[keep]
+    return group, start
+
+
+def _differing_items(shard: Shard, groups: list[list[tuple[int, tuple]]]) -> tuple[np.ndarray, ...]:
+    """(group, entry row, position, word id) of every word matched differently at a term's place that this
+    shard holds. The few words are looked up in the vocabulary; its every word is not."""
+    wanted = frozenset().union(*(words for terms in groups for _, places in terms for words in places))
+    held = np.flatnonzero(np.fromiter(map(wanted.__contains__, shard.vocab), dtype=bool, count=len(shard.vocab)))
+    word_ids = {shard.vocab[number]: number for number in held.tolist()}
+    items = [(group, row, position, word_ids[word]) for group, terms in enumerate(groups) for row, places in terms
+             for position, words in enumerate(places) for word in words if word in word_ids]
+    return tuple(np.array(column, dtype=np.int64) for column in zip(*items)) if items else \
+        tuple(np.zeros(0, np.int64) for _ in range(4))
+
+
+def _among(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each key is one of `sorted_keys` (a binary search: np.isin would sort both every time)."""
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys
+
+
+def _item_keys(index: TermIndex, row: np.ndarray, position: np.ndarray, word: np.ndarray, words: int) -> np.ndarray:
+    """One integer per (entry row, position, word id)."""
+    return (row * index.max_length + position) * words + word
+
+
+def _tokens_holding(shard: Shard, group: np.ndarray, row: np.ndarray, position: np.ndarray,
+                    word: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(group, entry row, position, token) for every token holding an item's word (a token once per item of
+    its word). The tokens are scanned once."""
     wanted = np.zeros(len(shard.vocab), dtype=bool)
-    wanted[word_of_pair] = True
+    wanted[word] = True
     positions = np.flatnonzero(wanted[shard.token_word])
-    turn = np.searchsorted(shard.turn_token_start, positions, side="right") - 1
-    # each (token, group) pair: the pairs of the token's word, sorted by word
-    order = np.argsort(word_of_pair, kind="stable")
-    word_sorted = word_of_pair[order]
+    order = np.argsort(word, kind="stable")
+    word_sorted = word[order]
     token_word = shard.token_word[positions].astype(np.int64)
     first, last = np.searchsorted(word_sorted, token_word, "left"), np.searchsorted(word_sorted, token_word, "right")
     count = last - first
-    token = np.repeat(np.arange(len(positions)), count)
-    pair = order[concatenated_ranges(first, count)]
-    return group_of_pair[pair], shard.turn_doc[turn[token]].astype(np.int64), turn[token]
+    item = order[concatenated_ranges(first, count)]
+    return group[item], row[item], position[item], np.repeat(positions, count)

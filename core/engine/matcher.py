@@ -9,7 +9,6 @@ word by word, whether the following tokens can continue it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -104,8 +103,8 @@ class TermIndex:
             self.rules.append(rule)
         return self._slot_of[rule]
 
-    @property
-    def max_length(self) -> int:
+    @cached_property
+    def max_length(self) -> int:  # asked per word place of every shard: computed once
         return max((len(e.slots) for e in self.entries), default=1)
 
     @cached_property
@@ -203,26 +202,34 @@ class VocabularyMatcher:
 
 
 # ---------------------------------------------------------------- token-level matching (exact, vectorised)
-def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher,
-                 wanted: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Wanted:
+    """The matches a partial scoring looks for: an entry's only in the turns its row of `turns` marks
+    (`turns`: rows x the shard's turns; `row_of_entry`: each entry's row, e.g. its code's)."""
+
+    row_of_entry: np.ndarray
+    turns: np.ndarray
+
+
+def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher, wanted: Wanted | None = None, *,
+                 pairs: WordMatches | None = None) -> pd.DataFrame:
     """Every place in the shard where an entry's words occur in order, as a table:
 
     entry, token (first token position), length (tokens), similarity (lowest word similarity).
 
     Each entry is looked for at its rarest word in this shard (its anchor), then its other words are
     checked around it: a phrase starting with "I" costs as much as its rarest word, not as much as "I".
-    `wanted(first tokens, entries)`, when given, says which candidates to look at (a partial scoring's).
+    `wanted`, when given, says where to look (a partial scoring's); `pairs`: `word_matches(shard, matcher)`,
+    when the caller has made it.
     """
-    matcher.learn(shard.vocab[1:])
-    pairs = _vocabulary_pairs(shard.vocab, matcher)
+    pairs = pairs if pairs is not None else word_matches(shard, matcher)
     by_rarity = _words_by_rarity(index, pairs, shard.token_word)
     anchors = by_rarity[:, 0] if index.entries else np.zeros(0, np.int64)
     anchor_slot = index.slot_table[np.arange(len(index.entries)), anchors] if index.entries else anchors
-    positions, entries, similarity = _tokens_matching(shard.token_word, anchor_slot, pairs)
+    positions, entries, similarity = _tokens_matching(shard.token_word, anchor_slot, pairs) if wanted is None \
+        else _wanted_tokens_matching(shard, anchor_slot, pairs, wanted)
     starts = positions - anchors[entries]
     inside = starts >= 0
-    if wanted is not None:
-        inside[inside] = wanted(starts[inside], entries[inside])
     starts, entries, similarity = starts[inside], entries[inside], similarity[inside]
     for rank in range(1, index.max_length):  # the other words, rarest first: most candidates fail early
         starts, entries, similarity = _check_word(shard.token_word, index, pairs, by_rarity[:, rank], starts,
@@ -232,8 +239,9 @@ def find_matches(shard: Shard, index: TermIndex, matcher: VocabularyMatcher,
 
 
 @dataclass
-class _Pairs:
-    """Sorted (slot, word id) keys with their similarity, for vectorised membership tests."""
+class WordMatches:
+    """Which of a shard's words match which slots: sorted (slot, word id) keys with their similarity, for
+    vectorised membership tests (`match`)."""
 
     keys: np.ndarray
     similarity: np.ndarray
@@ -255,8 +263,19 @@ class _Pairs:
         table[-1] = True
         return column_of_word, table
 
+    def match(self, slots: np.ndarray, word_ids: np.ndarray) -> np.ndarray:
+        """Whether each word id matches the slot beside it: one flat read of the `member` table each."""
+        column_of_word, table = self.member
+        return table.ravel()[slots * table.shape[1] + column_of_word[word_ids]]
 
-def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
+
+def word_matches(shard: Shard, matcher: VocabularyMatcher) -> WordMatches:
+    """The matches of every word of the shard's vocabulary (those the matcher has not seen are matched first)."""
+    matcher.learn(shard.vocab[1:])
+    return _vocabulary_pairs(shard.vocab, matcher)
+
+
+def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> WordMatches:
     known = matcher.known
     matching = [(word_id, found) for word_id, found in enumerate(map(known.__getitem__, vocab[1:]), 1) if found]
     words = [word_id for word_id, found in matching for _ in found]  # most words match nothing: few rows
@@ -265,10 +284,10 @@ def _vocabulary_pairs(vocab: list[str], matcher: VocabularyMatcher) -> _Pairs:
     stride = len(vocab)
     keys = np.array(slots, dtype=np.int64) * stride + np.array(words, dtype=np.int64)
     order = np.argsort(keys, kind="stable")
-    return _Pairs(keys[order], np.array(sims, dtype=np.float64)[order], stride, len(matcher.index.rules))
+    return WordMatches(keys[order], np.array(sims, dtype=np.float64)[order], stride, len(matcher.index.rules))
 
 
-def _search(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _search(pairs: WordMatches, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keys = slots.astype(np.int64) * pairs.stride + word_ids
     at = np.searchsorted(pairs.keys, keys)
     at_clipped = np.minimum(at, max(len(pairs.keys) - 1, 0))
@@ -278,7 +297,7 @@ def _search(pairs: _Pairs, slots: np.ndarray, word_ids: np.ndarray) -> tuple[np.
     return found, sims
 
 
-def _words_by_rarity(index: TermIndex, pairs: _Pairs, token_word: np.ndarray) -> np.ndarray:
+def _words_by_rarity(index: TermIndex, pairs: WordMatches, token_word: np.ndarray) -> np.ndarray:
     """For each entry, the positions of its words, those matching fewest tokens in this shard first (the
     first is the entry's anchor); positions past an entry's length come last."""
     if not index.entries:
@@ -290,22 +309,12 @@ def _words_by_rarity(index: TermIndex, pairs: _Pairs, token_word: np.ndarray) ->
     return np.argsort(counts, axis=1, kind="stable").astype(np.int64)
 
 
-def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: _Pairs):
+def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: WordMatches):
     """(position, entry, similarity) for every token whose word matches the entry's given slot."""
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    if not len(pairs.keys) or not len(entry_slot):
+    hit_word, hit_entry, hit_sim = _anchor_pairs(entry_slot, pairs)
+    if not len(hit_word):
         return empty
-    pair_slot, pair_word = pairs.keys // pairs.stride, pairs.keys % pairs.stride
-    by_slot = np.argsort(entry_slot, kind="stable")
-    lo = np.searchsorted(entry_slot[by_slot], pair_slot, "left")
-    hi = np.searchsorted(entry_slot[by_slot], pair_slot, "right")
-    count = hi - lo  # how many entries use this (slot, word) pair
-    keep = count > 0
-    if not keep.any():
-        return empty
-    hit_word = np.repeat(pair_word[keep], count[keep])
-    hit_entry = by_slot[concatenated_ranges(lo[keep], count[keep])]
-    hit_sim = np.repeat(pairs.similarity[keep], count[keep])
     # group the (word -> entry) pairs by word, then expand over the tokens holding that word
     order = np.argsort(hit_word, kind="stable")
     hit_word, hit_entry, hit_sim = hit_word[order], hit_entry[order], hit_sim[order]
@@ -317,6 +326,50 @@ def _tokens_matching(token_word: np.ndarray, entry_slot: np.ndarray, pairs: _Pai
     offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     row = np.repeat(first_of_word[token_word[positions]], n) + offsets
     return token_pos.astype(np.int64), hit_entry[row].astype(np.int64), hit_sim[row]
+
+
+def _anchor_pairs(entry_slot: np.ndarray, pairs: WordMatches) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(word id, entry, similarity) for every word matching an entry's given slot."""
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    if not len(pairs.keys) or not len(entry_slot):
+        return empty
+    pair_slot, pair_word = pairs.keys // pairs.stride, pairs.keys % pairs.stride
+    by_slot = np.argsort(entry_slot, kind="stable")
+    lo = np.searchsorted(entry_slot[by_slot], pair_slot, "left")
+    hi = np.searchsorted(entry_slot[by_slot], pair_slot, "right")
+    count = hi - lo  # how many entries use this (slot, word) pair
+    keep = count > 0
+    if not keep.any():
+        return empty
+    return (np.repeat(pair_word[keep], count[keep]), by_slot[concatenated_ranges(lo[keep], count[keep])],
+            np.repeat(pairs.similarity[keep], count[keep]))
+
+
+def _wanted_tokens_matching(shard: Shard, entry_slot: np.ndarray, pairs: WordMatches, wanted: Wanted):
+    """`_tokens_matching`, only where `wanted` looks: row by row, the tokens of the turns it wants holding an
+    anchor word of its entries. A preview wanting a few transcripts per code never lays out the candidates of
+    every code in every transcript."""
+    hit_word, hit_entry, hit_sim = _anchor_pairs(entry_slot, pairs)
+    hit_row = wanted.row_of_entry[hit_entry]
+    order = np.lexsort((hit_word, hit_row))
+    hit_word, hit_entry, hit_sim, hit_row = hit_word[order], hit_entry[order], hit_sim[order], hit_row[order]
+    bounds = np.searchsorted(hit_row, np.arange(len(wanted.turns) + 1))
+    turn_length = np.diff(shard.turn_token_start)
+    tokens, at = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for row in np.flatnonzero((bounds[1:] > bounds[:-1]) & wanted.turns.any(axis=1)).tolist():
+        turns = np.flatnonzero(wanted.turns[row])
+        row_tokens = concatenated_ranges(shard.turn_token_start[turns], turn_length[turns])
+        words = hit_word[bounds[row]:bounds[row + 1]]
+        anchor = np.zeros(pairs.stride, dtype=bool)
+        anchor[words] = True
+        row_tokens = row_tokens[anchor[shard.token_word[row_tokens]]]
+        token_word = shard.token_word[row_tokens]
+        first, count = np.searchsorted(words, token_word, "left"), np.searchsorted(words, token_word, "right")
+        count -= first
+        tokens.append(np.repeat(row_tokens, count))
+        at.append(bounds[row] + concatenated_ranges(first, count))
+    found = np.concatenate(at)
+    return np.concatenate(tokens).astype(np.int64), hit_entry[found].astype(np.int64), hit_sim[found]
 
 
 def _check_word(token_word, index, pairs, positions, starts, entries, similarity):

@@ -251,7 +251,7 @@ class CachedCorpus:
             else replace(codebook, themes=changed, occupations=(), job_titles=None), executor, plan.scope)
         transcripts = base.transcripts if not plan.occupations \
             else _keep_metadata_occupations(partial.transcripts, base) if plan.scope is None \
-            or plan.scope.occupation_words is None else _with_occupations_of(base, partial.transcripts)
+            or plan.scope.occupations is None else _with_occupations_of(base, partial.transcripts)
         return base.with_tables(codebook, transcripts, partial.themes, partial.hits, cancelled=partial.cancelled)
 
     def _plan(self, before: Codebook, after: Codebook) -> _Plan:

@@ -6,7 +6,6 @@ machines, and the results concatenated.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,7 +22,9 @@ from core.engine.matcher import (
     THEME,
     TermIndex,
     VocabularyMatcher,
+    Wanted,
     find_matches,
+    word_matches,
 )
 from core.engine.negation import NegationRules
 from core.engine.occupation import SelfDescription
@@ -40,11 +41,14 @@ def score_shard(shard: Shard, index: TermIndex, matcher: VocabularyMatcher, scop
     (transcript, theme) pairs and the occupations it names (the rows of those are a full scoring's).
     `described`: the shard's self-descriptions, when kept (`core.engine.kept_descriptions`)."""
     settings = index.codebook.settings
-    theme_docs, occupation_docs = scope.docs(shard, occupation_turns(shard, settings.occupation_first_turns)) \
-        if scope is not None else ({}, None)
-    # out of scope, a match is not even looked for: only what the scope names is matched, placed and scored
-    wanted = _in_scope(shard, index, theme_docs, occupation_docs) if scope is not None else None
-    located = locate_matches(shard, index, find_matches(shard, index, matcher, wanted))
+    pairs = word_matches(shard, matcher)
+    theme_docs: dict[str, np.ndarray] = {}
+    occupation_docs, wanted = None, None
+    if scope is not None:  # out of scope, a match is not even looked for: only what it names is matched and scored
+        window = occupation_turns(shard, settings.occupation_first_turns)
+        theme_docs, occupation_docs = scope.docs(shard, index, pairs, window)
+        wanted = _in_scope(shard, index, theme_docs, occupation_docs, window)
+    located = locate_matches(shard, index, find_matches(shard, index, matcher, wanted, pairs=pairs))
     theme_hits, cancelled, reasons = _theme_hits(shard, index, located)
     words = np.sum([shard.words_by_role(role) for role in SCOPE_ROLES[settings.scope]], axis=0)
     occupation = occupation_evidence(shard, located, index)
@@ -68,24 +72,19 @@ def _theme_hits(shard: Shard, index: TermIndex, located: Located) -> tuple[Locat
     return _split_negated(theme_hits, shard, index)
 
 
-def _in_scope(shard: Shard, index: TermIndex, theme_docs: dict[str, np.ndarray],
-              occupation_docs: np.ndarray | None) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """Whether a match of an entry starting at a token is of a (transcript, code) pair a scope scores."""
+def _in_scope(shard: Shard, index: TermIndex, theme_docs: dict[str, np.ndarray], occupation_docs: np.ndarray | None,
+              window: np.ndarray) -> Wanted:
+    """Where a scope looks for matches: a theme's entries in the turns of the transcripts its pairs are scored
+    in, every occupation's in the occupation `window`'s turns (a turn mask: evidence is never taken elsewhere) of
+    those whose occupation is decided again (a row per code, then one for the occupations)."""
     names = _code_names(index)
-    in_scope = np.ones((len(names) * 2, len(shard)), dtype=bool)  # per code (theme, then occupation) x transcript
+    in_scope = np.ones((len(names) + 1, len(shard.turn_doc)), dtype=bool)
     for number, name in enumerate(names):
         if name in theme_docs:
-            in_scope[number] = theme_docs[name]
-        if occupation_docs is not None:
-            in_scope[len(names) + number] = occupation_docs
-    kinds = np.array([e.kind for e in index.entries], dtype=np.int8)
-    row_of_entry = _code_numbers(index) + len(names) * np.isin(kinds, [OCCUPATION, EXCLUDE_OCCUPATION])
-    # asked of millions of candidates: a transcript per token, once, beats a binary search per candidate
-    token_doc = np.repeat(shard.turn_doc, np.diff(shard.turn_token_start))
-
-    def wanted(tokens: np.ndarray, entries: np.ndarray) -> np.ndarray:
-        return in_scope[row_of_entry[entries], token_doc[tokens]]
-    return wanted
+            in_scope[number] = theme_docs[name][shard.turn_doc]
+    in_scope[len(names)] = window if occupation_docs is None else window & occupation_docs[shard.turn_doc]
+    occupation = np.isin(np.array([e.kind for e in index.entries], dtype=np.int8), [OCCUPATION, EXCLUDE_OCCUPATION])
+    return Wanted(np.where(occupation, len(names), _code_numbers(index)), in_scope)
 
 
 @dataclass(frozen=True)

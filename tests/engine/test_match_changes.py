@@ -7,16 +7,20 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core import analyse, parse_codebook
 from core.engine import cache
+from core.engine.corpus import SpeakerConfig, build_shard
 from core.engine.fresh_order import edited_themes
 from core.engine.kept_descriptions import kept_self_descriptions
-from core.engine.match_changes import words_matched_differently
-from core.engine.matcher import THEME, TermIndex
+from core.engine.match_changes import TranscriptScope, words_matched_differently
+from core.engine.matcher import THEME, TermIndex, VocabularyMatcher, find_matches, word_matches
 from core.engine.occupation import self_descriptions, titles_index
 from core.engine.rescore import CachedCorpus
 from core.engine.transcript_rows import occupation_turns
+from core.ingest.loaders import LoadReport, RawTranscript
 from core.workbench.diff import diff_scores, fill_sentences, preview
 
 CODEBOOK = """name: typo settings
@@ -60,6 +64,9 @@ TRANSCRIPTS = MappingProxyType({
     "t4": "Nothing about work here. I fear it. The wory is real.",
     "t5": "I am a developer. I double check everything on my calendar.",
     "t6": "I am a teachr. My worri is time.",
+    # "chek" (88.9 to "check", 4 letters) becomes a typo at fuzzy_min_length 4; "check" stands only in "double check"
+    "t7": "I chek my email every morning.",
+    "t8": "I always double chek the numbers.",
 })
 EDITS = MappingProxyType({
     "threshold down": ("threshold: 88", "threshold: 85"),
@@ -159,6 +166,23 @@ def test_words_matched_differently_agree_with_the_rules_themselves(corpus_and_ba
             assert found.themes[theme] == expected, (name, theme)
 
 
+def test_a_word_matched_differently_outside_its_phrase_scores_nothing_again(corpus_and_base):
+    """At fuzzy_min_length 4 "chek" matches "check", a word only of the phrase "double check": t7 says "chek"
+    alone, so no term of accuracy matches differently there and its row is not scored again; t8's "double
+    chek" is a new match. Holding the word is not enough: "time" now matching "times" of a phrase would score
+    a theme again in nearly every transcript of a large corpus."""
+    _, corpus, base = corpus_and_base
+    codebook = edited("fuzzy_min_length down")
+    found = words_matched_differently(base.codebook, codebook, corpus.words(), themes={"accuracy"}, occupations=False)
+    assert "chek" in found.themes["accuracy"]
+    changes = corpus.changes(codebook, base)
+    scored = set(zip(changes.themes["transcript_id"], changes.themes["theme"]))
+    assert ("t8", "accuracy") in scored
+    assert ("t7", "accuracy") not in scored
+    hits = corpus.score(codebook, base=base).hits
+    assert hits.loc[hits["transcript_id"] == "t8", "matched_text"].tolist() == ["double chek"]
+
+
 def test_a_theme_whose_terms_changed_is_scored_everywhere(corpus_and_base):
     _, corpus, base = corpus_and_base
     codebook = parse_codebook(CODEBOOK.replace("threshold: 88", "threshold: 85").replace(
@@ -179,8 +203,8 @@ def test_the_edited_themes_rows_of_a_few_transcripts_are_a_fresh_run_s(corpus_an
     fresh = analyse([folder], codebook=codebook, use_cache=False, workers=1)
     few = ["t6", "t1", "t2", "t3", "t4", "t1", "nobody"]  # any order, a repeat, an id not in the corpus
     rows = edited_themes(base, codebook, corpus.changes(codebook, base).themes, few)
-    pd.testing.assert_frame_equal(rows, fresh.themes[fresh.themes["transcript_id"] != "t5"].reset_index(drop=True))
-    saved = base.themes[base.themes["transcript_id"] != "t5"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows, fresh.themes[fresh.themes["transcript_id"].isin(few)].reset_index(drop=True))
+    saved = base.themes[base.themes["transcript_id"].isin(few)].reset_index(drop=True)
     moved = not rows[["hits", "score", "present"]].equals(saved[["hits", "score", "present"]])
     assert moved == (name != "fuzzy_min_length up")  # that one moves only t6's occupation ("teachr")
 
@@ -237,3 +261,47 @@ def test_kept_self_descriptions_not_as_written_are_found_again(with_titles, tmp_
     (tmp_path / "job_titles.yaml").write_text("education: [teacher, developer]\n")
     other = parse_codebook(CODEBOOK, source=str(tmp_path / "codebook.yaml"))
     assert kept_self_descriptions(corpus.folder, 0, shard, other, keep=False) is None
+
+
+# ---------------------------------------------------------------- property: a scope misses no pair that changes
+SAID = ["calendar", "calandar", "calender", "schedule", "schedual", "worry", "wory", "worri", "double", "dubble",
+        "check", "chek", "checks", "time", "times", "tiem", "fear", "feer", "response", "responce", "."]
+PROPERTY_BOOK = """name: property
+settings: {{threshold: {threshold}, fuzzy_min_length: {min_length}}}
+themes:
+  - {{id: planning, label: P, description: d, terms: [calendar, schedule, double check]}}
+  - {{id: worry, label: W, description: d, terms: [worry, fear, response times], exclude: [fear check]}}
+"""
+TYPO_SETTINGS = st.tuples(st.sampled_from([80, 85, 88, 92]), st.sampled_from([3, 4, 5, 6]))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(said=st.lists(st.lists(st.sampled_from(SAID), max_size=10), min_size=1, max_size=4),
+       before=TYPO_SETTINGS, after=TYPO_SETTINGS)
+def test_a_scope_names_every_transcript_where_a_theme_s_matches_differ(said, before, after):
+    """Against the obviously correct answer (every match of both codebooks, compared per transcript and theme):
+    the transcripts `TranscriptScope.docs` names for a theme hold every pair whose matches differ."""
+    books = [parse_codebook(PROPERTY_BOOK.format(threshold=t, min_length=m)) for t, m in (before, after)]
+    shard = build_shard([RawTranscript(f"t{n}", "User: " + " ".join(words), "mem") for n, words in enumerate(said)],
+                        SpeakerConfig(("AI",), ("User",), ("participant",)), LoadReport())
+    themes = set(books[1].theme_ids)
+    scope = TranscriptScope.of(words_matched_differently(*books, set(shard.vocab[1:]), themes=themes,
+                                                         occupations=False))
+    index = TermIndex(books[1])
+    matcher = VocabularyMatcher(index)
+    docs, _ = scope.docs(shard, index, word_matches(shard, matcher), occupation_turns(shard, 4))
+    old, new = (matches_by_pair(shard, book) for book in books)
+    for doc, theme in set(old) | set(new):
+        if old.get((doc, theme)) != new.get((doc, theme)):
+            assert theme in docs and docs[theme][doc], (doc, theme)
+
+
+def matches_by_pair(shard, codebook) -> dict[tuple[int, str], set]:
+    """Every match of the codebook's terms and exclusions, by (transcript, theme)."""
+    index = TermIndex(codebook)
+    found: dict[tuple[int, str], set] = {}
+    matches = find_matches(shard, index, VocabularyMatcher(index))
+    for entry, token, length, similarity in matches.itertuples(index=False):
+        doc = int(shard.turn_doc[np.searchsorted(shard.turn_token_start, token, side="right") - 1])
+        found.setdefault((doc, index.entries[entry].code), set()).add((entry, token, length, round(similarity, 1)))
+    return found

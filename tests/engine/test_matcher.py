@@ -5,10 +5,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.codebook.model import parse_codebook
+from core.codebook.model import Codebook, parse_codebook
 from core.engine.corpus import SpeakerConfig, build_shard
 from core.engine.lexicon import inflections
-from core.engine.matcher import TermIndex, VocabularyMatcher, find_matches
+from core.engine.matcher import TermIndex, VocabularyMatcher, Wanted, find_matches
 from core.ingest.loaders import LoadReport, RawTranscript
 from core.ingest.text import words
 
@@ -133,13 +133,41 @@ term_strategy = st.tuples(st.lists(st.sampled_from(POOL), min_size=1, max_size=3
        turns=st.lists(st.tuples(st.sampled_from(["User", "AI"]),
                                 st.lists(st.sampled_from(POOL + [",", "."]), max_size=12)), min_size=1, max_size=4))
 def test_fast_matcher_finds_exactly_what_the_reference_finds(terms, turns):
+    book = codebook_of(terms)
+    text = "\n".join(f"{speaker}: " + " ".join(ws) for speaker, ws in turns)
+    assert fast_matches(book, text) == reference_matches(book, text)
+
+
+def codebook_of(terms: list) -> Codebook:
+    """A one-theme codebook of `term_strategy` terms."""
     lines = []
     for term_words, exact, glob, threshold in terms:
         text = " ".join(term_words) + ("*" if glob and not exact else "")
         lines.append(f"{{term: '{text}', exact: {str(exact).lower()}, threshold: {threshold}}}")
-    book = codebook_with("[" + ", ".join(lines) + "]")
-    text = "\n".join(f"{speaker}: " + " ".join(ws) for speaker, ws in turns)
-    assert fast_matches(book, text) == reference_matches(book, text)
+    return codebook_with("[" + ", ".join(lines) + "]")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(terms=st.lists(term_strategy, min_size=1, max_size=5),
+       transcripts=st.lists(st.lists(st.lists(st.sampled_from(POOL + [",", "."]), max_size=8), min_size=1, max_size=3),
+                            min_size=1, max_size=3),
+       data=st.data())
+def test_looking_only_where_wanted_finds_what_looking_everywhere_finds_there(terms, transcripts, data):
+    """A partial scoring's `Wanted` (each entry's row, and the turns each row wants) gives exactly the matches
+    of a whole search that stand in a turn their entry's row wants."""
+    index = TermIndex(codebook_of(terms))
+    raws = [RawTranscript(f"t{n}", "\n".join(f"User: {' '.join(said)}" for said in turns), "mem")
+            for n, turns in enumerate(transcripts)]
+    shard = build_shard(raws, SPEAKERS, LoadReport())
+    rows = data.draw(st.lists(st.integers(0, 2), min_size=len(index.entries), max_size=len(index.entries)))
+    turns = len(shard.turn_doc)
+    wanted = Wanted(np.array(rows, dtype=np.int64), np.array(data.draw(st.lists(
+        st.lists(st.booleans(), min_size=turns, max_size=turns), min_size=3, max_size=3)), dtype=bool))
+    everywhere = find_matches(shard, index, VocabularyMatcher(index))
+    turn = np.searchsorted(shard.turn_token_start, everywhere["token"], side="right") - 1
+    expected = everywhere[wanted.turns[wanted.row_of_entry[everywhere["entry"]], turn]]
+    found = find_matches(shard, index, VocabularyMatcher(index), wanted)
+    assert sorted(map(tuple, found.values.tolist())) == sorted(map(tuple, expected.values.tolist()))
 
 
 # ---------------------------------------------------------------- the hits' texts, from the shard's code points
