@@ -150,33 +150,47 @@ def diff_scores(before: Analysis, after: Analysis, *, before_counts: pd.DataFram
     themes_after, hits_after = _only(after.themes, differ), _only(after.hits, differ)
     numbered = NumberedPairs.of(before, after, (themes_before, hits_before, themes_after, hits_after),
                                 before_keys, after_keys)
+    (gained_quotes, gained_firsts), (lost_quotes, lost_firsts) = _quotes_compared(
+        (before, themes_before, hits_before), (after, themes_after, hits_after), numbered, order)
+    present_after, present_before = (scored.loc[scored["present"] == 1, ["transcript_id", "theme"]]
+                                     for scored in (themes_after, themes_before))
+    gained_pairs, lost_pairs = (rows.assign(occupation=_occupation_of(rows["transcript_id"], scored))
+                                for rows, scored in zip(_rows_only_in_each(present_after, present_before, differ,
+                                                       ["transcript_id", "theme"], order), (after, before)))
+    themes = _theme_counts_compared(theme_ids, counts, (gained_pairs, lost_pairs), (gained_firsts, lost_firsts))
+    occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_firsts, lost_firsts)
+    return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
+
+
+def _quotes_compared(before: tuple, after: tuple, numbered: NumberedPairs | None, order: dict):
+    """`_new_quotes` of each side: (the quotes gained, their firsts), (the quotes lost, their firsts). A side is
+    (its analysis, its compared themes rows, its compared hits rows); the raising hits are found as row numbers
+    and their quote keys as integers, by the pairs' numbers when both sides have them (`numbered`)."""
+    (scored_before, themes_before, hits_before), (scored_after, themes_after, hits_after) = before, after
     rows_before, rows_after = numbered.raising_rows(themes_before, themes_after) if numbered is not None else (
         np.flatnonzero(raising_rows(hits, themes)) for hits, themes in ((hits_before, themes_before),
                                                                         (hits_after, themes_after)))
     quote_keys = numbered.quote_keys(hits_after, hits_before) if numbered is not None else None
     keys_after, keys_before = (keys[rows] for keys, rows in zip(
         quote_keys or _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order), (rows_after, rows_before)))
-    (gained_quotes, gained_firsts), (lost_quotes, lost_firsts) = (
+    return tuple(
         _new_quotes(hits, rows, keys, other, scored, None if numbered is None else partial(numbered.transcripts_of,
                                                                                           side))
         for hits, rows, keys, other, scored, side in (
-            (hits_after, rows_after, keys_after, keys_before, after, "after"),
-            (hits_before, rows_before, keys_before, keys_after, before, "before")))
-    present_after, present_before = (scored.loc[scored["present"] == 1, ["transcript_id", "theme"]]
-                                     for scored in (themes_after, themes_before))
-    gained_pairs, lost_pairs = (rows.assign(occupation=_occupation_of(rows["transcript_id"], scored))
-                                for rows, scored in zip(_rows_only_in_each(present_after, present_before, differ,
-                                                       ["transcript_id", "theme"], order), (after, before)))
+            (hits_after, rows_after, keys_after, keys_before, scored_after, "after"),
+            (hits_before, rows_before, keys_before, keys_after, scored_before, "before")))
+
+
+def _theme_counts_compared(theme_ids: list[str], counts: pd.DataFrame, pairs: tuple, firsts: tuple) -> pd.DataFrame:
+    """Per theme, transcripts and quotes before, after, gained and lost. The rows compared are all that can
+    differ, so after = before + gained - lost (`after` may hold only those)."""
     columns: dict[str, Any] = {"theme": theme_ids}
-    # the rows compared are all that can differ, so after = before + gained - lost (`after` may hold only those)
-    for what, gained, lost in (("transcripts", gained_pairs, lost_pairs), ("quotes", gained_firsts, lost_firsts)):
+    for what, (gained, lost) in (("transcripts", pairs), ("quotes", firsts)):
         plus, minus = _count_by(gained, "theme", theme_ids), _count_by(lost, "theme", theme_ids)
         columns |= {f"{what}_before": counts[what].to_numpy(),
                     f"{what}_after": counts[what].to_numpy() + np.array(plus, dtype=np.int64) - minus,
                     f"{what}_gained": plus, f"{what}_lost": minus}
-    themes = pd.DataFrame(columns)
-    occupations = _occupation_table(before, after, gained_pairs, lost_pairs, gained_firsts, lost_firsts)
-    return CodebookDiff(themes, occupations, gained_quotes, lost_quotes)
+    return pd.DataFrame(columns)
 
 
 LISTED = 1_000  # quotes gained and lost kept as rows (a page lists 30, a report 20); every one is counted
