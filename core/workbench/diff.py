@@ -208,7 +208,7 @@ def _new_quotes(hits: pd.DataFrame, rows: np.ndarray, keys: np.ndarray, other: n
     firsts = hits[["transcript_id", "theme"]].iloc[rows[first]].reset_index(drop=True)
     firsts["occupation"] = _occupation_of(firsts["transcript_id"], scored) if transcripts_of is None \
         else _occupations_column(scored)[transcripts_of(rows[first])]
-    listed = rows if int(first.sum()) <= LISTED else rows[np.isin(keys, keys[first][:LISTED])]
+    listed = rows if int(first.sum()) <= LISTED else rows[pd.Series(keys).isin(keys[first][:LISTED]).to_numpy()]
     picked = hits.iloc[listed] if hits.columns.equals(scored.hits.columns) \
         else scored.hits.iloc[scored.hits.index.get_indexer(hits.index[listed])]  # only COMPARED columns: `_pairs_of`
     return _as_quotes(group_quotes(picked), scored), firsts
@@ -320,18 +320,18 @@ def _shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: 
 
 
 def _member(keys: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """Whether each key is among `other`: a binary search when both are sorted (tables in a fresh run's
-    order are), else a hash look-up."""
-    if _increasing(keys) and _increasing(other):
+    """Whether each key is among `other`: a binary search when `other` is in order (a fresh run's table gives
+    its keys so, a quote's several hits repeating one), else a hash look-up.
+
+    >>> _member(np.array([5, 1, 3, 1]), np.array([1, 1, 3])).tolist(), _member(np.array([2]), np.array([3, 2])).tolist()
+    ([False, True, True, True], [True])
+    """
+    if len(other) < 2 or bool((other[1:] >= other[:-1]).all()):
         if not len(other):
             return np.zeros(len(keys), dtype=bool)
         at = np.minimum(np.searchsorted(other, keys), len(other) - 1)
         return other[at] == keys
     return pd.Series(keys).isin(other).to_numpy()
-
-
-def _increasing(keys: np.ndarray) -> bool:
-    return bool(len(keys) < 2 or (keys[1:] > keys[:-1]).all())
 
 
 def _as_quotes(hits: pd.DataFrame, scored: Analysis) -> pd.DataFrame:
