@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.engine.passages import SentenceEnds
-from core.engine.turn_table import ROLE_CODES, LabelSet, turn_table
+from core.engine.turn_table import ROLE_CODES, LabelSet, ShardText, turn_table
 from core.ingest.loaders import LoadReport, RawTranscript
 from core.ingest.turns import PARTICIPANT, speaker_pattern
 
@@ -67,6 +67,27 @@ def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """start, start+1, ..., start+length-1 for every pair, concatenated (np.arange per pair, vectorised)."""
     total = int(lengths.sum())
     return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+
+
+def tokens_holding(token_word: np.ndarray, tokens: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(token, item) for each of `tokens` whose word (`token_word`) is one of `words` (any order, repeats
+    allowed), a token once per item holding its word; item: the position in `words`. A mask of the words
+    rules out most tokens before the few left are looked up.
+
+    >>> [a.tolist() for a in tokens_holding(np.array([7, 3, 7, 5]), np.arange(4), np.array([7, 5, 7]))]
+    [[0, 0, 2, 2, 3], [0, 2, 0, 2, 1]]
+    """
+    if not len(words):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    top = int(words.max())
+    wanted = np.zeros(top + 2, dtype=bool)  # the last: every word beyond `words`
+    wanted[words] = True
+    tokens = tokens[wanted[np.minimum(token_word[tokens], top + 1)]]
+    order = np.argsort(words, kind="stable")
+    held = token_word[tokens].astype(np.int64)
+    first = np.searchsorted(words[order], held, "left")
+    count = np.searchsorted(words[order], held, "right") - first
+    return np.repeat(tokens, count).astype(np.int64), order[concatenated_ranges(first, count)]
 
 
 @dataclass
@@ -148,13 +169,12 @@ def with_roles_tokenized(shard: Shard, roles: tuple[str, ...]) -> Shard:
     tokenize them: how an edit that reads another role's turns (a scope edit) scores the turns the kept
     shard never tokenized, without reading and splitting the files again."""
     tokenized = np.flatnonzero(np.isin(shard.turn_role, [ROLE_CODES[r] for r in roles]))
-    texts = [shard.texts[d] for d in range(len(shard))]
-    segments = [texts[d][start:end] for d, start, end in zip(shard.turn_doc[tokenized].tolist(),
-                                                              shard.turn_start[tokenized].tolist(),
-                                                              shard.turn_end[tokenized].tolist())]
+    text = ShardText.of([shard.texts[d] for d in range(len(shard))])  # as `build_shard` cuts its turns
+    raw, segment_offset = text.segments(shard.turn_doc[tokenized], shard.turn_start[tokenized],
+                                        shard.turn_end[tokenized])
     table = np.column_stack((shard.turn_doc, shard.turn_number, shard.turn_role, shard.turn_start, shard.turn_end))
     return _tokenized(Shard(ids=shard.ids, sources=shard.sources, attributes=shard.attributes, texts=shard.texts,
-                            **_turn_fields(table.astype(np.int64))), *_joined_codes(segments), tokenized)
+                            **_turn_fields(table.astype(np.int64))), raw, segment_offset, tokenized)
 
 
 def _turn_fields(turns: np.ndarray) -> dict:
@@ -163,12 +183,6 @@ def _turn_fields(turns: np.ndarray) -> dict:
                 turn_role=turns[:, 2].astype(np.int8), turn_start=turns[:, 3].astype(np.int32),
                 turn_end=turns[:, 4].astype(np.int32), turn_token_start=np.zeros(len(turns) + 1, dtype=np.int64),
                 token_word=np.zeros(0, dtype=np.int32), token_start=np.zeros(0, dtype=np.int32))
-
-
-def _joined_codes(segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The code points of "\\n".join(segments) and where each segment starts in them."""
-    offset = np.cumsum([0] + [len(text) + 1 for text in segments])[:-1].astype(np.int64)
-    return np.frombuffer("\n".join(segments).encode("utf-32-le"), dtype=np.uint32), offset
 
 
 def _tokenized(shard: Shard, raw: np.ndarray, segment_offset: np.ndarray, tokenized: np.ndarray) -> Shard:

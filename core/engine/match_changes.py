@@ -25,7 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from core.codebook.model import Codebook
-from core.engine.corpus import Shard, concatenated_ranges
+from core.engine.corpus import Shard, tokens_holding
 from core.engine.matcher import (
     EXCLUDE_OCCUPATION,
     OCCUPATION,
@@ -34,6 +34,7 @@ from core.engine.matcher import (
     VocabularyMatcher,
     WordMatches,
 )
+from core.engine.results import in_sorted
 
 OCCUPATIONS = " occupations"  # their key in `words_matched_differently` (decided together); no theme id has a space
 
@@ -226,7 +227,7 @@ def _matches_differing(shard: Shard, index: TermIndex, matches: WordMatches,
         slot = index.slot_table[row, place]
         check = np.flatnonzero(slot >= 0)
         word = shard.token_word[start[check] + place].astype(np.int64)
-        either = matches.match(slot[check], word) | _among(
+        either = matches.match(slot[check], word) | in_sorted(
             differing, _item_keys(index, row[check], np.full(len(check), place), word, len(shard.vocab)))
         keep = np.ones(len(row), dtype=bool)
         keep[check[~either]] = False
@@ -246,12 +247,6 @@ def _differing_items(shard: Shard, groups: list[list[tuple[int, tuple]]]) -> tup
         tuple(np.zeros(0, np.int64) for _ in range(4))
 
 
-def _among(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Whether each key is one of `sorted_keys` (a binary search: np.isin would sort both every time)."""
-    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    return sorted_keys[at] == keys
-
-
 def _item_keys(index: TermIndex, row: np.ndarray, position: np.ndarray, word: np.ndarray, words: int) -> np.ndarray:
     """One integer per (entry row, position, word id)."""
     return (row * index.max_length + position) * words + word
@@ -261,13 +256,5 @@ def _tokens_holding(shard: Shard, group: np.ndarray, row: np.ndarray, position: 
                     word: np.ndarray) -> tuple[np.ndarray, ...]:
     """(group, entry row, position, token) for every token holding an item's word (a token once per item of
     its word). The tokens are scanned once."""
-    wanted = np.zeros(len(shard.vocab), dtype=bool)
-    wanted[word] = True
-    positions = np.flatnonzero(wanted[shard.token_word])
-    order = np.argsort(word, kind="stable")
-    word_sorted = word[order]
-    token_word = shard.token_word[positions].astype(np.int64)
-    first, last = np.searchsorted(word_sorted, token_word, "left"), np.searchsorted(word_sorted, token_word, "right")
-    count = last - first
-    item = order[concatenated_ranges(first, count)]
-    return group[item], row[item], position[item], np.repeat(positions, count)
+    token, item = tokens_holding(shard.token_word, np.arange(len(shard.token_word)), word)
+    return group[item], row[item], position[item], token

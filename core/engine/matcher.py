@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from core.codebook.model import Code, Codebook, Term
 from core.engine import lexicon
-from core.engine.corpus import Shard, concatenated_ranges
+from core.engine.corpus import Shard, concatenated_ranges, tokens_holding
 
 THEME, OCCUPATION, EXCLUDE_THEME, EXCLUDE_OCCUPATION = 0, 1, 2, 3
 KIND_NAMES = {THEME: "theme", OCCUPATION: "occupation", EXCLUDE_THEME: "exclude", EXCLUDE_OCCUPATION: "exclude"}
@@ -359,15 +359,9 @@ def _wanted_tokens_matching(shard: Shard, entry_slot: np.ndarray, pairs: WordMat
     for row in np.flatnonzero((bounds[1:] > bounds[:-1]) & wanted.turns.any(axis=1)).tolist():
         turns = np.flatnonzero(wanted.turns[row])
         row_tokens = concatenated_ranges(shard.turn_token_start[turns], turn_length[turns])
-        words = hit_word[bounds[row]:bounds[row + 1]]
-        anchor = np.zeros(pairs.stride, dtype=bool)
-        anchor[words] = True
-        row_tokens = row_tokens[anchor[shard.token_word[row_tokens]]]
-        token_word = shard.token_word[row_tokens]
-        first, count = np.searchsorted(words, token_word, "left"), np.searchsorted(words, token_word, "right")
-        count -= first
-        tokens.append(np.repeat(row_tokens, count))
-        at.append(bounds[row] + concatenated_ranges(first, count))
+        token, item = tokens_holding(shard.token_word, row_tokens, hit_word[bounds[row]:bounds[row + 1]])
+        tokens.append(token)
+        at.append(bounds[row] + item)
     found = np.concatenate(at)
     return np.concatenate(tokens).astype(np.int64), hit_entry[found].astype(np.int64), hit_sim[found]
 

@@ -147,6 +147,18 @@ class Analysis:
         return self.store
 
 
+def in_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each of `keys` (any order) is among `sorted_keys` (in order, repeats allowed): a binary search,
+    where np.isin would sort both every time.
+
+    >>> in_sorted(np.array([1, 1, 3]), np.array([5, 1, 3, 1])).tolist(), in_sorted(np.array([]), np.array([2])).tolist()
+    ([False, True, True, True], [False])
+    """
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    return sorted_keys[np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)] == keys
+
+
 def positions_in(column: pd.Series, order) -> np.ndarray:
     """The position in `order` (distinct values) of each value, -1 for one not in it or missing: the column's
     distinct values are hashed once (in Arrow's C code) and only those are looked up, so a column of millions

@@ -25,7 +25,7 @@ from core.codebook.model import Codebook
 from core.engine.codebook_changes import changed_themes
 from core.engine.fresh_order import analysis_pair_keys, edited_themes, pair_keys
 from core.engine.rescore import CachedCorpus
-from core.engine.results import Analysis, positions_in
+from core.engine.results import Analysis, in_sorted, positions_in
 from core.views.quotes import group_quotes, raising_rows
 from core.workbench.numbered_pairs import NumberedPairs
 
@@ -327,10 +327,7 @@ def _member(keys: np.ndarray, other: np.ndarray) -> np.ndarray:
     ([False, True, True, True], [True])
     """
     if len(other) < 2 or bool((other[1:] >= other[:-1]).all()):
-        if not len(other):
-            return np.zeros(len(keys), dtype=bool)
-        at = np.minimum(np.searchsorted(other, keys), len(other) - 1)
-        return other[at] == keys
+        return in_sorted(other, keys)
     return pd.Series(keys).isin(other).to_numpy()
 
 
