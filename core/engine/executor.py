@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import itertools
 import multiprocessing
 import os
 import sys
@@ -228,8 +229,16 @@ def applied(function: Callable[[Item], Result], item: Item) -> Result:
 def in_order(submit: Callable[[Item], Future], items: Iterable[Item], in_flight: int) -> Iterator:
     """The results of `submit(item)` (a future) for each item, in the items' order: items are submitted as the
     caller's iterator yields them, with at most `in_flight` waiting, so work starts while the caller is still
-    reading files and memory stays flat on any corpus size."""
-    pending: deque[Future] = deque()
+    reading files and memory stays flat on any corpus size. The first `in_flight` are submitted at the call, not
+    when the first result is asked for: a caller can start work it collects later (the next step of a plan,
+    scanned while the batches of this one are handed out, `core.engine.remote`)."""
+    items = iter(items)
+    pending: deque[Future] = deque(submit(item) for item in itertools.islice(items, in_flight))
+    return _collected(submit, items, pending, in_flight)
+
+
+def _collected(submit: Callable[[Item], Future], items: Iterator[Item], pending: deque[Future],
+               in_flight: int) -> Iterator:
     for item in items:
         pending.append(submit(item))
         if len(pending) > in_flight:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import pickle
 import sys
+from concurrent.futures import Future
 
 import fsspec
 import pandas as pd
@@ -15,7 +16,7 @@ from support import DATA
 from core import analyse, load_codebook
 from core.cli.main import main
 from core.engine import remote
-from core.engine.executor import DaskCluster, InlineExecutor
+from core.engine.executor import DaskCluster, InlineExecutor, in_order
 from core.engine.pipeline import SHARD_SIZE
 from core.engine.remote import BatchJob, BatchScorer
 from core.errors import DataError
@@ -208,6 +209,44 @@ def test_batches_are_scored_while_the_rest_of_the_csv_is_planned(awkward, tmp_pa
     in_steps = analyse([awkward], codebook=book, use_cache=False, executor=executor, results=str(tmp_path / "parts"))
     same_analyses(in_steps, alone)
     assert executor.steps >= 4 and in_steps.batches > 10
+
+
+class EagerInline(InlineExecutor):
+    """Runs each item here as it is submitted, like a pool (`in_order`), and logs what it ran: a planning step
+    (with the number of batches it found) or a batch."""
+
+    reads_input = True
+
+    def __init__(self):
+        self.log: list[tuple[str, int]] = []
+
+    def map(self, function, items):
+        def run(item):
+            done = Future()
+            done.set_result(function(item))
+            planned = isinstance(function, BatchPlanner)
+            self.log.append(("plan", len(done.result().batches)) if planned else ("batch", 1))
+            return done
+
+        return in_order(run, items, 2)
+
+
+def test_the_next_planning_step_is_asked_for_before_the_batches_of_this_one(awkward, tmp_path, monkeypatch):
+    """Asked for after them, a step waited behind the batches on a cluster's workers while the other worker had
+    no batch left: the next step is submitted first, and runs while this one's batches are scored."""
+    monkeypatch.setattr(batches, "FIRST_BATCH_BYTES", 100_000)
+    monkeypatch.setattr(batches, "BATCH_BYTES", 100_000)
+    monkeypatch.setattr(batches, "SCAN_BYTES", 50_000)
+    monkeypatch.setattr(remote, "PLAN_STEP_BYTES", 50_000)
+    book = load_codebook(DATA / "tiny_codebook.yaml")
+    executor = EagerInline()
+    eager = analyse([awkward], codebook=book, use_cache=False, executor=executor, results=str(tmp_path / "parts"))
+    same_analyses(eager, analyse([awkward], codebook=book, use_cache=False, executor=InlineExecutor()))
+    steps = [(at, found) for at, (what, found) in enumerate(executor.log) if what == "plan"]
+    scored_before = [sum(what == "batch" for what, _ in executor.log[:at]) for at, _ in steps]
+    found_before = [sum(found for _, found in steps[:k]) for k in range(len(steps))]
+    assert len(steps) >= 4 and sum(found for _, found in steps[:-1]) > 0
+    assert scored_before == [0, *found_before[:-1]]  # each step asked for before the batches of the one before
 
 
 def test_a_file_url_reads_as_its_path_on_the_workers(corpus, cluster, tmp_path):
