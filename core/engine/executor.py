@@ -164,7 +164,7 @@ class DaskCluster:
         [shared] = client.scatter([function], broadcast=True, hash=False)
         name = f"{type(function).__name__.lower()}-"
         return in_order(lambda item: client.submit(applied, shared, item, key=name + uuid.uuid4().hex), items,
-                        2 * self.workers)
+                        DASK_IN_FLIGHT_PER_WORKER * self.workers)
 
     def close(self) -> None:
         with self._lock:
@@ -179,6 +179,13 @@ class DaskCluster:
     def __exit__(self, *exc) -> None:
         self.close()
 
+
+# Tasks submitted ahead of the oldest result per worker. Results are collected in order, so a worker done with the
+# small batches after the oldest (a large one, on the other worker) got nothing more until it ended: with 2 per
+# worker, up to a large batch's time idle. The scheduler queues tasks this many (a group larger than twice its
+# threads) and hands each worker one more as it starts a task, so a deep window neither piles work on one worker
+# nor costs memory (items are plans, results are summaries of ~0.5 MB).
+DASK_IN_FLIGHT_PER_WORKER = 8
 
 # What a LocalCluster measures for Dask's dashboard and warnings, none of which it has (it starts without a
 # dashboard): each worker's profiler samples its task's stack every 10 ms, every server (the scheduler, a nanny

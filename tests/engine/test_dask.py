@@ -107,6 +107,21 @@ def test_the_function_is_sent_to_the_workers_once_not_with_every_item():
     assert CountedPickling.pickled == 1
 
 
+def _finished_at(seconds: float) -> float:
+    import time
+
+    time.sleep(seconds)
+    return time.monotonic()  # one clock for the processes of one machine
+
+
+def test_a_worker_goes_on_while_the_oldest_item_runs_on_the_other(cluster):
+    """Results come back in order: when the oldest item is long, the other worker must not wait for it to end
+    before it gets the items after it (the small batches at the end of a CSV)."""
+    ended = list(cluster.map(_finished_at, [0.01] * 6 + [1.5] + [0.01] * 12))
+    after = [at > ended[6] for at in ended[7:]]
+    assert sum(after) <= 1  # one may wait on the long one's worker (its next task); the others ran beside it
+
+
 def test_local_workers_start_with_the_engine_imported():
     """Spawned, each worker imported Dask as it started and the engine when the scorer reached it: ~1.5 s before
     its first batch, as long for 1 worker as for 2. Forked from a server that imported them once, they have
