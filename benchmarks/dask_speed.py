@@ -12,7 +12,8 @@ that forks them), and the peak memory of this process plus its largest worker.
 
 The timeline is what the ratio of 2 workers to 1 depends on: the serial parts (the cluster's start, with the
 server's one import of Dask and the engine its workers are forked from, planning before the first batch, the last
-batch alone, the close) cost the same with 1 worker.
+batch alone, the close) cost the same with 1 worker; the workers' waits between their tasks (a worker with no
+task) and at the end are what 2 workers lose. They count gaps, so other load on the machine hardly changes them.
 
 The corpus is the public set x 64 (benchmarks/speed.py's `replicate`, made once in /tmp/themescope-bench);
 needs ../shared/data/anthropic-interviewer when it is not there yet, and prints a message and exits 0 without.
@@ -75,10 +76,18 @@ scored = [t for t in tasks if t[3] == "batchscorer"]
 marks["first batch started"] = min(t[0] for t in scored)
 marks["last batch done"] = max(t[1] for t in scored)
 busy = {w: round(sum(t[1] - t[0] for t in tasks if t[2] == w), 2) for w in {t[2] for t in tasks}}
+def waits(worker):  # a worker's gaps between its tasks (planning or scoring) from the first batch to the last
+    mine = sorted(t for t in tasks if t[2] == worker and t[1] > marks["first batch started"])
+    return [b[0] - a[1] for a, b in zip(mine, mine[1:]) if b[0] > a[1]]
+gaps = [waits(w) for w in busy]
 print(json.dumps({"marks": {k: round(v, 2) for k, v in sorted(marks.items(), key=lambda m: m[1])},
                   "planning steps": sum(t[3] == "batchplanner" for t in tasks),
                   "planning seconds": round(sum(t[1] - t[0] for t in tasks if t[3] == "batchplanner"), 2),
-                  "busy seconds per worker": sorted(busy.values())}))
+                  "busy seconds per worker": sorted(busy.values()),
+                  "waits per worker": [round(sum(g), 2) for g in gaps],
+                  "waits over 50 ms": [round(sum(x for x in g if x > 0.05), 2) for g in gaps],
+                  "idle at the end per worker": sorted(round(marks["last batch done"] - max(t[1] for t in tasks
+                                                             if t[2] == w), 2) for w in busy)}))
 """
 
 # 103 tasks on 2 workers that wait 0.15 s (no CPU) and return a real batch's summary (batch 40 of the corpus,
@@ -158,6 +167,8 @@ def timeline(codebook: str, corpus: Path, workers: int) -> None:
           f"{marks['cluster closed'] - marks['last batch done']:.2f} s after the last (to the cluster's close)")
     print(f"planning: {result['planning steps']} steps on the workers, {result['planning seconds']} s in all; "
           f"busy seconds per worker: {result['busy seconds per worker']}")
+    print(f"waiting between tasks, per worker: {result['waits per worker']} s in all, {result['waits over 50 ms']} "
+          f"s in waits over 50 ms; idle at the end: {result['idle at the end per worker']} s")
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import itertools
 import multiprocessing
 import os
 import sys
@@ -163,7 +164,7 @@ class DaskCluster:
         [shared] = client.scatter([function], broadcast=True, hash=False)
         name = f"{type(function).__name__.lower()}-"
         return in_order(lambda item: client.submit(applied, shared, item, key=name + uuid.uuid4().hex), items,
-                        2 * self.workers)
+                        DASK_IN_FLIGHT_PER_WORKER * self.workers)
 
     def close(self) -> None:
         with self._lock:
@@ -178,6 +179,13 @@ class DaskCluster:
     def __exit__(self, *exc) -> None:
         self.close()
 
+
+# Tasks submitted ahead of the oldest result per worker. Results are collected in order, so a worker done with the
+# small batches after the oldest (a large one, on the other worker) got nothing more until it ended: with 2 per
+# worker, up to a large batch's time idle. The scheduler queues tasks this many (a group larger than twice its
+# threads) and hands each worker one more as it starts a task, so a deep window neither piles work on one worker
+# nor costs memory (items are plans, results are summaries of ~0.5 MB).
+DASK_IN_FLIGHT_PER_WORKER = 8
 
 # What a LocalCluster measures for Dask's dashboard and warnings, none of which it has (it starts without a
 # dashboard): each worker's profiler samples its task's stack every 10 ms, every server (the scheduler, a nanny
@@ -228,8 +236,16 @@ def applied(function: Callable[[Item], Result], item: Item) -> Result:
 def in_order(submit: Callable[[Item], Future], items: Iterable[Item], in_flight: int) -> Iterator:
     """The results of `submit(item)` (a future) for each item, in the items' order: items are submitted as the
     caller's iterator yields them, with at most `in_flight` waiting, so work starts while the caller is still
-    reading files and memory stays flat on any corpus size."""
-    pending: deque[Future] = deque()
+    reading files and memory stays flat on any corpus size. The first `in_flight` are submitted at the call, not
+    when the first result is asked for: a caller can start work it collects later (the next step of a plan,
+    scanned while the batches of this one are handed out, `core.engine.remote`)."""
+    items = iter(items)
+    pending: deque[Future] = deque(submit(item) for item in itertools.islice(items, in_flight))
+    return _collected(submit, items, pending, in_flight)
+
+
+def _collected(submit: Callable[[Item], Future], items: Iterator[Item], pending: deque[Future],
+               in_flight: int) -> Iterator:
     for item in items:
         pending.append(submit(item))
         if len(pending) > in_flight:

@@ -147,18 +147,20 @@ def score_on_workers(run: ScoringRun, executor: Executor, cached: bool,
 
 def _jobs(run: ScoringRun, executor: Executor, results: str, planned: dict[int, list[Problem]]) -> Iterator[BatchJob]:
     """The batches of every unit, yielded as soon as planned: a CSV is planned in steps (`PlanStep`), so its
-    first batches are read while the rest of it is scanned."""
+    first batches are read while the rest of it is scanned. Each next step is submitted before this one's
+    batches: asked for after them, it waited behind them while no batch was left to hand a free worker."""
     units = input_units(run.paths, run.report)
     planner, number = BatchPlanner(run.options), 0
     for step in executor.map(planner, [PlanStep(unit, PLAN_STEP_BYTES) for unit in units]):
         while True:
+            ahead = executor.map(planner, [step.next]) if step.next is not None else None
             planned.setdefault(number, []).extend(step.problems)
             for batch in step.batches:
                 yield BatchJob(str(run.folder), number, results, batch)
                 number += 1
-            if step.next is None:
+            if ahead is None:
                 break
-            [step] = executor.map(planner, [step.next])
+            [step] = ahead
 
 
 def _scored(executor: Executor, scorer: BatchScorer, jobs, on_progress) -> list[tuple[BatchJob, BatchSummary]]:

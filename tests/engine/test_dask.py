@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import pickle
 import sys
+from concurrent.futures import Future
 
 import fsspec
 import pandas as pd
@@ -15,7 +16,7 @@ from support import DATA
 from core import analyse, load_codebook
 from core.cli.main import main
 from core.engine import remote
-from core.engine.executor import DaskCluster, InlineExecutor
+from core.engine.executor import DaskCluster, InlineExecutor, in_order
 from core.engine.pipeline import SHARD_SIZE
 from core.engine.remote import BatchJob, BatchScorer
 from core.errors import DataError
@@ -104,6 +105,21 @@ def test_the_function_is_sent_to_the_workers_once_not_with_every_item():
     with DaskCluster(workers=2) as cluster:
         assert list(cluster.map(CountedPickling(), range(12))) == [i * 2 for i in range(12)]
     assert CountedPickling.pickled == 1
+
+
+def _finished_at(seconds: float) -> float:
+    import time
+
+    time.sleep(seconds)
+    return time.monotonic()  # one clock for the processes of one machine
+
+
+def test_a_worker_goes_on_while_the_oldest_item_runs_on_the_other(cluster):
+    """Results come back in order: when the oldest item is long, the other worker must not wait for it to end
+    before it gets the items after it (the small batches at the end of a CSV)."""
+    ended = list(cluster.map(_finished_at, [0.01] * 6 + [1.5] + [0.01] * 12))
+    after = [at > ended[6] for at in ended[7:]]
+    assert sum(after) <= 1  # one may wait on the long one's worker (its next task); the others ran beside it
 
 
 def test_local_workers_start_with_the_engine_imported():
@@ -208,6 +224,44 @@ def test_batches_are_scored_while_the_rest_of_the_csv_is_planned(awkward, tmp_pa
     in_steps = analyse([awkward], codebook=book, use_cache=False, executor=executor, results=str(tmp_path / "parts"))
     same_analyses(in_steps, alone)
     assert executor.steps >= 4 and in_steps.batches > 10
+
+
+class EagerInline(InlineExecutor):
+    """Runs each item here as it is submitted, like a pool (`in_order`), and logs what it ran: a planning step
+    (with the number of batches it found) or a batch."""
+
+    reads_input = True
+
+    def __init__(self):
+        self.log: list[tuple[str, int]] = []
+
+    def map(self, function, items):
+        def run(item):
+            done = Future()
+            done.set_result(function(item))
+            planned = isinstance(function, BatchPlanner)
+            self.log.append(("plan", len(done.result().batches)) if planned else ("batch", 1))
+            return done
+
+        return in_order(run, items, 2)
+
+
+def test_the_next_planning_step_is_asked_for_before_the_batches_of_this_one(awkward, tmp_path, monkeypatch):
+    """Asked for after them, a step waited behind the batches on a cluster's workers while the other worker had
+    no batch left: the next step is submitted first, and runs while this one's batches are scored."""
+    monkeypatch.setattr(batches, "FIRST_BATCH_BYTES", 100_000)
+    monkeypatch.setattr(batches, "BATCH_BYTES", 100_000)
+    monkeypatch.setattr(batches, "SCAN_BYTES", 50_000)
+    monkeypatch.setattr(remote, "PLAN_STEP_BYTES", 50_000)
+    book = load_codebook(DATA / "tiny_codebook.yaml")
+    executor = EagerInline()
+    eager = analyse([awkward], codebook=book, use_cache=False, executor=executor, results=str(tmp_path / "parts"))
+    same_analyses(eager, analyse([awkward], codebook=book, use_cache=False, executor=InlineExecutor()))
+    steps = [(at, found) for at, (what, found) in enumerate(executor.log) if what == "plan"]
+    scored_before = [sum(what == "batch" for what, _ in executor.log[:at]) for at, _ in steps]
+    found_before = [sum(found for _, found in steps[:k]) for k in range(len(steps))]
+    assert len(steps) >= 4 and sum(found for _, found in steps[:-1]) > 0
+    assert scored_before == [0, *found_before[:-1]]  # each step asked for before the batches of the one before
 
 
 def test_a_file_url_reads_as_its_path_on_the_workers(corpus, cluster, tmp_path):

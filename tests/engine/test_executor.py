@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 import threading
+from concurrent.futures import Future
 
 import pandas as pd
 import pytest
 
 from core import analyse, parse_codebook
 from core.engine import rescore
-from core.engine.executor import InlineExecutor, LocalProcesses, safe_start_method
+from core.engine.executor import InlineExecutor, LocalProcesses, in_order, safe_start_method
 from core.engine.rescore import CachedCorpus
 
 TABLES = ("transcripts", "themes", "hits")
@@ -42,6 +43,20 @@ def test_local_processes_map_in_order_with_few_items_in_flight():
         assert list(pool.map(abs, range(-50, 0))) == list(range(50, 0, -1))
         assert list(pool.map(abs, [])) == []
     assert pool._pool is None  # closed at the end of the block
+
+
+def test_the_first_items_are_submitted_when_map_is_called_not_when_a_result_is_asked_for():
+    submitted = []
+
+    def submit(item):
+        submitted.append(item)
+        done = Future()
+        done.set_result(item * 2)
+        return done
+
+    results = in_order(submit, range(10), 3)
+    assert submitted == [0, 1, 2]  # work a caller collects later has started already
+    assert list(results) == [2 * i for i in range(10)] and submitted == list(range(10))
 
 
 def _frozen_objects(_) -> int:
