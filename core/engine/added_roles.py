@@ -177,15 +177,6 @@ def hit_weights(terms: pd.Series, themes: np.ndarray, codebook: Codebook) -> np.
     return table[themes, term_codes] if len(terms) else np.zeros(0)
 
 
-def sums_in_any_order(codebook: Codebook, hits: int) -> bool:
-    """Whether summing the weights of up to `hits` hits gives the same float in any order: when every term weight
-    is a multiple of 1/1024 (1, 0.5, 0.25: the usual ones) and `hits` of the largest stay below 2**42, every
-    partial sum is such a multiple needing at most 52 bits, held exactly by a float64."""
-    weights = np.array([term.weight for theme in codebook.themes for term in theme.terms] or [1.0])
-    scaled = weights * 1024
-    return bool((scaled == np.round(scaled)).all()) and hits * float(np.abs(weights).max()) < 2 ** 42
-
-
 def weights_known(codebook: Codebook) -> bool:
     """Whether a hit's theme and term text tell its weight: not when a theme lists one term text twice with two
     weights (which of them a hit is depends on which matched: then the edit is scored from the files)."""

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
-from core.engine.added_roles import TurnScores, hit_weights, participant_words, reads_kept_turns, sums_in_any_order
+from core.engine.added_roles import TurnScores, hit_weights, participant_words, reads_kept_turns
 from core.engine.fresh_order import ordered_rows
 from core.engine.results import Analysis
 from core.engine.scoring import theme_table
@@ -64,16 +64,14 @@ def _edited_themes(base: Analysis, added: TurnScores, codebook: Codebook, ids: l
                    saved: tuple[np.ndarray, np.ndarray, np.ndarray]) -> pd.DataFrame:
     """The themes rows of the touched pairs (a mask by `pair_keys`) from their saved hits (`saved`: the mask, then
     the saved hits' `pair_keys` and weights) and added ones, the weights summed in a fresh run's order (by
-    transcript, start, theme, as `core.engine.added_roles.themes_of_hits` sums them) unless the order cannot
-    change a sum (`sums_in_any_order`: the merged 5 million hits then need no sort)."""
+    transcript, start, theme, as `core.engine.added_roles.themes_of_hits` sums them: 0.1 + 0.2 + 0.3 is not
+    0.3 + 0.2 + 0.1 in floats), the rows ordered by integer columns alone."""
     (touched, saved_keys, saved_weights), themes = saved, len(codebook.theme_ids)
     hit_keys = added.hit_pairs.keys(themes)
     kept = np.flatnonzero((saved_keys >= 0) & touched[np.maximum(saved_keys, 0)])
     pairs = np.concatenate([saved_keys[kept], hit_keys])
     weights = np.concatenate([saved_weights[kept], hit_weights(added.hits["term"], added.hit_pairs.theme, codebook)])
-    if not sums_in_any_order(codebook, len(pairs)):
-        starts = np.concatenate([base.hits["start"].to_numpy()[kept], added.hits["start"].to_numpy()])
-        order = ordered_rows(pairs, themes, np.ones(len(pairs), dtype=bool), [starts])
-        pairs, weights = pairs[order], weights[order]
+    starts = np.concatenate([base.hits["start"].to_numpy()[kept], added.hits["start"].to_numpy()])
+    order = ordered_rows(pairs, themes, np.ones(len(pairs), dtype=bool), [starts])
     words = added.words + participant_words(base, ids)
-    return theme_table(list(ids), codebook, pairs, weights, words, touched.reshape(len(ids), themes))
+    return theme_table(list(ids), codebook, pairs[order], weights[order], words, touched.reshape(len(ids), themes))
