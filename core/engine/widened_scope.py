@@ -43,13 +43,14 @@ class WidenedScope:
 
 def widened_scope(corpus: CachedCorpus, codebook: Codebook, base: Analysis) -> WidenedScope | None:
     """The edit from `base.codebook` to `codebook` as a `WidenedScope` when it only widens the scope to turns the
-    kept shards did not tokenize (the themes in the same order); else None."""
-    if not reads_kept_turns(codebook) or base.codebook.theme_ids != codebook.theme_ids:
+    kept shards did not tokenize (the themes and the transcripts in the same order); else None."""
+    ids, themes = corpus.transcript_ids, len(codebook.theme_ids)
+    if not reads_kept_turns(codebook) or base.codebook.theme_ids != codebook.theme_ids \
+            or base.transcripts["transcript_id"].tolist() != ids:  # pairs are numbered by the shards' order
         return None
     added = corpus.added_turn_scores(codebook, base)
     if added is None:
         return None
-    ids, themes = corpus.transcript_ids, len(codebook.theme_ids)
     saved_keys, added_keys = corpus.base_pair_keys(base), added.hit_pairs.keys(themes)
     touched = np.zeros(len(ids) * themes, dtype=bool)  # per (transcript, theme) pair: those with an added hit
     touched[added_keys[added_keys >= 0]] = True

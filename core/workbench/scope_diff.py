@@ -39,7 +39,7 @@ def widened_scope_changes(widened: WidenedScope, listed: int) -> tuple[Sides, Si
                           (widened.added.hits, added, added_keys[added])], themes, listed)
     lost = _new_quotes([(base.hits, kept_lost, hit_keys[kept_lost])], themes, listed)
     occupations = pd.Categorical(base.transcripts["occupation"])
-    return (tuple(_named(keys, widened, occupations) for keys in pairs),  # type: ignore[return-value]
+    return ((_named(pairs[0], widened, occupations), _named(pairs[1], widened, occupations)),
             (_named(gained[0], widened, occupations), _named(lost[0], widened, occupations)), (gained[1], lost[1]))
 
 
