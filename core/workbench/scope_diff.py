@@ -35,9 +35,9 @@ def widened_scope_changes(widened: WidenedScope, listed: int) -> tuple[Sides, Si
     added = np.flatnonzero(raising_after[np.where(added_keys >= 0, added_keys, len(raising_after) - 1)])
     kept_gained = np.flatnonzero(raising_after[saved] & ~raising_before[saved])
     kept_lost = np.flatnonzero(raising_before[saved] & ~raising_after[saved])
-    gained = _new_quotes([(base.hits, kept_gained, hit_keys[kept_gained]),
+    gained = _quotes_of([(base.hits, kept_gained, hit_keys[kept_gained]),
                           (widened.added.hits, added, added_keys[added])], themes, listed)
-    lost = _new_quotes([(base.hits, kept_lost, hit_keys[kept_lost])], themes, listed)
+    lost = _quotes_of([(base.hits, kept_lost, hit_keys[kept_lost])], themes, listed)
     occupations = pd.Categorical(base.transcripts["occupation"])
     return ((_named(pairs[0], widened, occupations), _named(pairs[1], widened, occupations)),
             (_named(gained[0], widened, occupations), _named(lost[0], widened, occupations)), (gained[1], lost[1]))
@@ -63,7 +63,7 @@ def _present_and_raising(themes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return present, present & (themes["hits"] >= 1).to_numpy()
 
 
-def _new_quotes(sources: list[tuple[pd.DataFrame, np.ndarray, np.ndarray]], themes: int,
+def _quotes_of(sources: list[tuple[pd.DataFrame, np.ndarray, np.ndarray]], themes: int,
                 listed: int) -> tuple[np.ndarray, pd.DataFrame]:
     """The pair key of each quote of the hits of `sources` (a hits table, the rows taken, their `pair_keys`),
     once each, and the hits of the first `listed` quotes in a fresh run's order (by transcript, start, theme)."""
