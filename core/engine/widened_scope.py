@@ -44,9 +44,11 @@ class WidenedScope:
 def widened_scope(corpus: CachedCorpus, codebook: Codebook, base: Analysis) -> WidenedScope | None:
     """The edit from `base.codebook` to `codebook` as a `WidenedScope` when it only widens the scope to turns the
     kept shards did not tokenize (the themes and the transcripts in the same order); else None."""
+    if codebook.settings.scope == base.codebook.settings.scope or not reads_kept_turns(codebook) \
+            or base.codebook.theme_ids != codebook.theme_ids:  # (every other edit: a check of two settings)
+        return None
     ids, themes = corpus.transcript_ids, len(codebook.theme_ids)
-    if not reads_kept_turns(codebook) or base.codebook.theme_ids != codebook.theme_ids \
-            or base.transcripts["transcript_id"].tolist() != ids:  # pairs are numbered by the shards' order
+    if base.transcripts["transcript_id"].tolist() != ids:  # pairs are numbered by the shards' order
         return None
     added = corpus.added_turn_scores(codebook, base)
     if added is None:
