@@ -145,11 +145,12 @@ def tables_with_added_turns(kept: Analysis, added: TurnScores, codebook: Codeboo
         return both.iloc[order].reset_index(drop=True), pairs[order]
     hits, hit_keys = merged(kept.hits, added.hits, kept_hit_keys, added.hit_pairs)
     cancelled, _ = merged(kept.cancelled, added.cancelled, None, added.cancelled_pairs)
-    words = added.words + (_participant_words(kept, ids) if reads_kept else 0)
+    words = added.words + (participant_words(kept, ids) if reads_kept else 0)
     return themes_of_hits(hits, ids, codebook, words, only, hit_keys), hits, cancelled, hit_keys
 
 
-def _participant_words(scored: Analysis, ids: list[str]) -> np.ndarray:
+def participant_words(scored: Analysis, ids: list[str]) -> np.ndarray:
+    """Each transcript's words in the participant's turns (those the kept shards tokenized), in the order of `ids`."""
     transcripts = scored.transcripts
     return transcripts["participant_words"].to_numpy()[positions_in(pd.Series(ids), transcripts["transcript_id"])]
 
@@ -160,15 +161,20 @@ def themes_of_hits(hits: pd.DataFrame, ids: list[str], codebook: Codebook, words
     their hits, in a fresh run's order (by transcript, then start: the order scoring sums the weights in);
     `cells` (one per pair, by `pair_keys`): only the rows of those pairs; `pairs`: the hits' `pair_keys`, when
     the caller has them."""
-    weight = _weight_by_theme_and_term(codebook) or {}
     cell = pairs if pairs is not None else pair_keys(hits, codebook.theme_ids, ids)
-    theme = cell % max(len(codebook.theme_ids), 1)
-    term_codes, terms = pd.factorize(hits["term"])
-    table = np.array([[weight.get((t, term), np.nan) for term in terms] for t in codebook.theme_ids]).reshape(
-        len(codebook.theme_ids), len(terms))
-    weights = table[theme, term_codes] if len(hits) else np.zeros(0)
+    weights = hit_weights(hits["term"], cell % max(len(codebook.theme_ids), 1), codebook)
     return theme_table(list(ids), codebook, cell, weights, words,
                        None if cells is None else cells.reshape(len(ids), len(codebook.theme_ids)))
+
+
+def hit_weights(terms: pd.Series, themes: np.ndarray, codebook: Codebook) -> np.ndarray:
+    """Each hit's weight from its term's text and its theme's position in `codebook` (see `weights_known`): the
+    distinct terms looked up, not each hit's."""
+    weight = _weight_by_theme_and_term(codebook) or {}
+    term_codes, distinct = pd.factorize(terms)
+    table = np.array([[weight.get((t, term), np.nan) for term in distinct] for t in codebook.theme_ids]).reshape(
+        len(codebook.theme_ids), len(distinct))
+    return table[themes, term_codes] if len(terms) else np.zeros(0)
 
 
 def weights_known(codebook: Codebook) -> bool:

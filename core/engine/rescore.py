@@ -154,15 +154,11 @@ class CachedCorpus:
         return TurnScores.concat(list(pool.map(turns, jobs)))
 
     def _added_turn_changes(self, codebook: Codebook, base: Analysis, executor: Executor | None) -> Analysis | None:
-        """`changes` of a scope edit alone that reads turns the kept shards did not tokenize: the rows of the
-        pairs with a hit in those turns (and, when the scope drops the kept turns, of those with one there).
-        A scope edit also changes every pair's hits per 1,000 words (the words counted): those rows are left
-        out, as a diff compares presences and quotes (`score` gives whole tables)."""
-        turns = self._turn_scorer(codebook)
-        plain = with_scope(codebook, base.codebook.settings.scope)
-        if turns is None or changed_themes(base.codebook, plain) or occupations_differ(base.codebook, plain):
+        """`changes` of a scope edit alone (`added_turn_scores`): the rows of the pairs with an added hit (and of
+        those with a kept one when the scope drops the kept turns). The other pairs' hits per 1,000 words change
+        too: left out, as a diff compares presences and quotes (`score` gives whole tables)."""
+        if (added := self.added_turn_scores(codebook, base, executor=executor)) is None:
             return None
-        added = self._added_turns(turns, executor)
         ids, theme_ids = self.transcript_ids, codebook.theme_ids
         hit_keys = self.base_pair_keys(base)[1] if base.codebook.theme_ids == theme_ids \
             else pair_keys(base.hits, theme_ids, ids)  # the same themes in another order
@@ -174,6 +170,16 @@ class CachedCorpus:
                                                                  kept_hit_keys=hit_keys)
         self._made_pairs = (weakref.ref(hits), pairs)
         return base.with_tables(codebook, base.transcripts, themes, hits, cancelled=cancelled)
+
+    def added_turn_scores(self, codebook: Codebook, base: Analysis, *,
+                          executor: Executor | None = None) -> TurnScores | None:
+        """The hits of the turns `codebook`'s scope reads that the kept shards did not tokenize, when the scope is
+        all the edit changes from `base` (else None): scored from the kept texts, on the executor's workers."""
+        turns = None if self._kept_tokens_serve(codebook) else self._turn_scorer(codebook)
+        plain = with_scope(codebook, base.codebook.settings.scope)
+        if turns is None or changed_themes(base.codebook, plain) or occupations_differ(base.codebook, plain):
+            return None
+        return self._added_turns(turns, executor or self.executor)
 
     def hit_pair_keys(self, analysis: Analysis) -> np.ndarray | None:
         """`pair_keys` of `analysis.hits` when this corpus's last scope preview (`changes`) made that table, numbering

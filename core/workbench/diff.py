@@ -26,11 +26,13 @@ from core.engine.codebook_changes import changed_themes
 from core.engine.fresh_order import analysis_pair_keys, edited_themes, pair_keys
 from core.engine.rescore import CachedCorpus
 from core.engine.results import Analysis, in_sorted, positions_in
+from core.engine.widened_scope import WidenedScope, widened_scope
 from core.views.quotes import group_quotes, raising_rows
-from core.workbench.numbered_pairs import NumberedPairs
+from core.workbench.numbered_pairs import NumberedPairs, integer_keys
+from core.workbench.scope_diff import widened_scope_changes
 
 # A quote's identity as its hits carry it: transcript, passage start, theme, passage end (a compact integer key;
-# see `_shared_keys`). Hits with one key are one quote (`core.views.quotes.group_quotes`).
+# see `core.workbench.numbered_pairs.shared_keys`). Hits with one key are one quote (`group_quotes`).
 QUOTE_OF_HIT = ["transcript_id", "passage_start", "theme", "passage_end"]
 COMPARED = QUOTE_OF_HIT  # what the diff reads of the saved hits it compares (a listed quote reads them all)
 # One row per quote: its first hit's term, matched text, start and end; `hits` and `terms` hold them all, and
@@ -105,17 +107,29 @@ def preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> Codeb
 
 def scored_preview(corpus: CachedCorpus, before: Analysis, codebook: Codebook) -> tuple[CodebookDiff, EditedRows]:
     """`preview`, and the rows it scored for agreement with hand coding (so it never scores the edit twice)."""
-    changes = corpus.changes(codebook, before)  # only the changed themes' rows: the others are before's
-    after = changes if changes is not None else corpus.score(codebook, base=before)
     counts = corpus.once_per_base(before, "theme counts", lambda: theme_counts(before))
-
-    def keys() -> tuple[np.ndarray, np.ndarray]:  # needed only by an edit of the typo settings or the scope
-        return corpus.base_pair_keys(before)
-    change = diff_scores(before, after, before_counts=counts, before_keys=keys,
-                         after_keys=lambda: corpus.hit_pair_keys(after))
+    if (widened := widened_scope(corpus, codebook, before)) is not None:  # a scope edit adding turns alone
+        change, edited = _widened_scope_diff(widened, counts), EditedRows(codebook, before.transcripts, widened.themes)
+    else:
+        changes = corpus.changes(codebook, before)  # only the changed themes' rows: the others are before's
+        after = changes if changes is not None else corpus.score(codebook, base=before)
+        change = diff_scores(before, after, before_counts=counts, before_keys=lambda: corpus.base_pair_keys(before),
+                             after_keys=lambda: corpus.hit_pair_keys(after))  # keys: a typo-settings or scope edit
+        edited = EditedRows(codebook, after.transcripts, after.themes)
     for table in (change.gained, change.lost):
         fill_sentences(table, corpus.texts, limit=SENTENCES)
-    return change, EditedRows(codebook, after.transcripts, after.themes)
+    return change, edited
+
+
+def _widened_scope_diff(widened: WidenedScope, counts: pd.DataFrame) -> CodebookDiff:
+    """`diff_scores` of a scope edit that only adds turns, from what `core.workbench.scope_diff` counts by numbers
+    (no table of the saved and added hits merged): the same tables."""
+    before, theme_ids = widened.base, widened.codebook.theme_ids
+    pairs, firsts, listed = widened_scope_changes(widened, LISTED)
+    after = before.described(codebook=widened.codebook, themes=widened.themes)
+    return CodebookDiff(_theme_counts_compared(theme_ids, counts.reindex(theme_ids, fill_value=0), pairs, firsts),
+                        _occupation_table(before, after, *pairs, *firsts),
+                        *(_as_quotes(group_quotes(hits), before) for hits in listed))
 
 
 SENTENCES = 200  # an edit can gain 100,000 quotes on a large corpus: their sentences are sliced when listed
@@ -172,7 +186,7 @@ def _quotes_compared(before: tuple, after: tuple, numbered: NumberedPairs | None
                                                                         (hits_after, themes_after)))
     quote_keys = numbered.quote_keys(hits_after, hits_before) if numbered is not None else None
     keys_after, keys_before = (keys[rows] for keys, rows in zip(
-        quote_keys or _integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order), (rows_after, rows_before)))
+        quote_keys or integer_keys(hits_after, hits_before, QUOTE_OF_HIT, order), (rows_after, rows_before)))
     return tuple(
         _new_quotes(hits, rows, keys, other, scored, None if numbered is None else partial(numbered.transcripts_of,
                                                                                           side))
@@ -219,7 +233,7 @@ def theme_counts(scored: Analysis) -> pd.DataFrame:
     theme_ids = scored.codebook.theme_ids
     hits = scored.hits
     rows = np.flatnonzero(raising_rows(hits, scored.themes))
-    keys, _ = _integer_keys(hits, hits.iloc[:0], QUOTE_OF_HIT,
+    keys, _ = integer_keys(hits, hits.iloc[:0], QUOTE_OF_HIT,
                             {"transcript_id": scored.transcripts["transcript_id"], "theme": theme_ids})
     return pd.DataFrame({"transcripts": _count_by(scored.present, "theme", theme_ids),
                          "quotes": _quotes_by_theme(hits, rows, keys[rows], theme_ids)},
@@ -257,7 +271,7 @@ def _rows_only_in_each(one: pd.DataFrame, other: pd.DataFrame, themes: set[str],
                        order: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of themes `themes` whose key only `one` has, and those only `other` has."""
     one, other = _only(one, themes), _only(other, themes)
-    one_key, other_key = _integer_keys(one, other, key, order)
+    one_key, other_key = integer_keys(one, other, key, order)
     return one[~_member(one_key, other_key)], other[~_member(other_key, one_key)]
 
 
@@ -279,44 +293,6 @@ def _first_of_each(keys: np.ndarray) -> np.ndarray:
     if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
         return np.concatenate([[True], keys[1:] != keys[:-1]])[:len(keys)]
     return ~pd.Series(keys).duplicated().to_numpy()
-
-
-def _integer_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict) -> tuple[np.ndarray, np.ndarray]:
-    """`_shared_keys`, or when they do not fit in one integer, the key columns' distinct rows numbered."""
-    one_key, other_key = _shared_keys(one, other, key, order)
-    if one_key is None:
-        codes = pd.MultiIndex.from_frame(pd.concat([one[key], other[key]], ignore_index=True)).factorize()[0]
-        one_key, other_key = codes[:len(one)], codes[len(one):]
-    return one_key, other_key
-
-
-def _shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict):
-    """One integer per row standing for its key columns, the same in both tables (None if they do not fit).
-
-    Each key column becomes small integer codes shared by both tables (text: its rank in `order`, else its
-    distinct values numbered; numbers: their offset from the smallest), and the codes one integer (mixed
-    radix), so matching is a look-up of integers: merging on millions of strings took seconds. With the
-    columns in the order a fresh run sorts by, the keys of a fresh run's table come out sorted."""
-    combined = np.zeros(len(one) + len(other), dtype=np.int64)
-    room = 2 ** 62
-    for name in key:
-        values = pd.concat([one[name], other[name]], ignore_index=True)
-        if values.dtype.kind in "iu":
-            codes = values.to_numpy().astype(np.int64)
-            low = int(codes.min()) if len(codes) else 0
-            codes, radix = codes - low, (int(codes.max()) - low + 1 if len(codes) else 1)
-        else:
-            codes, distinct = pd.factorize(values)
-            if name in order:  # distinct values by their rank, unknown ones after the known
-                ranked = pd.Index(order[name]).get_indexer(distinct)
-                ranked[ranked < 0] = len(order[name]) + np.arange(int((ranked < 0).sum()))
-                codes, distinct = ranked[codes], ranked
-            radix = max(len(distinct), int(distinct.max()) + 1 if len(distinct) else 1)
-        room //= radix
-        if room < 1:
-            return None, None
-        combined = combined * radix + codes
-    return combined[:len(one)], combined[len(one):]
 
 
 def _member(keys: np.ndarray, other: np.ndarray) -> np.ndarray:

@@ -2,7 +2,8 @@
 (`core.engine.fresh_order.pair_keys`, over the same transcripts and themes): a preview's saved results (numbered
 once per base) and a scope edit's rows (numbered as they were merged, `CachedCorpus.hit_pair_keys`). Then which
 hits raise their theme, the quotes' keys and the quotes' occupations take no look-up of transcript ids or theme
-names among millions of hits (each a pass over their text columns: seconds at 80,000 transcripts).
+names among millions of hits (each a pass over their text columns: seconds at 80,000 transcripts). Without
+them, rows are matched by `integer_keys`: their key columns as one integer shared by both tables.
 
     numbered = NumberedPairs.of(before, after, (themes_before, hits_before, themes_after, hits_after), keys, hit_keys)
 """
@@ -62,7 +63,7 @@ class NumberedPairs:
         return np.flatnonzero(raised[np.where(hit_pairs >= 0, hit_pairs, len(raised) - 1)])
 
     def quote_keys(self, hits_after: pd.DataFrame, hits_before: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
-        """A quote's key per hit of each side (after, before), ordered as the diff's `_shared_keys` orders them:
+        """A quote's key per hit of each side (after, before), ordered as `shared_keys` orders them:
         transcript, passage start, theme, passage end. None when a hit has no pair or they do not fit. Worked
         out in place, a side at a time: 5 million hits' columns as int64 are 40 MB each."""
         tables, pairs = (hits_after, hits_before), (self.after_hits, self.before_hits)
@@ -94,3 +95,41 @@ def _quote_key(hits: pd.DataFrame, pairs: np.ndarray, themes: int, starts: int, 
 
 def _labels_are_rows(table: pd.DataFrame) -> bool:
     return table.index.equals(pd.RangeIndex(len(table)))
+
+
+def integer_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict) -> tuple[np.ndarray, np.ndarray]:
+    """`shared_keys`, or when they do not fit in one integer, the key columns' distinct rows numbered."""
+    one_key, other_key = shared_keys(one, other, key, order)
+    if one_key is None:
+        codes = pd.MultiIndex.from_frame(pd.concat([one[key], other[key]], ignore_index=True)).factorize()[0]
+        one_key, other_key = codes[:len(one)], codes[len(one):]
+    return one_key, other_key
+
+
+def shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict):
+    """One integer per row standing for its key columns, the same in both tables (None if they do not fit).
+
+    Each key column becomes small integer codes shared by both tables (text: its rank in `order`, else its
+    distinct values numbered; numbers: their offset from the smallest), and the codes one integer (mixed
+    radix), so matching is a look-up of integers: merging on millions of strings took seconds. With the
+    columns in the order a fresh run sorts by, the keys of a fresh run's table come out sorted."""
+    combined = np.zeros(len(one) + len(other), dtype=np.int64)
+    room = 2 ** 62
+    for name in key:
+        values = pd.concat([one[name], other[name]], ignore_index=True)
+        if values.dtype.kind in "iu":
+            codes = values.to_numpy().astype(np.int64)
+            low = int(codes.min()) if len(codes) else 0
+            codes, radix = codes - low, (int(codes.max()) - low + 1 if len(codes) else 1)
+        else:
+            codes, distinct = pd.factorize(values)
+            if name in order:  # distinct values by their rank, unknown ones after the known
+                ranked = pd.Index(order[name]).get_indexer(distinct)
+                ranked[ranked < 0] = len(order[name]) + np.arange(int((ranked < 0).sum()))
+                codes, distinct = ranked[codes], ranked
+            radix = max(len(distinct), int(distinct.max()) + 1 if len(distinct) else 1)
+        room //= radix
+        if room < 1:
+            return None, None
+        combined = combined * radix + codes
+    return combined[:len(one)], combined[len(one):]
