@@ -160,9 +160,11 @@ def _packed(batch: list[RawTranscript]) -> tuple:
     """A batch as four lists; the texts, when each has the bytes it was read as, as one buffer of those bytes
     and their lengths: pickling that to a worker costs a third of pickling the strings (and a buffer a third
     of a list of bytes), and the worker saves the bytes without encoding again."""
-    texts: list | tuple = [t.text for t in batch]
-    if all(t.utf8 is not None for t in batch):
+    texts: list | tuple
+    if all(t.utf8 is not None for t in batch):  # a text read from them alone is never decoded here
         texts = (b"".join([t.utf8 for t in batch if t.utf8 is not None]), [len(t.utf8 or b"") for t in batch])
+    else:
+        texts = [t.text for t in batch]
     return [t.transcript_id for t in batch], texts, [t.source for t in batch], [t.attributes for t in batch]
 
 

@@ -16,13 +16,30 @@ MAX_TRANSCRIPT_CHARS = 2_000_000  # 75 times the longest public interview; a 50 
 MAX_ATTRIBUTE_COLUMNS = 50  # every attribute can become a filter: 100,000 columns never rendered
 
 
+class _DecodedWhenRead:
+    """`RawTranscript.text` given as None: the text is `utf8` as read (already checked to be valid UTF-8 that
+    needs no repair), decoded when first read. A run streamed from one large CSV sends the file's bytes to its
+    workers and never reads the text itself: decoding a million texts there cost ~10 CPU-s for nothing."""
+
+    def __get__(self, raw: RawTranscript | None, owner: type | None = None) -> str:
+        if raw is None:
+            raise AttributeError("text")  # a dataclass field without a default
+        text = raw.__dict__["_text"]
+        if text is None:
+            text = raw.__dict__["_text"] = raw.utf8.decode("utf-8")  # type: ignore[union-attr]
+        return text
+
+    def __set__(self, raw: RawTranscript, text: str | None) -> None:
+        raw.__dict__["_text"] = text
+
+
 @dataclass
 class RawTranscript:
     """A transcript as read: its id, repaired text, where it came from and any further attributes."""
 
     transcript_id: str
-    text: str
-    source: str
+    text: _DecodedWhenRead = _DecodedWhenRead()  # a str; None with `utf8`: decoded from it when first read
+    source: str  # type: ignore[misc]  # mypy takes `text` for a field with a default: its class access raises
     attributes: dict[str, object] = field(default_factory=dict)
     utf8: bytes | None = field(default=None, repr=False, compare=False)  # `text` as read, when exactly it
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import ROOT
 
 from core import analyse, load_codebook
 from core.engine.corpus import build_shard
 from core.engine.metadata import override_occupations
-from core.engine.occupation import describe_clause, self_descriptions, titles_index
+from core.engine.occupation import _CUE_PAIRS, CUE, cue_candidates, describe_clause, self_descriptions, titles_index
 from core.engine.occupation_choice import KeywordChoice, decide, evidence_span, source_counts
 from core.engine.pipeline import ShardScorer, speakers_for
 from core.ingest.loaders import LoadReport, RawTranscript
@@ -263,3 +265,58 @@ def test_the_title_file_is_part_of_the_codebook_hash(tmp_path):
     assert first.content_hash != second.content_hash and first != second
     from core.engine.codebook_changes import occupations_differ
     assert occupations_differ(first, second)
+
+
+def participant_shard(book, answers: list[str]):
+    raws = [RawTranscript(f"t{i}", f"User: {answer}\n", "made-up.txt", {}) for i, answer in enumerate(answers)]
+    return build_shard(raws, speakers_for(book), LoadReport())
+
+
+def test_the_cue_regex_is_not_tried_where_the_next_word_cannot_continue_a_cue(book):
+    shard = participant_shard(book, ["I have used it. I'm not sure. In my experience I was told.",
+                                     "I have been a nurse. I'm in charge of it. In my role as a tutor I also teach."])
+    turns, offsets = cue_candidates(shard, np.arange(len(shard.turn_doc)))
+    tried = [shard.texts[shard.turn_doc[t]][o:o + 9] for t, o in zip(turns.tolist(), offsets.tolist())]
+    assert tried == ["I have be", "I'm in ch", "In my rol", "my role a", "as a tuto", "I also te"]
+
+
+# words around the cues' openings, with what tokenizing and case folding make of some (an apostrophe after a
+# word, the long s, the Kelvin sign, a dotted capital I)
+CUE_TEXT_WORDS = ["I", "i", "I'm", "I’m", "Im", "I've", "m", "am", "AM", "have", "been", "was", "also", "mostly",
+                  "teach", "teach's", "work", "wor\u212a", "working", "as", "a", "an", "the", "in", "with", "my",
+                  "day", "to", "role", "job", "current", "is", "employed", "responsible", "currently", "do", "ſo",
+                  "İn", "nurse", "not", "sure", "used", "been's", "a_b", "worked"]
+
+
+def pair_allowed(shard, turn: int) -> list[int]:
+    """Every token of the turn whose word and the next one are a `_CUE_PAIRS` opening: where a cue may start
+    by the pairs alone (the slow, plain way)."""
+    tokens = range(shard.turn_token_start[turn], shard.turn_token_start[turn + 1] - 1)
+    word = [shard.vocab[w] for w in shard.token_word.tolist()]
+    return [int(shard.token_start[t]) for t in tokens if word[t] in _CUE_PAIRS
+            and (_CUE_PAIRS[word[t]] is None or word[t + 1] in _CUE_PAIRS[word[t]])]
+
+
+def assert_no_cue_left_out(shard):
+    """cue_candidates offers only positions the pairs allow, and leaves out none where the cue regex matches."""
+    turns, offsets = cue_candidates(shard, np.arange(len(shard.turn_doc)))
+    for turn in np.flatnonzero(shard.turn_role == 1).tolist():
+        text, end = shard.texts[shard.turn_doc[turn]], int(shard.turn_end[turn])
+        kept = set(offsets[turns == turn].tolist())
+        allowed = pair_allowed(shard, turn)
+        assert kept <= set(allowed)
+        assert all(CUE.match(text, start, end) is None for start in set(allowed) - kept), text
+
+
+@pytest.mark.parametrize("answer", ["I also teach's kids", "I'm ſtill a nurse", "I am in's charge", "I was ſuch a",
+                                    "I have been's a", "i mostly do payroll", "In my current role as a tutor",
+                                    "my day-to-day job is a", "I m a nurse", "I’ve been a nurse", "im a nurse"])
+def test_no_cue_is_left_out_after_an_apostrophe_or_beyond_ascii(book, answer):
+    assert_no_cue_left_out(participant_shard(book, [answer]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CUE_TEXT_WORDS), st.sampled_from([" ", "  ", "\t", ", ", ". ", "-"])),
+                min_size=1, max_size=14))
+def test_cue_candidates_leave_out_no_position_where_the_cue_regex_matches(book, words):
+    assert_no_cue_left_out(participant_shard(book, ["".join(word + gap for word, gap in words).strip() or "x"]))

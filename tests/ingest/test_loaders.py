@@ -5,6 +5,8 @@ from support import DATA
 
 from core.ingest.loaders import LoadOptions, LoadReport, read_transcripts
 from core.ingest.metadata_tables import read_metadata
+from core.ingest.text import repair_text
+from core.ingest.turns import strip_header
 
 
 def load(*paths, options=LoadOptions()):
@@ -166,3 +168,23 @@ def test_the_same_transcript_in_a_csv_and_a_jsonl_is_one_duplicate(tmp_path):
     loaded, report = load(tmp_path / "a.csv", tmp_path / "b.jsonl")
     assert set(loaded) == {"t1", "t1__2"} and loaded["t1__2"].text.endswith("!")
     assert "duplicate transcript 't1' (same text" in "\n".join(messages(report))
+
+
+# rows a CSV may hold: only the first passes every check unchanged without being decoded
+CSV_TEXTS = {"plain": "User: I teach chemistry.\nAI: Thanks.", "carriage": "User: a\r\nAI: b",
+             "mark": "\ufeffUser: hi", "mojibake": "User: no wrong answers \u00e2\u20ac\u201c we",
+             "header": "# Dialog 1\n\n**Transcript ID:** x\n\n---\n\nAI: Hi", "indented": "  User: hi",
+             "accent": "User: caf\u00e9", "blank": " \u3000 "}
+
+
+def test_a_plain_csv_text_is_decoded_only_when_read_and_the_others_as_before(tmp_path):
+    from core.engine.shard_jobs import _packed
+
+    pd.DataFrame({"transcript_id": list(CSV_TEXTS), "text": list(CSV_TEXTS.values())}).to_csv(
+        tmp_path / "t.csv", index=False)
+    loaded, report = load(tmp_path / "t.csv")
+    _packed([loaded["plain"], loaded["accent"]])  # what a run sends its workers: the file's bytes
+    assert [tid for tid, raw in loaded.items() if raw.__dict__["_text"] is None] == ["plain"]
+    assert {tid: raw.text for tid, raw in loaded.items()} == {
+        tid: strip_header(repair_text(text))[0] for tid, text in CSV_TEXTS.items() if tid != "blank"}
+    assert "row 9 (blank): no text, row skipped" in "\n".join(messages(report))
