@@ -24,7 +24,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from speed import PRELUDE, PUBLIC, ROOT, best_of, replicate, run
+from speed import PRELUDE, PUBLIC, ROOT, replicate, run
 
 RUN = PRELUDE + """
 import tempfile
@@ -201,8 +201,8 @@ def main() -> int:
     if args.timeline:
         timeline(args.codebook, corpus, args.timeline)
         return 0
-    runs = {(kind, workers): best_of(args.repeat, RUN, args.codebook, str(corpus), kind, str(workers))
-            for kind, workers in (("dask", 1), ("dask", 2), ("local", 2))}
+    rounds = interleaved(args.repeat, args.codebook, str(corpus))
+    runs = {scenario: min(results, key=lambda r: r["seconds"]) for scenario, results in rounds.items()}
     for (kind, workers), result in runs.items():
         print(f"{kind:5} {workers} worker(s): {result['seconds']:6.2f} s for {result['transcripts']:,} transcripts, "
               f"{result['hits']:,} hits, {result['cpu']:.1f} CPU-s in all, {result['client_cpu']:.1f} of them in this "
@@ -211,7 +211,27 @@ def main() -> int:
     one, two, local = runs["dask", 1]["seconds"], runs["dask", 2]["seconds"], runs["local", 2]["seconds"]
     print(f"dask, 2 workers vs 1:            {one / two:.2f}x faster (target >= 1.8x)")
     print(f"dask vs local executor (2 each): {two / local:.2f}x the time (target <= 1.25x)")
+    print(f"rounds, 2 workers vs 1: {', '.join(f'{r:.2f}x' for r in ratios(rounds, ('dask', 1), ('dask', 2)))}; "
+          f"dask vs local: {', '.join(f'{r:.2f}x' for r in ratios(rounds, ('dask', 2), ('local', 2)))}")
     return 0
+
+
+SCENARIOS = (("dask", 1), ("dask", 2), ("local", 2))
+
+
+def interleaved(repeat: int, codebook: str, corpus: str) -> dict[tuple[str, int], list[dict]]:
+    """`repeat` rounds of every scenario, one after the other within a round: this machine's speed drifts by
+    10-30% over minutes (its host), and scenarios run in blocks would compare different machines."""
+    rounds: dict[tuple[str, int], list[dict]] = {scenario: [] for scenario in SCENARIOS}
+    for _ in range(repeat):
+        for kind, workers in SCENARIOS:
+            rounds[kind, workers].append(run(RUN, codebook, corpus, kind, str(workers)))
+    return rounds
+
+
+def ratios(rounds: dict, slow: tuple[str, int], fast: tuple[str, int]) -> list[float]:
+    """Per round, the time of `slow` over the time of `fast` (the same minutes of the host)."""
+    return [a["seconds"] / b["seconds"] for a, b in zip(rounds[slow], rounds[fast])]
 
 
 if __name__ == "__main__":
