@@ -91,8 +91,9 @@ def _numbered(columns: list[np.ndarray]) -> np.ndarray:
 
 
 def _hit_rows(sources: list[tuple[pd.DataFrame, np.ndarray, np.ndarray]], picked: np.ndarray) -> pd.DataFrame:
-    """The hits at positions `picked` of the sources' rows one after the other, every column, in that order
-    (rows of two sources never tie in a fresh run's order: they lie in different turns)."""
+    """The hits at positions `picked` of the sources' rows one after the other, every column: each source's in
+    `picked`'s order, the sources one after the other (`group_quotes` puts them in a fresh run's order, where rows
+    of two sources never tie: they lie in different turns)."""
     ends = np.cumsum([len(rows) for _, rows, _ in sources])
     source = np.searchsorted(ends, picked, side="right")
     parts = [table.iloc[rows[picked[source == number] - (ends[number] - len(rows))]]
