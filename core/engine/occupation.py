@@ -22,6 +22,7 @@ import numpy as np
 
 from core.codebook.titles import FILLER_WORDS, JobTitles, word_key
 from core.engine.corpus import Shard, concatenated_ranges
+from core.engine.results import in_sorted
 from core.ingest.text import WORD
 
 # How strongly a cue says "this is my job": a title after "I am a" beats an industry after "I work in".
@@ -325,16 +326,10 @@ def cue_candidates(shard: Shard, turns: np.ndarray) -> tuple[np.ndarray, np.ndar
     keep = first[shard.token_word[positions]]
     positions, turn_of = positions[keep], turn_of[keep]
     words = shard.token_word[np.minimum(positions[:, None] + np.arange(3), len(shard.token_word) - 1)]
-    keep = any_second[words[:, 0]] | _sorted_holds(np.sort(pairs), words[:, 0].astype(np.int64) * len(shard.vocab)
+    keep = any_second[words[:, 0]] | in_sorted(np.sort(pairs), words[:, 0].astype(np.int64) * len(shard.vocab)
                                                    + words[:, 1])
     keep[keep] = _may_continue(shard.vocab, ids, words[keep])
     return turn_of[keep], shard.token_start[positions[keep]]
-
-
-def _sorted_holds(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Whether each of `values` is one of the sorted `keys` (np.isin sorts both sides)."""
-    at = np.minimum(np.searchsorted(keys, values), max(len(keys) - 1, 0))
-    return keys[at] == values if len(keys) else np.zeros(len(values), dtype=bool)
 
 
 def _may_continue(vocab: list[str], ids: dict[str, int], words: np.ndarray) -> np.ndarray:

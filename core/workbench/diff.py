@@ -28,7 +28,7 @@ from core.engine.rescore import CachedCorpus
 from core.engine.results import Analysis, in_sorted, positions_in
 from core.engine.widened_scope import WidenedScope, widened_scope
 from core.views.quotes import group_quotes, raising_rows
-from core.workbench.numbered_pairs import NumberedPairs, integer_keys
+from core.workbench.numbered_pairs import NumberedPairs, first_of_each, integer_keys
 from core.workbench.scope_diff import widened_scope_changes
 
 # A quote's identity as its hits carry it: transcript, passage start, theme, passage end (a compact integer key;
@@ -218,7 +218,7 @@ def _new_quotes(hits: pd.DataFrame, rows: np.ndarray, keys: np.ndarray, other: n
     `transcripts_of`: the positions of the hits at some rows in `scored`'s transcripts table, when known."""
     new = ~_member(keys, other)
     rows, keys = rows[new], keys[new]
-    first = _first_of_each(keys)
+    first = first_of_each(keys)
     firsts = hits[["transcript_id", "theme"]].iloc[rows[first]].reset_index(drop=True)
     firsts["occupation"] = _occupation_of(firsts["transcript_id"], scored) if transcripts_of is None \
         else _occupations_column(scored)[transcripts_of(rows[first])]
@@ -278,21 +278,9 @@ def _rows_only_in_each(one: pd.DataFrame, other: pd.DataFrame, themes: set[str],
 def _quotes_by_theme(hits: pd.DataFrame, rows: np.ndarray, keys: np.ndarray, theme_ids: list[str]) -> list[int]:
     """How many quotes of each theme among the hits at `rows` (`keys`: their quote keys), counted as distinct
     keys, without grouping them."""
-    first = _first_of_each(keys)
+    first = first_of_each(keys)
     themes = positions_in(hits["theme"], theme_ids)[rows[first]]  # numbers: no copy of 2 million theme names
     return np.bincount(themes[themes >= 0], minlength=len(theme_ids)).tolist()
-
-
-def _first_of_each(keys: np.ndarray) -> np.ndarray:
-    """Whether each key is the first row with its value: neighbours compared when the keys are in order (a
-    fresh run's table gives them so), else a hash table (2 million keys: 70 MB).
-
-    >>> _first_of_each(np.array([3, 3, 5])).tolist(), _first_of_each(np.array([5, 3, 5])).tolist()
-    ([True, False, True], [True, True, False])
-    """
-    if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
-        return np.concatenate([[True], keys[1:] != keys[:-1]])[:len(keys)]
-    return ~pd.Series(keys).duplicated().to_numpy()
 
 
 def _member(keys: np.ndarray, other: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.engine.fresh_order import pair_keys
+from core.engine.fresh_order import one_key, pair_keys
 from core.engine.results import Analysis
 
 
@@ -99,11 +99,11 @@ def _labels_are_rows(table: pd.DataFrame) -> bool:
 
 def integer_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict) -> tuple[np.ndarray, np.ndarray]:
     """`shared_keys`, or when they do not fit in one integer, the key columns' distinct rows numbered."""
-    one_key, other_key = shared_keys(one, other, key, order)
-    if one_key is None:
+    one_keys, other_keys = shared_keys(one, other, key, order)
+    if one_keys is None:
         codes = pd.MultiIndex.from_frame(pd.concat([one[key], other[key]], ignore_index=True)).factorize()[0]
-        one_key, other_key = codes[:len(one)], codes[len(one):]
-    return one_key, other_key
+        one_keys, other_keys = codes[:len(one)], codes[len(one):]
+    return one_keys, other_keys
 
 
 def shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: dict):
@@ -113,23 +113,30 @@ def shared_keys(one: pd.DataFrame, other: pd.DataFrame, key: list[str], order: d
     distinct values numbered; numbers: their offset from the smallest), and the codes one integer (mixed
     radix), so matching is a look-up of integers: merging on millions of strings took seconds. With the
     columns in the order a fresh run sorts by, the keys of a fresh run's table come out sorted."""
-    combined = np.zeros(len(one) + len(other), dtype=np.int64)
-    room = 2 ** 62
+    columns = []
     for name in key:
         values = pd.concat([one[name], other[name]], ignore_index=True)
         if values.dtype.kind in "iu":
             codes = values.to_numpy().astype(np.int64)
-            low = int(codes.min()) if len(codes) else 0
-            codes, radix = codes - low, (int(codes.max()) - low + 1 if len(codes) else 1)
+            codes = codes - (int(codes.min()) if len(codes) else 0)
         else:
             codes, distinct = pd.factorize(values)
             if name in order:  # distinct values by their rank, unknown ones after the known
                 ranked = pd.Index(order[name]).get_indexer(distinct)
                 ranked[ranked < 0] = len(order[name]) + np.arange(int((ranked < 0).sum()))
-                codes, distinct = ranked[codes], ranked
-            radix = max(len(distinct), int(distinct.max()) + 1 if len(distinct) else 1)
-        room //= radix
-        if room < 1:
-            return None, None
-        combined = combined * radix + codes
-    return combined[:len(one)], combined[len(one):]
+                codes = ranked[codes]
+        columns.append(codes.astype(np.int64))
+    combined = one_key(columns)
+    return (None, None) if combined is None else (combined[:len(one)], combined[len(one):])
+
+
+def first_of_each(keys: np.ndarray) -> np.ndarray:
+    """Whether each key is the first row with its value: neighbours compared when the keys are in order (a
+    fresh run's table gives them so), else a hash table (2 million keys: 70 MB).
+
+    >>> first_of_each(np.array([3, 3, 5])).tolist(), first_of_each(np.array([5, 3, 5])).tolist()
+    ([True, False, True], [True, True, False])
+    """
+    if len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all()):
+        return np.concatenate([[True], keys[1:] != keys[:-1]])[:len(keys)]
+    return ~pd.Series(keys).duplicated().to_numpy()

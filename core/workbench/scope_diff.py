@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.engine.fresh_order import one_key
 from core.engine.widened_scope import WidenedScope
+from core.workbench.numbered_pairs import first_of_each
 
 Sides = tuple[pd.DataFrame, pd.DataFrame]  # (gained, lost)
 
@@ -73,13 +74,13 @@ def _quotes_of(sources: list[tuple[pd.DataFrame, np.ndarray, np.ndarray]], theme
         for column in ("start", "passage_start", "passage_end"))
     transcript, theme = pairs // themes, pairs % themes
     quote = _numbered([transcript, passage_start, theme, passage_end])
-    first = ~pd.Series(quote).duplicated().to_numpy()
+    first = first_of_each(quote)
     counted = np.cumsum(np.bincount(transcript[first], minlength=int(transcript.max(initial=0)) + 1))
     # the quotes listed are the first in a fresh run's order, which is by transcript: those up to the transcript
     # holding the last listed one are all that need ordering
     within = np.flatnonzero(transcript <= np.searchsorted(counted, listed))
     ordered = within[np.lexsort((theme[within], start[within], transcript[within]))]
-    chosen = quote[ordered][~pd.Series(quote[ordered]).duplicated().to_numpy()][:listed]
+    chosen = quote[ordered][first_of_each(quote[ordered])][:listed]
     picked = ordered[np.isin(quote[ordered], chosen)]
     return pairs[first], _hit_rows(sources, picked)
 
