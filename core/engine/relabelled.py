@@ -81,8 +81,14 @@ def label_search(labels: Iterable[str]) -> bytes:
 def _alternatives(character: str) -> bytes:
     """`character` as a bytes regex of the UTF-8 of every character `re.I` matches it with (found once per
     character among every code point: about 10 ms)."""
-    same = sorted(set(re.findall(re.escape(character), _every_character(), re.I)) | {character})
-    return b"(?:" + b"|".join(re.escape(c.encode("utf-8", errors="surrogatepass")) for c in same) + b")"
+    return b"(?:" + b"|".join(re.escape(c.encode("utf-8", errors="surrogatepass"))
+                              for c in _same_characters(character)) + b")"
+
+
+@cache
+def _same_characters(character: str) -> tuple[str, ...]:
+    """Every character `re.I` matches `character` with, itself included."""
+    return tuple(sorted(set(re.findall(re.escape(character), _every_character(), re.I)) | {character}))
 
 
 @cache
@@ -90,12 +96,37 @@ def _every_character() -> str:
     return "".join(map(chr, range(0x110000)))
 
 
-def holding(texts: kept.ShardTexts, search: re.Pattern) -> list[int]:
-    """The positions of the texts the bytes regex `search` finds something in, searched in the shard's UTF-8
-    buffer text by text (a match never runs from one text into the next): no text is decoded."""
-    buffer, starts = texts.utf8()
-    return [number for number, (start, end) in enumerate(zip(starts[:-1], starts[1:]))
-            if search.search(buffer, start, end) is not None]
+@dataclass(frozen=True)
+class LabelSearch:
+    """Where a label may start a turn: a line (after the blanks the speaker regex allows) starting with one,
+    searched in a shard's UTF-8 texts without decoding them. Lines are found with numpy and only those whose
+    first byte can begin a label (or a blank) are matched, so most of the text is never scanned by a regex."""
+
+    pattern: bytes      # blanks, then `label_search` of the labels
+    first_bytes: bytes  # the bytes a line holding a label can start with
+
+    @classmethod
+    def of(cls, labels: Iterable[str]) -> LabelSearch:
+        labels = tuple(labels)
+        firsts = {c.encode("utf-8", errors="surrogatepass")[0] for label in labels if label
+                  for c in _same_characters(label[0])} | {ord(" "), ord("\t")}
+        every = not all(labels)  # an empty label starts every line
+        return cls(b"[ \t]*(?:" + label_search(labels) + b")", bytes(range(256)) if every else bytes(sorted(firsts)))
+
+    def holding(self, texts: kept.ShardTexts) -> list[int]:
+        """The positions of the texts with a line starting with a label (a match never runs into the next text)."""
+        buffer, starts = texts.utf8()
+        data, bounds = np.asarray(buffer, dtype=np.uint8), np.asarray(starts, dtype=np.int64)
+        lines = np.concatenate((bounds[:-1], np.flatnonzero(data == 10) + 1))
+        lines = lines[lines < len(data)]
+        lines = np.unique(lines[np.isin(data[lines], np.frombuffer(self.first_bytes, dtype=np.uint8))])
+        text_of = np.searchsorted(bounds, lines, side="right") - 1
+        label = re.compile(self.pattern)
+        found: set[int] = set()
+        for at, number in zip(lines.tolist(), text_of.tolist()):
+            if number not in found and label.match(buffer, at, starts[number + 1]) is not None:
+                found.add(number)
+        return sorted(found)
 
 
 @dataclass(frozen=True)
@@ -104,12 +135,12 @@ class RelabelledScorer:
     codebook's labels: a picklable function of a `ShardJob`, so an executor's workers read the texts themselves."""
 
     scorer: ShardScorer  # the edited codebook
-    search: bytes        # `label_search` of the changed labels
+    search: LabelSearch  # of the changed labels
 
     def __call__(self, job: ShardJob) -> Analysis | None:
         """The shard's rows of those transcripts; None when it has none."""
         texts, table = kept.kept_texts(Path(job.folder), job.number)
-        found = holding(texts, re.compile(self.search))
+        found = self.search.holding(texts)
         if not found:
             return None
         transcripts = [RawTranscript(table["id"][d], texts[d], table["source"][d], json.loads(table["attributes"][d]))
@@ -121,7 +152,7 @@ def relabelled_scores(folder: Path, shard_count: int, speakers: SpeakerConfig, c
                       executor: Executor | None) -> Analysis:
     """The rows `codebook` gives the transcripts of the kept shards (split with `speakers`) whose text holds a
     label the two differ in, scored afresh, in the corpus's order; on the executor's workers when given."""
-    scorer = RelabelledScorer(ShardScorer(codebook), label_search(changed_labels(speakers, speakers_for(codebook))))
+    scorer = RelabelledScorer(ShardScorer(codebook), LabelSearch.of(changed_labels(speakers, speakers_for(codebook))))
     jobs = [ShardJob(str(folder), number) for number in range(shard_count)]
     parts = list(executor.map(scorer, jobs)) if executor is not None else [scorer(job) for job in jobs]
     return Analysis.concat([part for part in parts if part is not None] or [empty_analysis(codebook)])

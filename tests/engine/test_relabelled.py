@@ -105,12 +105,13 @@ def transcripts_scored_afresh(corpus, before, labels: str) -> list[str]:
     return sorted(changes.themes["transcript_id"].unique())
 
 
-def test_only_the_transcripts_holding_a_changed_label_are_scored_afresh(monkeypatch):
+def test_only_the_transcripts_with_a_line_starting_with_a_changed_label_are_scored_afresh(monkeypatch):
     corpus, before = saved(1)
     never_from_files(monkeypatch)
     texts = dict(zip(corpus.transcript_ids, corpus.texts(corpus.transcript_ids)))
-    holding = sorted(tid for tid, text in texts.items() if "moderator" in text.lower())
+    holding = sorted(tid for tid, text in texts.items() if re.search(r"^[ \t]*moderator", text, re.I | re.M))
     assert 0 < len(holding) < len(texts) // 2
+    assert "moderator asked" in texts["demo_007"] and "demo_007" not in holding  # said, not a label
     assert transcripts_scored_afresh(corpus, before, EDITS["add a label some transcripts hold"]) == holding
     assert transcripts_scored_afresh(corpus, before, EDITS["add a label no transcript holds"]) == []
 
@@ -142,7 +143,8 @@ def test_the_label_search_finds_every_spelling_the_speaker_regex_matches(text, f
     assert (re.search("host|key", text, re.I) is not None) == found  # what the split would match
 
 
-def test_a_label_split_between_two_texts_is_found_in_neither():
-    texts = ShardTexts({"text": np.frombuffer(b"... Host here; a host", dtype=np.uint8),
-                        "text_length": np.array([6, 7, 8])})
-    assert relabelled.holding(texts, re.compile(label_search(["host"]))) == [2]
+def test_a_label_is_found_where_it_starts_a_line_of_one_text():
+    parts = ["... Ho", "ST: here\n", "  host: a\n\n", "host (1:02): b"]  # "HoST:" runs from one into the next
+    texts = ShardTexts({"text": np.frombuffer("".join(parts).encode(), dtype=np.uint8),
+                        "text_length": np.array([len(part) for part in parts])})
+    assert relabelled.LabelSearch.of(["host"]).holding(texts) == [2, 3]
