@@ -1,15 +1,15 @@
-"""A speaker-label edit scored from the kept texts: only the transcripts whose text holds a label it changed.
+"""A speaker-label edit scored from the kept texts: only the transcripts with a line starting with a label it changed.
 
 The codebook's speaker labels decide only where a transcript's turns start and whose they are: a line starting
-with a label, in any case (`core.ingest.turns.speaker_pattern`), takes the role of the list naming it, the
-participant's when both do (`core.engine.turn_table.LabelSet`). Everything else about who is who (a speakers
-table, names that say a role, the speaker asking the most questions) is decided when a file is read, whatever
-the codebook, and is already written into the kept texts. So a transcript whose text holds none of the labels
-the edit added, removed or moved to the other role (searched as the speaker regex compares them, `re.I` on
-each character) splits into exactly the same turns as before, and its hits, themes rows and occupation stay.
-Those whose text does hold one are split, tokenized and scored afresh from their kept texts as a shard of
-their own (`build_shard`, then the one scoring), on the executor's workers; transcripts never affect each
-other, so their rows are those a fresh run of the edit gives them.
+(after blanks) with a label, in any case (`core.ingest.turns.speaker_pattern`), takes the role of the list naming
+it, the participant's when both do (`core.engine.turn_table.LabelSet`). Everything else about who is who (a
+speakers table, names that say a role, the speaker asking the most questions) is decided when a file is read,
+whatever the codebook, and is already written into the kept texts. So a transcript with no line starting with a
+label the edit added, removed or moved to the other role (compared as the speaker regex compares, `re.I` on each
+character) splits into exactly the same turns as before, and its hits, themes rows and occupation stay. The
+others are split, tokenized and scored afresh from their kept texts as a shard of their own (`build_shard`, then
+the one scoring) on the executor's workers; transcripts never affect each other, so their rows are those a fresh
+run of the edit gives them. An edit of a label every transcript uses splits them all (still without a file read).
 
     fresh = relabelled_scores(folder, shard_count, kept_speakers, edited, executor)   # their rows alone
 """
@@ -108,6 +108,8 @@ class LabelSearch:
     @classmethod
     def of(cls, labels: Iterable[str]) -> LabelSearch:
         labels = tuple(labels)
+        if not labels:  # an edit of the labels' case alone: no line splits differently
+            return cls(b"", b"")
         firsts = {c.encode("utf-8", errors="surrogatepass")[0] for label in labels if label
                   for c in _same_characters(label[0])} | {ord(" "), ord("\t")}
         every = not all(labels)  # an empty label starts every line
@@ -115,24 +117,26 @@ class LabelSearch:
 
     def holding(self, texts: kept.ShardTexts) -> list[int]:
         """The positions of the texts with a line starting with a label (a match never runs into the next text)."""
+        if not self.first_bytes:
+            return []
         buffer, starts = texts.utf8()
         data, bounds = np.asarray(buffer, dtype=np.uint8), np.asarray(starts, dtype=np.int64)
         lines = np.concatenate((bounds[:-1], np.flatnonzero(data == 10) + 1))
         lines = lines[lines < len(data)]
         lines = np.unique(lines[np.isin(data[lines], np.frombuffer(self.first_bytes, dtype=np.uint8))])
         text_of = np.searchsorted(bounds, lines, side="right") - 1
-        label = re.compile(self.pattern)
+        label, view = re.compile(self.pattern), data.data  # the bytes as a buffer: matched in place
         found: set[int] = set()
         for at, number in zip(lines.tolist(), text_of.tolist()):
-            if number not in found and label.match(buffer, at, starts[number + 1]) is not None:
+            if number not in found and label.match(view, at, starts[number + 1]) is not None:
                 found.add(number)
         return sorted(found)
 
 
 @dataclass(frozen=True)
 class RelabelledScorer:
-    """Scores a kept shard's transcripts that `search` finds a changed label in, split with the edited
-    codebook's labels: a picklable function of a `ShardJob`, so an executor's workers read the texts themselves."""
+    """Scores a kept shard's transcripts in which `search` finds a line starting with a changed label, split with
+    the edited codebook's labels: a picklable function of a `ShardJob`, so an executor's workers read the texts."""
 
     scorer: ShardScorer  # the edited codebook
     search: LabelSearch  # of the changed labels
@@ -150,8 +154,8 @@ class RelabelledScorer:
 
 def relabelled_scores(folder: Path, shard_count: int, speakers: SpeakerConfig, codebook: Codebook,
                       executor: Executor | None) -> Analysis:
-    """The rows `codebook` gives the transcripts of the kept shards (split with `speakers`) whose text holds a
-    label the two differ in, scored afresh, in the corpus's order; on the executor's workers when given."""
+    """The rows `codebook` gives the transcripts of the kept shards (split with `speakers`) with a line starting
+    with a label the two differ in, scored afresh, in the corpus's order; on the executor's workers when given."""
     scorer = RelabelledScorer(ShardScorer(codebook), LabelSearch.of(changed_labels(speakers, speakers_for(codebook))))
     jobs = [ShardJob(str(folder), number) for number in range(shard_count)]
     parts = list(executor.map(scorer, jobs)) if executor is not None else [scorer(job) for job in jobs]

@@ -9,7 +9,7 @@ this process never loads them (at 80,000 transcripts their texts and tokens are 
 read from the cache only for what is shown. `corpus.changes(codebook, base)` gives only the changed themes'
 rows, all a preview's diff needs. A scope edit that reads turns the kept shards did not tokenize tokenizes only
 those, from the kept texts (`core.engine.added_roles`); new speaker labels split again, from the kept texts, only
-the transcripts holding a label the edit changed (`core.engine.relabelled`).
+the transcripts with a line starting with a label the edit changed (`core.engine.relabelled`).
 
     corpus = CachedCorpus.of(analysis)
     edited = corpus.score(parse_codebook(new_text), base=analysis, executor=pool)
@@ -137,8 +137,8 @@ class CachedCorpus:
         return speakers_for(base.codebook) == self.speakers and only_labels_differ(base.codebook, codebook)
 
     def _relabelled(self, codebook: Codebook, base: Analysis, executor: Executor | None) -> Analysis:
-        """`changes` of a speaker-label edit: the rows of the transcripts whose text holds a label it changed,
-        scored afresh from the kept texts (`core.engine.relabelled`), and every transcript's row."""
+        """`changes` of a speaker-label edit: the rows of the transcripts with a line starting with a label it
+        changed, scored afresh from the kept texts (`core.engine.relabelled`), and every transcript's row."""
         fresh = relabelled_scores(self.folder, self.shard_count, self.speakers, codebook, self._pool(executor))
         return base.with_tables(codebook, with_rows_of(base.transcripts, fresh.transcripts), fresh.themes,
                                 fresh.hits, cancelled=fresh.cancelled)

@@ -1,5 +1,5 @@
-"""A speaker-label edit is previewed from the kept texts, scoring afresh only the transcripts whose text holds a
-label it changed, and gives the diff, the edited rows and the whole analysis a fresh run of the edit gives."""
+"""A speaker-label edit is previewed from the kept texts, scoring afresh only the transcripts with a line starting
+with a label it changed, and gives the diff, the edited rows and the whole analysis a fresh run of the edit gives."""
 from __future__ import annotations
 
 import re
@@ -148,3 +148,9 @@ def test_a_label_is_found_where_it_starts_a_line_of_one_text():
     texts = ShardTexts({"text": np.frombuffer("".join(parts).encode(), dtype=np.uint8),
                         "text_length": np.array([len(part) for part in parts])})
     assert relabelled.LabelSearch.of(["host"]).holding(texts) == [2, 3]
+
+
+def test_an_edit_of_the_labels_case_alone_scores_no_transcript(monkeypatch):
+    corpus, before = saved(1)
+    never_from_files(monkeypatch)
+    assert transcripts_scored_afresh(corpus, before, LABELS.replace("[User", "[USER").replace("AI,", "ai,")) == []
