@@ -15,6 +15,7 @@ from core import analyse, parse_codebook
 from core.engine import relabelled, rescore
 from core.engine.cache import ShardTexts
 from core.engine.corpus import SpeakerConfig
+from core.engine.executor import LocalProcesses
 from core.engine.relabelled import changed_labels, label_search
 from core.engine.rescore import CachedCorpus
 from core.workbench.diff import SENTENCES, diff_scores, fill_sentences, scored_preview
@@ -96,6 +97,18 @@ def test_the_whole_analysis_of_a_label_edit_is_a_fresh_runs(edit, monkeypatch):
     after = scored(EDITS[edit], 1)
     never_from_files(monkeypatch)
     whole = corpus.score(after.codebook, base=before)
+    for name in ("transcripts", "themes", "hits", "cancelled"):
+        pd.testing.assert_frame_equal(getattr(whole, name), getattr(after, name), check_dtype=False, obj=name)
+
+
+def test_workers_score_a_label_edit_as_a_fresh_run(monkeypatch):
+    """On a pool the workers read the kept texts, search and score them; the same tables come back."""
+    _, before = saved(1)
+    after = scored(EDITS["move a label to the other role"], 1)
+    monkeypatch.setattr(rescore, "PARALLEL_SHARDS", 1)
+    never_from_files(monkeypatch)
+    with LocalProcesses(2) as pool:
+        whole = CachedCorpus.of(before, executor=pool).score(after.codebook, base=before)
     for name in ("transcripts", "themes", "hits", "cancelled"):
         pd.testing.assert_frame_equal(getattr(whole, name), getattr(after, name), check_dtype=False, obj=name)
 
