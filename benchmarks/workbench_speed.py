@@ -10,8 +10,9 @@ parse and validate the edited YAML, score it (only the themes an edit touched; a
 word matches differently), diff against the saved results and slice the sentences of the first quotes gained and
 lost. Edits of the settings every theme reads are among them (the typo settings, min_hits, the negation and
 occupation windows) and the scope (participant -> all: the interviewer's turns, which the kept shards did not
-tokenize, are tokenized from the kept texts). A change of the speaker labels splits every transcript into turns
-again from its file (a cold run; reported apart from the target). The first preview of each edit is printed apart
+tokenize, are tokenized from the kept texts) and the speaker labels (the transcripts holding a label the edit
+changed are split into turns again from the kept texts; renaming a label every transcript holds splits them all:
+reported apart from the target). The first preview of each edit is printed apart
 (the first of all loads what scoring here needs: the shards, unless a pool scores them). Edits are parsed as the
 Codebook page parses them (from the codebook's path, so its job titles are read). Also printed: the Quotes page's
 first run (prepare the view, count its quotes, group the first page's) and the peak resident memory of the measuring
@@ -69,12 +70,14 @@ EDITS = {
     "change the negation window": ("negation_window: 8", "negation_window: 6"),
     "change the occupation window": ("first_turns: 4", "first_turns: 3"),
     "change the scope (participant -> all)": ("scope: participant", "scope: all"),
-    "change the speaker labels (splits again)": ("interviewer: [Assistant, AI, Interviewer]",
-                                                 "interviewer: [Assistant, AI, Interviewer, Moderator]"),
+    "change the speaker labels (add one)": ("interviewer: [Assistant, AI, Interviewer]",
+                                            "interviewer: [Assistant, AI, Interviewer, Moderator]"),
+    "rename a label every transcript holds": ("participant: [User, Participant, Respondent]",
+                                              "participant: [Interviewee, Participant, Respondent]"),
 }
-# Edits that change where turns start and end: every transcript is split and scored again from its file (a cold
-# run; the cache keeps it for later). A scope edit is not one: the kept shards' texts and turns serve it.
-SPLITS_AGAIN = {"change the speaker labels (splits again)"}
+# A label edit splits again, from the kept texts, the transcripts holding a label it changed; an edit of a label
+# every transcript holds splits them all (and changes every participant turn): reported apart from the target.
+SPLITS_AGAIN = {"rename a label every transcript holds"}
 
 
 def main() -> int:
@@ -126,8 +129,7 @@ def measure(args, cache_dir: Path) -> int:
     verdict = "meets" if worst <= target else "misses"
     print(f"slowest preview (median) {worst:.3f} s: {verdict} the {target:g} s target for {len(corpus):,} transcripts; "
           f"this process's peak resident memory so far {_peak_mb(resource.RUSAGE_SELF):,.0f} MB")
-    print("edits that split every transcript again (from its file: a cold run, then kept in the cache), "
-          "not held to it:")
+    print("edits that split every transcript again (from the kept texts), not held to it:")
     _edits(corpus, analysis, codebook, args, sorted(SPLITS_AGAIN & set(args.only or EDITS)))
     if pool is not None:
         pool.close()

@@ -35,6 +35,7 @@ from core.engine.shard_cache import (
     ShardTexts,
     complete_shards,
     finish_shards,
+    kept_texts,
     load_shard,
     save_shard,
     shards_intact,
@@ -44,8 +45,8 @@ from core.engine.transcript_store import TranscriptStore
 __all__ = ["CORE_ROOT", "ENGINE_PACKAGES", "ENV_CACHE_DIR", "RESULTS_FORMAT", "CacheUnwritable", "DamagedCache",
            "FileHashes", "FilesChanged", "FileStamps", "ShardTexts", "TranscriptStore", "Watch", "code_hash",
            "code_version", "complete_shards", "content_hash", "default_cache_dir", "digest", "finish_shards",
-           "fingerprint", "inputs_stamp", "load_results", "load_shard", "load_streamed", "package_versions",
-           "save_results", "save_shard", "save_streamed", "shards_intact", "with_speakers_tables"]
+           "fingerprint", "inputs_stamp", "kept_texts", "load_results", "load_shard", "load_streamed",
+           "package_versions", "save_results", "save_shard", "save_streamed", "shards_intact", "with_speakers_tables"]
 
 ENV_CACHE_DIR = "THEMESCOPE_CACHE"
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core.codebook.model import Codebook
+from core.engine.results import positions_in
 from core.ingest.loaders import LoadReport
 from core.ingest.metadata_tables import folder_metadata_files, read_metadata
 from core.ingest.sources import is_url, local
@@ -71,6 +73,26 @@ def override_occupations(transcripts: pd.DataFrame, given: pd.Series) -> pd.Data
         if offset in transcripts:
             transcripts.loc[rows, offset] = -1
     return transcripts
+
+
+def keep_metadata_occupations(transcripts: pd.DataFrame, saved: pd.DataFrame | None) -> pd.DataFrame:
+    """A scoring's transcripts rows with the occupations a metadata table gave in `saved` (a saved analysis's
+    transcripts table) kept as given (the codebook does not decide them), and its metadata attribute columns."""
+    if saved is None or saved.empty:
+        return transcripts
+    extra = [c for c in saved.columns if c not in transcripts.columns]
+    merged = transcripts.merge(saved[["transcript_id", *extra]], on="transcript_id", how="left") \
+        if extra else transcripts.copy()
+    return override_occupations(merged, given_occupations(saved))
+
+
+def with_rows_of(saved: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """`saved` (a transcripts table) with the rows of the transcripts scored again (`scored`) replaced by those
+    (`keep_metadata_occupations`), in `saved`'s order."""
+    fresh = keep_metadata_occupations(scored, saved)
+    take = np.arange(len(saved))
+    take[positions_in(fresh["transcript_id"], saved["transcript_id"])] = len(saved) + np.arange(len(fresh))
+    return pd.concat([saved, fresh[saved.columns]], ignore_index=True).iloc[take].reset_index(drop=True)
 
 
 def given_occupations(transcripts: pd.DataFrame) -> pd.Series:

@@ -8,7 +8,8 @@ corpus the shards are scored by the caller's executor, each worker loading its s
 this process never loads them (at 80,000 transcripts their texts and tokens are gigabytes); texts are then
 read from the cache only for what is shown. `corpus.changes(codebook, base)` gives only the changed themes'
 rows, all a preview's diff needs. A scope edit that reads turns the kept shards did not tokenize tokenizes only
-those, from the kept texts (`core.engine.added_roles`); new speaker labels split the files into turns again.
+those, from the kept texts (`core.engine.added_roles`); new speaker labels split again, from the kept texts, only
+the transcripts with a line starting with a label the edit changed (`core.engine.relabelled`).
 
     corpus = CachedCorpus.of(analysis)
     edited = corpus.score(parse_codebook(new_text), base=analysis, executor=pool)
@@ -45,9 +46,10 @@ from core.engine.corpus import Shard
 from core.engine.executor import Executor
 from core.engine.fresh_order import analysis_pair_keys, merged_in_fresh_order, pair_keys
 from core.engine.match_changes import TranscriptScope, words_matched_differently
-from core.engine.metadata import given_occupations, override_occupations
+from core.engine.metadata import keep_metadata_occupations, with_rows_of
 from core.engine.pipeline import ShardJob, ShardScorer, analyse, empty_analysis, speakers_for
-from core.engine.results import Analysis, positions_in
+from core.engine.relabelled import only_labels_differ, relabelled_scores, with_fresh_rows
+from core.engine.results import Analysis
 from core.engine.scoring import present_at
 from core.errors import DataError
 
@@ -106,6 +108,8 @@ class CachedCorpus:
         """The analysis `codebook` gives on this corpus; rows of themes unchanged since `base` are reused."""
         executor = executor or self.executor
         if not self._kept_tokens_serve(codebook):
+            if base is not None and self._relabels(codebook, base):
+                return with_fresh_rows(base, self._relabelled(codebook, base, executor), self.transcript_ids)
             turns = self._turn_scorer(codebook)
             if base is None or turns is None:
                 return self._score_from_files(codebook, executor)
@@ -127,6 +131,17 @@ class CachedCorpus:
     def _same_turns(self, codebook: Codebook) -> bool:
         needed = speakers_for(codebook)
         return (needed.interviewer, needed.participant) == (self.speakers.interviewer, self.speakers.participant)
+
+    def _relabels(self, codebook: Codebook, base: Analysis) -> bool:
+        """Whether `codebook` differs from `base`'s (which split the kept shards) in its speaker labels alone."""
+        return speakers_for(base.codebook) == self.speakers and only_labels_differ(base.codebook, codebook)
+
+    def _relabelled(self, codebook: Codebook, base: Analysis, executor: Executor | None) -> Analysis:
+        """`changes` of a speaker-label edit: the rows of the transcripts with a line starting with a label it
+        changed, scored afresh from the kept texts (`core.engine.relabelled`), and every transcript's row."""
+        fresh = relabelled_scores(self.folder, self.shard_count, self.speakers, codebook, self._pool(executor))
+        return base.with_tables(codebook, with_rows_of(base.transcripts, fresh.transcripts), fresh.themes,
+                                fresh.hits, cancelled=fresh.cancelled)
 
     def _turn_scorer(self, codebook: Codebook) -> RoleTurnScorer | None:
         """The scorer of the turns `codebook` reads that the kept shards did not tokenize (`core.engine.added_roles`),
@@ -207,7 +222,7 @@ class CachedCorpus:
     def _full(self, codebook: Codebook, base: Analysis | None, executor: Executor | None) -> Analysis:
         scores = self._score_codebook(codebook, executor)
         return scores if base is None else base.with_tables(
-            codebook, _keep_metadata_occupations(scores.transcripts, base), scores.themes, scores.hits,
+            codebook, keep_metadata_occupations(scores.transcripts, base.transcripts), scores.themes, scores.hits,
             cancelled=scores.cancelled)
 
     def _incremental(self, codebook: Codebook, base: Analysis, executor: Executor | None) -> Analysis:
@@ -236,6 +251,8 @@ class CachedCorpus:
         merges or compares 3 million unchanged hits). None when every theme and the occupations, or the
         transcripts' split into turns, changed: then the whole corpus is scored again."""
         if not self._kept_tokens_serve(codebook):
+            if self._relabels(codebook, base):
+                return self._relabelled(codebook, base, executor or self.executor)
             return self._added_turn_changes(codebook, base, executor or self.executor)
         return self._changes(codebook, base, self._plan(base.codebook, codebook), executor or self.executor)
 
@@ -256,8 +273,8 @@ class CachedCorpus:
             replace(codebook, themes=changed) if plan.occupations
             else replace(codebook, themes=changed, occupations=(), job_titles=None), executor, plan.scope)
         transcripts = base.transcripts if not plan.occupations \
-            else _keep_metadata_occupations(partial.transcripts, base) if plan.scope is None \
-            or plan.scope.occupations is None else _with_occupations_of(base, partial.transcripts)
+            else keep_metadata_occupations(partial.transcripts, base.transcripts) if plan.scope is None \
+            or plan.scope.occupations is None else with_rows_of(base.transcripts, partial.transcripts)
         return base.with_tables(codebook, transcripts, partial.themes, partial.hits, cancelled=partial.cancelled)
 
     def _plan(self, before: Codebook, after: Codebook) -> _Plan:
@@ -279,7 +296,8 @@ class CachedCorpus:
                      occupations and differ.occupations != frozenset(), TranscriptScope.of(differ), presence_only)
 
     def _score_from_files(self, codebook: Codebook, executor: Executor | None) -> Analysis:
-        """Scope or speaker labels changed: the transcripts must be split into tokens again."""
+        """Speaker labels changed with more than them, or a scope edit no kept token serves: the transcripts must
+        be split into tokens again, from their files."""
         return analyse(self.paths, codebook=codebook, cache_dir=self.cache_dir, use_cache=self.cache_dir is not None,
                        executor=executor)
 
@@ -375,26 +393,5 @@ def _shard_vocabulary(shard: Shard) -> pd.DataFrame:
                          "transcripts": transcripts[keep]})
 
 
-def _with_occupations_of(base: Analysis, scored: pd.DataFrame) -> pd.DataFrame:
-    """`base`'s transcripts table with the rows of the transcripts whose occupations were decided again
-    (`scored`) replaced by those, in `base`'s order."""
-    fresh = _keep_metadata_occupations(scored, base)
-    table = base.transcripts
-    take = np.arange(len(table))
-    take[positions_in(fresh["transcript_id"], table["transcript_id"])] = len(table) + np.arange(len(fresh))
-    return pd.concat([table, fresh[table.columns]], ignore_index=True).iloc[take].reset_index(drop=True)
-
-
 def _only(table: pd.DataFrame, themes: set[str]) -> pd.DataFrame:
     return table[table["theme"].isin(themes)]
-
-
-def _keep_metadata_occupations(transcripts: pd.DataFrame, base: Analysis | None) -> pd.DataFrame:
-    """Occupations that came from a metadata table stay as given (the codebook does not decide them), and
-    attribute columns merged from metadata are carried over."""
-    if base is None or base.transcripts.empty:
-        return transcripts
-    extra = [c for c in base.transcripts.columns if c not in transcripts.columns]
-    merged = transcripts.merge(base.transcripts[["transcript_id", *extra]], on="transcript_id", how="left") \
-        if extra else transcripts.copy()
-    return override_occupations(merged, given_occupations(base.transcripts))

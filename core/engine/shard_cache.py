@@ -82,6 +82,18 @@ def load_shard(folder: Path, number: int) -> Shard:
     return shard
 
 
+def kept_texts(folder: Path, number: int) -> tuple[ShardTexts, dict[str, list]]:
+    """A shard's texts (each decoded when read) and its parquet's columns (id, source, attributes as JSON), without
+    its tokens: what splitting its transcripts into turns again needs. DamagedCache when not as written."""
+    try:
+        sums = shard_sums(folder, number)
+        verify(shard_file(folder, number, "parquet"), sums.get("parquet"))
+        arrays = verified_arrays(shard_file(folder, number, "arrays"), sums.get("arrays"), ("text", "text_length"))
+        return ShardTexts(arrays), pq.read_table(shard_file(folder, number, "parquet")).to_pydict()
+    except (OSError, ValueError, KeyError, TypeError, UnicodeError, pa.ArrowException) as error:
+        raise DamagedCache(f"shard {number} in {folder}: {type(error).__name__}: {error}") from None
+
+
 def vocabulary_of(array: np.ndarray) -> list[str]:
     """A shard's vocabulary (word id -> word) from its stored array."""
     return array.tobytes().decode("utf-8", errors="surrogatepass").split("\n")
@@ -131,6 +143,11 @@ class ShardTexts(Sequence[str]):
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
+
+    def utf8(self) -> tuple[np.ndarray, list[int]]:
+        """The texts' UTF-8 bytes, one after the other, and where each text's bytes start (and, last, the end):
+        searched as bytes, no text is decoded."""
+        return self._bytes, self._offsets
 
     def _byte_of(self, code_point: np.ndarray) -> np.ndarray:
         """Where each code point (counted over the whole shard) starts in the UTF-8 buffer."""

@@ -103,10 +103,12 @@ def test_back_from_all_to_participant_is_scored_from_the_kept_tokens(monkeypatch
     assert_same_tables(corpus.score(codebook, base=before), expected)
 
 
-def test_new_speaker_labels_split_the_turns_again_from_the_files(monkeypatch):
+def test_new_speaker_labels_with_another_edit_split_the_turns_again_from_the_files(monkeypatch):
+    """(New labels alone split again only the transcripts holding a changed one: tests/engine/test_relabelled.py.)"""
     corpus, before = saved()
     labels = before.codebook.settings.participant_labels
-    codebook = replace(before.codebook, settings=replace(before.codebook.settings, participant_labels=labels[:1]))
+    codebook = replace(before.codebook, settings=replace(before.codebook.settings, participant_labels=labels[:1],
+                                                         min_hits=2))
     called = []
     monkeypatch.setattr(rescore, "analyse", lambda *a, **k: called.append(k["codebook"]) or before)
     corpus.score(codebook, base=before)
