@@ -243,8 +243,8 @@ def looked_up_codes(codes: np.ndarray) -> np.ndarray:
     """`char_table`'s entry of every code point (its normal code point, with _WORD_BIT on a word character);
     those beyond the BMP worked out one distinct character at a time."""
     looked_up = np.take(char_table(), codes, mode="wrap")  # cheaper than "clip"; the astral ones are redone below
-    if len(codes) and codes.max() > 65535:
-        astral = np.flatnonzero(codes > 65535)
+    astral = np.flatnonzero(codes > 65535)
+    if len(astral):
         distinct, which = np.unique(codes[astral], return_inverse=True)
         looked_up[astral] = np.array([_table_entry(c) for c in distinct.tolist()], dtype=np.uint32)[which]
     return looked_up
@@ -288,7 +288,7 @@ def _word_ids(looked_up: np.ndarray, begins: np.ndarray, ends: np.ndarray,
                                              [None, pa.py_buffer(offsets), pa.py_buffer(packed)])
     encoded = pc.dictionary_encode(words)
     vocab = [""] + _decoded_words(encoded.dictionary, width, encoding)
-    return (encoded.indices.to_numpy() + 1).astype(np.int32), vocab
+    return np.add(encoded.indices.to_numpy(), 1, dtype=np.int32), vocab
 
 
 _WIDTHS = {1: np.uint8, 2: np.uint16, 4: np.uint32}
