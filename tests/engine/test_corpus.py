@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.engine.corpus import _WORD_BIT, _narrowest, _word_bounds, _word_ids, looked_up_codes
+from core.engine.turn_table import ShardText
 from core.ingest.text import words
 
 LATIN_1 = "abcZ é'’ 1"
@@ -37,3 +38,15 @@ def test_words_are_hashed_in_the_fewest_bytes_that_hold_their_characters(text, w
     top = int((looked_up[looked_up >= _WORD_BIT] & ~_WORD_BIT).max())
     assert _narrowest(top)[0] == width
     assert word_ids_of(text)[1][1:] == list(dict.fromkeys(words(text)))
+
+
+def test_shard_text_holds_a_unit_per_character_and_cuts_spans_with_their_characters_beyond_the_bmp():
+    texts = ["User: 😀 a𝐀b\nAI: q 👍🏽", "plain ’", "\U0001F600"]
+    text = ShardText.of(texts)
+    assert text.codes.dtype == np.uint16 and len(text.codes) == sum(map(len, texts)) + len(texts) + 1
+    assert [chr(c) for c in text.astral_code] == ["😀", "𝐀", "👍", "🏽", "\U0001F600"]
+    assert text.codes[text.astral_at].tolist() == [0xFFFF] * 5
+    spans = [(0, 6, 11), (0, 17, 20), (1, 0, 7), (2, 0, 1)]  # from an emoji, to one, none, one alone
+    points, offsets = text.segments(*map(np.array, zip(*spans)))
+    assert points.tobytes().decode("utf-32-le") == "\n".join(texts[d][s:e] for d, s, e in spans)
+    assert offsets.tolist() == [0, 6, 10, 18]
