@@ -189,8 +189,7 @@ def _tokenized(shard: Shard, raw: np.ndarray, segment_offset: np.ndarray, tokeni
     """`shard` with the turns at `tokenized` tokenized, a BREAK after every turn: `raw` holds their texts' code
     points joined by line breaks, each starting at `segment_offset`."""
     looked_up = looked_up_codes(raw)
-    is_word = looked_up >= _WORD_BIT
-    begins, ends, in_word = _word_bounds(looked_up, is_word)  # an apostrophe's entry is its code: no word bit
+    begins, ends, in_word = _word_bounds(looked_up)
     per_segment = np.diff(np.append(np.searchsorted(begins, segment_offset), len(begins)))  # words are in order
     word_id, vocab = _word_ids(looked_up, begins, ends, in_word)
     # one BREAK token after every turn: token i of turn t moves t places to the right
@@ -254,16 +253,16 @@ def word_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Start and end offsets of every word of `text` as shards find them (WORD matches in the normalised
     text: letters/digits, inner apostrophes joined), computed with numpy over code points; the tests check
     it against the regex."""
-    return _word_bounds(*normalise(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)))[:2]
+    return _word_bounds(looked_up_codes(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)))[:2]
 
 
-def _word_bounds(codes: np.ndarray, is_word: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Starts and ends of the words, and whether each code point is in a word (`codes`: normal code points,
-    or `looked_up_codes`, where an apostrophe's entry is its code too)."""
-    word = np.zeros(len(codes) + 2, dtype=bool)  # padded with a non-word character at each end
-    word[1:-1] = is_word
-    apostrophe = np.flatnonzero(codes[1:-1] == 39) + 1  # few: their neighbours are looked at one by one
-    word[apostrophe + 1] = is_word[apostrophe - 1] & is_word[apostrophe + 1]  # an apostrophe inside a word
+def _word_bounds(looked_up: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starts and ends of the words, and whether each code point is in a word, from the `looked_up_codes` of
+    the text (an apostrophe's entry is its code, 39: no word character's)."""
+    word = np.zeros(len(looked_up) + 2, dtype=bool)  # padded with a non-word character at each end
+    np.greater_equal(looked_up, _WORD_BIT, out=word[1:-1])
+    apostrophe = np.flatnonzero(looked_up[1:-1] == 39) + 2  # few: their neighbours are looked at one by one
+    word[apostrophe] = word[apostrophe - 1] & word[apostrophe + 1]  # an apostrophe inside a word
     edges = np.flatnonzero(word[1:] != word[:-1])
     return edges[0::2].astype(np.int64), edges[1::2].astype(np.int64), word[1:-1]
 

@@ -15,7 +15,7 @@ ASTRAL = BMP + "\U00010400\U0001d400\U0001F600"  # a Deseret capital, a mathemat
 
 def word_ids_of(text: str) -> tuple[list[int], list[str]]:
     looked_up = looked_up_codes(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))
-    begins, ends, in_word = _word_bounds(looked_up, looked_up >= _WORD_BIT)
+    begins, ends, in_word = _word_bounds(looked_up)
     ids, vocab = _word_ids(looked_up, begins, ends, in_word)
     return ids.tolist(), vocab
 
