@@ -22,6 +22,7 @@ from core.ingest.loaders import LoadReport, RawTranscript
 ROLE_CODES = {"interviewer": 0, "participant": 1}
 _SLACK = 8  # window past the longest label: blanks, the colon, the blanks after it
 _TRAILING = 16  # window before a turn's end in which its trailing white space is counted
+_TRAILING_FIRST = 4  # the window tried first
 _NEWLINE, _SPACE, _TAB, _COLON, _BRACKET = 10, 32, 9, ord(":"), ord("(")
 _BEYOND_BMP = 0xFFFF  # what a character beyond the BMP is in a `ShardText`
 
@@ -215,11 +216,11 @@ def _by_regex(text: ShardText, line: np.ndarray, labels: LabelSet) -> tuple[np.n
 
 def _trimmed_ends(text: ShardText, start: np.ndarray, bound: np.ndarray) -> np.ndarray:
     """Where each span [start, bound) ends without its trailing white space (as `str.rstrip`): counted in a
-    window before `bound`, by `str.rstrip` itself for the few spans whose white space fills the window."""
-    window = np.maximum(bound[:, None] - _TRAILING + np.arange(_TRAILING), 0)
-    solid = ~white_space(text.codes[window])
-    # white space at the window's end: the columns after its last solid character
-    trailing = _TRAILING - np.where(solid.any(axis=1), _TRAILING - 1 - np.argmax(solid[:, ::-1], axis=1), -1) - 1
+    short window before `bound` (most turns end in a line break or two), in a longer one for the spans whose
+    white space fills it, by `str.rstrip` itself for the few whose white space fills that too."""
+    trailing = _trailing(text.codes, bound, _TRAILING_FIRST)
+    longer = np.flatnonzero(trailing == _TRAILING_FIRST)
+    trailing[longer] = _trailing(text.codes, bound[longer], _TRAILING)
     trailing = np.minimum(trailing, bound - start)
     end = bound - trailing
     for i in np.flatnonzero((trailing == _TRAILING) & (bound - start > _TRAILING)).tolist():
@@ -227,3 +228,10 @@ def _trimmed_ends(text: ShardText, start: np.ndarray, bound: np.ndarray) -> np.n
         at = int(text.text_at[d])
         end[i] = start[i] + len(text.texts[d][start[i] - at:bound[i] - at].rstrip())
     return end
+
+
+def _trailing(codes: np.ndarray, bound: np.ndarray, width: int) -> np.ndarray:
+    """How many of the `width` characters before each `bound` are white space after the last that is not
+    (`width` when all are)."""
+    solid = ~white_space(codes[np.maximum(bound[:, None] - width + np.arange(width), 0)])
+    return width - np.where(solid.any(axis=1), width - 1 - np.argmax(solid[:, ::-1], axis=1), -1) - 1
