@@ -1,13 +1,13 @@
 """A shard's speaker turns found on the code points of its texts, with numpy: no Python object per line or turn.
 
-The texts are joined with a line break between them and encoded once (`ShardText`). A turn starts where a line
-starts with a speaker label (`core.ingest.turns.speaker_pattern`, the one definition): the lines are found as
-the code points after a line break, and each line that may start a label is compared with every label at once
-as a small matrix of its first characters. The few lines numpy cannot decide exactly (leading blanks, details in
-brackets, a character beyond ASCII where a label is compared, a blank run longer than the window) are matched
-with the regex itself, so the result is the regex's whatever the text. A turn's text then runs to the next
-label or its transcript's end, trailing white space left out (as `str.rstrip`), and the turns to tokenize are
-gathered from the same code points.
+The texts are joined with a line break between them, a 16-bit unit per character (`ShardText`). A turn
+starts where a line starts with a speaker label (`core.ingest.turns.speaker_pattern`, the one definition): the
+lines are found as the units after a line break, and each line that may start a label is compared with every
+label at once as a small matrix of its first characters. The few lines numpy cannot decide exactly (leading
+blanks, details in brackets, a character beyond ASCII where a label is compared, a blank run longer than the
+window) are matched with the regex itself, so the result is the regex's whatever the text. A turn's text then
+runs to the next label or its transcript's end, trailing white space left out (as `str.rstrip`), and the turns
+to tokenize are gathered from the same units as code points.
 """
 from __future__ import annotations
 
@@ -22,36 +22,53 @@ from core.ingest.loaders import LoadReport, RawTranscript
 ROLE_CODES = {"interviewer": 0, "participant": 1}
 _SLACK = 8  # window past the longest label: blanks, the colon, the blanks after it
 _TRAILING = 16  # window before a turn's end in which its trailing white space is counted
+_TRAILING_FIRST = 4  # the window tried first
 _NEWLINE, _SPACE, _TAB, _COLON, _BRACKET = 10, 32, 9, ord(":"), ord("(")
+_BEYOND_BMP = 0xFFFF  # what a character beyond the BMP is in a `ShardText`
 
 
 @dataclass(frozen=True)
 class ShardText:
-    """The texts of a shard as UTF-32 code points, one after the other with a line break between them (and a
-    zero after the end, which no label or white space matches), and where each text starts in them."""
+    """The texts of a shard, one after the other with a line break between them (and a zero after the end,
+    which no label or white space matches), a 16-bit unit per character, and where each text starts in them.
+    A character beyond the BMP (an emoji) is one unit too, U+FFFF, which is no label character, blank or white
+    space, as the character is not; its code point is kept apart (`astral_at`, `astral_code`) for the turns
+    cut from the texts (`segments`). Half the bytes of UTF-32 to copy and scan."""
 
     texts: list[str]
-    codes: np.ndarray    # uint32
-    text_at: np.ndarray  # int64, per text
-    length: np.ndarray   # int64, per text
+    codes: np.ndarray        # uint16
+    text_at: np.ndarray      # int64, per text
+    length: np.ndarray       # int64, per text
+    astral_at: np.ndarray    # int64, where a character beyond the BMP is in `codes`, in order
+    astral_code: np.ndarray  # uint32, its code point
 
     @classmethod
     def of(cls, texts: list[str]) -> ShardText:
-        """Each text copied in as its own code points, encoded on its own (a text with an emoji makes a joined
-        string four bytes a character, and joining and encoding that cost four times as much)."""
+        """Each text copied in as its UTF-16 units, encoded on its own (a text with an emoji makes a joined
+        string four bytes a character, and joining and encoding that cost four times as much); a text with a
+        surrogate pair (a character beyond the BMP) from its code points instead."""
         length = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         text_at = np.concatenate(([0], np.cumsum(length + 1)[:-1])).astype(np.int64)
-        codes = np.empty(int(length.sum()) + len(texts) + 1, dtype=np.uint32)
+        codes = np.empty(int(length.sum()) + len(texts) + 1, dtype=np.uint16)
         codes[text_at + length] = _NEWLINE
         codes[-1] = 0
+        astral_at, astral_code = [np.zeros(0, np.int64)], [np.zeros(0, np.uint32)]
         for at, size, text in zip(text_at.tolist(), length.tolist(), texts):
-            codes[at:at + size] = _code_points(text)
-        return cls(texts, codes, text_at, length)
+            wide = text.encode("utf-16-le", errors="surrogatepass")  # a lone surrogate stays one unit
+            if len(wide) == 2 * size:
+                codes[at:at + size] = np.frombuffer(wide, dtype=np.uint16)
+            else:
+                points = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+                codes[at:at + size] = np.minimum(points, _BEYOND_BMP)
+                beyond = np.flatnonzero(points > _BEYOND_BMP)
+                astral_at.append(beyond + at)
+                astral_code.append(points[beyond])
+        return cls(texts, codes, text_at, length, np.concatenate(astral_at), np.concatenate(astral_code))
 
     def segments(self, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The code points of the given spans joined by line breaks (as "\\n".join of their texts) and where
-        each span starts in them: each span cut with the character after it (a slice each: an index array
-        of every position would cost more), which becomes the line break."""
+        """The code points (uint32) of the given spans, in order, joined by line breaks (as "\\n".join of their
+        texts) and where each span starts in them: each span cut with the character after it (a slice each:
+        an index array of every position would cost more), which becomes the line break."""
         lengths = (end - start).astype(np.int64)
         offset = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
         if not len(lengths):
@@ -60,16 +77,11 @@ class ShardText:
         codes = self.codes
         picked = np.concatenate([codes[first:last] for first, last in zip(at.tolist(), (at + lengths + 1).tolist())])
         picked[offset[1:] - 1] = _NEWLINE
-        return picked[:-1], offset
-
-
-def _code_points(text: str) -> np.ndarray:
-    """The code points of `text`: from its UTF-16 when that has no surrogate pair (a third cheaper to make).
-    A lone surrogate (a JSON escape can make one) is kept as its own code point, as the text holds it."""
-    wide = text.encode("utf-16-le", errors="surrogatepass")
-    if len(wide) == 2 * len(text):
-        return np.frombuffer(wide, dtype=np.uint16)
-    return np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+        points = picked[:-1].astype(np.uint32)
+        span = np.searchsorted(at, self.astral_at, side="right") - 1  # the span each such character may be in
+        inside = (span >= 0) & (self.astral_at < at[span] + lengths[span])
+        points[offset[span[inside]] + self.astral_at[inside] - at[span[inside]]] = self.astral_code[inside]
+        return points, offset
 
 
 @dataclass(frozen=True)
@@ -204,11 +216,11 @@ def _by_regex(text: ShardText, line: np.ndarray, labels: LabelSet) -> tuple[np.n
 
 def _trimmed_ends(text: ShardText, start: np.ndarray, bound: np.ndarray) -> np.ndarray:
     """Where each span [start, bound) ends without its trailing white space (as `str.rstrip`): counted in a
-    window before `bound`, by `str.rstrip` itself for the few spans whose white space fills the window."""
-    window = np.maximum(bound[:, None] - _TRAILING + np.arange(_TRAILING), 0)
-    solid = ~white_space(text.codes[window])
-    # white space at the window's end: the columns after its last solid character
-    trailing = _TRAILING - np.where(solid.any(axis=1), _TRAILING - 1 - np.argmax(solid[:, ::-1], axis=1), -1) - 1
+    short window before `bound` (most turns end in a line break or two), in a longer one for the spans whose
+    white space fills it, by `str.rstrip` itself for the few whose white space fills that too."""
+    trailing = _trailing(text.codes, bound, _TRAILING_FIRST)
+    longer = np.flatnonzero(trailing == _TRAILING_FIRST)
+    trailing[longer] = _trailing(text.codes, bound[longer], _TRAILING)
     trailing = np.minimum(trailing, bound - start)
     end = bound - trailing
     for i in np.flatnonzero((trailing == _TRAILING) & (bound - start > _TRAILING)).tolist():
@@ -216,3 +228,10 @@ def _trimmed_ends(text: ShardText, start: np.ndarray, bound: np.ndarray) -> np.n
         at = int(text.text_at[d])
         end[i] = start[i] + len(text.texts[d][start[i] - at:bound[i] - at].rstrip())
     return end
+
+
+def _trailing(codes: np.ndarray, bound: np.ndarray, width: int) -> np.ndarray:
+    """How many of the `width` characters before each `bound` are white space after the last that is not
+    (`width` when all are)."""
+    solid = ~white_space(codes[np.maximum(bound[:, None] - width + np.arange(width), 0)])
+    return width - np.where(solid.any(axis=1), width - 1 - np.argmax(solid[:, ::-1], axis=1), -1) - 1
