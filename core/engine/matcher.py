@@ -14,6 +14,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from core.codebook.model import Code, Codebook, Term
@@ -123,6 +124,39 @@ class TermIndex:
     def weights(self) -> np.ndarray:
         """Each entry's term weight (built once per compiled codebook, read for every shard)."""
         return np.array([e.term.weight for e in self.entries] or [1.0])
+
+    # What every shard's scoring reads of the entries, made once per compiled codebook (each a pass in Python
+    # over the ~2,000 entries, several per shard before).
+    @cached_property
+    def code_names(self) -> tuple[str, ...]:
+        """The codes in the order their entries first appear (a hit's code is a number into these)."""
+        return tuple(dict.fromkeys(e.code for e in self.entries))
+
+    @cached_property
+    def code_numbers(self) -> np.ndarray:
+        """Each entry's code, as its position in `code_names`."""
+        number = {name: i for i, name in enumerate(self.code_names)}
+        return _read_only(np.array([number[e.code] for e in self.entries], dtype=np.int64))
+
+    @cached_property
+    def kinds(self) -> np.ndarray:
+        """Each entry's kind (THEME, EXCLUDE_THEME, OCCUPATION, EXCLUDE_OCCUPATION)."""
+        return _read_only(np.array([e.kind for e in self.entries], dtype=np.int8))
+
+    @cached_property
+    def weight_ranks(self) -> np.ndarray:
+        """Per entry, the rank of its term's weight among the codebook's weights, heaviest first (0)."""
+        return _read_only(np.unique(-self.weights, return_inverse=True)[1].reshape(-1).astype(np.int64))
+
+    @cached_property
+    def term_texts(self) -> pa.Array:
+        """Each entry's term as written, as Arrow strings (the hits' `term` column is picked from these)."""
+        return pa.array([e.term.text for e in self.entries], type=pa.string())
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    values.flags.writeable = False  # shared by every shard's scoring: none may change it
+    return values
 
 
 # ---------------------------------------------------------------- vocabulary matching (fuzzy, once per word)
