@@ -32,7 +32,15 @@ from core.engine.occupation import (
     self_descriptions,
     titles_index,
 )
-from core.engine.occupation_choice import KeywordChoice, decide, evidence_span, source_counts
+from core.engine.occupation_choice import (
+    MAX_SENTENCE,
+    SENTENCE_END,
+    SPEAKER_LABEL,
+    KeywordChoice,
+    decide,
+    evidence_span,
+    source_counts,
+)
 from core.engine.pipeline import ShardScorer, speakers_for
 from core.ingest.loaders import LoadReport, RawTranscript
 
@@ -390,3 +398,17 @@ def test_a_clause_is_described_as_the_plain_reading_describes_it(book, words, st
 def test_the_last_solid_character_before_a_cue_is_the_stripped_texts(text, start):
     start = min(start, len(text))
     assert _last_solid(text, start) == text[:start].rstrip()[-1:]
+
+
+@given(st.text(alphabet="ab .!?\n:", max_size=400), st.integers(0, 400), st.integers(0, 8))
+def test_the_evidence_sentence_starts_after_the_last_sentence_end_the_regex_finds(text, start, length):
+    start = min(start, len(text))
+    end = min(start + length, len(text))
+    before = max(start - MAX_SENTENCE // 2, 0)
+    ends = [m.end() for m in SENTENCE_END.finditer(text, before, start)]
+    first = ends[-1] if ends else before
+    label = SPEAKER_LABEL.match(text[first:start])
+    first += label.end() if label else 0
+    while first < start and text[first].isspace():
+        first += 1
+    assert evidence_span(text, start, end)[0] == first
