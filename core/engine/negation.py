@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 SENTENCE_MARK = re.compile(r"[.!?;:\n…]")
 CLAUSE_WORDS = frozenset({"but", "although", "though", "however", "whereas", "while", "because", "cause",
@@ -72,7 +73,7 @@ class NegationRules:
     def _cancellers(self, words: list[str], gaps: list[str], hit_word: str) -> list[Canceller]:
         found, i = [], 0
         while i < len(words):
-            hedge = next((h for h in self.hedges if h[0] == words[i] and tuple(words[i:i + len(h)]) == h), None)
+            hedge = next((h for h in self._hedges_from.get(words[i], ()) if tuple(words[i:i + len(h)]) == h), None)
             if hedge:
                 found.append(Canceller("hedged", " ".join(hedge), i, i + len(hedge) - 1))
                 i += len(hedge)
@@ -81,6 +82,15 @@ class NegationRules:
                 found.append(Canceller("negated", words[i], i, i))
             i += 1
         return found
+
+    @cached_property
+    def _hedges_from(self) -> dict[str, list[tuple[str, ...]]]:
+        """The hedges by their first word, in the codebook's order (the first that fits wins): most words open
+        none, and are passed with one look-up instead of a comparison with every hedge."""
+        opening: dict[str, list[tuple[str, ...]]] = {}
+        for hedge in self.hedges:
+            opening.setdefault(hedge[0], []).append(hedge)
+        return opening
 
 
 def clause_start(words: list[str], gaps: list[str]) -> int:

@@ -13,8 +13,8 @@ and the keywords disagree or only weak evidence exists: never a silent guess.
 """
 from __future__ import annotations
 
-import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -137,15 +137,22 @@ def phrase_words(text: str, offset: int = 0,
     >>> phrase_words("I am a registered nurse in IT", offset=100, limit=3)
     (('i', 'am', 'registered'), [(100, 101), (102, 104), (107, 117)])
     """
+    keys, spans = lexicon_words(text, 0, len(text), limit)
+    return tuple(keys), [(start + offset, end + offset) for start, end in spans]
+
+
+def lexicon_words(text: str, start: int, end: int, limit: int | None) -> tuple[list[str], list[tuple[int, int]]]:
+    """`phrase_words` of text[start:end], their spans in `text`: WORD has no anchor or look-around, so
+    searching from `start` to `end` finds the words of the slice without making it."""
     keys, spans = [], []
-    for match in WORD.finditer(text):
+    for match in WORD.finditer(text, start, end):
         key = lexicon_key(match.group())
         if key is not None:
             keys.append(key)
             spans.append(match.span())
             if len(keys) == limit:
                 break  # a clause's title is in its first few words: the rest is never read
-    return tuple(keys), [(start + offset, end + offset) for start, end in spans]
+    return keys, spans
 
 
 @lru_cache(maxsize=1 << 16)
@@ -175,16 +182,18 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
     starting within its first `reach` words (see module docstring)."""
     limit = min(limit, start + 160)
     end_match = CLAUSE_END.search(text, start, limit)
-    clause = text[start:end_match.start() if end_match else limit]
-    keys, spans = phrase_words(clause, start, CLAUSE_WORDS)
-    kept = [i for i, k in enumerate(keys) if k not in MODIFIERS or i == len(keys) - 1]
-    keys, spans = tuple(keys[i] for i in kept), [spans[i] for i in kept]
-    segment = list(itertools.accumulate(k in SEGMENT_WORDS and i > 0 for i, k in enumerate(keys)))
+    keys, spans = lexicon_words(text, start, end_match.start() if end_match else limit, CLAUSE_WORDS)
+    if not MODIFIERS.isdisjoint(keys[:-1]):  # level words dropped, unless last: "senior nurse" == "nurse"
+        kept = [i for i, k in enumerate(keys) if k not in MODIFIERS or i == len(keys) - 1]
+        keys, spans = [keys[i] for i in kept], [spans[i] for i in kept]
     reach = min(len(keys), reach, judged_at(keys) if strength == STRONG else reach)
+    openings = [first for first in range(reach) if keys[first] in index.opening]
+    if not openings:
+        return None  # most clauses: no word opens a title, so no phrase is looked up
     best, best_rank = None, None
-    for first in range(reach):
-        for size in range(min(index.opening.get(keys[first], 0), len(keys) - first), 0, -1):
-            group = index.groups.get(keys[first:first + size])
+    for first in openings:
+        for size in range(min(index.opening[keys[first]], len(keys) - first), 0, -1):
+            group = index.groups.get(tuple(keys[first:first + size]))
             if group is None:
                 continue
             # A specific title beats a generic role; the first noun phrase beats later ones; within a title
@@ -192,15 +201,22 @@ def describe_clause(text: str, start: int, limit: int, index: TitleIndex, streng
             # the verb's own phrase comes first ("I teach chemistry" is teaching); then the longer phrase.
             specific = size > 1 or keys[first] not in GENERIC_ROLES
             head = first + size if strength == STRONG else -first
-            rank = (specific, -segment[first], head, size)
+            rank = (specific, -_segments_before(keys, first), head, size)
             if best_rank is None or rank > best_rank:
-                best = SelfDescription(group, spans[first][0], spans[first + size - 1][1], strength, size)
-                best_rank = rank
+                best, best_rank = (group, first, size), rank
             break  # the longest phrase starting here; shorter ones inside it are part of it
-    return best
+    if best is None:
+        return None
+    group, first, size = best
+    return SelfDescription(group, spans[first][0], spans[first + size - 1][1], strength, size)
 
 
-def judged_at(keys: tuple[str, ...]) -> int:
+def _segments_before(keys: list[str], first: int) -> int:
+    """How many noun phrases start after the clause's first word and by `first` ("a nurse at a clinic")."""
+    return sum(key in SEGMENT_WORDS for key in keys[1:first + 1])
+
+
+def judged_at(keys: Sequence[str]) -> int:
     """The position of the first judgement of skill among a clause's words ("I'm a decent writer" says how
     well, not what they do): a strong cue reads no title from there on.
 
@@ -249,8 +265,16 @@ def as_names_a_job(text: str, start: int, end: int) -> bool:
     following = WORD.search(text, end)
     if following and following.group().lower() in NOT_A_JOB:
         return False
-    sentence_start = start == 0 or text[:start].rstrip()[-1:] in ("", ".", "!", "?", ":", "\n")
+    sentence_start = start == 0 or _last_solid(text, start) in ("", ".", "!", "?", ":", "\n")
     return sentence_start or not talks_about_the_ai(text, start)
+
+
+def _last_solid(text: str, start: int) -> str:
+    """text[:start].rstrip()[-1:] without copying the text before `start` (thousands of characters)."""
+    at = start - 1
+    while at >= 0 and text[at].isspace():
+        at -= 1
+    return text[at] if at >= 0 else ""
 
 
 def talks_about_the_ai(text: str, start: int) -> bool:
@@ -307,7 +331,8 @@ _CUE_THEN: dict[tuple[str, ...], frozenset[str]] = {
 def cue_candidates(shard: Shard, turns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(turn, character offset) of every word pair in the given turns that may begin a cue (and whose next
     word may continue it, `_CUE_THEN`), in text order."""
-    ids = {word: number for number, word in enumerate(shard.vocab) if word in _CUE_WORDS}
+    cue_word = np.fromiter(map(_CUE_WORDS.__contains__, shard.vocab), dtype=bool, count=len(shard.vocab))
+    ids = {shard.vocab[number]: number for number in np.flatnonzero(cue_word).tolist()}  # the vocabulary read in C
     first = np.zeros(len(shard.vocab), dtype=bool)
     any_second = np.zeros(len(shard.vocab), dtype=bool)
     pairs = []
@@ -335,12 +360,7 @@ def cue_candidates(shard: Shard, turns: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _may_continue(vocab: list[str], ids: dict[str, int], words: np.ndarray) -> np.ndarray:
     """Per row of (first, second, third) word ids: False where the opening has a `_CUE_THEN` rule and the word
     after it is not one it allows (a BREAK, id 0, ends every turn: nothing after it)."""
-    rule = np.full(len(words), -1, dtype=np.int64)
-    following = np.zeros(len(words), dtype=np.int64)
-    for number, opening in enumerate(_CUE_THEN):
-        if all(word in ids for word in opening):
-            at = np.all(words[:, :len(opening)] == [ids[word] for word in opening], axis=1)
-            rule[at], following[at] = number, words[at, len(opening)]
+    rule, following = _cue_rules(ids, len(vocab), words.astype(np.int64))
     ruled = np.flatnonzero(rule >= 0)
     distinct, which = np.unique(rule[ruled] * len(vocab) + following[ruled], return_inverse=True)
     allowed = list(_CUE_THEN.values())
@@ -349,6 +369,25 @@ def _may_continue(vocab: list[str], ids: dict[str, int], words: np.ndarray) -> n
     keep = np.ones(len(words), dtype=bool)
     keep[ruled] = passes[which.reshape(-1)]
     return keep
+
+
+def _cue_rules(ids: dict[str, int], n_words: int, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of (first, second, third) word ids: the number of the `_CUE_THEN` opening it starts with (-1:
+    none) and the word after that opening. An opening is a key, first x (n_words + 1) + 0 for one word and
+    + 1 + second for two, so every row is looked up twice in the sorted keys instead of compared with every
+    opening. A row starts with one opening at most (no one-word opening is the first word of a two-word one)."""
+    present = [(number, opening) for number, opening in enumerate(_CUE_THEN) if all(word in ids for word in opening)]
+    keys = np.array([ids[opening[0]] * (n_words + 1) + (ids[opening[1]] + 1 if len(opening) > 1 else 0)
+                     for _, opening in present], dtype=np.int64)
+    order = np.argsort(keys)
+    keys, numbers = keys[order], np.array([number for number, _ in present], dtype=np.int64)[order]
+    rule, following = np.full(len(words), -1, dtype=np.int64), np.zeros(len(words), dtype=np.int64)
+    for size in (1, 2) if len(keys) else ():
+        row_keys = words[:, 0] * (n_words + 1) + (words[:, 1] + 1 if size == 2 else 0)
+        at = np.minimum(np.searchsorted(keys, row_keys), len(keys) - 1)
+        found = keys[at] == row_keys
+        rule[found], following[found] = numbers[at[found]], words[found, size]
+    return rule, following
 
 
 def _loosely_in(word: str, allowed: frozenset[str]) -> bool:

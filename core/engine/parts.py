@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 TABLES = ("transcripts", "themes", "hits", "cancelled")
 MANIFEST = "manifest.json"
+# Character offsets: nearly one distinct value per hit, rising within a transcript. Delta encoding writes them
+# faster and smaller than a dictionary (per batch of 1,000: 656 against 815 KB for the four parts).
+OFFSET_COLUMNS = frozenset({"start", "end", "passage_start", "passage_end", "turn_start", "turn_end"})
 
 
 def part_path(results: str, table: str, number: int) -> str:
@@ -49,12 +52,24 @@ def write_parts(results: str, number: int, scores: Analysis) -> dict[str, int]:
             fs, root = fsspec.core.url_to_fs(path)
             fs.makedirs(root.rsplit("/", 1)[0], exist_ok=True)
             with fs.open(root, "wb") as out:
-                pq.write_table(data, out)
+                pq.write_table(data, out, **parquet_options(data.schema))
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(data, path)
+            pq.write_table(data, path, **parquet_options(data.schema))
         rows[table] = len(frame)
     return rows
+
+
+def parquet_options(schema: pa.Schema) -> dict:
+    """How a part's columns are written: offsets delta-encoded (`OFFSET_COLUMNS`), the rest with a dictionary;
+    min/max statistics only where a reader can use them (numbers, which DuckDB's `similarity < 100` skips
+    with, and the transcript ids): no query filters on a range of themes, terms or matched texts, and their
+    statistics cost a tenth of the writing (comparing every string)."""
+    offsets = [field.name for field in schema if field.name in OFFSET_COLUMNS and pa.types.is_integer(field.type)]
+    texts = {field.name for field in schema if pa.types.is_large_string(field.type) or pa.types.is_string(field.type)}
+    return {"use_dictionary": [name for name in schema.names if name not in offsets],
+            "column_encoding": dict.fromkeys(offsets, "DELTA_BINARY_PACKED"),
+            "write_statistics": [name for name in schema.names if name not in texts or name == "transcript_id"]}
 
 
 def clear_parts(results: str) -> None:

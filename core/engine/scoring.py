@@ -77,14 +77,14 @@ def _in_scope(shard: Shard, index: TermIndex, theme_docs: dict[str, np.ndarray],
     """Where a scope looks for matches: a theme's entries in the turns of the transcripts its pairs are scored
     in, every occupation's in the occupation `window`'s turns (a turn mask: evidence is never taken elsewhere) of
     those whose occupation is decided again (a row per code, then one for the occupations)."""
-    names = _code_names(index)
+    names = index.code_names
     in_scope = np.ones((len(names) + 1, len(shard.turn_doc)), dtype=bool)
     for number, name in enumerate(names):
         if name in theme_docs:
             in_scope[number] = theme_docs[name][shard.turn_doc]
     in_scope[len(names)] = window if occupation_docs is None else window & occupation_docs[shard.turn_doc]
-    occupation = np.isin(np.array([e.kind for e in index.entries], dtype=np.int8), [OCCUPATION, EXCLUDE_OCCUPATION])
-    return Wanted(np.where(occupation, len(names), _code_numbers(index)), in_scope)
+    occupation = np.isin(index.kinds, [OCCUPATION, EXCLUDE_OCCUPATION])
+    return Wanted(np.where(occupation, len(names), index.code_numbers), in_scope)
 
 
 @dataclass(frozen=True)
@@ -146,45 +146,40 @@ def locate_matches(shard: Shard, index: TermIndex, matches: pd.DataFrame) -> Loc
     token = matches["token"].to_numpy()
     last = token + matches["length"].to_numpy() - 1
     turn = np.searchsorted(shard.turn_token_start, token, side="right") - 1
-    kinds = np.array([e.kind for e in index.entries], np.int8)
     return Located(
         doc=shard.turn_doc[turn], turn=turn, role=shard.turn_role[turn],
-        kind=kinds[entry] if len(entry) else np.zeros(0, np.int8),
-        code=_code_numbers(index)[entry] if len(entry) else np.zeros(0, np.int64), entry=entry, token=token,
+        kind=index.kinds[entry] if len(entry) else np.zeros(0, np.int8),
+        code=index.code_numbers[entry] if len(entry) else np.zeros(0, np.int64), entry=entry, token=token,
         end_token=last, start=shard.token_start[token],
         end=shard.token_start[last] + shard.word_length[shard.token_word[last]],
-        similarity=matches["similarity"].to_numpy().round(1), code_names=tuple(_code_names(index)))
-
-
-def _code_names(index: TermIndex) -> list[str]:
-    return list(dict.fromkeys(e.code for e in index.entries))
-
-
-def _code_numbers(index: TermIndex) -> np.ndarray:
-    numbers = {name: i for i, name in enumerate(_code_names(index))}
-    return np.array([numbers[e.code] for e in index.entries], dtype=np.int64)
+        similarity=matches["similarity"].to_numpy().round(1), code_names=index.code_names)
 
 
 def keep_scope(located: Located, index: TermIndex, kind: int, exclude_kind: int,
                roles: tuple[str, ...]) -> Located:
     """Matches of one kind in turns of the given roles, less excluded and overlapping ones."""
     in_roles = np.isin(located.role, [ROLE_CODES[r] for r in roles])
-    hits = located.rows(in_roles & (located.kind == kind))
+    picked = np.flatnonzero(in_roles & (located.kind == kind))
     exclusions = located.rows(in_roles & (located.kind == exclude_kind))
-    if len(exclusions) and len(hits):
-        hits = hits.rows(~_excluded(hits.code, hits.token, hits.end_token, exclusions))
-    if not len(hits):
-        return hits
-    return hits.rows(_overlap_survivors(hits.code, hits.token, hits.end_token, _preference_ranks(hits, index)))
+    # the positions picked are narrowed step by step, reading only the columns each step needs; the matches'
+    # eleven columns are taken once, at the end
+    code, token, end_token = located.code[picked], located.token[picked], located.end_token[picked]
+    if len(exclusions) and len(picked):
+        kept = np.flatnonzero(~_excluded(code, token, end_token, exclusions))
+        picked, code, token, end_token = picked[kept], code[kept], token[kept], end_token[kept]
+    if not len(picked):
+        return located.rows(picked)
+    ranks = _preference_ranks(located.entry[picked], index)
+    return located.rows(picked[_overlap_survivors(code, token, end_token, ranks)])
 
 
-def _preference_ranks(hits: Located, index: TermIndex) -> np.ndarray:
+def _preference_ranks(entry: np.ndarray, index: TermIndex) -> np.ndarray:
     """Per hit, its rank among all of them, most preferred (0) first: heavier term, then the term written first
     in the codebook. Which of two terms matching the same words counts ("generate images" and "generated
     images" on "generate images") is then a property of the hit, never of the matches' order, which depends on
     where a batch starts and ends (before this, 0.001% of the 80k run's hits named another term with Dask's
     batches than with the local executor's)."""
-    order = np.lexsort((hits.entry, _weight_ranks(index)[hits.entry]))
+    order = np.lexsort((entry, index.weight_ranks[entry]))
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = np.arange(len(order))
     return ranks
@@ -282,9 +277,6 @@ def first_per_term(doc: np.ndarray, entry: np.ndarray, cap: int) -> np.ndarray:
     return rank < cap
 
 
-def _weight_ranks(index: TermIndex) -> np.ndarray:
-    """Per entry, the rank of its term's weight among the codebook's weights, heaviest first (0)."""
-    return np.unique(-index.weights, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
 def _theme_rows(shard: Shard, index: TermIndex, hits: Located, words: np.ndarray,
@@ -347,7 +339,7 @@ def _hit_rows(shard: Shard, index: TermIndex, hits: Located) -> pd.DataFrame:
         "turn": shard.turn_number[turns],
         "speaker": _text_column([ROLE_NAMES[code] for code in sorted(ROLE_NAMES)], hits.role),
         "theme": _text_column(list(hits.code_names), hits.code),
-        "term": _text_column([e.term.text for e in index.entries], hits.entry),
+        "term": pd.array(index.term_texts.take(pa.array(hits.entry)), dtype="str"),
         "matched_text": pd.array(shard.span_texts(docs, turns, starts, ends), dtype="str"),
         "start": starts, "end": ends, "similarity": hits.similarity,
         "passage_start": passage_start, "passage_end": passage_end,

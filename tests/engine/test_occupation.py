@@ -2,18 +2,45 @@
 metadata rule. All sentences are made up."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from support import ROOT
 
 from core import analyse, load_codebook
 from core.engine.corpus import build_shard
 from core.engine.metadata import override_occupations
-from core.engine.occupation import _CUE_PAIRS, CUE, cue_candidates, describe_clause, self_descriptions, titles_index
-from core.engine.occupation_choice import KeywordChoice, decide, evidence_span, source_counts
+from core.engine.occupation import (
+    _CUE_PAIRS,
+    CLAUSE_END,
+    CLAUSE_WORDS,
+    CUE,
+    GENERIC_ROLES,
+    MODIFIERS,
+    SEGMENT_WORDS,
+    STRONG,
+    SelfDescription,
+    _last_solid,
+    cue_candidates,
+    describe_clause,
+    judged_at,
+    phrase_words,
+    self_descriptions,
+    titles_index,
+)
+from core.engine.occupation_choice import (
+    MAX_SENTENCE,
+    SENTENCE_END,
+    SPEAKER_LABEL,
+    KeywordChoice,
+    decide,
+    evidence_span,
+    source_counts,
+)
 from core.engine.pipeline import ShardScorer, speakers_for
 from core.ingest.loaders import LoadReport, RawTranscript
 
@@ -320,3 +347,68 @@ def test_no_cue_is_left_out_after_an_apostrophe_or_beyond_ascii(book, answer):
                 min_size=1, max_size=14))
 def test_cue_candidates_leave_out_no_position_where_the_cue_regex_matches(book, words):
     assert_no_cue_left_out(participant_shard(book, ["".join(word + gap for word, gap in words).strip() or "x"]))
+
+
+def described_as_before(text, start, limit, index, strength, reach=CLAUSE_WORDS):
+    """`describe_clause` as it was written before it read the clause's words in place (the slow, plain way:
+    the clause sliced, every kept word's segment counted, every position tried)."""
+    limit = min(limit, start + 160)
+    end_match = CLAUSE_END.search(text, start, limit)
+    keys, spans = phrase_words(text[start:end_match.start() if end_match else limit], start, CLAUSE_WORDS)
+    kept = [i for i, k in enumerate(keys) if k not in MODIFIERS or i == len(keys) - 1]
+    keys, spans = tuple(keys[i] for i in kept), [spans[i] for i in kept]
+    segment = list(itertools.accumulate(k in SEGMENT_WORDS and i > 0 for i, k in enumerate(keys)))
+    reach = min(len(keys), reach, judged_at(keys) if strength == STRONG else reach)
+    best, best_rank = None, None
+    for first in range(reach):
+        for size in range(min(index.opening.get(keys[first], 0), len(keys) - first), 0, -1):
+            group = index.groups.get(keys[first:first + size])
+            if group is None:
+                continue
+            rank = (size > 1 or keys[first] not in GENERIC_ROLES, -segment[first],
+                    first + size if strength == STRONG else -first, size)
+            if best_rank is None or rank > best_rank:
+                best = SelfDescription(group, spans[first][0], spans[first + size - 1][1], strength, size)
+                best_rank = rank
+            break
+    return best
+
+
+CLAUSE_TEXT_WORDS = ["software", "engineer", "senior", "lead", "nurse", "nurses", "registered", "manager", "IT", "it",
+                     "information", "technology", "teacher", "at", "and", "for", "a", "the", "my", "decent", "good",
+                     "freelance", "writer", "team's", "Nurse’s", "owner", "school", "ſoftware", "café", "x_y"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CLAUSE_TEXT_WORDS), st.sampled_from([" ", "  ", ", ", ". ", "-", " and I ",
+                                                                               "’", "\n", " who "])),
+                max_size=16), st.integers(0, 200), st.integers(0, 200), st.sampled_from([(3, 12), (3, 3), (2, 4),
+                                                                                         (2, 1), (3, 0)]))
+@example([("senior", " "), ("nurse", ", "), ("freelance", " ")], 0, 200, (2, 1))  # a level word before the reach's end
+@example([("lead", " "), ("teacher", " at a "), ("school", " ")], 0, 200, (3, 12))
+def test_a_clause_is_described_as_the_plain_reading_describes_it(book, words, start, limit, kind):
+    text = "".join(word + gap for word, gap in words)
+    start = min(start, len(text))
+    index = titles_index(book.job_titles)
+    expected = described_as_before(text, start, max(limit, start), index, *kind)
+    assert describe_clause(text, start, max(limit, start), index, *kind) == expected
+
+
+@given(st.text(alphabet=" \t\n\u00a0\u2003ab.", max_size=12), st.integers(0, 12))
+def test_the_last_solid_character_before_a_cue_is_the_stripped_texts(text, start):
+    start = min(start, len(text))
+    assert _last_solid(text, start) == text[:start].rstrip()[-1:]
+
+
+@given(st.text(alphabet="ab .!?\n:", max_size=400), st.integers(0, 400), st.integers(0, 8))
+def test_the_evidence_sentence_starts_after_the_last_sentence_end_the_regex_finds(text, start, length):
+    start = min(start, len(text))
+    end = min(start + length, len(text))
+    before = max(start - MAX_SENTENCE // 2, 0)
+    ends = [m.end() for m in SENTENCE_END.finditer(text, before, start)]
+    first = ends[-1] if ends else before
+    label = SPEAKER_LABEL.match(text[first:start])
+    first += label.end() if label else 0
+    while first < start and text[first].isspace():
+        first += 1
+    assert evidence_span(text, start, end)[0] == first

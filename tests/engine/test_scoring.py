@@ -153,7 +153,7 @@ def test_occupation_ties_go_to_the_strongest_single_term():
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.engine.scoring import Located, _excluded, _overlap_survivors, _weight_ranks, first_per_term
+from core.engine.scoring import Located, _excluded, _overlap_survivors, first_per_term
 
 
 def reference_overlaps(rows, weights):
@@ -184,7 +184,7 @@ def test_overlap_and_exclusion_rules_match_a_reference(rows):
     end_token = np.array([r[1] + r[2] for r in rows])
     entry = np.array([r[3] if r[0] == "a" else 2 for r in rows])
     weights = [index.entries[e].term.weight for e in entry]
-    kept = _overlap_survivors(code, token, end_token, _weight_ranks(index)[entry])
+    kept = _overlap_survivors(code, token, end_token, index.weight_ranks[entry])
     expected = reference_overlaps([(r[0], r[1], r[1] + r[2]) for r in rows], weights)
     assert sorted(kept.tolist()) == expected
     assert kept.tolist() == sorted(expected, key=lambda i: (rows[i][1], code[i]))  # in text order
