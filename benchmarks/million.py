@@ -209,13 +209,13 @@ def profile_slice(corpus: Path, count: int, rounds: int, profile: str | None, st
 def _client_jobs(corpus: Path, count: int, results: str) -> tuple[list[bytes], float]:
     """The first `count` transcripts read and packed in jobs of LARGE_SHARD_SIZE, pickled as an executor
     sends them; and the CPU seconds that took."""
-    from core.engine.pipeline import LARGE_SHARD_SIZE, ShardJob, _packed
-    from core.ingest.loaders import LoadReport, read_transcripts
+    from core.engine.pipeline import LARGE_SHARD_SIZE, ShardJob, _packed, batches_of
+    from core.ingest.loaders import LoadReport, read_transcript_runs
 
     start = time.process_time()
-    raws = itertools.islice(read_transcripts([str(corpus)], LoadReport()), count)
+    batches = batches_of(read_transcript_runs([str(corpus)], LoadReport()), itertools.repeat(LARGE_SHARD_SIZE))
     jobs = [pickle.dumps(ShardJob(results, number, _packed(batch), save=False))
-            for number, batch in enumerate(iter(lambda: list(itertools.islice(raws, LARGE_SHARD_SIZE)), []))]
+            for number, batch in enumerate(itertools.islice(batches, math.ceil(count / LARGE_SHARD_SIZE)))]
     return jobs, time.process_time() - start
 
 

@@ -28,9 +28,9 @@ from core.engine.executor import Executor, InlineExecutor, LocalProcesses
 from core.engine.metadata import metadata_files, with_metadata
 from core.engine.parts import clear_parts, write_manifest
 from core.engine.results import Analysis
-from core.engine.shard_jobs import PartsWriter, ShardJob, ShardScorer, _packed, empty_analysis, speakers_for
+from core.engine.shard_jobs import PartsWriter, ShardJob, ShardScorer, _packed, batches_of, empty_analysis, speakers_for
 from core.errors import CacheError, DataError, Problem
-from core.ingest.loaders import LoadOptions, LoadReport, RawTranscript, data_files, read_transcripts
+from core.ingest.loaders import LoadOptions, LoadReport, data_files, read_transcript_runs
 from core.ingest.sources import is_url, local
 from core.ingest.urls import url_fingerprint
 
@@ -313,14 +313,8 @@ class ScoringRun:
         if cache.complete_shards(self.folder) is not None:
             yield from (ShardJob(str(self.folder), number) for number in range(self.cached_shard_count()))
             return
-        batch: list[RawTranscript] = []
-        number = 0
-        for raw in read_transcripts(self.paths, self.report, self.options):
-            batch.append(raw)
-            if len(batch) == (SHARD_SIZE if number < SMALL_SHARDS else LARGE_SHARD_SIZE):
-                yield ShardJob(str(self.folder), number, _packed(batch), self.keep_shards)
-                batch, number = [], number + 1
-        if batch:
+        sizes = itertools.chain(itertools.repeat(SHARD_SIZE, SMALL_SHARDS), itertools.repeat(LARGE_SHARD_SIZE))
+        for number, batch in enumerate(batches_of(read_transcript_runs(self.paths, self.report, self.options), sizes)):
             yield ShardJob(str(self.folder), number, _packed(batch), self.keep_shards)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import pickle
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -29,7 +30,8 @@ from core.engine.parts import write_parts
 from core.engine.results import Analysis
 from core.engine.scoring import SCOPE_ROLES, score_shard, theme_hit_rows
 from core.errors import Problem
-from core.ingest.loaders import LoadReport, RawTranscript
+from core.ingest.loaders import Loaded, LoadReport, PlainRun, RawTranscript
+from core.ingest.model import loaded_count, transcripts_of
 from core.ingest.turns import INTERVIEWER, PARTICIPANT, WRITTEN_LABELS
 
 
@@ -156,16 +158,64 @@ def compiled(codebook: Codebook) -> tuple[TermIndex, VocabularyMatcher]:
     return index, VocabularyMatcher(index)
 
 
-def _packed(batch: list[RawTranscript]) -> tuple:
+def batches_of(items: Iterable[Loaded], sizes: Iterable[int]) -> Iterator[list[Loaded]]:
+    """`items` (transcripts and runs of them) in batches of `sizes[0]`, `sizes[1]`, ... transcripts (the last
+    batch may hold fewer), a run cut where a batch ends. Each batch is given as soon as it is full."""
+    wanted = iter(sizes)
+    size, batch, held = next(wanted), [], 0
+    for item in items:
+        rest: Loaded | None = item
+        while rest is not None:
+            part, rest = _cut(rest, size - held)
+            batch.append(part)
+            held += loaded_count(part)
+            if held == size:
+                yield batch
+                size, batch, held = next(wanted), [], 0
+    if batch:
+        yield batch
+
+
+def _cut(item: Loaded, room: int) -> tuple[Loaded, Loaded | None]:
+    """The part of `item` that fits in `room` transcripts, and the rest (None when it all fits)."""
+    if isinstance(item, PlainRun) and len(item) > room:
+        return item.sliced(0, room), item.sliced(room, len(item))
+    return item, None
+
+
+def _packed(batch: list[Loaded]) -> tuple:
     """A batch as four lists; the texts, when each has the bytes it was read as, as one buffer of those bytes
     and their lengths: pickling that to a worker costs a third of pickling the strings (and a buffer a third
-    of a list of bytes), and the worker saves the bytes without encoding again."""
-    texts: list | tuple
-    if all(t.utf8 is not None for t in batch):  # a text read from them alone is never decoded here
-        texts = (b"".join([t.utf8 for t in batch if t.utf8 is not None]), [len(t.utf8 or b"") for t in batch])
-    else:
-        texts = [t.text for t in batch]
-    return [t.transcript_id for t in batch], texts, [t.source for t in batch], [t.attributes for t in batch]
+    of a list of bytes), and the worker saves the bytes without encoding again. A run's texts are copied into
+    the buffer at once, straight from the chunk they were read in."""
+    ids: list[str] = []
+    sources: list[str] = []
+    attributes: list[dict] = []
+    for item in batch:
+        if isinstance(item, PlainRun):
+            ids += item.ids
+            sources += [item.source] * len(item)
+            attributes += item.attributes
+        else:
+            ids.append(item.transcript_id)
+            sources.append(item.source)
+            attributes.append(item.attributes)
+    return ids, _packed_texts(batch), sources, attributes
+
+
+def _packed_texts(batch: list[Loaded]) -> list[str] | tuple[bytes, list[int]]:
+    pieces: list[bytes | memoryview] = []
+    lengths: list[int] = []
+    for item in batch:
+        if isinstance(item, PlainRun):
+            pieces.append(item.texts_utf8())
+            lengths += item.lengths()
+        elif item.utf8 is not None:
+            pieces.append(item.utf8)
+            lengths.append(len(item.utf8))
+        else:  # a text repaired or read from another format: the batch goes as strings
+            return [raw.text for raw in transcripts_of(batch)]
+    return b"".join(pieces), lengths
 
 
 def _unpacked(payload: tuple) -> tuple[list[RawTranscript], bytes | None]:

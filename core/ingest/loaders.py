@@ -15,19 +15,29 @@ a problem in the report naming the file (and row) and the limit.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from core.ingest import formats
 from core.ingest.metadata_tables import is_metadata_table
-from core.ingest.model import MAX_TRANSCRIPT_CHARS, LoadOptions, LoadReport, RawTranscript
+from core.ingest.model import (
+    MAX_TRANSCRIPT_CHARS,
+    Loaded,
+    LoadOptions,
+    LoadReport,
+    PlainRun,
+    RawTranscript,
+    loaded_count,
+    transcripts_of,
+)
 from core.ingest.sources import DecompressedTooLarge, archive_problem, data_suffix, folder_files, is_archive
 from core.ingest.tables import read_csv_table, read_jsonl_table, read_parquet_table
 from core.ingest.text_files import CAPTION_SUFFIXES, TEXT_SUFFIXES, read_caption_file, read_text_file, read_word_file
 
-__all__ = ["LOADERS", "MAX_TRANSCRIPT_CHARS", "LoadOptions", "LoadReport", "RawTranscript", "data_files",
-           "read_file", "read_transcripts", "unique_id"]
+__all__ = ["LOADERS", "MAX_TRANSCRIPT_CHARS", "LoadOptions", "LoadReport", "Loaded", "PlainRun", "RawTranscript",
+           "data_files", "read_file", "read_transcript_runs", "read_transcripts", "unique_id"]
 
-Loader = Callable[[Path, LoadOptions, LoadReport], Iterator[RawTranscript]]
+Loader = Callable[[Path, LoadOptions, LoadReport], Iterator[Loaded]]  # a CSV's plain rows as runs
 LOADERS: dict[str, Loader] = {**dict.fromkeys(TEXT_SUFFIXES, read_text_file),
                               **dict.fromkeys(CAPTION_SUFFIXES, read_caption_file), ".docx": read_word_file,
                               ".csv": read_csv_table, ".jsonl": read_jsonl_table, ".parquet": read_parquet_table}
@@ -96,16 +106,22 @@ def read_transcripts(paths: Iterable[str | Path], report: LoadReport,
     Ids are unique in the output: an exact duplicate (same id, same text) is dropped, a different transcript
     reusing an id is kept under `<id>__2` and reported.
     """
+    return transcripts_of(read_transcript_runs(paths, report, options))
+
+
+def read_transcript_runs(paths: Iterable[str | Path], report: LoadReport,
+                         options: LoadOptions = LoadOptions()) -> Iterator[Loaded]:
+    """`read_transcripts`, with a table's consecutive rows whose texts are kept as read given as `PlainRun`s:
+    what a run streamed from a large CSV packs for its workers without an object per transcript."""
     seen: dict[str, tuple[int, str]] = {}
     for file in data_files(paths, report):
         if formats.is_speakers_table(file):
             continue
         loaded = 0
         try:
-            for raw in read_file(file, options, report):
-                unique = _unique(raw, seen, report)
-                if unique is not None:
-                    loaded += 1
+            for item in read_file_runs(file, options, report):
+                for unique in _unique(item, seen, report):
+                    loaded += loaded_count(unique)
                     yield unique
         finally:
             report.count(file, loaded)
@@ -113,11 +129,16 @@ def read_transcripts(paths: Iterable[str | Path], report: LoadReport,
 
 def read_file(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
     """The transcripts of one file, by its loader; a file that cannot be read is reported, not raised."""
+    return transcripts_of(read_file_runs(file, options, report))
+
+
+def read_file_runs(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[Loaded]:
+    """`read_file`, a table's consecutive rows whose texts are kept as read as `PlainRun`s."""
     read = 0
     try:
-        for raw in LOADERS[data_suffix(file)](file, options, report):
-            read += 1
-            yield raw
+        for item in LOADERS[data_suffix(file)](file, options, report):
+            read += loaded_count(item)
+            yield item
     except DecompressedTooLarge as exc:
         report.add(file, f"decompresses to more than {exc.limit:,} bytes (the limit): reading stopped there, "
                          f"{read:,} transcript(s) before it kept", hint="decompress it yourself if it really "
@@ -130,14 +151,30 @@ def read_file(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[
                    hint="check that the file is a valid " + data_suffix(file).lstrip(".").upper())
 
 
-def _unique(raw: RawTranscript, seen: dict, report: LoadReport) -> RawTranscript | None:
-    # the text's UTF-8 bytes are hashed, the file's own when it has them: half the bytes of most texts' str
-    utf8 = raw.utf8 if raw.utf8 is not None else raw.text.encode("utf-8", errors="surrogatepass")
-    kept = unique_id(raw.transcript_id, hash(utf8), raw.source, seen, report)
-    if kept is None:
-        return None
-    raw.transcript_id = kept
-    return raw
+def _unique(item: Loaded, seen: dict, report: LoadReport) -> Iterator[Loaded]:
+    """The item with ids made unique (`unique_id`): an exact duplicate left out, a reused id renamed. Texts are
+    told apart by a hash of their UTF-8 bytes, the file's own when kept (half the bytes of most texts' str)."""
+    if isinstance(item, PlainRun):
+        yield from _unique_run(item, seen, report)
+        return
+    utf8 = item.utf8 if item.utf8 is not None else item.text.encode("utf-8", errors="surrogatepass")
+    kept = unique_id(item.transcript_id, hash(utf8), item.source, seen, report)
+    if kept is not None:
+        item.transcript_id = kept
+        yield item
+
+
+def _unique_run(run: PlainRun, seen: dict, report: LoadReport) -> Iterator[PlainRun]:
+    """`_unique` of each transcript of a run, in turn: the run cut where one is left out. A text's bytes are
+    hashed as a copy: a memoryview of them would hash the whole chunk it views as well."""
+    utf8, bounds = run.utf8, run.bounds
+    keys = [hash(utf8[start:end]) for start, end in zip(bounds, bounds[1:])]
+    kept = [unique_id(transcript_id, key, run.source, seen, report) for transcript_id, key in zip(run.ids, keys)]
+    start = 0
+    for stop in [*(i for i, transcript_id in enumerate(kept) if transcript_id is None), len(kept)]:
+        if stop > start:
+            yield replace(run.sliced(start, stop), ids=kept[start:stop])  # type: ignore[arg-type]
+        start = stop + 1
 
 
 def unique_id(transcript_id: str, text_key: object, source: str, seen: dict, report: LoadReport) -> str | None:

@@ -7,8 +7,11 @@ attribute columns (read here when checked, so a test can lower them).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from core.errors import Problem
 
@@ -42,6 +45,56 @@ class RawTranscript:
     source: str  # type: ignore[misc]  # mypy takes `text` for a field with a default: its class access raises
     attributes: dict[str, object] = field(default_factory=dict)
     utf8: bytes | None = field(default=None, repr=False, compare=False)  # `text` as read, when exactly it
+
+
+@dataclass
+class PlainRun:
+    """Consecutive transcripts of one table whose texts are kept exactly as read, every check passing them
+    unchanged: what as many `RawTranscript`s with `text` None hold, without an object (or bytes) per transcript.
+    A large CSV is mostly such rows; a run streamed from it packs their bytes for the workers in one copy.
+
+    The i-th text is `utf8[bounds[i]:bounds[i + 1]]` (`utf8` may be a whole chunk shared with other runs)."""
+
+    ids: list[str]
+    utf8: bytes
+    bounds: list[int]  # one more than `ids`
+    source: str
+    attributes: list[dict[str, object]]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def sliced(self, start: int, stop: int) -> PlainRun:
+        return PlainRun(self.ids[start:stop], self.utf8, self.bounds[start:stop + 1], self.source,
+                        self.attributes[start:stop])
+
+    def texts_utf8(self) -> memoryview:
+        """The texts' bytes one after the other, without copying them."""
+        return memoryview(self.utf8)[self.bounds[0]:self.bounds[-1]]
+
+    def lengths(self) -> list[int]:
+        return np.diff(self.bounds).tolist()
+
+    def transcripts(self) -> list[RawTranscript]:
+        utf8, bounds = self.utf8, self.bounds
+        return [RawTranscript(transcript_id, None, self.source, attributes, utf8[start:end])
+                for transcript_id, start, end, attributes in zip(self.ids, bounds, bounds[1:], self.attributes)]
+
+
+Loaded = RawTranscript | PlainRun  # what a reader yields
+
+
+def transcripts_of(items: Iterable[Loaded]) -> Iterator[RawTranscript]:
+    """Each transcript of what a reader yields: a run's one by one."""
+    for item in items:
+        if isinstance(item, PlainRun):
+            yield from item.transcripts()
+        else:
+            yield item
+
+
+def loaded_count(item: Loaded) -> int:
+    return len(item) if isinstance(item, PlainRun) else 1
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 (`Columns`), so a large file never sits in memory whole; the id and text columns are named by `LoadOptions`
 and the other columns become attributes (at most MAX_ATTRIBUTE_COLUMNS unless chosen).
 
-    transcripts = list(read_csv_table(Path("interviews.csv"), LoadOptions(), report))
+    transcripts = list(transcripts_of(read_csv_table(Path("interviews.csv"), LoadOptions(), report)))
 
-A worker reading one byte range of a CSV (`core.ingest.batches`) uses `csv_chunks` and `table_rows` the same way.
+A CSV's rows whose texts every check passes as they are come as `PlainRun`s (no object per transcript); the other
+readers give `RawTranscript`s. A worker reading one byte range of a CSV (`core.ingest.batches`) uses `csv_chunks`
+and `table_rows` the same way.
 """
 from __future__ import annotations
 
@@ -14,12 +16,24 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from core.ingest import model
-from core.ingest.model import MAX_ATTRIBUTE_COLUMNS, LoadOptions, LoadReport, RawTranscript, too_long
+from core.ingest.chunk_texts import ChunkTexts
+from core.ingest.model import (
+    MAX_ATTRIBUTE_COLUMNS,
+    Loaded,
+    LoadOptions,
+    LoadReport,
+    PlainRun,
+    RawTranscript,
+    too_long,
+    transcripts_of,
+)
 from core.ingest.sources import is_compressed, open_data
 from core.ingest.text import repair_text
 from core.ingest.turns import strip_header
@@ -28,11 +42,11 @@ TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
 CHUNK_ROWS = 2_000
 CSV_BLOCK_BYTES = 2 << 20  # Arrow parses a CSV this many bytes at a time (8 MB blocks held 300 MB in read-ahead)
 MAX_CSV_BLOCK_BYTES = 1 << 30  # a block this large holds any row Arrow can hold
-Columns = dict[str, list]  # a chunk of a table: column name -> its values, rows in order
-UTF8 = "__utf8__"  # in a chunk: the text column's values as the file's bytes
+Columns = dict[str, Any]  # a chunk of a table: column name -> its values (a list), rows in order; UTF8 below
+UTF8 = "__utf8__"  # in a chunk: the text column's values as the file's bytes (`ChunkTexts`)
 
 
-def read_csv_table(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[RawTranscript]:
+def read_csv_table(file: Path, options: LoadOptions, report: LoadReport) -> Iterator[Loaded]:
     names = _csv_header(file)
     if not names:
         report.add(file, "empty file skipped")
@@ -41,7 +55,7 @@ def read_csv_table(file: Path, options: LoadOptions, report: LoadReport) -> Iter
     if attributes is not None:
         chunks = csv_chunks(file, names, [*dict.fromkeys([options.id_column, options.text_column]), *attributes],
                              options, report)
-        yield from table_rows(chunks, file, options, report, attributes, first_row=2)  # row 1: the header
+        yield from table_runs(chunks, file, options, report, attributes, first_row=2)  # row 1: the header
 
 
 def csv_chunks(file: Path, names: list[str], wanted: list[str], options: LoadOptions, report: LoadReport,
@@ -95,20 +109,24 @@ def _csv_batches(source, file: Path, names: list[str], wanted: list[str], option
                                               include_columns=wanted))
     for batch in reader:
         batch, seen = batch.slice(max(0, skip - seen)), seen + batch.num_rows
-        if not batch.num_rows:
+        if batch.num_rows:
+            yield _chunk_columns(batch, file, options, report)
+
+
+def _chunk_columns(batch: pa.RecordBatch, file: Path, options: LoadOptions, report: LoadReport) -> Columns:
+    """A parsed chunk's columns, decoded (bytes that are not UTF-8 reported and read as Windows-1252); a text
+    column Arrow finds to be UTF-8 is kept as the file's bytes instead (`ChunkTexts`, under UTF8): decoded only
+    where a check needs them (`_row_transcript`), sent to the workers and stored in the shard cache as they are."""
+    columns: Columns = {}
+    for name, column in zip(batch.schema.names, batch.columns):
+        if name == options.text_column and _valid_utf8(column):
+            columns[name], columns[UTF8] = [None] * len(column), ChunkTexts.of(column)
             continue
-        raw = {name: column.to_pylist() for name, column in zip(batch.schema.names, batch.columns)}
-        ids = raw[options.id_column]
-        columns: Columns = {}
-        for name, values in raw.items():
-            if name == options.text_column and _valid_utf8(batch.column(name)):
-                # the texts' own bytes: decoded only where a check needs them (`_row_transcript`), sent to the
-                # workers and stored in the shard cache as they are
-                columns[name], columns[UTF8] = [None] * len(values), values
-                continue
-            strict = _utf8(values)
-            columns[name] = strict if strict is not None else _decoded(values, ids, file, report)
-        yield columns
+        values = column.to_pylist()
+        strict = _utf8(values)
+        columns[name] = strict if strict is not None else \
+            _decoded(values, batch.column(options.id_column).to_pylist(), file, report)
+    return columns
 
 
 def _csv_header(file: Path) -> list[str]:
@@ -224,21 +242,41 @@ def chosen_attributes(names: list[str], file: Path, options: LoadOptions, report
 def table_rows(chunks: Iterable[Columns], file: Path, options: LoadOptions, report: LoadReport,
                 attributes: list[str], *, first_row: int) -> Iterator[RawTranscript]:
     """Transcripts from chunks holding (at least) the id, text and `attributes` columns."""
+    return transcripts_of(table_runs(chunks, file, options, report, attributes, first_row=first_row))
+
+
+def table_runs(chunks: Iterable[Columns], file: Path, options: LoadOptions, report: LoadReport,
+               attributes: list[str], *, first_row: int) -> Iterator[Loaded]:
+    """`table_rows`, with consecutive rows whose texts are kept as read (plain, `ChunkTexts.plain`, and with an
+    id) given as one `PlainRun` each: no Python object per transcript for most rows of a large CSV."""
     row = first_row
     for columns in chunks:
         size = len(next(iter(columns.values()), []))
-        if not size:
-            continue
-        lines = columns.pop("__line__", None)
-        utf8 = columns.pop(UTF8, None)
-        names = list(columns)
-        for i, record in enumerate(zip(*columns.values())):
-            where = lines[i] if lines is not None else row + i
-            raw = _row_transcript(dict(zip(names, record)), attributes, file, where, options, report,
-                                  utf8[i] if utf8 is not None else None)
+        if size:
+            yield from _chunk_runs(columns, file, row, options, report, attributes)
+        row += size
+
+
+def _chunk_runs(columns: Columns, file: Path, row: int, options: LoadOptions, report: LoadReport,
+                attributes: list[str]) -> Iterator[Loaded]:
+    """One chunk's transcripts (its first row is numbered `row`): the runs of plain texts with an id between
+    the other rows, which are read one by one (`_row_transcript`) in their place."""
+    lines, texts = columns.pop("__line__", None), columns.pop(UTF8, None)
+    ids = _clean_ids(columns[options.id_column])
+    plain = texts.plain() if texts is not None else np.zeros(len(ids), bool)
+    named = np.array([bool(transcript_id) for transcript_id in ids], bool)  # a row without one is reported
+    source, start = str(file), 0
+    for alone in [*np.flatnonzero(~(plain & named)).tolist(), len(ids)]:
+        if alone > start:
+            yield PlainRun(ids[start:alone], texts.utf8, texts.bounds[start:alone + 1],
+                           source, _attribute_rows(columns, attributes, start, alone))
+        if alone < len(ids):
+            raw = _row_transcript({name: values[alone] for name, values in columns.items()}, attributes, file,
+                                  lines[alone] if lines is not None else row + alone, options, report,
+                                  texts[alone] if texts is not None else None, plain=bool(plain[alone]))
             if raw is not None:
                 yield raw
-        row += size
+        start = alone + 1
 
 
 def _has_columns(names: list[str], file: Path, options: LoadOptions, report: LoadReport) -> bool:
@@ -251,13 +289,14 @@ def _has_columns(names: list[str], file: Path, options: LoadOptions, report: Loa
 
 
 def _row_transcript(values: dict, attribute_columns: list, file: Path, row: int, options: LoadOptions,
-                    report: LoadReport, utf8: bytes | None = None) -> RawTranscript | None:
+                    report: LoadReport, utf8: bytes | None = None, *, plain: bool = False) -> RawTranscript | None:
     """The row's transcript, its text repaired and its export header taken off. A text given as None is `utf8`,
-    valid UTF-8 not decoded yet: a plain one (`_plain`) is kept undecoded, as every check passes it unchanged."""
+    valid UTF-8 not decoded yet: a `plain` one (`ChunkTexts.plain`) is kept undecoded, as every check passes it
+    unchanged."""
     text = values[options.text_column]
     transcript_id = _clean_id(values[options.id_column])
     if text is None and utf8 is not None:
-        if _plain(utf8):
+        if plain:
             return RawTranscript(_named(transcript_id, file, row, options, report), None, str(file),
                                  _attributes(values, attribute_columns), utf8)
         text = utf8.decode("utf-8")
@@ -272,15 +311,6 @@ def _row_transcript(values: dict, attribute_columns: list, file: Path, row: int,
                          header | _attributes(values, attribute_columns), utf8 if body is text else None)
 
 
-def _plain(utf8: bytes) -> bool:
-    """Whether the text of these UTF-8 bytes passes `_row_transcript`'s checks as it is: it starts with a letter or
-    digit (so it is not blank and has no export header), is within the length limit in bytes already, and
-    holds nothing `repair_text` changes (a carriage return, a byte-order mark, 0xC3: every mojibake lead). The
-    mark is looked for by its first byte (a search for one byte is ten times quicker than for three)."""
-    return utf8[:1].isalnum() and len(utf8) <= model.MAX_TRANSCRIPT_CHARS and b"\r" not in utf8 \
-        and b"\xc3" not in utf8 and (b"\xef" not in utf8 or b"\xef\xbb\xbf" not in utf8)
-
-
 def _named(transcript_id: str, file: Path, row: int, options: LoadOptions, report: LoadReport) -> str:
     """The row's id, or, for a row without one, a name made from the file and row (reported)."""
     if not transcript_id:
@@ -293,8 +323,21 @@ def _attributes(values: dict, attribute_columns: list) -> dict:
     return {c: values[c] for c in attribute_columns if not _blank(values[c])}
 
 
+def _attribute_rows(columns: Columns, attribute_columns: list, start: int, stop: int) -> list[dict]:
+    """`_attributes` of rows start..stop of a chunk."""
+    if not attribute_columns:
+        return [{} for _ in range(stop - start)]
+    return [_attributes(dict(zip(attribute_columns, values)), attribute_columns)
+            for values in zip(*(columns[name][start:stop] for name in attribute_columns))]
+
+
 def _blank(value) -> bool:
     return value is None or value == "" or (isinstance(value, float) and value != value)
+
+
+def _clean_ids(values: list) -> list[str]:
+    """`_clean_id` of each value: a string (every id of a CSV) stripped without a call."""
+    return [value.strip() if type(value) is str else _clean_id(value) for value in values]
 
 
 def _clean_id(value) -> str:

@@ -223,7 +223,7 @@ def test_no_space_even_for_the_working_files_is_a_clear_error(tiny_codebook, tmp
 def _rewritten_after_reading(monkeypatch, file: Path, texts: list[str]) -> list[int]:
     """Each read of the data (while the run is going on) is followed by a write of the next of `texts` into
     `file`, as a copy still in progress would; returns the list of reads so far."""
-    real, reads = pipeline.read_transcripts, []
+    real, reads = pipeline.read_transcript_runs, []
 
     def reading_while_written(paths, report, options):
         yield from real(paths, report, options)
@@ -231,7 +231,7 @@ def _rewritten_after_reading(monkeypatch, file: Path, texts: list[str]) -> list[
         if len(reads) <= len(texts):
             file.write_text(texts[len(reads) - 1])
 
-    monkeypatch.setattr(pipeline, "read_transcripts", reading_while_written)
+    monkeypatch.setattr(pipeline, "read_transcript_runs", reading_while_written)
     return reads
 
 
