@@ -16,6 +16,7 @@ from core.engine.corpus import build_shard
 from core.engine.metadata import override_occupations
 from core.engine.occupation import (
     _CUE_PAIRS,
+    _CUE_THEN,
     CLAUSE_END,
     CLAUSE_WORDS,
     CUE,
@@ -412,3 +413,10 @@ def test_the_evidence_sentence_starts_after_the_last_sentence_end_the_regex_find
     while first < start and text[first].isspace():
         first += 1
     assert evidence_span(text, start, end)[0] == first
+
+
+def test_no_one_word_cue_opening_starts_a_two_word_one():
+    """`_cue_rules` gives a row the one opening it starts with: were a one-word opening also the first word of a
+    two-word one, a row would start with both and the rule it gets would depend on the order they are looked up."""
+    one_word = {opening[0] for opening in _CUE_THEN if len(opening) == 1}
+    assert one_word and not one_word & {opening[0] for opening in _CUE_THEN if len(opening) == 2}
