@@ -26,15 +26,9 @@ from rapidfuzz import fuzz, process
 
 from core.codebook.model import Codebook
 from core.engine.corpus import Shard, tokens_holding
-from core.engine.matcher import (
-    EXCLUDE_OCCUPATION,
-    OCCUPATION,
-    Entry,
-    TermIndex,
-    VocabularyMatcher,
-    WordMatches,
-)
+from core.engine.matcher import VocabularyMatcher, WordMatches
 from core.engine.results import in_sorted
+from core.engine.term_index import EXCLUDE_OCCUPATION, OCCUPATION, Entry, TermIndex
 
 OCCUPATIONS = " occupations"  # their key in `words_matched_differently` (decided together); no theme id has a space
 

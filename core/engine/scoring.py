@@ -15,20 +15,11 @@ import pyarrow as pa
 from core.codebook.model import Codebook
 from core.engine.corpus import ROLE_CODES, ROLE_NAMES, Shard
 from core.engine.match_changes import TranscriptScope
-from core.engine.matcher import (
-    EXCLUDE_OCCUPATION,
-    EXCLUDE_THEME,
-    OCCUPATION,
-    THEME,
-    TermIndex,
-    VocabularyMatcher,
-    Wanted,
-    find_matches,
-    word_matches,
-)
+from core.engine.matcher import VocabularyMatcher, Wanted, find_matches, word_matches
 from core.engine.negation import NegationRules
 from core.engine.occupation import SelfDescription
 from core.engine.results import Analysis, empty_cancelled, empty_hits
+from core.engine.term_index import EXCLUDE_OCCUPATION, EXCLUDE_THEME, OCCUPATION, THEME, TermIndex
 from core.engine.transcript_rows import in_occupation_window, occupation_turns, term_weights, transcript_rows
 
 SCOPE_ROLES = {"participant": ("participant",), "interviewer": ("interviewer",),

@@ -24,11 +24,12 @@ from core.engine import cache, lexicon
 from core.engine.corpus import Shard, SpeakerConfig, build_shard, char_table
 from core.engine.kept_descriptions import kept_self_descriptions
 from core.engine.match_changes import TranscriptScope
-from core.engine.matcher import TermIndex, VocabularyMatcher
+from core.engine.matcher import VocabularyMatcher
 from core.engine.occupation import SelfDescription, titles_index
 from core.engine.parts import write_parts
 from core.engine.results import Analysis
 from core.engine.scoring import SCOPE_ROLES, score_shard, theme_hit_rows
+from core.engine.term_index import TermIndex
 from core.errors import Problem
 from core.ingest.loaders import Loaded, LoadReport, PlainRun, RawTranscript
 from core.ingest.model import loaded_count, transcripts_of

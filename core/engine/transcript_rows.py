@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from core.engine.corpus import ROLE_CODES, Shard
-from core.engine.matcher import TermIndex
 from core.engine.occupation import SelfDescription, self_descriptions, titles_index
 from core.engine.occupation_choice import Decision, KeywordChoice, decide
+from core.engine.term_index import TermIndex
 
 if TYPE_CHECKING:
     from core.engine.scoring import Located

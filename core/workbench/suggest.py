@@ -31,9 +31,10 @@ import pandas as pd
 
 from core.codebook.model import Code, Codebook, Term
 from core.engine.corpus import ROLE_CODES
-from core.engine.matcher import THEME, TermIndex, VocabularyMatcher
+from core.engine.matcher import VocabularyMatcher
 from core.engine.rescore import CachedCorpus
 from core.engine.results import Analysis
+from core.engine.term_index import THEME, TermIndex
 from core.errors import UsageError
 from core.views.quotes import TurnBounds, cut_quote
 from core.workbench.features import allowed, feature_incidence

@@ -18,10 +18,11 @@ from rapidfuzz import fuzz, process
 
 from core.codebook.model import Code, Codebook, Term
 from core.engine import lexicon
-from core.engine.matcher import TermIndex, VocabularyMatcher, WordRule, find_matches
+from core.engine.matcher import VocabularyMatcher, find_matches
 from core.engine.rescore import CachedCorpus
 from core.engine.results import Analysis
 from core.engine.scoring import locate_matches, occupation_hits
+from core.engine.term_index import TermIndex, WordRule
 from core.ingest.text import words
 from core.workbench.diff import diff_scores
 

@@ -6,7 +6,8 @@ import pytest
 
 from core.codebook.model import parse_codebook
 from core.engine import lexicon
-from core.engine.matcher import TermIndex, VocabularyMatcher, WordRule
+from core.engine.matcher import VocabularyMatcher
+from core.engine.term_index import TermIndex, WordRule
 
 # (term word, a different real word that looks like it): must never match, at any typo threshold down to 75
 CONFUSABLE = [

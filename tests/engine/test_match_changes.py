@@ -16,9 +16,10 @@ from core.engine.corpus import SpeakerConfig, build_shard
 from core.engine.fresh_order import edited_themes
 from core.engine.kept_descriptions import kept_self_descriptions
 from core.engine.match_changes import TranscriptScope, words_matched_differently
-from core.engine.matcher import THEME, TermIndex, VocabularyMatcher, find_matches, word_matches
+from core.engine.matcher import VocabularyMatcher, find_matches, word_matches
 from core.engine.occupation import self_descriptions, titles_index
 from core.engine.rescore import CachedCorpus
+from core.engine.term_index import THEME, TermIndex
 from core.engine.transcript_rows import occupation_turns
 from core.ingest.loaders import LoadReport, RawTranscript
 from core.workbench.diff import diff_scores, fill_sentences, preview

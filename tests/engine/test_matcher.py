@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from core.codebook.model import Codebook, parse_codebook
 from core.engine.corpus import SpeakerConfig, build_shard
 from core.engine.lexicon import inflections
-from core.engine.matcher import TermIndex, VocabularyMatcher, Wanted, find_matches
+from core.engine.matcher import VocabularyMatcher, Wanted, find_matches
+from core.engine.term_index import TermIndex
 from core.ingest.loaders import LoadReport, RawTranscript
 from core.ingest.text import words
 

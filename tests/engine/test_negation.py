@@ -11,12 +11,13 @@ from core import analyse, parse_codebook
 from core.cli.scoring import write_tables
 from core.codebook.model import Codebook
 from core.engine.corpus import build_shard
-from core.engine.matcher import TermIndex, VocabularyMatcher
+from core.engine.matcher import VocabularyMatcher
 from core.engine.negation import NegationRules, clause_start
 from core.engine.pipeline import speakers_for
 from core.engine.rescore import CachedCorpus
 from core.engine.results import CANCELLED_COLUMNS, HIT_COLUMNS, TABLES, Analysis
 from core.engine.scoring import score_shard
+from core.engine.term_index import TermIndex
 from core.ingest.loaders import LoadReport, RawTranscript
 
 BOOK = """name: negation test book

@@ -2,9 +2,10 @@ import pytest
 
 from core import analyse, parse_codebook
 from core.engine.corpus import build_shard
-from core.engine.matcher import TermIndex, VocabularyMatcher
+from core.engine.matcher import VocabularyMatcher
 from core.engine.pipeline import speakers_for
 from core.engine.scoring import score_shard
+from core.engine.term_index import TermIndex
 from core.ingest.loaders import LoadReport, RawTranscript
 
 BOOK = """name: s
@@ -217,8 +218,8 @@ def test_which_of_two_terms_on_the_same_words_counts_does_not_depend_on_the_matc
     term written first counts, whichever order the matches come in (it depends on where a batch starts and ends)."""
     import numpy as np
 
-    from core.engine.matcher import THEME
     from core.engine.scoring import keep_scope
+    from core.engine.term_index import THEME
     book = parse_codebook("name: x\nthemes:\n- {id: a, label: A, description: d, terms: "
                           "[generated images, generate images, {term: images, weight: 2}]}\n")
     index = TermIndex(book)
