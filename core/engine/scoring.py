@@ -268,8 +268,6 @@ def first_per_term(doc: np.ndarray, entry: np.ndarray, cap: int) -> np.ndarray:
     return rank < cap
 
 
-
-
 def _theme_rows(shard: Shard, index: TermIndex, hits: Located, words: np.ndarray,
                 scoped: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per transcript and theme; for a theme in `scoped`, only the transcripts it marks."""
